@@ -1,0 +1,120 @@
+"""The ``nqp`` command: ``run``, ``params``, ``build``, ``data build``.
+
+    nqp params notebooks/00_quickstart.py
+    nqp run notebooks/00_quickstart.py -p seed 7 -p data semi_synthetic [--runs-dir runs]
+    nqp build [--path .] [--strict]
+    nqp data build
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import NQPInputError
+
+
+def _cmd_params(args) -> int:
+    from .runner import declared_parameters, format_parameters
+
+    print(format_parameters(declared_parameters(args.notebook)))
+    return 0
+
+
+def _cmd_run(args) -> int:
+    from .runner import RunFailed, run_notebook
+
+    given: dict[str, str] = {}
+    for key, value in args.param or []:
+        if key in given:
+            raise NQPInputError(f"parameter {key!r} given twice")
+        given[key] = value
+    try:
+        run_dir = run_notebook(args.notebook, given, runs_dir=args.runs_dir, from_cli=True, timeout=args.timeout)
+    except RunFailed as exc:
+        print(f"nqp run: FAILED\n{exc}", file=sys.stderr)
+        return 1
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    print(f"ok in {manifest['wall_seconds']:.1f} s")
+    print(f"run folder: {run_dir}")
+    for item in manifest.get("results", []):
+        print(f"  {item}")
+    print(run_dir)
+    return 0
+
+
+def _cmd_build(args) -> int:
+    from .book import BookBuildError, build_book
+
+    try:
+        html = build_book(args.path, strict=args.strict, all_files=args.all)
+    except BookBuildError as exc:
+        print(f"nqp build: {exc}", file=sys.stderr)
+        return 1
+    print(f"html: {html / 'index.html'}")
+    return 0
+
+
+def _cmd_data_build(args) -> int:
+    try:
+        from .data.build import build_processed  # written in another issue; imported lazily
+    except ImportError as exc:
+        print(f"nqp data build: the data layer is not available ({exc})", file=sys.stderr)
+        return 2
+    manifest = build_processed()
+    if isinstance(manifest, dict):
+        for key, value in manifest.items():
+            print(f"{key}: {value}")
+    elif manifest is not None:
+        print(manifest)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nqp", description="Executable replication of An, Huang & Li (2026).")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="execute a notebook with parameters into runs/<stamp>-<name>/",
+                       description="Execute a notebook with papermill into a new run folder (executed notebook, "
+                                   "results/, manifest.json). Unknown parameters or wrong types are rejected before "
+                                   "anything runs. Values are Python/YAML literals (7, 0.5, true, None, 'text').")
+    p.add_argument("notebook", type=Path, help="notebooks/NAME.py")
+    p.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"), help="set a parameter")
+    p.add_argument("--runs-dir", type=Path, default=None, help="parent folder of run folders (default: runs/)")
+    p.add_argument("--timeout", type=int, default=None, help="per-cell timeout in seconds (default: none)")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("params", help="list a notebook's parameters (name, type, default, comment)")
+    p.add_argument("notebook", type=Path)
+    p.set_defaults(func=_cmd_params)
+
+    p = sub.add_parser("build", help="build the book (fails on any notebook error)")
+    p.add_argument("--path", type=Path, default=None, help="book root (default: the repository)")
+    p.add_argument("--strict", action="store_true", help="treat every Sphinx warning as an error (-W --keep-going)")
+    p.add_argument("--all", action="store_true", help="rewrite every page (notebooks still cached)")
+    p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser("data", help="data layer commands")
+    dsub = p.add_subparsers(dest="data_command", required=True, metavar="SUBCOMMAND")
+    d = dsub.add_parser("build", help="build data/processed from data/raw")
+    d.set_defaults(func=_cmd_data_build)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "command", None) == "build" and args.path is None:
+        from .paths import REPO_ROOT
+
+        args.path = REPO_ROOT
+    try:
+        return int(args.func(args) or 0)
+    except NQPInputError as exc:
+        print(f"nqp {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Real-data layer: raw-source readers, treatment coding, attributes, build and the ``real_panel`` API."""

@@ -1,0 +1,138 @@
+"""The book configuration: a failing cell fails the build; the real config keeps its safety settings."""
+from __future__ import annotations
+
+import ast
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from nqp_helpers.book import BookBuildError, build_book
+from nqp_helpers.runner import declared_parameters, read_notebook
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures"
+
+CONFIG = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
+TOC = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
+
+
+def toc_files(toc: dict = TOC) -> list[str]:
+    """Every `file:` entry of a jb-book toc (root first), in order."""
+    out = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                out.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return out
+
+
+# ------------------------------------------------------------------------------------------- real configuration
+def test_config_safety_settings():
+    assert CONFIG["only_build_toc_files"] is True
+    ex = CONFIG["execute"]
+    assert ex["execute_notebooks"] == "cache"
+    assert ex["allow_errors"] is False
+    raise_on_error = ex.get("raise_on_error") or CONFIG.get("sphinx", {}).get("config", {}).get(
+        "nb_execution_raise_on_error")
+    assert raise_on_error is True
+    assert ex["timeout"] == 600
+    assert CONFIG["bibtex_bibfiles"] == ["book/references.bib"]
+    assert (REPO / "book" / "references.bib").is_file()
+    assert {"amsmath", "dollarmath", "colon_fence", "deflist"} <= set(CONFIG["parse"]["myst_enable_extensions"])
+    fmt = CONFIG["sphinx"]["config"]["nb_custom_formats"][".py"]
+    assert fmt[0] == "jupytext.reads" and fmt[1] == {"fmt": "py:percent"}
+    for pattern in (".venv", "_build", "runs", "results", "tests", "nqp_helpers"):
+        assert pattern in CONFIG["exclude_patterns"]
+
+
+def test_suppressed_warnings_are_explained():
+    """Every suppressed Sphinx warning carries a comment saying why (none are suppressed today)."""
+    text = (REPO / "_config.yml").read_text(encoding="utf-8")
+    suppressed = CONFIG.get("sphinx", {}).get("config", {}).get("suppress_warnings", [])
+    for name in suppressed:
+        line = next(l for l in text.splitlines() if name in l)
+        assert "#" in line, f"suppress_warnings entry {name!r} needs a comment"
+
+
+def test_bibliography_keys_are_unique_and_complete():
+    text = (REPO / "book" / "references.bib").read_text(encoding="utf-8")
+    keys = re.findall(r"@\w+\{([^,]+),", text)
+    assert len(keys) == len(set(keys))
+    for key in ("an2026innovative", "goodmanbacon2021difference", "callaway2021difference", "sun2021estimating",
+                "borusyak2024revisiting", "dechaisemartin2020twoway", "rambachan2023more", "roth2023trending"):
+        assert key in keys
+
+
+def test_every_toc_entry_exists_and_notebooks_declare_parameters():
+    files = toc_files()
+    assert files[0] == "book/intro"
+    for entry in files:
+        candidates = [REPO / f"{entry}{suffix}" for suffix in (".md", ".py", ".ipynb")]
+        existing = [c for c in candidates if c.is_file()]
+        assert existing, f"_toc.yml lists {entry} but no .md/.py file exists"
+        if entry.startswith("notebooks/"):
+            path = REPO / f"{entry}.py"
+            assert path.is_file(), f"notebook {entry} must be a jupytext .py file"
+            nb = read_notebook(path)
+            first_code = next(c for c in nb.cells if c.cell_type == "code")
+            assert "parameters" in first_code.metadata.get("tags", []), f"{entry}: first code cell not tagged"
+            params = declared_parameters(path)
+            assert {"data", "seed"} <= set(params), f"{entry}: every notebook declares data and seed"
+            for stmt in ast.parse(first_code.source).body:
+                line = first_code.source.splitlines()[stmt.lineno - 1]
+                assert "#" in line.split("=", 1)[1], f"{entry}: parameter line without comment: {line!r}"
+            for p in params.values():
+                assert p.comment, f"{entry}: parameter {p.name} has no comment"
+
+
+# ------------------------------------------------------------------------------------------- mini book builds
+def _mini_book(root: Path, notebook: Path) -> Path:
+    (root / "book").mkdir(parents=True)
+    (root / "notebooks").mkdir()
+    shutil.copy(REPO / "_config.yml", root / "_config.yml")
+    shutil.copy(REPO / "book" / "references.bib", root / "book" / "references.bib")
+    shutil.copytree(REPO / "book" / "_static", root / "book" / "_static")
+    shutil.copy(notebook, root / "notebooks" / notebook.name)
+    (root / "book" / "intro.md").write_text("# Mini book\n\nA citation {cite:p}`goodmanbacon2021difference`.\n\n"
+                                            "```{bibliography}\n```\n", encoding="utf-8")
+    (root / "_toc.yml").write_text(f"format: jb-book\nroot: book/intro\nchapters:\n"
+                                   f"  - file: notebooks/{notebook.stem}\n", encoding="utf-8")
+    return root
+
+
+@pytest.mark.slow
+def test_mini_book_good_builds(tmp_path):
+    t0 = time.perf_counter()
+    root = _mini_book(tmp_path / "good", FIXTURES / "tiny_ok.py")
+    html = build_book(root, echo=False)
+    assert (html / "index.html").is_file()
+    page = (html / "notebooks" / "tiny_ok.html").read_text(encoding="utf-8")
+    assert "Tiny fixture notebook" in page
+    assert (root / "_build" / ".jupyter_cache").is_dir()  # execution is cached
+    # a second build re-uses the cache (nothing re-executed)
+    build_book(root, echo=False)
+    log = (root / "_build" / "build.log").read_text(encoding="utf-8")
+    assert "Executing notebook" not in log
+    assert time.perf_counter() - t0 < 120
+
+
+@pytest.mark.slow
+def test_mini_book_with_failing_cell_fails(tmp_path):
+    root = _mini_book(tmp_path / "bad", FIXTURES / "tiny_fail.py")
+    with pytest.raises(BookBuildError) as exc:
+        build_book(root, echo=False)
+    assert "exited with status" in str(exc.value)
+    log = (root / "_build" / "build.log").read_text(encoding="utf-8")
+    assert "deliberate failure" in log

@@ -1,0 +1,147 @@
+"""The built site, opened in headless Chromium: no script errors, no broken images or internal links, no notebook
+error output. Needs `_build/html` (run `make book` / `nqp build` first) and /usr/bin/chromium.
+
+Locally a missing site or browser skips these tests; with the environment variable CI set they fail instead.
+The browser is offline: requests that leave the site (CDN scripts such as MathJax, badges) are blocked, and the
+console errors those blocked requests cause are listed but not counted as failures.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+HTML = REPO / "_build" / "html"
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = pytest.mark.slow
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _skip_or_fail(reason: str):
+    if _in_ci():
+        pytest.fail(f"{reason} (CI is set: this is a failure, not a skip)")
+    pytest.skip(reason)
+
+
+def toc_pages() -> list[str]:
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return ["index.html"] + [f"{f}.html" for f in files]
+
+
+PAGES = toc_pages()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (HTML / "index.html").is_file():
+        _skip_or_fail(f"the built site {HTML} does not exist: run `make book` (or `nqp build`) first")
+    if not CHROMIUM.exists():
+        _skip_or_fail(f"{CHROMIUM} is missing: install Debian's chromium (`.ci/run` does it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _is_local(url: str) -> bool:
+    return url.startswith(("file:", "data:", "blob:", "about:"))
+
+
+def _link_target(page_file: Path, href: str) -> Path | None:
+    """The file an internal link points to, or None for external / in-page / non-file links."""
+    parsed = urlparse(href)
+    if parsed.scheme in ("http", "https", "mailto", "javascript", "data", "tel") or parsed.netloc:
+        return None
+    if parsed.scheme == "file":
+        target = Path(unquote(parsed.path))
+    elif not parsed.path:
+        return None  # "#anchor" on the same page
+    else:
+        target = (page_file.parent / unquote(parsed.path)).resolve()
+    if target.is_dir():
+        target = target / "index.html"
+    return target
+
+
+@pytest.mark.parametrize("rel", PAGES)
+def test_page(browser, rel):
+    page_file = HTML / rel
+    assert page_file.is_file(), f"{rel}: page listed in _toc.yml was not built"
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    blocked: list[str] = []
+    errors: list[str] = []
+
+    def route(r):
+        if _is_local(r.request.url):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+
+    def on_console(msg):
+        if msg.type != "error":
+            return
+        loc = (msg.location or {}).get("url", "")
+        if "Failed to load resource" in msg.text and (not _is_local(loc) or loc in blocked):
+            return  # a blocked external request (offline test)
+        errors.append(f"console error: {msg.text} ({loc})")
+
+    page.on("console", on_console)
+    page.goto(page_file.as_uri(), wait_until="load")
+    page.wait_for_timeout(300)
+    page.wait_for_load_state("load")  # index.html redirects (meta refresh) to the root page
+    shown_file = Path(unquote(urlparse(page.url).path))  # links are relative to the page actually shown
+
+    broken_images = page.eval_on_selector_all(
+        "img", "els => els.filter(e => (e.currentSrc || e.src).startsWith('file:') && "
+               "(!e.complete || e.naturalWidth === 0)).map(e => e.currentSrc || e.src)")
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    broken_links = sorted({h for h in hrefs if (t := _link_target(shown_file, h)) is not None and not t.is_file()})
+    error_outputs = page.eval_on_selector_all(
+        "div.output.error, .cell_output .traceback, div.output.traceback, .cell_output .output.stderr",
+        "els => els.filter(e => !e.classList.contains('stderr') || /Traceback \\(most recent call last\\)/"
+        ".test(e.innerText)).map(e => e.innerText.slice(0, 300))")
+    outputs_text = " ".join(page.eval_on_selector_all(".cell_output", "els => els.map(e => e.innerText)"))
+    if "Traceback (most recent call last)" in outputs_text:
+        error_outputs.append("'Traceback (most recent call last)' in a cell output")
+
+    if rel == "index.html":
+        shots = HTML / "_screenshots"
+        shots.mkdir(exist_ok=True)
+        page.screenshot(path=str(shots / "landing.png"), full_page=False)
+    context.close()
+
+    problems = errors + [f"broken image: {s}" for s in broken_images] + \
+        [f"broken internal link: {h}" for h in broken_links] + [f"notebook error output: {t}" for t in error_outputs]
+    assert not problems, f"{rel}:\n  " + "\n  ".join(problems)
