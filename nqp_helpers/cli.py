@@ -1,9 +1,10 @@
-"""The ``nqp`` command: ``run``, ``params``, ``build``, ``data build``.
+"""The ``nqp`` command: ``run``, ``params``, ``build``, ``data build``, ``sweep``.
 
     nqp params notebooks/00_quickstart.py
     nqp run notebooks/00_quickstart.py -p seed 7 -p data semi_synthetic [--runs-dir runs]
     nqp build [--path .] [--strict]
     nqp data build
+    nqp sweep sweeps/seeds.yaml [--scheduler tcp://host:8786] [--workers 2] [--runs-dir runs]
 """
 from __future__ import annotations
 
@@ -71,6 +72,12 @@ def _cmd_data_build(args) -> int:
     return 0
 
 
+def _cmd_sweep(args) -> int:
+    from .sweep import cli_sweep
+
+    return cli_sweep(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nqp", description="Executable replication of An, Huang & Li (2026).")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -99,6 +106,18 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = p.add_subparsers(dest="data_command", required=True, metavar="SUBCOMMAND")
     d = dsub.add_parser("build", help="build data/processed from data/raw")
     d.set_defaults(func=_cmd_data_build)
+
+    p = sub.add_parser("sweep", help="run notebooks over a parameter grid on dask (resumable)",
+                       description="Run every parameter set of a YAML grid as one dask task (nqp_helpers.sweep); "
+                                   "runs already completed ok with the same hash are skipped. Exit 1 if any failed.")
+    p.add_argument("grid", type=Path, help="sweeps/NAME.yaml")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="tcp://host:port of a running dask scheduler (default: a local cluster)")
+    p.add_argument("--workers", type=int, default=2, help="local worker processes (default 2; unused with --scheduler)")
+    p.add_argument("--runs-dir", type=Path, default=None, help="parent folder of run folders (default: runs/)")
+    p.add_argument("--sweep-dir", type=Path, default=None, help="index and summary (default: sweeps_out/<grid>/)")
+    p.add_argument("--limit", type=int, default=None, help="submit at most this many of the runs still to do")
+    p.set_defaults(func=_cmd_sweep)
     return parser
 
 

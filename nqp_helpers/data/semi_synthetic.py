@@ -1,0 +1,626 @@
+"""Semi-synthetic panel: the real skeleton, simulated indicators with **both potential outcomes** and a known truth.
+
+Data-generating process (DGP)
+=============================
+
+Kept from the skeleton (``real_panel()`` or any frame with ``city_code, year, first_treat``): cities, years, pilot
+timing (``first_treat``, ``Inn``), attributes (``admin_level``, ``size_class``, ``old_industrial_base``, ``pop_base``,
+...) and the real controls ``Eco, Gov, Fix, Fin, Tra, Ope``. Real indicator columns are replaced by simulated ones.
+
+1. **Gaps in real covariates** are filled city by city: linear interpolation between observed years, linear
+   extrapolation of the city's own OLS trend outside them (a city with one value is held constant; a city with none
+   takes the year median of the other cities). Filled cells are flagged ``<col>_imputed = True``.
+   A control that the skeleton lacks entirely is simulated from the city development factor and listed in
+   ``attrs["simulated_columns"]`` (so are simulated attributes).
+2. **City development factor** ``dev_i``: the standardised mean of the available z-scores of log ``pop_base``,
+   hub status, the city mean of ``Eco`` and log ``ntl_base`` plus N(0, 0.5²) noise.
+3. **Moderators** (simulated unless the skeleton has them): ``Hum`` = knowledge-service employment per 100 residents
+   (log-normal, rising 2 %/yr, loads on ``dev``), ``Dig`` = ln(internet users per 100) (logistic diffusion over time,
+   earlier in developed cities), ``Ind`` = manufacturing location quotient (log-normal around 1).
+4. **IV ingredients**: ``ntl_base`` (the skeleton's proxy if present, else log-normal in ``dev``), ``laozihao`` =
+   Poisson count with log-mean ``-0.3 + 0.7 dev + 0.6 early_i`` where ``early_i = (2023 - first_treat)/15`` for pilots
+   (0 otherwise) - cities with more lights / more 中华老字号 firms become pilots earlier; when ``ntl_base`` is simulated
+   it loads on ``early_i`` too. ``rd_intensity_lag`` is the skeleton's national series when present, otherwise a smooth
+   series interpolated through approximate NBS values (2003 1.13 %, 2008 1.45 %, 2013 2.00 %, 2018 2.14 %,
+   2022 2.54 %) lagged one year. ``iv_ntl = ntl_base × rd_intensity_lag``, ``iv_lzh = laozihao × rd_intensity_lag``.
+5. **Untreated outcomes Y(0)** of each indicator ``k`` on a latent scale (log; logit for the share)::
+
+       L_kit = mu_k + g_k t + s_k (rho_k dev_i + sqrt(1-rho_k²) a_ki)      city effect
+               + gamma_kt                                              year effect
+               + b_ki (t/T - 1/2) + c_ki sin(pi t/T)                     city-specific smooth component
+               + sum_c beta_kc z(control_c)_it + sum_m eta_km z(moderator_m)_it
+               [+ 0.10 sign_k (z(iv_ntl) + z(iv_lzh))_it   if iv_exclusion_violation]
+               + nu_k e_kit
+
+   with ``b_ki`` correlated with the city's ``Eco`` growth. Natural units: ``exp(L)`` (intensities, amounts),
+   ``expit(L)`` (the education-spending share), and for counts (postgraduates, AI firms, SEI clusters)
+   ``floor(exp(L) + u)`` with one uniform ``u`` per cell shared by Y(0) and Y(1) (randomised rounding).
+6. **Treated outcomes Y(1)** add an effect in **natural units** (so the index effect of a cell does not depend on the
+   city's size or the year)::
+
+       delta_kit = tau_d × A_k × h_di × s_it
+
+   ``A_k`` = the Y(0) panel range for positive indicators; for negative-direction indicators (energy, water, CO2,
+   waste-gas intensity, energy per capita) the effect is a *fall* of ``tau_d × 2 × q10_k × h × s`` (``q10`` = 10th
+   percentile of Y(0) from 2008 on), floored at half of Y(0). Shares are capped at 0.95; counts use the shared ``u``.
+   ``h_di`` (city heterogeneity, time-invariant) = innovation-capacity tercile {high 1.35, medium 1, low 0.7} ×
+   population class {large 1.3, medium 1.1, small 0.8, megacity 0.6} × admin level {hub 1.25, other 0.9} × old
+   industrial base {yes 1.45, no/unknown 1} × ``(1 + sum_m kappa_dm zbar_mi)`` (``zbar`` = standardised city mean of
+   moderator ``m``; ``kappa_dm = 0.25 × r_dm / max_d r_dm`` with ``r_dm`` = paper interaction / paper ATT, Tables 5-7,
+   so interactions are positive and ordered across dimensions like the paper's), floored at 0.2, then **divided by
+   its mean within each adoption cohort** (and among never-treated cities), so cohort-average effects are equal.
+   ``s_it`` (scenario): ``constant`` 1; ``dynamic`` ``0.25 + 0.25 min(e, 8)`` with ``e = year - first_treat``
+   (0.25 on impact, 2.25 after 8 years); ``heterogeneous`` ``clip(1 + 0.08 (2015 - first_treat), 0.4, 2)`` (earlier
+   cohorts larger, constant over event time). For untreated cells Y(1) is the outcome had the pilot started that year
+   (``e = 0``; never-treated cities use cohort multiplier 1).
+7. **Observed** = Y(1) where ``Inn == 1`` else Y(0). The index (paper weights, ``nqp_helpers.index.build_index``) is
+   built on the observed indicators; the **same normalisation bounds** are applied to Y(0) and Y(1) to give
+   ``Pro_y0, Pro_y1, Lab_y0, ...``, so the true ATT of an index is exactly ``mean(y1 - y0 | Inn == 1)``. Because the
+   bounds depend on observed data (hence on ``tau``), ``tau_d`` is solved by a fixed-point iteration
+   ``tau_d <- tau_d × target_d / ATT_d(tau)`` (≤ 25 steps, tolerance 5e-4) so that the true ATT on Lab, Mea and Obj
+   equals the targets - by default the paper's Table 2 columns (4), (6), (8) - in every scenario.
+   ``Pro`` is not targeted (the paper's Pro coefficient is not the mean of its sub-index coefficients).
+
+The truth (``true_effects``) is measured on the generated data, never assumed: ATT, ATT by cohort and event time,
+ATT by subgroup (innovation tercile, population class, admin level, old industrial base) and, for each moderator,
+the slope of a least-squares line of the cell effect on the moderator among treated cells ("interaction").
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import NQPInputError
+from ..index import build_index
+from ..indicators import DIMENSIONS, INDEX_COLUMNS, INDICATOR_CODES, indicator_catalogue
+
+SCENARIOS = ("constant", "dynamic", "heterogeneous")
+CONTROLS = ("Eco", "Gov", "Fix", "Fin", "Tra", "Ope")
+MODERATORS = ("Hum", "Dig", "Ind")
+HUB_LEVELS = ("municipality", "sub_provincial", "provincial_capital")
+DEFAULT_SEED = 20260101
+
+# code: (kind, 2004 median (natural units), annual latent growth, city sd, loading on dev, noise sd)
+_Y0 = {
+    "lab_edu_share": ("share", 0.16, 0.010, 0.25, 0.2, 0.05),
+    "lab_postgrad": ("count", 300.0, 0.080, 1.00, 0.8, 0.12),
+    "lab_schooling": ("pos", 8.3, 0.011, 0.08, 0.7, 0.01),
+    "lab_productivity": ("pos", 3.5, 0.075, 0.45, 0.7, 0.06),
+    "lab_rd_applied": ("pos", 150.0, 0.080, 1.00, 0.8, 0.12),
+    "lab_rd_experimental": ("pos", 1500.0, 0.090, 1.10, 0.8, 0.12),
+    "mea_robots": ("pos", 0.5, 0.220, 0.80, 0.5, 0.15),
+    "mea_ai_firms": ("count", 2.0, 0.170, 1.00, 0.85, 0.15),
+    "mea_fibre": ("pos", 8000.0, 0.100, 0.60, 0.6, 0.08),
+    "mea_broadband": ("pos", 10.0, 0.170, 0.70, 0.75, 0.08),
+    "mea_energy_intensity": ("pos", 1.5, -0.055, 0.45, -0.4, 0.06),
+    "mea_water_intensity": ("pos", 200.0, -0.085, 0.60, -0.3, 0.08),
+    "obj_sei_value_added": ("pos", 20.0, 0.140, 1.00, 0.85, 0.10),
+    "obj_sei_clusters": ("count", 0.05, 0.150, 1.20, 0.85, 0.20),
+    "obj_power_capacity": ("pos", 150.0, 0.070, 0.90, 0.4, 0.08),
+    "obj_energy_pc": ("pos", 2.0, 0.030, 0.50, 0.2, 0.06),
+    "obj_co2_intensity": ("pos", 3.0, -0.060, 0.50, -0.4, 0.07),
+    "obj_waste_gas_intensity": ("pos", 100.0, -0.150, 0.80, -0.4, 0.12),
+}
+# effect of a 1-sd control / moderator on the latent Y(0), by indicator direction (+1 / -1)
+_BETA = {1: dict(Eco=0.10, Gov=0.03, Fix=0.03, Fin=0.05, Tra=0.03, Ope=0.04, Hum=0.08, Dig=0.05, Ind=0.05),
+         -1: dict(Eco=-0.08, Gov=0.02, Fix=0.05, Fin=-0.02, Tra=0.0, Ope=-0.02, Hum=-0.04, Dig=-0.02, Ind=0.06)}
+_MULT = {
+    "innovation": {"high": 1.35, "medium": 1.0, "low": 0.7},
+    "size": {"large": 1.3, "medium": 1.1, "small": 0.8, "megacity": 0.6, "unknown": 1.0},
+    "admin": {"hub": 1.25, "other": 0.9},
+    "industrial": {"old_base": 1.45, "non_old_base": 1.0, "unknown": 1.0},
+}
+_RD_ANCHORS = ([2003, 2008, 2013, 2018, 2022], [1.13, 1.45, 2.00, 2.14, 2.54])
+
+
+def _reported() -> pd.DataFrame:
+    """The paper's reported numbers (data/paper/reported_results.csv); the calibration targets come only from there."""
+    from ..reported import reported_results
+    return reported_results()
+
+
+def _paper_coef(r: pd.DataFrame, what: str, **match) -> float:
+    mask = np.ones(len(r), dtype=bool)
+    for k, v in match.items():
+        mask &= (r[k] == v).to_numpy()
+    if not mask.any():
+        raise NQPInputError(f"reported_results.csv has no row for {what} ({match}); the calibration needs it")
+    return float(r.loc[mask, "coef"].iloc[0])
+
+
+def default_targets() -> dict[str, float]:
+    """The paper's Table 2 coefficients on ``Inn`` with controls: Lab col. (4), Mea col. (6), Obj col. (8)."""
+    r = _reported()
+    out = {}
+    for d, col in (("Lab", 4), ("Mea", 6), ("Obj", 8)):
+        out[d] = _paper_coef(r, f"Table 2 column {col}", table=2, column=col, term="Inn", outcome=d)
+    return out
+
+
+def _kappa() -> dict[tuple[str, str], float]:
+    r = _reported()
+    table = {"Hum": 5, "Dig": 6, "Ind": 7}
+    att = default_targets()
+    out = {}
+    for m, tb in table.items():
+        ratios = {}
+        for d in DIMENSIONS:
+            coef = _paper_coef(r, f"Table {tb}", table=tb, outcome=d, term=f"Inn:{m}")
+            ratios[d] = max(coef, 0.0) / att[d]
+        top = max(ratios.values()) or 1.0
+        for d in DIMENSIONS:
+            out[(m, d)] = 0.25 * ratios[d] / top
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------- groups
+def size_group(size_class) -> pd.Series:
+    """Map ``size_class`` labels (Chinese 2014 standard or English) to ``megacity/large/medium/small/unknown``."""
+    def one(s):
+        s = "" if s is None or (isinstance(s, float) and np.isnan(s)) else str(s).lower()
+        if any(k in s for k in ("超大", "特大", "mega", "super")):
+            return "megacity"
+        if any(k in s for k in ("大", "large", "big")):
+            return "large"
+        if any(k in s for k in ("中", "medium")):
+            return "medium"
+        if any(k in s for k in ("小", "small")):
+            return "small"
+        return "unknown"
+    return pd.Series([one(s) for s in size_class], index=getattr(size_class, "index", None), dtype=object)
+
+
+def innovation_tercile(panel: pd.DataFrame, before: int | None = None) -> pd.Series:
+    """Innovation-capacity tercile (``high/medium/low``) of each row's city: terciles over cities of the pre-period
+    mean of ``log(lab_rd_applied + lab_rd_experimental)`` (R&D personnel), pre-period = years before ``before``
+    (default: the first pilot year; if no such year, the first three years)."""
+    for c in ("lab_rd_applied", "lab_rd_experimental"):
+        if c not in panel.columns:
+            raise NQPInputError(f"innovation_tercile needs column {c!r}")
+    ft = pd.to_numeric(panel["first_treat"], errors="coerce").fillna(0) if "first_treat" in panel else pd.Series(0)
+    if before is None:
+        pos = ft[ft > 0]
+        before = int(pos.min()) if len(pos) else int(panel["year"].min()) + 3
+    pre = panel[panel["year"] < before]
+    if pre.empty:
+        pre = panel[panel["year"] < panel["year"].min() + 3]
+    v = np.log(pre["lab_rd_applied"] + pre["lab_rd_experimental"] + 1.0).groupby(pre["city_code"]).mean()
+    rank = v.rank(method="first")
+    grp = pd.cut(rank, bins=[0, len(v) / 3, 2 * len(v) / 3, len(v) + 1], labels=["low", "medium", "high"])
+    return panel["city_code"].map(grp.astype(str)).fillna("unknown")
+
+
+def subgroups(panel: pd.DataFrame) -> pd.DataFrame:
+    """The four heterogeneity splits of the paper's Figure 1 for every row: ``innovation`` (tercile, see
+    ``innovation_tercile``; uses column ``innovation_group`` when present), ``size`` (``size_group``), ``admin``
+    (``hub`` = municipality / sub-provincial / provincial capital, else ``other``), ``industrial``
+    (``old_base`` / ``non_old_base`` / ``unknown``)."""
+    out = pd.DataFrame(index=panel.index)
+    if "innovation_group" in panel.columns:
+        out["innovation"] = panel["innovation_group"].astype(str)
+    elif {"lab_rd_applied", "lab_rd_experimental"} <= set(panel.columns):
+        out["innovation"] = innovation_tercile(panel)
+    if "size_class" in panel.columns:
+        out["size"] = size_group(panel["size_class"]).to_numpy()
+    if "admin_level" in panel.columns:
+        out["admin"] = np.where(panel["admin_level"].isin(HUB_LEVELS), "hub", "other")
+    if "old_industrial_base" in panel.columns:
+        o = pd.to_numeric(panel["old_industrial_base"], errors="coerce")
+        out["industrial"] = np.where(o == 1, "old_base", np.where(o == 0, "non_old_base", "unknown"))
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------- helpers
+def _z(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    sd = np.nanstd(x)
+    return (x - np.nanmean(x)) / (sd if sd > 0 else 1.0)
+
+
+def _fill_city_trend(values: np.ndarray, ci: np.ndarray, t: np.ndarray, n_c: int) -> tuple[np.ndarray, np.ndarray]:
+    """Interpolate inside, extrapolate by the city's OLS trend outside; all-NaN cities take the year median."""
+    v = values.astype(float).copy()
+    miss = np.isnan(v)
+    if not miss.any():
+        return v, miss
+    order = np.lexsort((t, ci))
+    bounds = np.searchsorted(ci[order], np.arange(n_c + 1))
+    for c in range(n_c):
+        idx = order[bounds[c]:bounds[c + 1]]
+        if idx.size == 0:
+            continue
+        vv, tt = v[idx], t[idx].astype(float)
+        ok = ~np.isnan(vv)
+        if ok.all() or not ok.any():
+            continue
+        if ok.sum() == 1:
+            vv[~ok] = vv[ok][0]
+        else:
+            inside = (tt >= tt[ok].min()) & (tt <= tt[ok].max()) & ~ok
+            vv[inside] = np.interp(tt[inside], tt[ok], vv[ok])
+            slope, icpt = np.polyfit(tt[ok], vv[ok], 1)
+            outside = np.isnan(vv)
+            vv[outside] = icpt + slope * tt[outside]
+        v[idx] = vv
+    still = np.isnan(v)
+    if still.any():
+        med = pd.Series(v).groupby(t).median()
+        v[still] = pd.Series(t[still]).map(med).to_numpy(dtype=float)
+        v[np.isnan(v)] = np.nanmedian(v)
+    return v, miss
+
+
+def _rd_default(years: np.ndarray) -> np.ndarray:
+    return np.interp(years - 1, *_RD_ANCHORS)
+
+
+# ----------------------------------------------------------------------------------------------------------- main
+def simulate_panel(skeleton: pd.DataFrame, seed: int = DEFAULT_SEED, scenario: str = "constant",
+                   iv_exclusion_violation: bool = False, calibration: dict | None = None) -> pd.DataFrame:
+    """Simulate the semi-synthetic panel on ``skeleton`` (see the module docstring for the DGP).
+
+    Parameters
+    ----------
+    skeleton : city-year frame with at least ``city_code``, ``year`` and ``first_treat`` (or ``Inn``); normally
+        ``real_panel()``.
+    seed : seed of ``numpy.random.default_rng``; same inputs → byte-identical output.
+    scenario : ``"constant"``, ``"dynamic"`` or ``"heterogeneous"`` (time/cohort profile of the effect).
+    iv_exclusion_violation : if True, ``iv_ntl`` and ``iv_lzh`` also enter Y(0) directly.
+    calibration : ``None`` (targets = paper Table 2 cols 4/6/8), a dict ``{"Lab": .., "Mea": .., "Obj": ..}`` of
+        target ATTs (index units; missing keys keep the default), or ``False`` (no calibration, ``tau_d = 0.08``).
+
+    Returns
+    -------
+    DataFrame with the skeleton columns, filled controls (+ ``_imputed`` flags), moderators, IV columns, the 18
+    indicators (observed), ``Pro, Lab, Mea, Obj``, their ``_y0``/``_y1`` potential outcomes and ``innovation_group``.
+    ``attrs``: ``track="semi_synthetic"``, ``truth`` (``true_effects``), ``calibration``, ``simulated_columns``,
+    ``options``.
+    """
+    if scenario not in SCENARIOS:
+        raise NQPInputError(f"unknown scenario {scenario!r}; allowed: {list(SCENARIOS)}")
+    if not isinstance(skeleton, pd.DataFrame):
+        raise NQPInputError("`skeleton` must be a pandas DataFrame")
+    for c in ("city_code", "year"):
+        if c not in skeleton.columns:
+            raise NQPInputError(f"skeleton lacks required column {c!r}")
+    if "first_treat" not in skeleton.columns and "Inn" not in skeleton.columns:
+        raise NQPInputError("skeleton needs `first_treat` (or `Inn`)")
+    targets = default_targets()
+    if isinstance(calibration, dict):
+        bad = [k for k in calibration if k not in DIMENSIONS]
+        if bad:
+            raise NQPInputError(f"calibration keys {bad} unknown; allowed: {list(DIMENSIONS)}")
+        targets.update({k: float(v) for k, v in calibration.items()})
+    elif calibration not in (None, False):
+        raise NQPInputError("`calibration` must be None, False or a dict of target ATTs by dimension")
+    rng = np.random.default_rng(seed)
+    cat = indicator_catalogue().set_index("code")
+
+    drop = [c for c in skeleton.columns if c in INDICATOR_CODES or c in INDEX_COLUMNS
+            or c.endswith(("_y0", "_y1")) or (c.endswith("_imputed") and c[:-8] in INDICATOR_CODES)]
+    df = skeleton.drop(columns=drop).sort_values(["city_code", "year"]).reset_index(drop=True)
+    df["city_code"] = df["city_code"].astype(int)
+    df["year"] = df["year"].astype(int)
+    if "first_treat" not in df.columns:
+        first = df[df["Inn"] == 1].groupby("city_code")["year"].min()
+        df["first_treat"] = df["city_code"].map(first).fillna(0)
+    df["first_treat"] = pd.to_numeric(df["first_treat"], errors="coerce").fillna(0).astype(int)
+    df["Inn"] = ((df["first_treat"] > 0) & (df["year"] >= df["first_treat"])).astype(int)
+    n = len(df)
+    codes_u, ci = np.unique(df["city_code"].to_numpy(), return_inverse=True)
+    n_c = len(codes_u)
+    year = df["year"].to_numpy()
+    y_min, y_max = int(year.min()), int(year.max())
+    t = year - y_min
+    T = max(y_max - y_min, 1)
+    ft_c = np.zeros(n_c, dtype=int)
+    ft_c[ci] = df["first_treat"].to_numpy()
+    inn = df["Inn"].to_numpy().astype(bool)
+    simulated: list[str] = []
+
+    # --- development factor from real attributes
+    zs = []
+    if "pop_base" in df.columns:
+        pb = pd.to_numeric(df["pop_base"], errors="coerce").groupby(ci).mean().reindex(range(n_c)).to_numpy()
+        zs.append(_z(np.log(np.where(pb > 0, pb, np.nan))))
+    if "admin_level" in df.columns:
+        hub_c = df["admin_level"].isin(HUB_LEVELS).groupby(ci).max().reindex(range(n_c)).to_numpy(float)
+        zs.append(_z(hub_c))
+    if "Eco" in df.columns:
+        zs.append(_z(pd.to_numeric(df["Eco"], errors="coerce").groupby(ci).mean().reindex(range(n_c)).to_numpy()))
+    if "ntl_base" in df.columns:
+        nb = pd.to_numeric(df["ntl_base"], errors="coerce").groupby(ci).mean().reindex(range(n_c)).to_numpy()
+        zs.append(_z(np.log(np.where(nb > 0, nb, np.nan))))
+    noise_dev = rng.normal(0, 0.5, n_c)
+    if zs:
+        dev = np.nanmean(np.vstack(zs), axis=0)
+        dev = np.where(np.isnan(dev), 0.0, dev)
+    else:
+        dev = np.zeros(n_c)
+    dev = _z(dev + noise_dev)
+    early_c = np.where(ft_c > 0, (2023 - ft_c) / 15.0, 0.0)
+
+    # --- attributes absent from the skeleton
+    attr_noise = rng.normal(0, 1, (3, n_c))
+    if "pop_base" not in df.columns:
+        df["pop_base"] = np.exp(5.5 + 0.6 * dev + 0.3 * attr_noise[0])[ci]
+        simulated.append("pop_base")
+    if "admin_level" not in df.columns:
+        rank = np.argsort(np.argsort(-(dev + 0.3 * attr_noise[1])))
+        lvl = np.where(rank < 0.015 * n_c, "municipality", np.where(rank < 0.05 * n_c, "sub_provincial",
+                       np.where(rank < 0.12 * n_c, "provincial_capital", "other")))
+        df["admin_level"] = lvl[ci]
+        simulated.append("admin_level")
+    if "size_class" not in df.columns or df["size_class"].astype(str).str.strip().eq("").all():
+        pb = pd.to_numeric(df["pop_base"], errors="coerce").to_numpy()
+        df["size_class"] = np.select([pb >= 1000, pb >= 500, pb >= 100, pb >= 50],
+                                     ["超大城市", "特大城市", "大城市", "中等城市"], "小城市")
+        simulated.append("size_class")
+    if "old_industrial_base" not in df.columns:
+        df["old_industrial_base"] = (attr_noise[2] > 0.5).astype(float)[ci]
+        simulated.append("old_industrial_base")
+
+    # --- controls: fill real gaps, simulate absent ones
+    ctrl_noise = rng.normal(0, 1, (len(CONTROLS), n))
+    ctrl_city = rng.normal(0, 1, (len(CONTROLS), n_c))
+    sim_ctrl = {  # (level, dev loading, trend per year, city sd, noise sd, log-scale?)
+        "Eco": (9.6, 0.45, 0.08, 0.15, 0.04, False), "Gov": (np.log(0.15), -0.2, 0.02, 0.3, 0.08, True),
+        "Fix": (np.log(0.5), -0.05, 0.05, 0.3, 0.10, True), "Fin": (np.log(0.9), 0.25, 0.03, 0.3, 0.08, True),
+        "Tra": (np.log(0.6), 0.3, 0.03, 0.4, 0.06, True), "Ope": (np.log(0.02), 0.5, -0.02, 0.6, 0.25, True),
+    }
+    for j, c in enumerate(CONTROLS):
+        flag = f"{c}_imputed"
+        if c in df.columns and pd.to_numeric(df[c], errors="coerce").notna().any():
+            filled, miss = _fill_city_trend(pd.to_numeric(df[c], errors="coerce").to_numpy(), ci, t, n_c)
+            df[c] = filled
+            prev = df[flag].astype(bool).to_numpy() if flag in df.columns else np.zeros(n, bool)
+            df[flag] = prev | miss
+        else:
+            lv, ld, tr, csd, nsd, logsc = sim_ctrl[c]
+            v = lv + ld * dev[ci] + tr * t + csd * ctrl_city[j][ci] + nsd * ctrl_noise[j]
+            df[c] = np.exp(v) if logsc else v
+            df[flag] = False
+            simulated.append(c)
+
+    # --- moderators
+    mod_city = rng.normal(0, 1, (3, n_c))
+    mod_noise = rng.normal(0, 1, (3, n))
+    sim_mod = {
+        "Hum": np.exp(np.log(1.5) + 0.35 * dev[ci] + 0.02 * t + 0.25 * mod_city[0][ci] + 0.05 * mod_noise[0]),
+        "Dig": np.log(100 / (1 + np.exp(-(-2.5 + 0.25 * t + 0.5 * dev[ci] + 0.3 * mod_city[1][ci]
+                                              + 0.05 * mod_noise[1])))),
+        "Ind": np.exp(0.3 * mod_city[2][ci] + 0.1 * dev[ci] + 0.005 * t + 0.05 * mod_noise[2]),
+    }
+    for m in MODERATORS:
+        if m in df.columns and pd.to_numeric(df[m], errors="coerce").notna().any():
+            df[m], miss = _fill_city_trend(pd.to_numeric(df[m], errors="coerce").to_numpy(), ci, t, n_c)
+            df[f"{m}_imputed"] = miss
+        else:
+            df[m] = sim_mod[m]
+            simulated.append(m)
+
+    # --- IV ingredients
+    iv_noise = rng.normal(0, 1, (2, n_c))
+    if "ntl_base" in df.columns and pd.to_numeric(df["ntl_base"], errors="coerce").notna().any():
+        nb = pd.to_numeric(df["ntl_base"], errors="coerce").groupby(ci).mean().reindex(range(n_c)).to_numpy()
+        nb = np.where(np.isnan(nb), np.nanmedian(nb), nb)
+    else:
+        nb = np.exp(1.0 + 0.7 * dev + 0.6 * early_c + 0.4 * iv_noise[0])
+        simulated.append("ntl_base")
+    df["ntl_base"] = nb[ci]
+    lzh = rng.poisson(np.exp(-0.3 + 0.7 * dev + 0.6 * early_c + 0.3 * iv_noise[1])).astype(float)
+    df["laozihao"] = lzh[ci]
+    simulated.append("laozihao")
+    if "rd_intensity_lag" in df.columns and pd.to_numeric(df["rd_intensity_lag"], errors="coerce").notna().any():
+        rd = pd.to_numeric(df["rd_intensity_lag"], errors="coerce")
+        by_year = rd.groupby(year).mean()
+        by_year = by_year.reindex(range(y_min, y_max + 1)).interpolate(limit_direction="both")
+        df["rd_intensity_lag"] = pd.Series(year).map(by_year).to_numpy()
+    else:
+        df["rd_intensity_lag"] = _rd_default(year)
+        simulated.append("rd_intensity_lag")
+    df["iv_ntl"] = df["ntl_base"] * df["rd_intensity_lag"]
+    df["iv_lzh"] = df["laozihao"] * df["rd_intensity_lag"]
+
+    # --- Y(0)
+    zc = {c: _z(df[c].to_numpy(float)) for c in CONTROLS}
+    zm = {m: _z(df[m].to_numpy(float)) for m in MODERATORS}
+    # city Eco growth (slope over time) for the smooth component
+    tc = t - pd.Series(t).groupby(ci).transform("mean").to_numpy()
+    ec = df["Eco"].to_numpy(float) - pd.Series(df["Eco"].to_numpy(float)).groupby(ci).transform("mean").to_numpy()
+    num = pd.Series(tc * ec).groupby(ci).sum().to_numpy()
+    den = pd.Series(tc * tc).groupby(ci).sum().to_numpy()
+    eco_slope = _z(np.where(den > 0, num / np.where(den > 0, den, 1), 0.0))
+    viol = (_z(df["iv_ntl"].to_numpy(float)) + _z(df["iv_lzh"].to_numpy(float))) if iv_exclusion_violation else 0.0
+    n_years = y_max - y_min + 1
+    K = len(INDICATOR_CODES)
+    a_city = rng.normal(0, 1, (K, n_c))
+    b_city = rng.normal(0, 1, (K, n_c))
+    c_city = rng.normal(0, 1, (K, n_c))
+    g_year = rng.normal(0, 0.03, (K, n_years))
+    eps = rng.normal(0, 1, (K, n))
+    u_round = rng.random((K, n))
+    y0: dict[str, np.ndarray] = {}
+    latent: dict[str, np.ndarray] = {}
+    for k, code in enumerate(INDICATOR_CODES):
+        kind, med, g, sd, rho, nu = _Y0[code]
+        sign = int(cat.loc[code, "sign"])
+        mu = np.log(med / (1 - med)) if kind == "share" else np.log(med)
+        L = (mu + g * t + sd * (rho * dev[ci] + np.sqrt(1 - rho ** 2) * a_city[k][ci]) + g_year[k][t]
+             + (0.04 * eco_slope[ci] + 0.03 * b_city[k][ci]) * (t / T - 0.5) * 2
+             + 0.03 * c_city[k][ci] * np.sin(np.pi * t / T) + nu * eps[k])
+        beta = _BETA[sign]
+        for c in CONTROLS:
+            L = L + beta[c] * zc[c]
+        for m in MODERATORS:
+            L = L + beta[m] * zm[m]
+        if iv_exclusion_violation:
+            L = L + 0.10 * sign * viol
+        latent[code] = L
+        if kind == "share":
+            y0[code] = 1 / (1 + np.exp(-L))
+        elif kind == "count":
+            y0[code] = np.floor(np.exp(L) + u_round[k])
+        else:
+            y0[code] = np.exp(L)
+
+    # --- heterogeneity multipliers h_{d,i}
+    df_tmp = pd.DataFrame({"city_code": df["city_code"], "year": year, "first_treat": df["first_treat"],
+                           "lab_rd_applied": y0["lab_rd_applied"], "lab_rd_experimental": y0["lab_rd_experimental"]})
+    df["innovation_group"] = innovation_tercile(df_tmp).to_numpy()
+    sg = subgroups(df)
+    base = np.ones(n)
+    for split, mult in _MULT.items():
+        base = base * sg[split].map(mult).fillna(1.0).to_numpy(float)
+    base_c = pd.Series(base).groupby(ci).mean().to_numpy()
+    kappa = _kappa()
+    zbar = {m: _z(pd.Series(df[m].to_numpy(float)).groupby(ci).mean().to_numpy()) for m in MODERATORS}
+    cohort_key = ft_c  # 0 = never treated
+    h = {}
+    for d in DIMENSIONS:
+        hd = base_c * np.maximum(1 + sum(kappa[(m, d)] * zbar[m] for m in MODERATORS), 0.2)
+        hd = np.maximum(hd, 0.05)
+        means = pd.Series(hd).groupby(cohort_key).transform("mean").to_numpy()
+        h[d] = hd / means
+    e_time = np.where(df["first_treat"].to_numpy() > 0, year - df["first_treat"].to_numpy(), 0)
+    if scenario == "constant":
+        s = np.ones(n)
+    elif scenario == "dynamic":
+        s = 0.25 + 0.25 * np.minimum(np.where(inn, e_time, 0), 8)
+    else:
+        ftr = df["first_treat"].to_numpy()
+        s = np.where(ftr > 0, np.clip(1 + 0.08 * (2015 - ftr), 0.4, 2.0), 1.0)
+
+    # --- effect scales A_k
+    post = year >= 2008 if (year >= 2008).any() else np.ones(n, bool)
+    A = {}
+    for code in INDICATOR_CODES:
+        if int(cat.loc[code, "sign"]) > 0:
+            A[code] = float(np.nanmax(y0[code]) - np.nanmin(y0[code]))
+        else:
+            A[code] = 2.0 * float(np.nanpercentile(y0[code][post], 10))
+    dim_of = {c: cat.loc[c, "dimension"] for c in INDICATOR_CODES}
+    kind_of = {c: _Y0[c][0] for c in INDICATOR_CODES}
+
+    def make_y1(tau: dict[str, float]) -> dict[str, np.ndarray]:
+        out = {}
+        for k, code in enumerate(INDICATOR_CODES):
+            d = dim_of[code]
+            delta = tau[d] * A[code] * h[d][ci] * s
+            x0 = y0[code]
+            if int(cat.loc[code, "sign"]) < 0:
+                out[code] = np.maximum(x0 - delta, 0.5 * x0)
+            elif kind_of[code] == "share":
+                out[code] = np.minimum(x0 + delta, np.maximum(0.95, x0))
+            elif kind_of[code] == "count":
+                out[code] = np.floor(np.exp(latent[code]) + delta + u_round[k])
+            else:
+                out[code] = x0 + delta
+        return out
+
+    def indices(tau):
+        y1 = make_y1(tau)
+        obs = pd.DataFrame({c: np.where(inn, y1[c], y0[c]) for c in INDICATOR_CODES})
+        idx = build_index(obs, weights="paper")
+        b = idx.attrs["bounds"]
+        i0 = build_index(pd.DataFrame(y0), weights="paper", bounds=b)
+        i1 = build_index(pd.DataFrame(y1), weights="paper", bounds=b)
+        return obs, idx, i0, i1
+
+    tau = {d: (targets[d] / 10.0 if calibration is not False else 0.08) for d in DIMENSIONS}
+    history = []
+    obs, idx, i0, i1 = indices(tau)
+    if calibration is not False and inn.any():
+        for _ in range(25):
+            att = {d: float((i1[d] - i0[d])[inn].mean()) for d in DIMENSIONS}
+            history.append({**{f"tau_{d}": tau[d] for d in DIMENSIONS}, **{f"att_{d}": att[d] for d in DIMENSIONS}})
+            if max(abs(att[d] - targets[d]) for d in DIMENSIONS) < 5e-4:
+                break
+            tau = {d: tau[d] * targets[d] / att[d] if att[d] > 0 else tau[d] * 2 for d in DIMENSIONS}
+            obs, idx, i0, i1 = indices(tau)
+
+    for c in INDICATOR_CODES:
+        df[c] = obs[c].to_numpy()
+    for col in INDEX_COLUMNS:
+        df[col] = idx[col].to_numpy()
+    for col in INDEX_COLUMNS:
+        df[f"{col}_y0"] = i0[col].to_numpy()
+        df[f"{col}_y1"] = i1[col].to_numpy()
+    df.attrs = {}
+    df.attrs["track"] = "semi_synthetic"
+    df.attrs["options"] = {"seed": seed, "scenario": scenario, "iv_exclusion_violation": bool(iv_exclusion_violation),
+                           "calibration": calibration if isinstance(calibration, (dict, bool)) else None}
+    df.attrs["calibration"] = {"targets": targets if calibration is not False else None, "tau": dict(tau),
+                               "iterations": len(history), "history": history}
+    df.attrs["simulated_columns"] = simulated
+    df.attrs["truth"] = true_effects(df)
+    return df
+
+
+def _slope(y: np.ndarray, x: np.ndarray) -> float:
+    x = x - x.mean()
+    den = float((x * x).sum())
+    return float((x * (y - y.mean())).sum() / den) if den > 0 else float("nan")
+
+
+def true_effects(panel: pd.DataFrame) -> pd.DataFrame:
+    """Tidy table of the true effects measured from the potential outcomes ``<index>_y0/_y1`` of ``panel``.
+
+    Columns: ``outcome`` (Pro/Lab/Mea/Obj), ``estimand`` (``att``, ``att_by_cohort``, ``att_by_event_time``,
+    ``att_by_group``, ``interaction``), ``split`` (innovation/size/admin/industrial for ``att_by_group``; the moderator
+    for ``interaction``), ``group``, ``cohort``, ``event_time``, ``value``, ``n_obs``. All averages are over treated
+    cells (``Inn == 1``); ``interaction`` is the least-squares slope of the cell effect on the moderator there.
+    """
+    need = [f"{c}_y{j}" for c in INDEX_COLUMNS for j in (0, 1)]
+    absent = [c for c in need if c not in panel.columns]
+    if absent:
+        raise NQPInputError(f"true_effects needs the potential-outcome columns {absent} (semi-synthetic track only)")
+    tr = panel[panel["Inn"] == 1]
+    rows = []
+    sg = subgroups(tr)
+    et = tr["year"] - tr["first_treat"]
+    for o in INDEX_COLUMNS:
+        te = tr[f"{o}_y1"] - tr[f"{o}_y0"]
+        rows.append((o, "att", "", "", np.nan, np.nan, float(te.mean()), len(te)))
+        for g, v in te.groupby(tr["first_treat"]):
+            rows.append((o, "att_by_cohort", "", "", int(g), np.nan, float(v.mean()), len(v)))
+        for e, v in te.groupby(et):
+            rows.append((o, "att_by_event_time", "", "", np.nan, int(e), float(v.mean()), len(v)))
+        for split in sg.columns:
+            for g, v in te.groupby(sg[split]):
+                rows.append((o, "att_by_group", split, str(g), np.nan, np.nan, float(v.mean()), len(v)))
+        for m in MODERATORS:
+            if m in tr.columns:
+                rows.append((o, "interaction", m, m, np.nan, np.nan,
+                             _slope(te.to_numpy(float), tr[m].to_numpy(float)), len(te)))
+    out = pd.DataFrame(rows, columns=["outcome", "estimand", "split", "group", "cohort", "event_time", "value",
+                                      "n_obs"])
+    out["cohort"] = out["cohort"].astype("Int64")
+    out["event_time"] = out["event_time"].astype("Int64")
+    return out
+
+
+def dgp_description() -> str:
+    """The DGP as markdown (for the book)."""
+    doc = __doc__.split("Data-generating process (DGP)\n=============================\n", 1)[1]
+    t = default_targets()
+    head = ("## The semi-synthetic data-generating process\n\n"
+            f"Default calibration targets (true ATT, index units): Lab {t['Lab']}, Mea {t['Mea']}, Obj {t['Obj']} "
+            "(the paper's Table 2, columns 4, 6 and 8).\n\n")
+    lines, out, in_code = doc.splitlines(), [], False
+    for i, line in enumerate(lines):
+        if in_code and line.strip() and not line.startswith("       "):
+            out.append("```")
+            in_code = False
+        if line.rstrip().endswith("::"):
+            out.append(line.rstrip()[:-1])
+            out.append("")
+            out.append("```text")
+            in_code = True
+            continue
+        if in_code and not line.strip() and (not out or out[-1] == "```text"):
+            continue
+        out.append(line[7:] if in_code else line)
+    if in_code:
+        out.append("```")
+    return head + "\n".join(out) + "\n"

@@ -1,0 +1,216 @@
+"""Rambachan & Roth (2023) sensitivity of event-study conclusions to violations of parallel trends ("HonestDiD").
+
+What: given event-study coefficients ``beta = (beta_pre, beta_post)`` (reference period -1 omitted) and their
+cluster-robust vcov, robust confidence sets for ``theta = l' tau_post`` (one post period ``e`` or the average of all
+post periods) when the post-period trend violation ``delta_post`` is restricted by
+
+* ``method="smoothness"``: Delta^SD(M) — |second difference of delta| <= M everywhere (M = 0: linear extrapolation of
+  the pre-trend).  CI = the fixed-length CI (FLCI, Armstrong–Kolesár / RR section 4.1) implemented HERE: affine
+  estimator ``v' beta_pre + l' beta_post`` with ``v`` restricted so that linear trends do not bias it, worst-case bias
+  ``M * ||a(v)||_1`` (a(v) = loadings of the bias on the second differences), half-length
+  ``sd * cv_alpha(bias/sd)`` with ``cv_alpha(t)`` the 1-alpha quantile of |N(t,1)|, minimised over ``v`` numerically
+  (Nelder–Mead from the minimum-variance and minimum-bias starts).  moderndid's FLCI needs ``cvxpy``, which is not
+  installed in the project environment, hence our own implementation.
+* ``method="relative_magnitude"``: Delta^RM(Mbar) — post-period first differences of delta bounded by Mbar times the
+  largest pre-period one.  CI = moderndid's ``compute_conditional_cs_rm`` (conditional / least-favourable hybrid of
+  Andrews–Roth–Pakes, RR's default).  moderndid's ``didhonest`` package imports ``cvxpy`` at import time although the
+  RM path never uses it; we import it with a placeholder ``cvxpy`` module that raises if ever touched.
+
+The ``original`` row is the conventional normal CI ``l'beta_post +/- z sd`` (exact parallel trends).  Inference is
+normal (z), as in HonestDiD; the input vcov is the event study's CR1 cluster-robust one.
+"""
+from __future__ import annotations
+
+import sys
+import types
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from ..errors import NQPInputError
+
+__all__ = ["honest_did", "flci_smoothness", "load_moderndid_honest"]
+
+
+def load_moderndid_honest():
+    """Import ``moderndid.didhonest`` even when cvxpy is missing (only its FLCI uses cvxpy)."""
+    try:
+        import moderndid.didhonest as h  # noqa: F401
+        return h
+    except ImportError:
+        pass
+    stub = types.ModuleType("cvxpy")
+
+    def _missing(name):
+        raise ImportError(f"cvxpy is not installed (cvxpy.{name} requested by moderndid's FLCI)")
+
+    stub.__getattr__ = _missing
+    sys.modules["cvxpy"] = stub
+    try:
+        import moderndid.didhonest as h
+    finally:
+        if sys.modules.get("cvxpy") is stub:
+            del sys.modules["cvxpy"]
+    return h
+
+
+def _cv_alpha(t, alpha):
+    """1-alpha quantile of |N(t, 1)|."""
+    t = abs(float(t))
+    if t < 1e-12:
+        return float(stats.norm.ppf(1 - alpha / 2))
+    return float(np.sqrt(stats.ncx2.ppf(1 - alpha, 1, t * t)))
+
+
+def _bias_map(n_pre, n_post):
+    """Matrix B (periods x [c; s]) mapping second differences c and slope s to delta (reference period dropped).
+
+    Periods are -n_pre..-1, 1..n_post in RR indexing (reference 0 has delta_0 = 0)."""
+    per = list(range(-n_pre, 0)) + list(range(1, n_post + 1))
+    full = list(range(-n_pre, n_post + 1))
+    idx = {p: i for i, p in enumerate(per)}
+    m = len(per)
+    A = np.zeros((m, m))
+    r = 0
+    for t in full[1:-1]:  # second differences at interior periods
+        for p, w in ((t - 1, 1.0), (t, -2.0), (t + 1, 1.0)):
+            if p != 0:
+                A[r, idx[p]] += w
+        r += 1
+    A[r, idx[1]] = 1.0  # slope: delta_1 - delta_0
+    return np.linalg.inv(A)
+
+
+def flci_smoothness(beta, sigma, n_pre, n_post, l_vec, M, alpha=0.05):
+    """FLCI for ``l' tau_post`` under Delta^SD(M). Returns (lower, upper, dict(v, estimate, sd, max_bias))."""
+    beta, sigma, l_vec = np.asarray(beta, float), np.asarray(sigma, float), np.asarray(l_vec, float)
+    B = _bias_map(n_pre, n_post)  # delta = B @ [c; s]
+    Bc, Bs = B[:, :-1], B[:, -1]
+    # constraint (v, l) . Bs = 0  ->  v . Bs_pre = -l . Bs_post
+    bs_pre, rhs = Bs[:n_pre], -float(l_vec @ Bs[n_pre:])
+    if n_pre == 0:
+        raise NQPInputError("honest_did smoothness: at least one pre-period coefficient is needed")
+    v0 = bs_pre * rhs / (bs_pre @ bs_pre)
+    Z = np.linalg.svd(bs_pre[None, :])[2][1:].T  # null space basis (n_pre x n_pre-1)
+
+    def parts(z):
+        v = v0 + (Z @ z if Z.size else 0.0)
+        w = np.concatenate([v, l_vec])
+        sd = float(np.sqrt(max(w @ sigma @ w, 0.0)))
+        bias = M * float(np.abs(w @ Bc).sum())
+        return v, w, sd, bias
+
+    def half(z):
+        _, _, sd, bias = parts(z)
+        return sd * _cv_alpha(bias / sd, alpha) if sd > 0 else bias
+
+    if Z.size:
+        # minimum-variance start: min (v0+Zz, l)' S (v0+Zz, l) -> linear system
+        S_pp, S_pq = sigma[:n_pre, :n_pre], sigma[:n_pre, n_pre:]
+        H = Z.T @ S_pp @ Z
+        gvec = Z.T @ (S_pp @ v0 + S_pq @ l_vec)
+        z_mv = -np.linalg.solve(H, gvec)
+        # minimum-bias start: LP  min sum|a|, a = Bc' w
+        k = Z.shape[1]
+        Ac = Bc[:n_pre].T @ Z  # a = a0 + Ac z
+        a0 = Bc.T @ np.concatenate([v0, l_vec])
+        ncon = len(a0)
+        c = np.concatenate([np.zeros(k), np.ones(ncon)])
+        A_ub = np.block([[Ac, -np.eye(ncon)], [-Ac, -np.eye(ncon)]])
+        b_ub = np.concatenate([-a0, a0])
+        lp = optimize.linprog(c, A_ub=A_ub, b_ub=b_ub, bounds=[(None, None)] * (k + ncon), method="highs")
+        starts = [z_mv] + ([lp.x[:k]] if lp.success else [])
+        best = None
+        for z in starts:
+            res = optimize.minimize(half, z, method="Nelder-Mead",
+                                    options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000, "maxfev": 40000})
+            res = optimize.minimize(half, res.x, method="Powell", options={"xtol": 1e-10, "ftol": 1e-13})
+            if best is None or res.fun < best.fun:
+                best = res
+        zopt = best.x
+    else:
+        zopt = np.zeros(0)
+    v, w, sd, bias = parts(zopt)
+    est = float(w @ beta)
+    h = half(zopt)
+    return est - h, est + h, {"v": v, "estimate": est, "sd": sd, "max_bias": bias, "half_length": h}
+
+
+def _extract(event_study_result):
+    if isinstance(event_study_result, pd.DataFrame) and "event_study" in event_study_result.attrs:
+        info = event_study_result.attrs["event_study"]
+    elif isinstance(event_study_result, dict) and {"event_times", "coef", "vcov"} <= set(event_study_result):
+        info = event_study_result
+    else:
+        raise NQPInputError("honest_did: pass an event_study() result (or a dict with event_times, coef, vcov)")
+    ets = np.asarray(info["event_times"], int)
+    ref = int(info.get("ref", -1))
+    if ref != -1:
+        raise NQPInputError(f"honest_did: the event study must use ref=-1 (got ref={ref})")
+    order = np.argsort(ets)
+    ets = ets[order]
+    b = np.asarray(info["coef"], float)[order]
+    V = np.asarray(info["vcov"], float)[np.ix_(order, order)]
+    pre, post = ets[ets < 0], ets[ets >= 0]
+    if len(pre) == 0 or len(post) == 0:
+        raise NQPInputError("honest_did: need at least one pre (e <= -2) and one post (e >= 0) coefficient")
+    if not (np.all(np.diff(pre) == 1) and pre[-1] == -2 and np.all(np.diff(post) == 1) and post[0] == 0):
+        raise NQPInputError(f"honest_did: event times must be contiguous around ref -1, got {ets.tolist()}")
+    return b, V, len(pre), len(post), post
+
+
+def honest_did(event_study_result, method: str = "relative_magnitude", Mbar=(0, 0.5, 1, 1.5, 2), M=None,
+               e=0, alpha: float = 0.05, grid_points: int = 200) -> pd.DataFrame:
+    """Robust CIs for a post-period effect under RR restrictions; one row per bound plus the ``original`` row.
+
+    ``e``: post event time (0 = on impact, must be a reported event time) or ``"average"`` (mean of all post
+    coefficients).  ``method="relative_magnitude"`` uses ``Mbar``; ``method="smoothness"`` uses ``M`` (default: multiples
+    of the standard error of the target, ``(0, .25, .5, 1) x sd``).  Columns: ``term`` (``original``/``robust``),
+    ``estimate``, ``conf_low``, ``conf_high``, ``method``, ``ci_method``, ``M``/``Mbar`` (the bound; NaN on the
+    original row), ``event_time``, ``alpha``.  ``grid_points``: test-inversion grid of the RM confidence set (its
+    resolution; RR's default is 1000, we use 200 for speed: bounds are accurate to ~1/200 of the grid width).
+    """
+    b, V, n_pre, n_post, post = _extract(event_study_result)
+    if isinstance(e, str):
+        if e != "average":
+            raise NQPInputError(f"parameter e={e!r} must be a post event time or 'average'")
+        l_vec = np.full(n_post, 1.0 / n_post)
+    else:
+        if int(e) not in post.tolist():
+            raise NQPInputError(f"parameter e={e!r}: post event times available are {post.tolist()}")
+        l_vec = (post == int(e)).astype(float)
+    bp, Vp = b[n_pre:], V[n_pre:, n_pre:]
+    est = float(l_vec @ bp)
+    sd = float(np.sqrt(l_vec @ Vp @ l_vec))
+    z = stats.norm.ppf(1 - alpha / 2)
+    rows = [dict(term="original", estimate=est, conf_low=est - z * sd, conf_high=est + z * sd, method=method,
+                 ci_method="conventional", bound=np.nan)]
+    if method == "relative_magnitude":
+        h = load_moderndid_honest()
+        for mb in Mbar:
+            if mb < 0:
+                raise NQPInputError(f"parameter Mbar contains a negative value {mb}")
+            r = h.compute_conditional_cs_rm(betahat=b, sigma=V, num_pre_periods=n_pre, num_post_periods=n_post,
+                                            l_vec=l_vec, m_bar=float(mb), alpha=alpha,
+                                            grid_points=grid_points)
+            grid, acc = np.asarray(r["grid"], float), np.asarray(r["accept"], bool)
+            lo, hi = (grid[acc].min(), grid[acc].max()) if acc.any() else (np.nan, np.nan)
+            rows.append(dict(term="robust", estimate=est, conf_low=lo, conf_high=hi, method=method,
+                             ci_method="C-LF", bound=float(mb)))
+        bound_name = "Mbar"
+    elif method == "smoothness":
+        Ms = tuple(np.array([0, 0.25, 0.5, 1.0]) * sd) if M is None else tuple(M)
+        for m in Ms:
+            if m < 0:
+                raise NQPInputError(f"parameter M contains a negative value {m}")
+            lo, hi, info = flci_smoothness(b, V, n_pre, n_post, l_vec, float(m), alpha)
+            rows.append(dict(term="robust", estimate=info["estimate"], conf_low=lo, conf_high=hi, method=method,
+                             ci_method="FLCI", bound=float(m)))
+        bound_name = "M"
+    else:
+        raise NQPInputError(f"parameter method={method!r} must be 'relative_magnitude' or 'smoothness'")
+    out = pd.DataFrame(rows).rename(columns={"bound": bound_name})
+    out["event_time"] = "average" if isinstance(e, str) else int(e)
+    out["alpha"] = alpha
+    return out

@@ -1,0 +1,107 @@
+"""One look for every figure: a style, a coefficient plot and an event-study plot.
+
+Each plotting function takes an optional ``ax`` (so chapters can compose panels) and returns the Figure; titles and
+captions are left to the notebook. Colours are fixed per role (ours / paper / truth) so readers learn them once.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from .errors import NQPInputError
+
+COLORS = {"ours": "#1f4e79", "paper": "#c0392b", "truth": "#2e8b57", "band": "#1f4e79", "ref": "#555555"}
+
+
+def set_style(context: str = "notebook") -> None:
+    """Seaborn white grid, readable font sizes, no top/right spines, 150-dpi figures."""
+    sns.set_theme(context=context, style="whitegrid", font_scale=1.0)
+    plt.rcParams.update({"figure.dpi": 150, "savefig.dpi": 150, "axes.spines.top": False,
+                         "axes.spines.right": False, "axes.titleweight": "bold", "legend.frameon": False,
+                         "figure.figsize": (7, 4)})
+
+
+def _axes(ax, n_rows: int = 6):
+    if ax is not None:
+        return ax.figure, ax
+    fig, ax = plt.subplots(figsize=(7, max(2.5, 0.45 * n_rows + 1)))
+    return fig, ax
+
+
+def _values(ref, df: pd.DataFrame, label: str) -> np.ndarray | None:
+    """Reference markers (paper/truth): a column of ``df``, a mapping label -> value, or a Series indexed by label."""
+    if ref is None:
+        return None
+    if isinstance(ref, str):
+        if ref not in df.columns:
+            raise NQPInputError(f"coef_plot: column {ref!r} not in the data")
+        return df[ref].to_numpy(dtype=float)
+    if isinstance(ref, (Mapping, pd.Series)):
+        return np.array([float(ref.get(k, np.nan)) for k in df[label]], dtype=float)
+    raise NQPInputError("coef_plot: paper/truth must be a column name, a dict or a Series keyed by label")
+
+
+def coef_plot(df: pd.DataFrame, label: str = "term", estimate: str = "estimate", conf_low: str = "conf_low",
+              conf_high: str = "conf_high", paper=None, truth=None, ax=None, xlabel: str = "Estimate",
+              zero_line: bool = True):
+    """Point estimates with confidence intervals, one row per ``label``, optional paper and truth markers.
+
+    Rows are drawn top to bottom in the order of ``df``. ``paper``/``truth``: a column name of ``df`` or a
+    mapping/Series label -> value; drawn as a red diamond / green cross. Returns the Figure.
+    """
+    for c in (label, estimate, conf_low, conf_high):
+        if c not in df.columns:
+            raise NQPInputError(f"coef_plot: missing column {c!r}")
+    fig, ax = _axes(ax, len(df))
+    y = np.arange(len(df))[::-1]
+    est = df[estimate].to_numpy(dtype=float)
+    err = np.vstack([est - df[conf_low].to_numpy(dtype=float), df[conf_high].to_numpy(dtype=float) - est])
+    ax.errorbar(est, y, xerr=err, fmt="o", color=COLORS["ours"], ecolor=COLORS["ours"], capsize=3,
+                label="estimate (95% CI)")
+    for ref, role, marker in ((paper, "paper", "D"), (truth, "truth", "X")):
+        vals = _values(ref, df, label)
+        if vals is not None:
+            ok = np.isfinite(vals)
+            ax.scatter(vals[ok], y[ok], marker=marker, s=45, color=COLORS[role], zorder=3, label=role)
+    if zero_line:
+        ax.axvline(0, color=COLORS["ref"], lw=0.8, ls="--")
+    ax.set_yticks(y, df[label].astype(str))
+    ax.set_xlabel(xlabel)
+    if paper is not None or truth is not None:
+        ax.legend(loc="best")
+    return fig
+
+
+def event_study_plot(df: pd.DataFrame, event_time: str = "event_time", estimate: str = "estimate",
+                     conf_low: str = "conf_low", conf_high: str = "conf_high", group: str | None = None, ax=None,
+                     xlabel: str = "Years relative to pilot approval", ylabel: str = "Effect on index"):
+    """Dynamic effects: estimate and CI band against event time, a line at 0 and a dashed line at -0.5 (treatment).
+
+    ``group`` (optional column) draws one line per estimator or subgroup, slightly offset on x for legibility.
+    Returns the Figure.
+    """
+    for c in (event_time, estimate, conf_low, conf_high) + ((group,) if group else ()):
+        if c not in df.columns:
+            raise NQPInputError(f"event_study_plot: missing column {c!r}")
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7, 4))
+    groups = [(None, df)] if group is None else list(df.groupby(group, sort=False))
+    palette = sns.color_palette("deep", len(groups)) if group else [COLORS["ours"]]
+    width = 0.25 if len(groups) > 1 else 0.0
+    for i, (g, d) in enumerate(groups):
+        d = d.sort_values(event_time)
+        x = d[event_time].to_numpy(dtype=float) + (i - (len(groups) - 1) / 2) * width / max(len(groups) - 1, 1)
+        ax.fill_between(x, d[conf_low].to_numpy(dtype=float), d[conf_high].to_numpy(dtype=float),
+                        color=palette[i], alpha=0.18, lw=0)
+        ax.plot(x, d[estimate].to_numpy(dtype=float), marker="o", ms=4, color=palette[i],
+                label=str(g) if g is not None else "estimate")
+    ax.axhline(0, color=COLORS["ref"], lw=0.8)
+    ax.axvline(-0.5, color=COLORS["ref"], lw=0.8, ls="--")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if group is not None:
+        ax.legend(loc="best")
+    return fig

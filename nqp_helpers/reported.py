@@ -1,0 +1,161 @@
+"""The paper's reported numbers (Tables 2-7) and the map from each paper exhibit to the notebook that re-makes it.
+
+The numbers themselves live only in ``data/paper/reported_results.csv``; this module reads and validates them so that
+every notebook, check and comparison uses one copy. ``exhibits()`` is the single source for the README's
+"List of tables and programs" and for the book's status page.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import NQPInputError
+from .paths import PAPER_DIR
+
+REQUIRED_COLUMNS = ("table", "column", "outcome", "spec", "term", "coef", "se", "stars", "n", "r2")
+STAR_LEVELS = ("", "*", "**", "***")
+# Conventional thresholds of the paper's notes: ***, ** and * at 1%, 5% and 10%.
+STAR_THRESHOLDS = ((0.01, "***"), (0.05, "**"), (0.10, "*"))
+
+
+def _bad(row_idx: int, column: str, value, why: str) -> NQPInputError:
+    # CSV line = data row + 2 (header is line 1).
+    return NQPInputError(f"reported_results: row {row_idx} (CSV line {row_idx + 2}), column '{column}': "
+                         f"{why} (value {value!r})")
+
+
+def reported_results(path: str | Path | None = None) -> pd.DataFrame:
+    """Read and validate the paper's reported coefficients (one row per table x column x term).
+
+    Checks: every column of ``REQUIRED_COLUMNS`` present; ``table``, ``column`` and ``n`` positive integers; ``coef``
+    numeric; ``se`` numeric and > 0; ``stars`` one of "", "*", "**", "***"; ``r2`` empty or in [0, 1]; no duplicated
+    (table, column, term). A failure raises :class:`NQPInputError` naming the row and column.
+    """
+    path = Path(path) if path is not None else PAPER_DIR / "reported_results.csv"
+    if not path.exists():
+        raise NQPInputError(f"reported_results: file not found: {path}")
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
+    if missing:
+        raise NQPInputError(f"reported_results: {path.name} lacks column(s) {missing}; has {list(raw.columns)}")
+    raw = raw.apply(lambda s: s.str.strip())
+    out = pd.DataFrame(index=raw.index)
+    for col in ("table", "column", "n"):
+        vals = pd.to_numeric(raw[col], errors="coerce")
+        for i in raw.index[vals.isna() | (vals <= 0) | (vals % 1 != 0)]:
+            raise _bad(i, col, raw.at[i, col], "must be a positive integer")
+        out[col] = vals.astype("int64")
+    for col in ("outcome", "spec", "term"):
+        for i in raw.index[raw[col] == ""]:
+            raise _bad(i, col, raw.at[i, col], "must not be empty")
+        out[col] = raw[col]
+    for col in ("coef", "se"):
+        vals = pd.to_numeric(raw[col], errors="coerce")
+        for i in raw.index[vals.isna()]:
+            raise _bad(i, col, raw.at[i, col], "must be numeric")
+        out[col] = vals.astype(float)
+    for i in out.index[out["se"] <= 0]:
+        raise _bad(i, "se", raw.at[i, "se"], "a standard error must be > 0")
+    for i in raw.index[~raw["stars"].isin(STAR_LEVELS)]:
+        raise _bad(i, "stars", raw.at[i, "stars"], f"must be one of {list(STAR_LEVELS)}")
+    out["stars"] = raw["stars"]
+    r2 = pd.to_numeric(raw["r2"].replace("", np.nan), errors="coerce")
+    for i in raw.index[(raw["r2"] != "") & (r2.isna() | (r2 < 0) | (r2 > 1))]:
+        raise _bad(i, "r2", raw.at[i, "r2"], "must be empty or a number in [0, 1]")
+    out["r2"] = r2.astype(float)
+    dup = out.duplicated(["table", "column", "term"], keep=False)
+    if dup.any():
+        i = int(out.index[dup][0])
+        raise _bad(i, "term", raw.at[i, "term"], "duplicated (table, column, term)")
+    extra = [c for c in raw.columns if c not in REQUIRED_COLUMNS]
+    for c in extra:
+        out[c] = raw[c]
+    return out[list(REQUIRED_COLUMNS) + extra].reset_index(drop=True)
+
+
+def reported(table: int, outcome: str | None = None, spec: str | None = None, term: str | None = "Inn",
+             df: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rows of the paper's table ``table``, optionally narrowed to an outcome, a spec and a term (``None`` = all).
+
+    Raises :class:`NQPInputError` listing what is available when nothing matches.
+    """
+    d = reported_results() if df is None else df
+    sel = d["table"] == int(table)
+    for name, val in (("outcome", outcome), ("spec", spec), ("term", term)):
+        if val is not None:
+            if not (d.loc[sel, name] == val).any():
+                avail = sorted(d.loc[sel, name].unique())
+                raise NQPInputError(f"reported: table {table} has no {name} {val!r}; available: {avail}")
+            sel &= d[name] == val
+    return d[sel].reset_index(drop=True)
+
+
+def _one_star(p) -> str:
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return ""
+    p = float(p)
+    if math.isnan(p):
+        return ""
+    if not 0 <= p <= 1:
+        raise NQPInputError(f"stars: p-value {p} is outside [0, 1]")
+    for cut, s in STAR_THRESHOLDS:
+        if p < cut:
+            return s
+    return ""
+
+
+def stars(p):
+    """Significance stars of the paper's notes: "***" p < 0.01, "**" p < 0.05, "*" p < 0.10, else "".
+
+    A scalar gives a string; a list/array/Series gives a list/Series of strings. NaN gives "".
+    """
+    if isinstance(p, pd.Series):
+        return p.map(_one_star)
+    if np.ndim(p) == 0:
+        return _one_star(p)
+    return [_one_star(x) for x in np.asarray(p, dtype=float).ravel()]
+
+
+def n_stars(s: str) -> int:
+    """Number of stars in a star string ("" -> 0, "***" -> 3)."""
+    return len(s or "")
+
+
+# exhibit, paper label, notebook, outputs (relative to the results folder), tables of reported_results.csv,
+# panel columns needed beyond the index and treatment, description
+EXHIBITS = (
+    ("Table 1", "表1 新质生产力评价指标体系", "notebooks/02_index.py", ("02_index/table1.csv",), (),
+     (), "Index system: 18 indicators in 3 dimensions with the paper's objective-AHP weights; "
+         "the index built from them and its alternatives (entropy, CRITIC, equal)."),
+    ("Table 2", "表2 基准回归结果", "notebooks/03_baseline.py", ("03_baseline/table2.csv",), (2,),
+     ("Eco", "Gov", "Fix", "Fin", "Tra", "Ope"),
+     "Baseline two-way fixed-effects DiD of Pro, Lab, Mea, Obj on Inn, without and with controls."),
+    ("Table 3", "表3 PSM-DID 估计结果", "notebooks/04_psm_did.py", ("04_psm_did/table3.csv",), (3,),
+     ("Eco", "Gov", "Fix", "Fin", "Tra", "Ope"),
+     "PSM-DID: radius and nearest-neighbour matching on the controls, then the baseline regression."),
+    ("Table 4", "表4 工具变量法估计结果", "notebooks/05_iv.py", ("05_iv/table4.csv",), (4,),
+     ("Eco", "Gov", "Fix", "Fin", "Tra", "Ope", "iv_ntl", "iv_lzh"),
+     "IV (2SLS) with shift-share instruments: 1997 night lights or laozihao firms x lagged national R&D intensity."),
+    ("Tables 5-7", "表5-表7 放大机制的检验结果", "notebooks/06_amplification.py",
+     ("06_amplification/table5.csv", "06_amplification/table6.csv", "06_amplification/table7.csv"), (5, 6, 7),
+     ("Eco", "Gov", "Fix", "Fin", "Tra", "Ope", "Hum", "Dig", "Ind"),
+     "Amplification (moderation): Inn x human capital (Hum), digital factors (Dig), manufacturing agglomeration (Ind)."),
+    ("Figure 1", "图1 分城市异质性估计结果", "notebooks/07_heterogeneity.py", ("07_heterogeneity/figure1.csv",), (),
+     ("Eco", "Gov", "Fix", "Fin", "Tra", "Ope", "size_class", "admin_level", "old_industrial_base"),
+     "Heterogeneity by innovation type, population size, administrative level and old-industrial-base status."),
+)
+_EXHIBIT_COLUMNS = ["exhibit", "paper_label", "notebook", "outputs", "reported_tables", "requires", "description"]
+
+
+def exhibits() -> pd.DataFrame:
+    """Every paper exhibit -> notebook -> output file(s) in the results folder, with what it needs and does.
+
+    ``outputs`` and ``requires`` are "; "-joined strings (so the table writes to CSV and renders as HTML);
+    ``reported_tables`` lists the tables of ``reported_results.csv`` the exhibit is compared with.
+    """
+    rows = [(e, lab, nb, "; ".join(out), ", ".join(map(str, tabs)), "; ".join(req), desc)
+            for e, lab, nb, out, tabs, req, desc in EXHIBITS]
+    return pd.DataFrame(rows, columns=_EXHIBIT_COLUMNS)

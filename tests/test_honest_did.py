@@ -1,0 +1,81 @@
+"""Rambachan-Roth sensitivity: own FLCI (smoothness) closed forms; moderndid RM; monotone widening."""
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from nqp_helpers.errors import NQPInputError
+from nqp_helpers.estimators.event_study import event_study
+from nqp_helpers.estimators.honest_did import flci_smoothness, honest_did
+
+
+def toy_panel(n_units=60, years=range(2010, 2022), cohorts=(2014, 2016, 2018), seed=0):
+    """Staggered adoption: every 4th unit never treated, 3 cohorts, effects growing with e and differing by cohort."""
+    rng = np.random.default_rng(seed)
+    years = list(years)
+    g = np.array([cohorts[i % len(cohorts)] if i % 4 else 0 for i in range(n_units)])
+    a = rng.normal(0, 1, n_units)
+    lam = {t: 0.3 * (t - years[0]) + rng.normal(0, .2) for t in years}
+    rows = []
+    for i in range(n_units):
+        for t in years:
+            e = t - g[i] if g[i] else None
+            tau = 0.0 if e is None or e < 0 else (1 + 0.2 * e) * (1 + 0.5 * cohorts.index(g[i]))
+            rows.append((100000 + i, t, g[i], a[i] + lam[t] + tau + rng.normal(0, .5), rng.normal()))
+    df = pd.DataFrame(rows, columns=["city_code", "year", "first_treat", "y", "x1"])
+    df["y"] += 0.4 * df["x1"]
+    return df
+
+
+def test_flci_closed_form_one_pre_one_post():
+    # 1 pre (e=-2), 1 post (e=0): Delta^SD forces v = 1; theta_hat = b_post + b_pre, bias in [-M, M]
+    b = np.array([0.3, 1.2])
+    S = np.array([[0.04, 0.01], [0.01, 0.09]])
+    sd = np.sqrt(np.array([1, 1]) @ S @ np.array([1, 1]))
+    for M in (0.0, 0.1, 0.5):
+        lo, hi, info = flci_smoothness(b, S, 1, 1, np.array([1.0]), M)
+        cv = np.sqrt(stats.ncx2.ppf(0.95, 1, (M / sd) ** 2)) if M > 0 else stats.norm.ppf(0.975)
+        assert info["estimate"] == pytest.approx(1.5)
+        assert lo == pytest.approx(1.5 - cv * sd, abs=1e-9) and hi == pytest.approx(1.5 + cv * sd, abs=1e-9)
+
+
+def test_smoothness_on_event_study():
+    df = toy_panel()
+    r = event_study(df, "y", leads=4, lags=2)
+    out = honest_did(r, method="smoothness", M=(0, 0.05, 0.1, 0.2))
+    orig, rob = out.iloc[0], out.iloc[1:]
+    assert orig["term"] == "original"
+    # M = 0: CI contains its estimate and is close (same order) to the conventional one
+    m0 = rob.iloc[0]
+    assert m0["conf_low"] < m0["estimate"] < m0["conf_high"]
+    assert abs(m0["estimate"] - orig["estimate"]) < 0.5
+    assert 0.5 < (m0["conf_high"] - m0["conf_low"]) / (orig["conf_high"] - orig["conf_low"]) < 3
+    width = (rob["conf_high"] - rob["conf_low"]).to_numpy()
+    assert np.all(np.diff(width) > -1e-8)
+
+
+def test_relative_magnitude_monotone():
+    df = toy_panel()
+    r = event_study(df, "y", leads=3, lags=1)
+    out = honest_did(r, method="relative_magnitude", Mbar=(0, 1), grid_points=60)
+    rob = out[out["term"] == "robust"]
+    assert (rob["conf_low"] <= rob["estimate"]).all() and (rob["conf_high"] >= rob["estimate"]).all()
+    assert np.all(np.diff(rob["conf_low"].to_numpy()) <= 1e-9)
+    assert np.all(np.diff(rob["conf_high"].to_numpy()) >= -1e-9)
+    # Mbar = 0: close to the conventional CI (grid resolution)
+    orig = out.iloc[0]
+    width = orig["conf_high"] - orig["conf_low"]
+    assert abs(rob.iloc[0]["conf_low"] - orig["conf_low"]) < 0.25 * width
+
+
+def test_errors():
+    df = toy_panel()
+    r = event_study(df, "y", leads=3, lags=1)
+    with pytest.raises(NQPInputError, match="e="):
+        honest_did(r, method="smoothness", e=5)
+    with pytest.raises(NQPInputError, match="method"):
+        honest_did(r, method="bad")
+    with pytest.raises(NQPInputError):
+        honest_did(pd.DataFrame())
+    avg = honest_did(r, method="smoothness", M=(0,), e="average")
+    assert avg["event_time"].iloc[0] == "average"

@@ -1,0 +1,186 @@
+"""`nqp sweep`: grids validated before anything runs, one dask task per run, failures isolated, resume by hash."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from nqp_helpers.cli import main
+from nqp_helpers.errors import NQPInputError
+from nqp_helpers.sweep import load_grid, read_index, run_hash, run_sweep
+
+REPO = Path(__file__).resolve().parent.parent
+NB = REPO / "tests" / "fixtures" / "sweep_nb.py"
+NB_REL = "tests/fixtures/sweep_nb.py"
+
+
+@pytest.fixture(scope="module")
+def scheduler_address():
+    """An explicitly started LocalCluster, passed to the sweep by address (the `--scheduler` path)."""
+    from distributed import LocalCluster
+
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
+
+def _grid(tmp_path: Path, text: str, name: str = "grid.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _manifest(run_dir) -> dict:
+    return json.loads((Path(run_dir) / "manifest.json").read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------------------------- validation (no runs)
+def test_typo_in_grid_file_names_key_and_suggests(tmp_path):
+    grid = _grid(tmp_path, f"notebook: {NB_REL}\nparamters:\n  seed: [1, 2]\n", "typo.yaml")
+    with pytest.raises(NQPInputError) as exc:
+        run_sweep(grid, runs_dir=tmp_path / "runs", sweep_dir=tmp_path / "out", progress=False)
+    msg = str(exc.value)
+    assert "'paramters'" in msg and "did you mean 'parameters'" in msg
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "out").exists()
+    # the command line reports it with exit status 2
+    assert main(["sweep", str(grid), "--runs-dir", str(tmp_path / "runs"), "--sweep-dir", str(tmp_path / "out")]) == 2
+
+
+def test_one_invalid_set_and_nothing_runs(tmp_path, capsys):
+    grid = _grid(tmp_path, f"""
+notebook: {NB_REL}
+parameters:
+  seed: [1, 2, "x"]
+runs:
+  - {{seed: 5, sampel: 3}}
+""")
+    with pytest.raises(NQPInputError) as exc:
+        load_grid(grid)
+    msg = str(exc.value)
+    assert "nothing was run" in msg
+    assert "unknown parameter 'sampel'" in msg
+    assert "parameter 'seed' expects int" in msg
+    assert "declared parameters of sweep_nb.py" in msg and "n (int, default 10): sample size" in msg
+    assert main(["sweep", str(grid), "--runs-dir", str(tmp_path / "runs"), "--sweep-dir", str(tmp_path / "o")]) == 2
+    assert "sampel" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("text, needle", [
+    (f"notebook: {NB_REL}\nparameters:\n  seed: 3\n", "non-empty list"),
+    (f"notebook: {NB_REL}\nparameters:\n  seed: [1]\nfixed:\n  seed: 2\n", "both in 'fixed' and in 'parameters'"),
+    ("notebook: notebooks/99_missing.py\nparameters:\n  seed: [1]\n", "does not exist"),
+    ("parameters:\n  seed: [1]\n", "missing key 'notebook'"),
+    (f"notebooks: {NB_REL}\nparameters:\n  seed: [1]\n", "did you mean 'notebook'"),
+    ("- just a list\n", "expected a mapping"),
+])
+def test_malformed_grids(tmp_path, text, needle):
+    with pytest.raises(NQPInputError) as exc:
+        load_grid(_grid(tmp_path, text))
+    assert needle in str(exc.value)
+
+
+def test_expansion_fixed_runs_duplicates_and_hash(tmp_path):
+    grid = {"name": "exp", "notebook": NB_REL,
+            "parameters": {"seed": [1, 2], "n": ["5", 6]},  # quoted numbers from YAML are coerced
+            "runs": [{"seed": 9, "pause": 0.5}, {"seed": 1, "n": 5}],  # the second duplicates a product set
+            "fixed": {"pause": 0.0}}
+    g = load_grid(grid)
+    assert g.name == "exp" and len(g.runs) == 5 and g.duplicates == 1
+    assert [r.given for r in g.runs[:2]] == [{"pause": 0.0, "seed": 1, "n": 5}, {"pause": 0.0, "seed": 1, "n": 6}]
+    assert g.runs[-1].given == {"pause": 0.5, "seed": 9}  # a set's own value wins over 'fixed'
+    assert g.runs[-1].effective == {"seed": 9, "n": 10, "fail": False, "pause": 0.5}  # declared defaults filled in
+    # identity: stable, and it changes with the notebook content, a parameter, or the data manifest
+    assert [r.hash for r in load_grid(grid).runs] == [r.hash for r in g.runs]
+    data = tmp_path / "manifest.json"
+    data.write_text('{"outputs": {}}')
+    assert load_grid(grid, data_manifest=data).runs[0].hash != g.runs[0].hash
+    edited = tmp_path / "sweep_nb.py"
+    edited.write_text(NB.read_text() + "\n# an edit\n")
+    assert load_grid(grid | {"notebook": str(edited)}).runs[0].hash != g.runs[0].hash
+    assert run_hash("a", {"x": 1, "y": 2}, "d") == run_hash("a", {"y": 2, "x": 1}, "d")  # canonical JSON
+    assert run_hash("a", {"x": 1}, "d") != run_hash("a", {"x": 2}, "d")
+    # a list of notebooks: every set runs on every notebook
+    two = load_grid(grid | {"notebook": [NB_REL, str(edited)]})
+    assert len(two.runs) == 10 and len({r.notebook for r in two.runs}) == 2
+
+
+# --------------------------------------------------------------------------------------------- running
+def test_failure_isolated_then_resume_after_interruption(tmp_path, scheduler_address, capsys):
+    grid = _grid(tmp_path, f"""# four runs, one failing on purpose
+notebook: {NB_REL}
+parameters:
+  seed: [1, 2, 3]
+runs:
+  - {{seed: 4, fail: true}}
+fixed:
+  pause: 0.0
+""", "resume.yaml")
+    runs, out = tmp_path / "runs", tmp_path / "out"
+    df = run_sweep(grid, scheduler=scheduler_address, runs_dir=runs, sweep_dir=out, progress=False)
+
+    # one row per run; the failing one is reported and did not stop the others
+    assert len(df) == 4 and list(df["seed"]) == [1, 2, 3, 4]
+    assert list(df["status"]) == ["ok", "ok", "ok", "failed"] and not df["skipped"].any()
+    failed = df.iloc[3]
+    assert "deliberate failure (seed=4" in failed["error"]
+    assert _manifest(failed["run_dir"])["status"] == "failed"
+    for run_dir in df["run_dir"][:3]:
+        assert _manifest(run_dir)["status"] == "ok"
+        assert (Path(run_dir) / "results" / "sweep_nb" / "row.csv").is_file()
+    on_disk = pd.read_csv(out / "summary.csv")
+    assert list(on_disk.columns) == ["hash", "notebook", "seed", "n", "fail", "pause", "status", "skipped",
+                                     "run_dir", "wall_seconds", "error"]
+    assert list(on_disk["hash"]) == list(df["hash"]) and (on_disk["wall_seconds"] > 0).all()
+    assert not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
+    lines = (out / "index.jsonl").read_text().splitlines()
+    assert len(lines) == 4
+
+    # simulate an interruption: the line of run seed=2 never made it to the index, its folder is gone,
+    # and the sweep was killed in the middle of writing another line
+    h2 = df.loc[df["seed"] == 2, "hash"].item()
+    shutil.rmtree(df.loc[df["seed"] == 2, "run_dir"].item())
+    kept = [ln for ln in lines if json.loads(ln)["hash"] != h2]
+    (out / "index.jsonl").write_text("\n".join(kept) + '\n{"hash": "torn', encoding="utf-8")
+    assert h2 not in read_index(out) and len(read_index(out)) == 3
+
+    capsys.readouterr()
+    code = main(["sweep", str(grid), "--scheduler", scheduler_address, "--runs-dir", str(runs),
+                 "--sweep-dir", str(out)])
+    assert code == 1  # the failed run is retried and fails again
+    printed = capsys.readouterr().out
+    assert "4 runs: 3 ok (2 skipped as already done), 1 failed" in printed
+    again = pd.read_csv(out / "summary.csv")
+    assert list(again["skipped"]) == [True, False, True, False]
+    assert list(again["status"]) == ["ok", "ok", "ok", "failed"]
+    assert again.loc[0, "run_dir"] == df.loc[0, "run_dir"] and again.loc[2, "run_dir"] == df.loc[2, "run_dir"]
+    assert again.loc[1, "run_dir"] != df.loc[1, "run_dir"] and _manifest(again.loc[1, "run_dir"])["status"] == "ok"
+    assert len(list(runs.iterdir())) == 3 + 2  # 3 kept (seed=2 deleted); only seed=2 and the failed run ran again
+
+
+def test_default_local_cluster_limit_and_exit_status(tmp_path, capsys):
+    grid = _grid(tmp_path, f"notebook: {NB_REL}\nparameters:\n  seed: [7, 8, 9]\nfixed:\n  pause: 0.0\n", "lim.yaml")
+    code = main(["sweep", str(grid), "--workers", "2", "--limit", "1", "--runs-dir", str(tmp_path / "runs"),
+                 "--sweep-dir", str(tmp_path / "out")])
+    assert code == 0
+    assert "1 ok (0 skipped as already done), 0 failed, 2 pending" in capsys.readouterr().out
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv")
+    assert list(summary["status"]) == ["ok", "pending", "pending"]
+
+
+@pytest.mark.slow
+def test_24_runs_interrupted_then_resumed(tmp_path, scheduler_address):
+    grid = {"name": "big", "notebook": NB_REL, "parameters": {"seed": list(range(1, 13)), "n": [5, 50]},
+            "fixed": {"pause": 0.0}}
+    runs, out = tmp_path / "runs", tmp_path / "out"
+    first = run_sweep(grid, scheduler=scheduler_address, runs_dir=runs, sweep_dir=out, progress=False, limit=10)
+    assert first.attrs["n_ok"] == 10 and first.attrs["n_pending"] == 14
+    second = run_sweep(grid, scheduler=scheduler_address, runs_dir=runs, sweep_dir=out, progress=False)
+    assert len(second) == 24 and (second["status"] == "ok").all()
+    assert second.attrs["n_skipped"] == 10 and len(list(runs.iterdir())) == 24
