@@ -186,7 +186,8 @@ def _weight_table(weights, codes: list[str], xn: pd.DataFrame) -> tuple[pd.DataF
         if not need <= set(weights.columns):
             raise NQPInputError(f"a weights DataFrame needs columns {sorted(need)} (optional: dimension, "
                                 f"dimension_weight); got {list(weights.columns)}")
-        t = weights.copy()
+        keep = [c for c in ("code", "indicator_weight", "dimension_weight") if c in weights.columns]
+        t = weights[keep].copy()  # a table returned in build_index(...).attrs["weights"] can be passed back in
         unknown = [c for c in t["code"] if c not in INDICATOR_CODES]
         if unknown:
             raise NQPInputError(f"weights table has unknown indicator code(s) {unknown}")

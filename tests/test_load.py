@@ -77,4 +77,7 @@ def test_real_and_semi_synthetic_tracks():
     assert s["city_code"].nunique() == r["city_code"].nunique()
     e = load_panel(seed=3, weights="equal")
     assert not np.allclose(e["Pro"], s["Pro"])
-    np.testing.assert_allclose(e["Pro_y0"], s["Pro_y0"])
+    # the potential outcomes (and so the truth) follow the weighting actually used
+    tr = e["Inn"] == 1
+    np.testing.assert_allclose(e.loc[tr, "Pro"], e.loc[tr, "Pro_y1"], atol=1e-10)
+    np.testing.assert_allclose(e.loc[~tr, "Pro"], e.loc[~tr, "Pro_y0"], atol=1e-10)

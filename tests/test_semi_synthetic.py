@@ -167,3 +167,22 @@ def test_bad_inputs():
 def test_dgp_description():
     md = dgp_description()
     assert md.startswith("## ") and "Y(0)" in md and "0.726" in md and md.count("```") % 2 == 0
+
+
+def test_reweight_index_keeps_truth_exact_for_any_weighting():
+    """Reweighting rebuilds both potential outcomes with the same weights and bounds as the observed index."""
+    from nqp_helpers.data.semi_synthetic import reweight_index
+
+    panel = simulate_panel(toy_skeleton(), seed=3)
+    same = reweight_index(panel, "paper")
+    for col in ("Pro", "Pro_y0", "Pro_y1", "Lab_y1"):
+        np.testing.assert_allclose(same[col], panel[col], rtol=0, atol=1e-12)
+    ent = reweight_index(panel, "entropy")
+    treated = ent["Inn"] == 1
+    # observed index = Y(1) index on treated rows, Y(0) index elsewhere
+    np.testing.assert_allclose(ent.loc[treated, "Pro"], ent.loc[treated, "Pro_y1"], atol=1e-10)
+    np.testing.assert_allclose(ent.loc[~treated, "Pro"], ent.loc[~treated, "Pro_y0"], atol=1e-10)
+    truth = ent.attrs["truth"]
+    att = truth[(truth["estimand"] == "att") & (truth["outcome"] == "Pro")]["value"].iloc[0]
+    assert att == pytest.approx((ent.loc[treated, "Pro_y1"] - ent.loc[treated, "Pro_y0"]).mean(), abs=1e-12)
+    assert abs(att - panel.attrs["truth"].query("estimand == 'att' and outcome == 'Pro'")["value"].iloc[0]) > 1e-6

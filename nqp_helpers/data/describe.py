@@ -93,6 +93,14 @@ def pilots_not_in_sample(panel: pd.DataFrame, processed_dir=PROCESSED_DIR) -> pd
         columns={"first_treat_default": "approval_year"}).reset_index(drop=True)
 
 
+def region_shares(panel: pd.DataFrame) -> pd.DataFrame:
+    """Share of pilot and of never-treated cities in each region (columns ``pilots``, ``never_treated``)."""
+    _need(panel, ["region"], "region_shares")
+    c = city_table(panel).merge(panel.groupby("city_code", as_index=False)["region"].first(), on="city_code")
+    grp = np.where(c["first_treat"] > 0, "pilots", "never_treated")
+    return pd.crosstab(c["region"], grp, normalize="columns").reindex(columns=["pilots", "never_treated"])
+
+
 def rollout_table(panel: pd.DataFrame) -> pd.DataFrame:
     """Pilot cities by approval year: batch, N cities, of which with an uncertain (range) year."""
     c = city_table(panel)
@@ -188,6 +196,14 @@ def pilot_years_table(district_pilots: str = DEFAULT_DISTRICT_PILOTS, processed_
     t.index.name = "first_treat"
     t.loc["pilots total"] = t.drop(index="never treated (0)", errors="ignore").sum()
     return t.reset_index()
+
+
+def n_uncertain_pilots(district_pilots: str = DEFAULT_DISTRICT_PILOTS, processed_dir=PROCESSED_DIR) -> int:
+    """Pilot cities of the real roster whose approval year is only known as a range."""
+    from .real import real_panel
+
+    return int(rollout_table(real_panel("default", district_pilots, processed_dir=processed_dir))
+               ["n_year_uncertain"].sum())
 
 
 TRACK_SCOPE = {

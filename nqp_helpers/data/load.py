@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import NQPInputError
 from ..index import WEIGHT_SCHEMES, build_index
 from ..indicators import INDEX_COLUMNS, INDICATOR_CODES
-from .semi_synthetic import DEFAULT_SEED, SCENARIOS, simulate_panel
+from .semi_synthetic import DEFAULT_SEED, SCENARIOS, reweight_index, simulate_panel
 from .validate import BALANCED, validate_panel
 
 SOURCES = ("semi_synthetic", "real")
@@ -45,13 +45,44 @@ def _read(path: Path) -> pd.DataFrame:
         raise NQPInputError(f"{path}: unsupported file type {ext!r}; allowed: {list(FILE_TYPES)}")
     if not path.exists():
         raise NQPInputError(f"data file {path} does not exist")
-    if ext == ".csv":
-        return pd.read_csv(path)
-    if ext in (".parquet", ".pq"):
-        return pd.read_parquet(path)
-    if ext == ".xlsx":
-        return pd.read_excel(path)
-    return pd.read_stata(path)
+    if not path.is_file():
+        raise NQPInputError(f"data file {path} is not a file")
+    if path.stat().st_size == 0:
+        raise NQPInputError(f"data file {path} is empty (0 bytes)")
+    try:
+        if ext == ".csv":
+            df = pd.read_csv(path, encoding="utf-8")
+        elif ext in (".parquet", ".pq"):
+            df = pd.read_parquet(path)
+        elif ext == ".xlsx":
+            df = pd.read_excel(path)
+        else:
+            df = pd.read_stata(path)
+    except UnicodeDecodeError as exc:
+        raise NQPInputError(_not_utf8(path)) from exc
+    except Exception as exc:  # noqa: BLE001 - any reader failure is bad input: name the file, not a traceback
+        raise NQPInputError(f"data file {path} could not be read as {ext} ({type(exc).__name__}: {exc})") from exc
+    if len(df) == 0:
+        raise NQPInputError(f"data file {path} has no data rows (columns: {list(map(str, df.columns))})")
+    return df
+
+
+def _not_utf8(path: Path) -> str:
+    """Message for a CSV that is not UTF-8: where the first bad byte is and, if it decodes so, that it looks GBK."""
+    raw = path.read_bytes()
+    try:
+        raw.decode("utf-8")
+        where = ""
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        where = f" (byte {raw[err.start:err.start + 1].hex()} at line {line})"
+    try:
+        raw.decode("gb18030")
+        guess = "; it looks GBK/GB18030-encoded (common for files saved by Chinese Excel)"
+    except UnicodeDecodeError:
+        guess = ""
+    return (f"data file {path} is not UTF-8 encoded{where}{guess}. Save it as UTF-8 (Excel: 'CSV UTF-8'; "
+            f"or `iconv -f GB18030 -t UTF-8 in.csv > out.csv`) and load it again")
 
 
 def _with_index(df: pd.DataFrame, weights, na: str) -> pd.DataFrame:
@@ -94,6 +125,12 @@ def load_panel(source: str | os.PathLike = "semi_synthetic", seed: int = DEFAULT
         raise NQPInputError(f"unknown balanced={balanced!r}; allowed: {list(BALANCED)}")
     if scenario not in SCENARIOS:
         raise NQPInputError(f"unknown scenario {scenario!r}; allowed: {list(SCENARIOS)}")
+    from .treatment import DISTRICT_PILOTS, PILOT_YEARS  # lazy, as _real
+
+    if pilot_years not in PILOT_YEARS:
+        raise NQPInputError(f"unknown pilot_years={pilot_years!r}; allowed: {list(PILOT_YEARS)}")
+    if district_pilots is not None and district_pilots not in DISTRICT_PILOTS:
+        raise NQPInputError(f"unknown district_pilots={district_pilots!r}; allowed: {list(DISTRICT_PILOTS)} or None")
     if isinstance(weights, str) and weights not in WEIGHT_SCHEMES:
         raise NQPInputError(f"unknown weights {weights!r}; allowed: {list(WEIGHT_SCHEMES)} or a DataFrame")
     na = options.get("na", "propagate")
@@ -117,10 +154,7 @@ def load_panel(source: str | os.PathLike = "semi_synthetic", seed: int = DEFAULT
         df = simulate_panel(sk, seed=seed, scenario=scenario, iv_exclusion_violation=iv_exclusion_violation,
                             calibration=options.get("calibration"))
         if not (isinstance(weights, str) and weights == "paper"):
-            idx = build_index(df, weights=weights)
-            for c in INDEX_COLUMNS:
-                df[c] = idx[c].to_numpy()
-            df.attrs["index_weights"] = idx.attrs["weights"]
+            df = reweight_index(df, weights)
         df.attrs["track"] = "semi_synthetic"
         return df
 
@@ -137,6 +171,7 @@ def load_panel(source: str | os.PathLike = "semi_synthetic", seed: int = DEFAULT
         df = _with_index(df, weights, na)
     df.attrs["track"] = "user"
     df.attrs["source_path"] = str(path)
+    df.attrs["source"] = path.name
     return df
 
 

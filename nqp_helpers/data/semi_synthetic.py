@@ -546,6 +546,11 @@ def simulate_panel(skeleton: pd.DataFrame, seed: int = DEFAULT_SEED, scenario: s
     for col in INDEX_COLUMNS:
         df[f"{col}_y0"] = i0[col].to_numpy()
         df[f"{col}_y1"] = i1[col].to_numpy()
+    # indicator-level potential outcomes, so the truth can be recomputed for any other weighting (reweight_index)
+    y1 = make_y1(tau)
+    for c in INDICATOR_CODES:
+        df[f"{c}_y0"] = np.asarray(y0[c], dtype=float)
+        df[f"{c}_y1"] = np.asarray(y1[c], dtype=float)
     df.attrs = {}
     df.attrs["track"] = "semi_synthetic"
     df.attrs["options"] = {"seed": seed, "scenario": scenario, "iv_exclusion_violation": bool(iv_exclusion_violation),
@@ -553,6 +558,25 @@ def simulate_panel(skeleton: pd.DataFrame, seed: int = DEFAULT_SEED, scenario: s
     df.attrs["calibration"] = {"targets": targets if calibration is not False else None, "tau": dict(tau),
                                "iterations": len(history), "history": history}
     df.attrs["simulated_columns"] = simulated
+    df.attrs["truth"] = true_effects(df)
+    return df
+
+
+def reweight_index(panel: pd.DataFrame, weights) -> pd.DataFrame:
+    """Rebuild the observed index with another weighting and, with the *same* weights and bounds, both potential
+    outcomes of every index, so that ``attrs["truth"]`` stays the exact truth for the index actually analysed."""
+    df = panel.copy()
+    idx = build_index(df, weights=weights)
+    table, bounds = idx.attrs["weights"], idx.attrs["bounds"]
+    for col in INDEX_COLUMNS:
+        df[col] = idx[col].to_numpy()
+    for s in ("y0", "y1"):
+        po = pd.DataFrame({c: df[f"{c}_{s}"].to_numpy() for c in INDICATOR_CODES}, index=df.index)
+        ip = build_index(po, weights=table, bounds=bounds)
+        for col in INDEX_COLUMNS:
+            df[f"{col}_{s}"] = ip[col].to_numpy()
+    df.attrs = dict(panel.attrs)
+    df.attrs["index_weights"] = table
     df.attrs["truth"] = true_effects(df)
     return df
 

@@ -49,6 +49,8 @@ def validate_panel(df: pd.DataFrame, balanced: str = "reject", known_codes=None)
         raise NQPInputError(f"validate_panel needs a pandas DataFrame, got {type(df).__name__}")
     problems: list[str] = []
     cols = list(df.columns)
+    if len(df) == 0:
+        problems.append("the panel has no rows")
     for spec in SCHEMA:
         if spec.required == "required" and spec.name not in cols:
             problems.append(f"missing required column {spec.name!r}{_suggest(spec.name, cols)}")
