@@ -61,7 +61,7 @@ def track_banner(panel_or_track) -> HTML:
     if track == "semi_synthetic":
         return _box(track, "Semi-synthetic data", f"<p>{html.escape(SEMI_SYNTHETIC_TEXT)}</p>")
     if track == "user":
-        src = next((panel.attrs[k] for k in ("source", "path", "file") if panel is not None and k in panel.attrs),
+        src = next((panel.attrs[k] for k in ("source", "source_path", "path", "file") if panel is not None and k in panel.attrs),
                    "a user-supplied file")
         return _box(track, "User data", f"<p>USER DATA: results below are computed from "
                                         f"<code>{html.escape(Path(str(src)).name)}</code>; they are yours, not the paper's.</p>")
