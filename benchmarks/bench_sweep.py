@@ -102,9 +102,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M %Z')}")
     try:
         w1, df1 = timed_sweep(1, scratch, "w1")
-        print(f"1 worker : {w1:6.1f} s wall  ({w1 / N_RUNS:.2f} s/run; median run {df1['wall_seconds'].median():.2f} s)")
+        print(f"1 worker : {w1:6.1f} s wall  ({w1 / N_RUNS:.2f} s/run; "
+              f"median run {df1['wall_seconds'].median():.2f} s)")
         w2, df2 = timed_sweep(2, scratch, "w2")
-        print(f"2 workers: {w2:6.1f} s wall  ({w2 / N_RUNS:.2f} s/run; median run {df2['wall_seconds'].median():.2f} s)")
+        print(f"2 workers: {w2:6.1f} s wall  ({w2 / N_RUNS:.2f} s/run; "
+              f"median run {df2['wall_seconds'].median():.2f} s)")
         print(f"speed-up 2 vs 1 workers: {w1 / w2:.2f}x")
         same = (df1.set_index("hash")["seed"] == df2.set_index("hash")["seed"]).all()
         print(f"run hashes identical across the two sweeps: {same}")

@@ -53,6 +53,7 @@ DATA_MANIFEST = PROCESSED_DIR / "manifest.json"  # its bytes enter every run has
 SWEEPS_OUT = REPO_ROOT / "sweeps_out"
 INDEX_NAME = "index.jsonl"
 SUMMARY_NAME = "summary.csv"
+CONNECT_TIMEOUT = "15s"  # to reach an existing scheduler given by address
 BASE_COLUMNS = ("hash", "notebook")
 TAIL_COLUMNS = ("status", "skipped", "run_dir", "wall_seconds", "error")
 
@@ -162,8 +163,8 @@ def load_grid(grid: str | os.PathLike | Mapping, data_manifest: str | os.PathLik
         params = {}
     for k, v in params.items():
         if not isinstance(v, list) or not v:
-            problems.append(f"parameters.{k}: expected a non-empty list of values, got {v!r}"
-                            + (" (put single values under 'fixed', or write [value])" if not isinstance(v, list) else ""))
+            hint = " (put single values under 'fixed', or write [value])" if not isinstance(v, list) else ""
+            problems.append(f"parameters.{k}: expected a non-empty list of values, got {v!r}{hint}")
     if not isinstance(runs, list) or not all(isinstance(r, dict) for r in runs):
         problems.append("'runs' must be a list of mappings (one parameter set each)")
         runs = []
@@ -336,7 +337,6 @@ def run_sweep(grid_path_or_dict: str | os.PathLike | Mapping, scheduler: Any = N
     t_start = time.perf_counter()
     grid = load_grid(grid_path_or_dict)  # validates everything before anything runs
     out = Path(sweep_dir) if sweep_dir is not None else SWEEPS_OUT / grid.name
-    out.mkdir(parents=True, exist_ok=True)
     index_path = out / INDEX_NAME
     runs_dir_s = str(Path(runs_dir).resolve()) if runs_dir is not None else None
 
@@ -356,9 +356,11 @@ def run_sweep(grid_path_or_dict: str | os.PathLike | Mapping, scheduler: Any = N
 
     counts = {"ok": 0, "failed": 0}
     client = cluster = None
+    if todo:  # connect first: an unreachable scheduler leaves nothing behind
+        client, cluster = _connect(scheduler, n_workers)
     try:
+        out.mkdir(parents=True, exist_ok=True)
         if todo:
-            client, cluster = _connect(scheduler, n_workers)
             from distributed import as_completed
 
             tag = uuid.uuid4().hex[:6]
@@ -391,7 +393,8 @@ def run_sweep(grid_path_or_dict: str | os.PathLike | Mapping, scheduler: Any = N
                 bar.close()
     finally:
         summary = _summary_frame(grid, records, skipped)
-        _write_csv_atomic(summary, out / SUMMARY_NAME)
+        if out.is_dir():
+            _write_csv_atomic(summary, out / SUMMARY_NAME)
         if client is not None and cluster is not None:  # we started them: close them (also on Ctrl-C)
             client.close()
             cluster.close()
@@ -429,7 +432,7 @@ def _connect(scheduler: Any, n_workers: int):
         return scheduler, None
     if scheduler:
         try:
-            return Client(str(scheduler), timeout="15s"), None
+            return Client(str(scheduler), timeout=CONNECT_TIMEOUT), None
         except (OSError, TimeoutError) as exc:
             raise NQPInputError(f"cannot reach the dask scheduler at {scheduler!r}: {exc}") from exc
     if int(n_workers) < 1:

@@ -184,3 +184,34 @@ def test_24_runs_interrupted_then_resumed(tmp_path, scheduler_address):
     second = run_sweep(grid, scheduler=scheduler_address, runs_dir=runs, sweep_dir=out, progress=False)
     assert len(second) == 24 and (second["status"] == "ok").all()
     assert second.attrs["n_skipped"] == 10 and len(list(runs.iterdir())) == 24
+    third = run_sweep(grid, scheduler=None, runs_dir=runs, sweep_dir=out, progress=False)  # nothing to do:
+    assert third.attrs["n_skipped"] == 24 and third.attrs["wall_seconds"] < 10  # no cluster is even started
+
+
+def test_unreachable_scheduler_is_an_input_error(tmp_path, monkeypatch, capsys):
+    import nqp_helpers.sweep as sweep
+
+    monkeypatch.setattr(sweep, "CONNECT_TIMEOUT", "1s")
+    grid = _grid(tmp_path, f"notebook: {NB_REL}\nparameters:\n  seed: [1]\n")
+    code = main(["sweep", str(grid), "--scheduler", "tcp://127.0.0.1:9", "--runs-dir", str(tmp_path / "runs"),
+                 "--sweep-dir", str(tmp_path / "out")])
+    assert code == 2 and "cannot reach the dask scheduler" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "out").exists()
+
+
+def test_example_grids_are_well_formed():
+    """The committed grids use only valid keys; those whose notebooks exist validate completely (nothing runs)."""
+    import yaml
+
+    from nqp_helpers.sweep import GRID_KEYS
+
+    grids = sorted((REPO / "sweeps").glob("*.yaml"))
+    assert {g.name for g in grids} >= {"seeds.yaml", "baseline_choices.yaml"}
+    for path in grids:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert set(data) <= set(GRID_KEYS), path.name
+        assert path.read_text(encoding="utf-8").startswith("#"), f"{path.name}: comment header missing"
+        notebooks = data["notebook"] if isinstance(data["notebook"], list) else [data["notebook"]]
+        if all((REPO / nb).is_file() for nb in notebooks):
+            assert load_grid(path).runs
+    assert len(load_grid(REPO / "sweeps" / "seeds.yaml").runs) == 5
