@@ -15,10 +15,13 @@ digit (``ROUND``) per printed number.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from scipy import stats as st
 
+from .errors import NQPInputError
 from .paths import PAPER_DIR
 from .reported import n_stars, reported_results, stars
 
@@ -28,14 +31,71 @@ ROUND = 0.0005          # half a unit of the third decimal
 INDEX_OUTCOMES = ("Pro", "Lab", "Mea", "Obj")
 SUB_INDICES = ("Lab", "Mea", "Obj")
 
-# The paper's text (section 四(三), discussion of Tables 5-7) states "amplification effects" in percent. They are
-# not in reported_results.csv (which holds table cells only), so they are listed here with their source.
-PAPER_TEXT_AMPLIFICATION = pd.DataFrame(
-    [(5, "Lab", "Inn:Hum", 48.4), (5, "Mea", "Inn:Hum", 27.6), (5, "Obj", "Inn:Hum", 34.8),
-     (6, "Mea", "Inn:Dig", 9.6), (6, "Obj", "Inn:Dig", 8.2),
-     (7, "Lab", "Inn:Ind", 9.3), (7, "Mea", "Inn:Ind", 10.8), (7, "Obj", "Inn:Ind", 9.1)],
-    columns=["table", "outcome", "term", "claimed_pct"],
-)
+TEXT_CLAIM_COLUMNS = ("claim_id", "section", "table", "outcome", "term", "value", "unit", "quote_zh")
+TEXT_CLAIM_UNITS = ("percent",)
+
+
+def text_claims(path=None) -> pd.DataFrame:
+    """Numbers stated in the paper's *text* (not its tables), read from ``data/paper/text_claims.csv``.
+
+    Columns ``TEXT_CLAIM_COLUMNS``: ``claim_id`` (unique), ``section`` of the paper, ``table``/``outcome``/``term`` of
+    the coefficient the claim talks about, ``value`` as printed, ``unit`` (one of ``TEXT_CLAIM_UNITS``) and
+    ``quote_zh`` (the sentence quoted verbatim). A malformed file raises :class:`NQPInputError` naming row and column.
+    """
+    path = Path(path) if path is not None else PAPER_DIR / "text_claims.csv"
+    if not path.exists():
+        raise NQPInputError(f"text_claims: file not found: {path}")
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in TEXT_CLAIM_COLUMNS if c not in raw.columns]
+    if missing:
+        raise NQPInputError(f"text_claims: {path.name} lacks column(s) {missing}; has {list(raw.columns)}")
+    raw = raw.apply(lambda s: s.str.strip())
+    for col in TEXT_CLAIM_COLUMNS:
+        for i in raw.index[raw[col] == ""]:
+            raise NQPInputError(f"text_claims: row {i} (CSV line {i + 2}), column '{col}' must not be empty")
+    dup = raw["claim_id"].duplicated(keep=False)
+    if dup.any():
+        i = int(raw.index[dup][0])
+        raise NQPInputError(f"text_claims: row {i} (CSV line {i + 2}), column 'claim_id' duplicated "
+                            f"({raw.at[i, 'claim_id']!r})")
+    out = raw[list(TEXT_CLAIM_COLUMNS)].copy()
+    for col, kind in (("table", "integer"), ("value", "number")):
+        vals = pd.to_numeric(raw[col], errors="coerce")
+        bad = vals.isna() | ((vals % 1 != 0) if kind == "integer" else False)
+        for i in raw.index[bad]:
+            raise NQPInputError(f"text_claims: row {i} (CSV line {i + 2}), column '{col}' must be a {kind} "
+                                f"(value {raw.at[i, col]!r})")
+        out[col] = vals.astype("int64" if kind == "integer" else float)
+    for i in raw.index[~raw["unit"].isin(TEXT_CLAIM_UNITS)]:
+        raise NQPInputError(f"text_claims: row {i} (CSV line {i + 2}), column 'unit' must be one of "
+                            f"{list(TEXT_CLAIM_UNITS)} (value {raw.at[i, 'unit']!r})")
+    return out.reset_index(drop=True)
+
+
+def amplification_claims(path=None) -> pd.DataFrame:
+    """The text's "amplification effects" (section 四(三), Tables 5-7) in the shape the checks use:
+    ``table, outcome, term, claimed_pct`` plus ``claim_id`` and ``quote_zh`` (rows of :func:`text_claims` on an
+    interaction term, unit percent)."""
+    c = text_claims(path)
+    c = c[c["term"].str.contains(":", regex=False) & (c["unit"] == "percent")]
+    return (c.rename(columns={"value": "claimed_pct"})[["table", "outcome", "term", "claimed_pct", "claim_id",
+                                                         "quote_zh"]].reset_index(drop=True))
+
+
+def _claims(claims):
+    """``"paper"`` -> the paper's text claims from ``text_claims.csv``; a frame or ``None`` passes through."""
+    if isinstance(claims, str):
+        if claims != "paper":
+            raise NQPInputError(f"claims must be 'paper', a DataFrame or None, got {claims!r}")
+        return amplification_claims()
+    return claims
+
+
+def __getattr__(name):
+    # Backward compatibility: the claims used to be typed here; they now live in data/paper/text_claims.csv.
+    if name == "PAPER_TEXT_AMPLIFICATION":
+        return amplification_claims()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ----------------------------------------------------------------------------------------------- helpers
@@ -305,17 +365,19 @@ def check_iv_vs_ols(df: pd.DataFrame | None = None, ols=(2, "baseline_controls")
 
 # ----------------------------------------------------------------------------------------------- moderation
 def check_moderation_main_effects(df: pd.DataFrame | None = None, base=(2, "baseline_controls"),
-                                  claims: pd.DataFrame | None = PAPER_TEXT_AMPLIFICATION) -> pd.DataFrame:
+                                  claims: pd.DataFrame | str | None = "paper") -> pd.DataFrame:
     """Main effect of Inn in the moderation models against the baseline, and the text's "amplification" percentages.
 
     In Y = a Inn + b M + c Inn x M + ..., with an uncentred moderator M the Inn coefficient a is the effect at M = 0,
     which may lie outside the data; it is not comparable to the baseline average effect. Rows per moderation table and
     outcome: the ratio a / baseline (shrinkage) and the moderator level m* = (baseline - a) / c at which the
     conditional effect a + c m* would equal the baseline estimate (a rough reading, since TWFE does not weight
-    effects by the mean moderator). ``claims`` (table, outcome, term, claimed_pct) are checked against 100 x c; the
+    effects by the mean moderator). ``claims`` (table, outcome, term, claimed_pct; default ``"paper"`` = the text's
+    numbers from ``data/paper/text_claims.csv``, see :func:`amplification_claims`) are checked against 100 x c; the
     note gives alternative relative readings and where else the same number appears in the table.
     """
     df = _data(df)
+    claims = _claims(claims)
     b0 = df[(df["table"] == base[0]) & (df["spec"] == base[1]) & (df["term"] == "Inn")].set_index("outcome")
     mods = df[df["spec"].str.startswith("moderation")]
     rows = []
@@ -352,6 +414,8 @@ def check_moderation_main_effects(df: pd.DataFrame | None = None, base=(2, "base
                     f"{c / ref * 100:.1f}% (baseline).")
             if also:
                 note += f" The value {c:g} also appears at: {also}."
+            if getattr(r, "claim_id", None):
+                note += f" Source: data/paper/text_claims.csv, claim {r.claim_id}."
             rows.append(_row("amplification_text", r.table, hit["column"].iloc[0], r.outcome, r.term,
                              r.claimed_pct / 100, c, ok, _status(ok), note))
     return _frame(rows)
@@ -442,10 +506,11 @@ CHECKS = (check_stars, check_linear_aggregation, check_sample_sizes, check_r2, c
           check_moderation_main_effects, check_constants, check_se_consistency)
 
 
-def run_all(df: pd.DataFrame | None = None, claims: pd.DataFrame | None = PAPER_TEXT_AMPLIFICATION) -> pd.DataFrame:
+def run_all(df: pd.DataFrame | None = None, claims: pd.DataFrame | str | None = "paper") -> pd.DataFrame:
     """Every check on ``df`` (default: the paper's reported results), concatenated in one findings table.
 
-    ``claims`` goes to :func:`check_moderation_main_effects` (``None`` for a table that is not the paper's).
+    ``claims`` goes to :func:`check_moderation_main_effects`: ``"paper"`` (default) reads the text's numbers from
+    ``data/paper/text_claims.csv``; pass ``None`` for a table that is not the paper's, or a frame of your own.
     """
     df = _data(df)
     parts = [f(df, claims=claims) if f is check_moderation_main_effects else f(df) for f in CHECKS]

@@ -181,3 +181,43 @@ def test_run_all_synthetic_has_no_failures(synthetic):
     f = audit.run_all(synthetic, claims=None)
     assert not (f["consistent"] == False).any()  # noqa: E712
     assert "amplification_text" not in set(f["check"])
+
+
+# ------------------------------------------------------------------ the text's claims (data/paper/text_claims.csv)
+def test_text_claims_file():
+    c = audit.text_claims()
+    assert list(c.columns) == list(audit.TEXT_CLAIM_COLUMNS)
+    assert len(c) == 8 and c["claim_id"].is_unique and (c["unit"] == "percent").all()
+    assert sorted(c["value"]) == sorted([48.4, 27.6, 34.8, 9.6, 8.2, 9.3, 10.8, 9.1])
+    assert all(f"{v:g}%" in q for v, q in zip(c["value"], c["quote_zh"]))       # each number is in its own quote
+    a = audit.amplification_claims()
+    assert list(a.columns[:4]) == ["table", "outcome", "term", "claimed_pct"]
+    assert a.set_index(["table", "outcome"]).at[(5, "Lab"), "claimed_pct"] == pytest.approx(48.4)
+    # the old module constant still works, now read from the file
+    pd.testing.assert_frame_equal(audit.PAPER_TEXT_AMPLIFICATION, a)
+
+
+def test_text_claims_default_equals_explicit(paper):
+    f_default = audit.check_moderation_main_effects(paper)
+    f_explicit = audit.check_moderation_main_effects(paper, claims=audit.amplification_claims())
+    pd.testing.assert_frame_equal(f_default, f_explicit)
+    assert "claim amp_hum_lab" in _one(f_default, check="amplification_text", table=5, outcome="Lab")["note"]
+    with pytest.raises(ValueError, match="claims"):
+        audit.check_moderation_main_effects(paper, claims="other")
+
+
+@pytest.mark.parametrize("edit, match", [
+    (lambda d: d.drop(columns="quote_zh"), "lacks column"),
+    (lambda d: d.assign(value=["x"] + list(d["value"][1:])), "column 'value'"),
+    (lambda d: d.assign(unit="points"), "column 'unit'"),
+    (lambda d: d.assign(claim_id="same"), "duplicated"),
+    (lambda d: d.assign(table=["5.5"] + list(d["table"][1:])), "column 'table'"),
+])
+def test_text_claims_rejects_bad_files(tmp_path, edit, match):
+    d = pd.read_csv(audit.PAPER_DIR / "text_claims.csv", dtype=str, keep_default_na=False)
+    p = tmp_path / "claims.csv"
+    edit(d).to_csv(p, index=False)
+    with pytest.raises(audit.NQPInputError, match=match):
+        audit.text_claims(p)
+    with pytest.raises(audit.NQPInputError, match="not found"):
+        audit.text_claims(tmp_path / "none.csv")
