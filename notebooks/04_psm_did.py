@@ -109,9 +109,9 @@ if RUN:
                         ignore_index=True)
     save_table(balance, "balance", NB)
     max_smd_before = balance["smd_before"].abs().max()
-    glue("max_smd_before", max_smd_before, display=False)
+    glue("max_smd_before", float(max_smd_before), display=False)
     for m in METHODS:
-        glue(f"max_smd_after_{m}", balance.loc[balance.method == m, "smd_after"].abs().max(), display=False)
+        glue(f"max_smd_after_{m}", float(balance.loc[balance.method == m, "smd_after"].abs().max()), display=False)
         s = samples[m]
         glue(f"n_off_support_{m}", int((~s["_on_support"] & (s["_treat"] > 0)).sum()), display=False)
     n_bad = {m: int((balance.loc[balance.method == m, "smd_after"].abs() > 0.1).sum()) for m in METHODS}
