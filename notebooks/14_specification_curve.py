@@ -1,0 +1,134 @@
+# %% tags=["parameters"]
+data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path to your own panel file
+seed = 20260101  # seed of the semi-synthetic draw and of the PSM matching order
+outcome = "Pro"  # outcome whose curve is drawn: "Pro", "Lab", "Mea" or "Obj" (all four are estimated and saved)
+psm_caliper = 0.05  # radius of the propensity-score matching (PSM-DID specifications)
+
+# %% [markdown]
+# # Specification curve: how much do the paper's fixed choices matter?
+#
+# The paper reports one estimate per outcome, after choosing index weights, controls, sample, estimator and
+# clustering level. This page estimates **every combination** of those choices (4 × 2 × 5 × 3 × 2 = 240 per outcome),
+# draws them as a specification curve beside the paper's Table 2 estimate (and the truth on the semi-synthetic
+# track), and measures which choice drives the spread.
+
+# %%
+import pandas as pd
+from IPython.display import display
+from myst_nb import glue
+
+from nqp_helpers import speccurve as sc
+from nqp_helpers.data.load import load_panel
+from nqp_helpers.display import rerun_box, save_table, track_banner
+from nqp_helpers.plotting import set_style
+from nqp_helpers.reported import reported
+
+NOTEBOOK = "14_specification_curve"
+set_style()
+panel = load_panel(data, seed=seed)
+track_banner(panel)
+
+# %% [markdown]
+# ## The choices
+#
+# | dimension | levels |
+# |---|---|
+# | index weights | the paper's (Table 1), entropy, CRITIC, equal — each index built once from the indicators present |
+# | controls | none; the paper's six (`Eco, Gov, Fix, Fin, Tra, Ope`) |
+# | sample | all cities; without the four municipalities; without the 2022 cohort; all cities with the uncertain pilots' approval year set to its earliest / latest candidate |
+# | estimator | TWFE (eq. 1); PSM-DID (year-by-year logit on the controls, radius matching, then eq. 1); BJS imputation (robust to heterogeneous effects) |
+# | clustering | city; province |
+#
+# Clustering changes only the standard error; every other choice can move the estimate. On the semi-synthetic track
+# the data were generated with the default pilot years, so the two "uncertain pilots" samples are deliberate
+# misclassifications of the treatment date.
+
+# %%
+track = panel.attrs["track"]
+timings = {}
+specs = sc.run_speccurve(panel, seed=seed, psm_caliper=psm_caliper, timings=timings)
+save_table(specs, "speccurve", NOTEBOOK)
+skipped = specs[specs["estimate"].isna()]
+if len(skipped):
+    print(f"Skipped {len(skipped)} of {len(specs)} specifications on the {track!r} track:")
+    for note, n in skipped["note"].value_counts().items():
+        print(f"  {n:4d}  {note}")
+else:
+    print(f"All {len(specs)} specifications estimated.")
+if track == "real":
+    print("Real track: the index is built only from the real indicators present "
+          f"({', '.join(c for c in panel.attrs.get('index_weights', pd.DataFrame({'code': []}))['code'])}); "
+          "weights are renormalised over them, so a dimension with one indicator (Lab) is the same under every "
+          "weighting. Controls are the documented proxies listed in the banner.")
+print(f"Computed in {timings['total_s']:.1f} s (PSM matching {timings['psm_s']:.1f} s, "
+      f"TWFE {timings['twfe_s']:.1f} s, PSM-DID {timings['psm_did_s']:.1f} s, BJS {timings['imputation_bjs_s']:.1f} s).")
+glue("n_specs", int(specs["estimate"].notna().sum()), display=False)
+glue("runtime", float(timings["total_s"]), display=False)
+
+# %%
+one = specs[(specs["outcome"] == outcome)].dropna(subset=["estimate"])
+paper_est = float(reported(2, outcome, spec="baseline_controls")["coef"].iloc[0])
+truth = None
+if track == "semi_synthetic":
+    tr = panel.attrs["truth"]
+    truth = float(tr.loc[(tr["outcome"] == outcome) & (tr["estimand"] == "att"), "value"].iloc[0])
+if one.empty:
+    print(f"No specification could be estimated for {outcome} on this track (see the skipped list above).")
+else:
+    fig = sc.speccurve_plot(specs, outcome, truth=truth, paper=paper_est)
+    glue("o_min", float(one["estimate"].min()), display=False)
+    glue("o_max", float(one["estimate"].max()), display=False)
+    glue("o_median", float(one["estimate"].median()), display=False)
+    glue("o_share_sig", float((one["conf_low"] > 0).mean()), display=False)
+glue("outcome", outcome, display=False)
+glue("paper_est", paper_est, display=False)
+
+# %% [markdown]
+# *Figure 1.* Specification curve for {glue:text}`outcome`: every estimated specification sorted by its estimate,
+# with its 95 % interval (colour = estimator); the panel below marks each specification's choices. Dotted red line:
+# the paper's Table 2 estimate with controls ({glue:text}`paper_est:.3f`). On the semi-synthetic track the dashed
+# green line is the true effect on the paper-weighted index; indices with other weights are different quantities
+# with their own (unstored) truths. Estimates range from {glue:text}`o_min:.3f` to {glue:text}`o_max:.3f` (median
+# {glue:text}`o_median:.3f`); a share {glue:text}`o_share_sig:.2f` of the intervals lies above zero.
+
+# %%
+vd = sc.variance_decomposition(specs)
+save_table(vd, "speccurve_variance_decomposition", NOTEBOOK)
+wide = vd.pivot(index="dimension", columns="outcome", values="share")
+wide = wide.reindex([*sc.DIMENSIONS, "interactions"])[[o for o in ("Pro", "Lab", "Mea", "Obj") if o in wide.columns]]
+display(wide.style.format("{:.1%}"))
+for o in wide.columns:
+    for dim, v in wide[o].items():
+        glue(f"vd_{o}_{dim}", float(v), display=False)
+top = wide[outcome].drop("interactions").idxmax() if outcome in wide.columns else ""
+glue("top_dim", str(top), display=False)
+glue("top_share", float(wide[outcome].max()) if outcome in wide.columns else float("nan"), display=False)
+
+# %% [markdown]
+# *Table 1.* Share of the variance of the estimates (across specifications, per outcome) explained by each choice
+# dimension alone; in this complete factorial grid the shares are orthogonal and "interactions" is the rest.
+#
+# ## What drives the spread
+#
+# For {glue:text}`outcome` the largest share of the spread, {glue:text}`top_share:.0%`, comes from the choice of
+# **{glue:text}`top_dim`**. When that is the weighting, the spread is mostly a change of *units*, not of evidence:
+# entropy and CRITIC weights put most of the weight on the indicators that vary most across cities, so the same
+# underlying change moves the index by a different number of points. A specification curve over index weights
+# therefore compares different estimands; within one weighting, the spread across controls, samples and estimators
+# is the one to read as robustness. Clustering by province instead of city never moves the estimate (share 0) and
+# only widens or narrows the intervals. On the semi-synthetic track the paper-weighted TWFE and BJS estimates sit
+# above the truth for the reason explained in the teaching lab: the simulated untreated index of pilot cities trends
+# upward faster than that of other cities, a violation of parallel trends that no choice on this grid removes.
+
+# %%
+mean_by = (one.groupby(["weights", "estimator"])["estimate"].mean().unstack("estimator")
+           if not one.empty else pd.DataFrame())
+display(mean_by.style.format("{:.3f}") if not mean_by.empty else "no estimates")
+
+# %% [markdown]
+# *Table 2.* Mean estimate for {glue:text}`outcome` by weighting (rows) and estimator (columns), averaged over
+# controls, samples and clustering. The full table of {glue:text}`n_specs` estimates (all outcomes) is saved as
+# `speccurve.csv`; it was computed in {glue:text}`runtime:.1f` s.
+
+# %%
+rerun_box(NOTEBOOK, {"data": data, "seed": seed, "outcome": outcome, "psm_caliper": psm_caliper})

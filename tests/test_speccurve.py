@@ -1,0 +1,99 @@
+"""Specification curve: grid size, spot checks against direct estimator calls, determinism, real-track skips."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from nqp_helpers import speccurve as sc
+from nqp_helpers.errors import NQPInputError
+from nqp_helpers.estimators.imputation import imputation_did
+from nqp_helpers.estimators.psm_did import psm_did
+from nqp_helpers.estimators.twfe import twfe
+
+
+@pytest.fixture(scope="module")
+def panel():
+    from nqp_helpers.data.load import load_panel
+    try:
+        return load_panel("semi_synthetic", seed=20260101)
+    except NQPInputError as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="module")
+def specs(panel):
+    return sc.run_speccurve(panel, outcomes=["Pro", "Obj"])
+
+
+def test_grid_size():
+    g = sc.spec_grid()
+    assert len(g) == 4 * 4 * 2 * 5 * 3 * 2 == 960
+    assert not g.duplicated(["outcome", *sc.DIMENSIONS]).any()
+    assert len(sc.spec_grid("Pro", estimator="twfe", cluster=["city"])) == 4 * 2 * 5
+    with pytest.raises(NQPInputError, match="estimator"):
+        sc.spec_grid(estimator="ols")
+    with pytest.raises(NQPInputError, match="dimension"):
+        sc.spec_grid(colour="red")
+
+
+def test_every_spec_estimated(specs):
+    assert len(specs) == 2 * 240
+    assert specs["estimate"].notna().all()
+    assert (specs["conf_low"] < specs["estimate"]).all() and (specs["estimate"] < specs["conf_high"]).all()
+    # clustering changes the SE only
+    a = specs.set_index(["outcome", "weights", "controls", "sample", "estimator", "cluster"])["estimate"]
+    assert np.allclose(a.xs("city", level="cluster"), a.xs("province", level="cluster"), atol=1e-12)
+
+
+def _direct(panel, r):
+    d = sc.sample_panel(panel.sort_values(["city_code", "year"]).reset_index(drop=True), r["sample"])
+    if r["weights"] != "paper":
+        full, _ = sc.index_columns(panel.sort_values(["city_code", "year"]).reset_index(drop=True), [r["weights"]])
+        d = d.assign(**{r["outcome"]: full.loc[d.index, f"{r['outcome']}__{r['weights']}"].to_numpy()})
+    cl = sc.CLUSTER_COLUMNS[r["cluster"]]
+    ctrl = list(sc.CONTROLS) if r["controls"] == "paper" else []
+    if r["estimator"] == "twfe":
+        return twfe(d, r["outcome"], controls=ctrl, cluster=cl).query("term == 'Inn'").iloc[0]
+    if r["estimator"] == "psm_did":
+        return psm_did(d, r["outcome"], controls=ctrl, cluster=cl).query("term == 'Inn'").iloc[0]
+    return imputation_did(d, r["outcome"], controls=ctrl, cluster=cl, horizons=[]).query("term == 'att'").iloc[0]
+
+
+def test_spot_checks_against_direct_calls(panel, specs):
+    picks = pd.concat([specs[specs["estimator"] == "twfe"].sample(4, random_state=3),
+                       specs[specs["estimator"] != "twfe"].sample(3, random_state=4)])
+    for _, r in picks.iterrows():
+        w = _direct(panel, r)
+        assert r["estimate"] == pytest.approx(w["estimate"], rel=1e-8), r.to_dict()
+        assert r["std_error"] == pytest.approx(w["std_error"], rel=1e-7), r.to_dict()
+        assert r["n_obs"] == w["n_obs"]
+
+
+def test_paper_weights_equal_panel_index(panel):
+    idx, _ = sc.index_columns(panel, ["paper"])
+    assert np.allclose(idx["Pro__paper"], panel["Pro"], atol=1e-10)
+
+
+def test_deterministic_and_truth(panel, specs):
+    again = sc.run_speccurve(panel, outcomes=["Pro", "Obj"])
+    pd.testing.assert_frame_equal(specs, again)
+    tr = panel.attrs["truth"].query("outcome == 'Pro' and estimand == 'att'")["value"].iloc[0]
+    t = specs[(specs["outcome"] == "Pro") & (specs["weights"] == "paper") & (specs["sample"] == "all")]["truth"]
+    assert np.allclose(t, tr, atol=1e-12)
+    assert specs.loc[specs["weights"] != "paper", "truth"].isna().all()
+
+
+def test_variance_decomposition_sums_to_one(specs):
+    v = sc.variance_decomposition(specs)
+    tot = v.groupby("outcome")["share"].sum()
+    assert np.allclose(tot, 1.0)
+    assert (v.loc[v["dimension"] == "cluster", "share"] < 1e-12).all()
+
+
+def test_sample_levels(panel):
+    p = panel.sort_values(["city_code", "year"]).reset_index(drop=True)
+    assert (sc.sample_panel(p, "no_municipalities")["admin_level"] != "municipality").all()
+    assert (sc.sample_panel(p, "no_2022_cohort")["first_treat"] != 2022).all()
+    e = sc.sample_panel(p, "pilot_years_earliest")
+    assert len(e) == len(p) and (e["first_treat"] != p["first_treat"]).any()
+    with pytest.raises(NQPInputError, match="sample"):
+        sc.sample_panel(p, "odd")
