@@ -102,6 +102,9 @@ def save_table(df: pd.DataFrame, name: str, notebook: str) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             df.to_csv(fh, index=False, float_format="%.10g", lineterminator="\n")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; a results table is for readers
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

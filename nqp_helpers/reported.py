@@ -21,10 +21,10 @@ STAR_LEVELS = ("", "*", "**", "***")
 STAR_THRESHOLDS = ((0.01, "***"), (0.05, "**"), (0.10, "*"))
 
 
-def _bad(row_idx: int, column: str, value, why: str) -> NQPInputError:
+def _bad(path: Path, row_idx: int, column: str, value, why: str) -> NQPInputError:
     # CSV line = data row + 2 (header is line 1).
-    return NQPInputError(f"reported_results: row {row_idx} (CSV line {row_idx + 2}), column '{column}': "
-                         f"{why} (value {value!r})")
+    return NQPInputError(f"reported_results: {path.name}, row {row_idx} (CSV line {row_idx + 2}), "
+                         f"column '{column}': {why} (value {value!r})")
 
 
 def reported_results(path: str | Path | None = None) -> pd.DataFrame:
@@ -46,30 +46,30 @@ def reported_results(path: str | Path | None = None) -> pd.DataFrame:
     for col in ("table", "column", "n"):
         vals = pd.to_numeric(raw[col], errors="coerce")
         for i in raw.index[vals.isna() | (vals <= 0) | (vals % 1 != 0)]:
-            raise _bad(i, col, raw.at[i, col], "must be a positive integer")
+            raise _bad(path, i, col, raw.at[i, col], "must be a positive integer")
         out[col] = vals.astype("int64")
     for col in ("outcome", "spec", "term"):
         for i in raw.index[raw[col] == ""]:
-            raise _bad(i, col, raw.at[i, col], "must not be empty")
+            raise _bad(path, i, col, raw.at[i, col], "must not be empty")
         out[col] = raw[col]
     for col in ("coef", "se"):
         vals = pd.to_numeric(raw[col], errors="coerce")
         for i in raw.index[vals.isna()]:
-            raise _bad(i, col, raw.at[i, col], "must be numeric")
+            raise _bad(path, i, col, raw.at[i, col], "must be numeric")
         out[col] = vals.astype(float)
     for i in out.index[out["se"] <= 0]:
-        raise _bad(i, "se", raw.at[i, "se"], "a standard error must be > 0")
+        raise _bad(path, i, "se", raw.at[i, "se"], "a standard error must be > 0")
     for i in raw.index[~raw["stars"].isin(STAR_LEVELS)]:
-        raise _bad(i, "stars", raw.at[i, "stars"], f"must be one of {list(STAR_LEVELS)}")
+        raise _bad(path, i, "stars", raw.at[i, "stars"], f"must be one of {list(STAR_LEVELS)}")
     out["stars"] = raw["stars"]
     r2 = pd.to_numeric(raw["r2"].replace("", np.nan), errors="coerce")
     for i in raw.index[(raw["r2"] != "") & (r2.isna() | (r2 < 0) | (r2 > 1))]:
-        raise _bad(i, "r2", raw.at[i, "r2"], "must be empty or a number in [0, 1]")
+        raise _bad(path, i, "r2", raw.at[i, "r2"], "must be empty or a number in [0, 1]")
     out["r2"] = r2.astype(float)
     dup = out.duplicated(["table", "column", "term"], keep=False)
     if dup.any():
         i = int(out.index[dup][0])
-        raise _bad(i, "term", raw.at[i, "term"], "duplicated (table, column, term)")
+        raise _bad(path, i, "term", raw.at[i, "term"], "duplicated (table, column, term)")
     extra = [c for c in raw.columns if c not in REQUIRED_COLUMNS]
     for c in extra:
         out[c] = raw[c]

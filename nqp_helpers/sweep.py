@@ -287,8 +287,12 @@ def _execute(notebook: str, given: dict, runs_dir: str | None, run_hash_: str) -
 # --------------------------------------------------------------------------------------------------- the sweep
 def _write_csv_atomic(df: pd.DataFrame, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    df.to_csv(tmp, index=False, float_format="%.10g")
-    os.replace(tmp, path)
+    try:
+        df.to_csv(tmp, index=False, float_format="%.10g")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _summary_frame(grid: Grid, records: dict[str, dict], skipped: set[str]) -> pd.DataFrame:

@@ -60,6 +60,8 @@ def _read(path: Path) -> pd.DataFrame:
             df = pd.read_stata(path)
     except UnicodeDecodeError as exc:
         raise NQPInputError(_not_utf8(path)) from exc
+    except MemoryError:
+        raise
     except Exception as exc:  # noqa: BLE001 - any reader failure is bad input: name the file, not a traceback
         raise NQPInputError(f"data file {path} could not be read as {ext} ({type(exc).__name__}: {exc})") from exc
     if len(df) == 0:

@@ -33,9 +33,10 @@ def _rows(df: pd.DataFrame, mask) -> str:
 
 
 def _suggest(name: str, columns) -> str:
-    close = difflib.get_close_matches(name, [str(c) for c in columns], n=1, cutoff=0.6)
+    columns = [str(c) for c in columns if str(c) not in BY_NAME]  # a valid column of its own is no misspelling
+    close = difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
     if not close:
-        close = [c for c in map(str, columns) if c.lower() == name.lower()]
+        close = [c for c in columns if c.lower() == name.lower()]
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
