@@ -40,6 +40,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from ._attrs import safe_attr
 from .errors import NQPInputError
 from .indicators import DIMENSIONS, INDEX_COLUMNS, INDICATOR_CODES, indicator_catalogue
 
@@ -274,10 +275,10 @@ def build_index(panel: pd.DataFrame, weights="paper", scale: float = 10, codes: 
     out["Pro"] = pro
     cols = ["code", "dimension", "indicator_weight_raw", "indicator_weight", "dimension_weight_raw",
             "dimension_weight"] + [c for c in table.columns if c == "global_weight"]
-    out.attrs["weights"] = table[cols].reset_index(drop=True)
-    out.attrs["missing_indicators"] = missing_ind
-    out.attrs["missing_dimensions"] = missing_dims
-    out.attrs["bounds"] = bounds
+    out.attrs["weights"] = safe_attr(table[cols].reset_index(drop=True))
+    out.attrs["missing_indicators"] = safe_attr(missing_ind)
+    out.attrs["missing_dimensions"] = safe_attr(missing_dims)
+    out.attrs["bounds"] = safe_attr(bounds)
     out.attrs["scheme"] = scheme
     out.attrs["na"] = na
     return out

@@ -32,7 +32,9 @@ def _present(panel: pd.DataFrame) -> list[str]:
 
 
 def _plain(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy without ``attrs`` (pandas compares attrs on concat/display; DataFrame-valued attrs then fail)."""
+    """A copy without ``attrs``: a stacked table should not carry one part's index metadata (weights, bounds).
+
+    (No longer needed to keep ``pd.concat`` from failing: ``build_index`` stores its tables via ``safe_attr``.)"""
     out = df.copy()
     out.attrs = {}
     return out

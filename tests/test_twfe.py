@@ -123,19 +123,5 @@ def test_errors():
     with pytest.raises(NQPInputError, match="weights"):
         twfe(df.assign(w=0.0), "y", weights="w")
 
+# Speed of twfe is measured in benchmarks/bench_twfe.py, not in a timed test.
 
-def test_speed_5560_rows():
-    rng = np.random.default_rng(3)
-    n, T = 278, 20
-    u = np.repeat(np.arange(n), T)
-    t = np.tile(np.arange(T), n)
-    df = pd.DataFrame({"city_code": u, "year": t, "Inn": (rng.random(n)[u] < 0.35) & (t > 8)}).astype(int)
-    ctr = [f"x{j}" for j in range(6)]
-    for c in ctr:
-        df[c] = rng.normal(size=n * T)
-    df["y"] = rng.normal(size=n * T)
-    twfe(df, "y", controls=ctr)
-    t0 = time.perf_counter()
-    for _ in range(5):
-        twfe(df, "y", controls=ctr)
-    assert (time.perf_counter() - t0) / 5 < 0.05

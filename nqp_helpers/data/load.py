@@ -8,6 +8,9 @@
 * a path to a CSV, Parquet, Excel (.xlsx) or Stata (.dta) file (never pickle): read, validate (``validate_panel``),
   ``Inn`` computed from ``first_treat`` when absent (and ``first_treat`` from ``Inn`` when absent), the index built
   from the indicator columns when the index columns are absent; ``attrs["track"] = "user"``.
+
+Every panel leaves through ``safe_attr`` (``nqp_helpers._attrs``): tables/arrays in ``attrs`` (``truth``,
+``index_weights``, ...) are comparable wrappers, so ``pd.concat`` and ``repr`` of the panel or a column work.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._attrs import safe_attr
 from ..errors import NQPInputError
 from ..index import WEIGHT_SCHEMES, build_index
 from ..indicators import INDEX_COLUMNS, INDICATOR_CODES
@@ -150,7 +154,7 @@ def load_panel(source: str | os.PathLike = "semi_synthetic", seed: int = DEFAULT
         df = _real(pilot_years, district_pilots, options.get("drop_uncertain", False))
         df = _with_index(df, weights, na)
         df.attrs["track"] = "real"
-        return df
+        return _safe_attrs(df)
     if track == "semi_synthetic":
         sk = _real(pilot_years, district_pilots, options.get("drop_uncertain", False))
         df = simulate_panel(sk, seed=seed, scenario=scenario, iv_exclusion_violation=iv_exclusion_violation,
@@ -158,7 +162,7 @@ def load_panel(source: str | os.PathLike = "semi_synthetic", seed: int = DEFAULT
         if not (isinstance(weights, str) and weights == "paper"):
             df = reweight_index(df, weights)
         df.attrs["track"] = "semi_synthetic"
-        return df
+        return _safe_attrs(df)  # the generator stores plain DataFrames (truth, index_weights)
 
     path = Path(source)
     df = _read(path)
@@ -174,6 +178,12 @@ def load_panel(source: str | os.PathLike = "semi_synthetic", seed: int = DEFAULT
     df.attrs["track"] = "user"
     df.attrs["source_path"] = str(path)
     df.attrs["source"] = path.name
+    return _safe_attrs(df)
+
+
+def _safe_attrs(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its ``attrs`` made comparable (DataFrame/Series/array values wrapped by ``safe_attr``), in place."""
+    df.attrs = safe_attr(df.attrs)
     return df
 
 

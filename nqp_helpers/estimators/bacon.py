@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._attrs import safe_attr
 from ..errors import NQPInputError
 from ._common import first_treat_to_int, require_columns, tidy
 
@@ -132,7 +133,7 @@ def bacon_decomposition(df: pd.DataFrame, outcome: str, first_treat: str = "firs
                estimator="bacon_decomposition", outcome=outcome,
                type=out["type"].to_numpy(), treated=out["treated"].to_numpy(), control=out["control"].to_numpy(),
                weight=out["weight"].to_numpy(), n_units=out["n_units"].to_numpy())
-    res.attrs["twfe_estimate"] = float((res["weight"] * res["estimate"]).sum())
+    res.attrs["twfe_estimate"] = safe_attr(float((res["weight"] * res["estimate"]).sum()))
     return res
 
 

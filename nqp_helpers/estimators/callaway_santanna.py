@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._attrs import safe_attr
 from ..errors import NQPInputError
 from ._common import first_treat_to_int, require_columns, tidy
 
@@ -268,7 +269,7 @@ def callaway_santanna(df: pd.DataFrame, outcome: str, first_treat: str = "first_
     out = pd.concat(frames, ignore_index=True)
     for col in ("cohort", "time", "base", "event_time"):
         out[col] = out[col].astype("Int64")
-    out.attrs["callaway_santanna"] = {"dropped_units": dropped, "n_units": n, "control_group": control_group,
-                                      "base_period": base_period, "anticipation": anticipation,
-                                      "n_boot": n_boot, "seed": seed, "z": float(z)}
+    out.attrs["callaway_santanna"] = safe_attr({
+        "dropped_units": dropped, "n_units": n, "control_group": control_group, "base_period": base_period,
+        "anticipation": anticipation, "n_boot": n_boot, "seed": seed, "z": float(z)})
     return out

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._attrs import safe_attr
 from ..errors import NQPInputError
 from ._common import first_treat_to_int, fit_within, require_columns, tidy
 
@@ -99,11 +100,11 @@ def event_study(df: pd.DataFrame, outcome: str, first_treat: str = "first_treat"
                binned=[binned.get(e, False) for e in all_e], aggregation="event_time")
     ref_mask = out["reference"].to_numpy()
     out.loc[ref_mask, ["statistic", "p_value"]] = np.nan
-    out.attrs["event_study"] = {
+    out.attrs["event_study"] = safe_attr({
         "event_times": list(map(int, ets)), "coef": b.tolist(), "vcov": V.tolist(), "ref": int(ref),
         "n_clusters": int(fit.n_clusters), "df_resid": int(fit.df_resid), "outcome": outcome,
         "control_coef": dict(zip(controls, fit.coef[ne:].tolist())), "alpha": alpha,
-    }
+    })
     return out
 
 

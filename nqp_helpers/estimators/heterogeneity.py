@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._attrs import safe_attr
 from ..errors import NQPInputError
 from ._common import fit_within, require_columns, tidy
 
@@ -137,7 +138,7 @@ def pooled_interaction_test(df: pd.DataFrame, outcome: str, group: str, treatmen
     out["df_num"] = [np.nan] * L + [q]
     out["df_den"] = [np.nan] * L + [fit.df_resid]
     out["interact_controls"], out["group_time_fe"] = interact_controls, group_time_fe
-    out.attrs["vcov"] = pd.DataFrame(fit.vcov[:L, :L], index=terms, columns=terms)
+    out.attrs["vcov"] = safe_attr(pd.DataFrame(fit.vcov[:L, :L], index=terms, columns=terms))
     return out
 
 
@@ -183,7 +184,7 @@ def permutation_test_equal_effects(df: pd.DataFrame, outcome: str, group: str, t
                n_clusters=fit.n_clusters, estimator="permutation_equal_effects", outcome=outcome, group=group,
                statistic_type=statistic, n_draws=len(valid), seed=seed)
     out["statistic"], out["p_value"] = obs, p
-    out.attrs["draws"] = draws
+    out.attrs["draws"] = safe_attr(draws)
     return out
 
 

@@ -9,20 +9,21 @@ post periods) when the post-period trend violation ``delta_post`` is restricted 
   estimator ``v' beta_pre + l' beta_post`` with ``v`` restricted so that linear trends do not bias it, worst-case bias
   ``M * ||a(v)||_1`` (a(v) = loadings of the bias on the second differences), half-length
   ``sd * cv_alpha(bias/sd)`` with ``cv_alpha(t)`` the 1-alpha quantile of |N(t,1)|, minimised over ``v`` numerically
-  (Nelder–Mead from the minimum-variance and minimum-bias starts).  moderndid's FLCI needs ``cvxpy``, which is not
-  installed in the project environment, hence our own implementation.
+  (Nelder–Mead from the minimum-variance and minimum-bias starts).  It is cross-checked against moderndid's
+  ``compute_flci`` (cvxpy) in ``tests/test_honest_did.py``: same method, same interval to 1e-6 for M > 0; at M = 0
+  ours is the exact minimum-variance solution (a linear system) and moderndid's conic solver lands ~1e-4 away in
+  the centre with a half-length ~1e-7 longer, so there the test checks the half-length tightly and the centre loosely.
+  We keep our own because it needs no conic solver and is ~10x faster.
 * ``method="relative_magnitude"``: Delta^RM(Mbar) — post-period first differences of delta bounded by Mbar times the
   largest pre-period one.  CI = moderndid's ``compute_conditional_cs_rm`` (conditional / least-favourable hybrid of
-  Andrews–Roth–Pakes, RR's default).  moderndid's ``didhonest`` package imports ``cvxpy`` at import time although the
-  RM path never uses it; we import it with a placeholder ``cvxpy`` module that raises if ever touched.
+  Andrews–Roth–Pakes, RR's default; test-inversion on a grid).  The test checks it against moderndid's public
+  ``create_sensitivity_results_rm`` (method "C-LF"). Note the two restrictions use DIFFERENT CI constructions (FLCI vs
+  C-LF hybrid), as in RR's own recommendations; their intervals are not comparable with each other at "equal" bounds.
 
 The ``original`` row is the conventional normal CI ``l'beta_post +/- z sd`` (exact parallel trends).  Inference is
 normal (z), as in HonestDiD; the input vcov is the event study's CR1 cluster-robust one.
 """
 from __future__ import annotations
-
-import sys
-import types
 
 import numpy as np
 import pandas as pd
@@ -34,24 +35,9 @@ __all__ = ["honest_did", "flci_smoothness", "load_moderndid_honest"]
 
 
 def load_moderndid_honest():
-    """Import ``moderndid.didhonest`` even when cvxpy is missing (only its FLCI uses cvxpy)."""
-    try:
-        import moderndid.didhonest as h  # noqa: F401
-        return h
-    except ImportError:
-        pass
-    stub = types.ModuleType("cvxpy")
+    """moderndid's ``didhonest`` module (needs ``cvxpy``, part of the project environment since the FLCI cross-check)."""
+    import moderndid.didhonest as h
 
-    def _missing(name):
-        raise ImportError(f"cvxpy is not installed (cvxpy.{name} requested by moderndid's FLCI)")
-
-    stub.__getattr__ = _missing
-    sys.modules["cvxpy"] = stub
-    try:
-        import moderndid.didhonest as h
-    finally:
-        if sys.modules.get("cvxpy") is stub:
-            del sys.modules["cvxpy"]
     return h
 
 
@@ -168,8 +154,9 @@ def honest_did(event_study_result, method: str = "relative_magnitude", Mbar=(0, 
     coefficients).  ``method="relative_magnitude"`` uses ``Mbar``; ``method="smoothness"`` uses ``M`` (default: multiples
     of the standard error of the target, ``(0, .25, .5, 1) x sd``).  Columns: ``term`` (``original``/``robust``),
     ``estimate``, ``conf_low``, ``conf_high``, ``method``, ``ci_method``, ``M``/``Mbar`` (the bound; NaN on the
-    original row), ``event_time``, ``alpha``.  ``grid_points``: test-inversion grid of the RM confidence set (its
-    resolution; RR's default is 1000, we use 200 for speed: bounds are accurate to ~1/200 of the grid width).
+    original row), ``event_time``, ``alpha``.  ``grid_points``: test-inversion grid of the RM confidence set, spanning
+    the identified set +/- 20 sd of the target (as ``create_sensitivity_results_rm``); RR's default is 1000, we use
+    200 for speed, so RM bounds are accurate to ~(identified-set width + 40 sd)/200.
     """
     b, V, n_pre, n_post, post = _extract(event_study_result)
     if isinstance(e, str):
@@ -191,9 +178,13 @@ def honest_did(event_study_result, method: str = "relative_magnitude", Mbar=(0, 
         for mb in Mbar:
             if mb < 0:
                 raise NQPInputError(f"parameter Mbar contains a negative value {mb}")
+            # grid = identified set +/- 20 sd, as moderndid's (and HonestDiD's) create_sensitivity_results_rm
+            ids = h.compute_identified_set_rm(m_bar=float(mb), true_beta=b, l_vec=l_vec, num_pre_periods=n_pre,
+                                              num_post_periods=n_post)
             r = h.compute_conditional_cs_rm(betahat=b, sigma=V, num_pre_periods=n_pre, num_post_periods=n_post,
-                                            l_vec=l_vec, m_bar=float(mb), alpha=alpha,
-                                            grid_points=grid_points)
+                                            l_vec=l_vec, m_bar=float(mb), alpha=alpha, hybrid_flag="LF",
+                                            grid_points=grid_points, grid_lb=float(ids.id_lb) - 20 * sd,
+                                            grid_ub=float(ids.id_ub) + 20 * sd)
             grid, acc = np.asarray(r["grid"], float), np.asarray(r["accept"], bool)
             lo, hi = (grid[acc].min(), grid[acc].max()) if acc.any() else (np.nan, np.nan)
             rows.append(dict(term="robust", estimate=est, conf_low=lo, conf_high=hi, method=method,

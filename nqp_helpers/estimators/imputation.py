@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._attrs import safe_attr
 from ..errors import NQPInputError
 from ._common import codes, first_treat_to_int, require_columns, tidy
 
@@ -109,6 +110,7 @@ def imputation_did(df: pd.DataFrame, outcome: str, first_treat: str = "first_tre
                            event_time=hs, n_treated_obs=[int((D & (rel == h)).sum()) for h in hs]))
     out = pd.concat(frames, ignore_index=True)
     out["event_time"] = out["event_time"].astype("Int64")
-    out.attrs["imputation"] = {"dropped_treated_obs": dropped, "se": "did2s_gmm_no_ssc",
-                               "control_coef": dict(zip(controls, gamma[X1.shape[1] - len(controls):].tolist()))}
+    out.attrs["imputation"] = safe_attr({
+        "dropped_treated_obs": dropped, "se": "did2s_gmm_no_ssc",
+        "control_coef": dict(zip(controls, gamma[X1.shape[1] - len(controls):].tolist()))})
     return out

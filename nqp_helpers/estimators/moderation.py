@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._attrs import safe_attr
 from ..errors import NQPInputError
 from ._common import fit_within, require_columns, tidy
 
@@ -78,13 +79,13 @@ def moderation(df: pd.DataFrame, outcome: str, moderator: str, treatment: str = 
                estimator="moderation_twfe", outcome=outcome, alpha=alpha, moderator=moderator, center=label,
                center_value=c, scale_value=s, standardized=bool(standardize))
     all_names = [*names, *controls]
-    res.attrs["vcov"] = pd.DataFrame(fit.vcov[:3, :3], index=names, columns=names)
-    res.attrs["vcov_full"] = pd.DataFrame(fit.vcov, index=all_names, columns=all_names)
-    res.attrs["coef_full"] = pd.Series(fit.coef, index=all_names)
+    res.attrs["vcov"] = safe_attr(pd.DataFrame(fit.vcov[:3, :3], index=names, columns=names))
+    res.attrs["vcov_full"] = safe_attr(pd.DataFrame(fit.vcov, index=all_names, columns=all_names))
+    res.attrs["coef_full"] = safe_attr(pd.Series(fit.coef, index=all_names))
     res.attrs["df_resid"] = fit.df_resid
-    res.attrs["moderator_values"] = m                     # original units, estimation sample
-    res.attrs["spec"] = dict(outcome=outcome, moderator=moderator, treatment=treatment, unit=unit, time=time,
-                             controls=controls, center=center, standardize=standardize, cluster=cluster)
+    res.attrs["moderator_values"] = safe_attr(m)          # original units, estimation sample
+    res.attrs["spec"] = safe_attr(dict(outcome=outcome, moderator=moderator, treatment=treatment, unit=unit, time=time,
+                             controls=controls, center=center, standardize=standardize, cluster=cluster))
     return res
 
 

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from .._attrs import safe_attr
 from ..errors import NQPInputError
 from ._common import codes, demean_twoway, first_treat_to_int, fit_within, require_columns, tidy
 
@@ -221,7 +222,8 @@ def placebo_test(df: pd.DataFrame, outcome, first_treat: str = "first_treat", un
     out = out.set_index("outcome", drop=False).loc[outcomes].reset_index(drop=True)
     draws = pd.concat(long, ignore_index=True)
     draws["outcome"] = pd.Categorical(draws["outcome"], categories=outcomes)
-    out.attrs["draws"] = draws.sort_values(["outcome", "draw"]).reset_index(drop=True).astype({"outcome": str})
+    out.attrs["draws"] = safe_attr(draws.sort_values(["outcome", "draw"]).reset_index(drop=True)
+                                  .astype({"outcome": str}))
     return out
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._attrs import safe_attr
 from ..errors import NQPInputError
 from ._common import first_treat_to_int, fit_within, require_columns, tidy
 
@@ -112,6 +113,6 @@ def sun_abraham(df: pd.DataFrame, outcome: str, first_treat: str = "first_treat"
     for col in ("event_time", "cohort", "time", "n_cell"):
         out[col] = out[col].astype("Int64")
     out["reference"] = out["reference"].fillna(False).astype(bool)
-    out.attrs["sun_abraham"] = {"control_cohort": control_cohort, "weights_fixed": True,
-                                "coef_names": names, "vcov": V.tolist()}
+    out.attrs["sun_abraham"] = safe_attr({"control_cohort": control_cohort, "weights_fixed": True,
+                                          "coef_names": names, "vcov": V.tolist()})
     return out

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._attrs import safe_attr
 from ..errors import NQPInputError
 from ._common import codes, demean_twoway, fit_within, require_columns, tidy
 
@@ -180,7 +181,7 @@ def wild_bootstrap(df: pd.DataFrame, outcome: str, treatment: str = "Inn", unit:
     res["bootstrap"] = "WCR" if impose_null else "WCU"
     res["full_enumeration"] = full
     res["seed"] = seed
-    res.attrs["t_boot"] = tb
+    res.attrs["t_boot"] = safe_attr(tb)
     res.attrs["n_ties"] = ties
     if not np.isclose(eng.beta, fit.coef[0], rtol=1e-8, atol=1e-10):  # pragma: no cover - internal consistency
         raise RuntimeError("wild_bootstrap: FWL coefficient differs from fit_within")
