@@ -5,6 +5,8 @@ the Chinese indicator name, so the paper's numbers stay data.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pandas as pd
 
 from .paths import PAPER_DIR
@@ -37,6 +39,12 @@ _CATALOGUE = [
 
 def indicator_catalogue() -> pd.DataFrame:
     """One row per indicator: code, dimension, names, unit, direction (+1/-1) and the paper's weights."""
+    return _catalogue_cached().copy()
+
+
+@lru_cache(maxsize=1)
+def _catalogue_cached() -> pd.DataFrame:
+    """Read once per process: the simulator and the index ask for the catalogue many times per panel."""
     cat = pd.DataFrame(_CATALOGUE, columns=["code", "dimension", "indicator_zh", "label_en", "unit"])
     w = pd.read_csv(PAPER_DIR / "index_weights.csv")
     merged = cat.merge(

@@ -13,28 +13,59 @@ timing (``first_treat``, ``Inn``), attributes (``admin_level``, ``size_class``, 
    A control that the skeleton lacks entirely is simulated from the city development factor and listed in
    ``attrs["simulated_columns"]`` (so are simulated attributes).
 2. **City development factor** ``dev_i``: the standardised mean of the available z-scores of log ``pop_base``,
-   hub status, the city mean of ``Eco`` and log ``ntl_base`` plus N(0, 0.5²) noise.
+   hub status and the city mean of ``Eco``, plus N(0, 0.5²) noise. (Night lights are *not* used: they are an
+   instrument here, see 4.)
 3. **Moderators** (simulated unless the skeleton has them): ``Hum`` = knowledge-service employment per 100 residents
    (log-normal, rising 2 %/yr, loads on ``dev``), ``Dig`` = ln(internet users per 100) (logistic diffusion over time,
-   earlier in developed cities), ``Ind`` = manufacturing location quotient (log-normal around 1).
-4. **IV ingredients**: ``ntl_base`` (the skeleton's proxy if present, else log-normal in ``dev``), ``laozihao`` =
-   Poisson count with log-mean ``-0.3 + 0.7 dev + 0.6 early_i`` where ``early_i = (2023 - first_treat)/15`` for pilots
-   (0 otherwise) - cities with more lights / more 中华老字号 firms become pilots earlier; when ``ntl_base`` is simulated
-   it loads on ``early_i`` too. ``rd_intensity_lag`` is the skeleton's national series when present, otherwise a smooth
-   series interpolated through approximate NBS values (2003 1.13 %, 2008 1.45 %, 2013 2.00 %, 2018 2.14 %,
-   2022 2.54 %) lagged one year. ``iv_ntl = ntl_base × rd_intensity_lag``, ``iv_lzh = laozihao × rd_intensity_lag``.
-5. **Untreated outcomes Y(0)** of each indicator ``k`` on a latent scale (log; logit for the share)::
+   earlier in developed cities), ``Ind`` = manufacturing location quotient (log-normal around 1). They keep these
+   realistic patterns; only their *contribution to Y(0)* is made parallel across cohorts (step 5).
+4. **IV ingredients**, simulated on this track (the skeleton's VIIRS ``ntl_base`` is a development measure, so it is
+   replaced): ``ntl_base`` ("1997-like" lights) = ``exp(1.0 + 1.2 early_i + 0.5 N(0,1))`` and ``laozihao`` (中华老字号
+   firms) = Poisson with log-mean ``0.0 + 1.2 early_i + 0.3 N(0,1)``, where ``early_i = (2023 - first_treat)/15`` for
+   pilots and 0 otherwise: cities with more lights / laozihao become pilots earlier, and the instruments depend on
+   nothing else (not on ``dev``, the controls or the moderators). ``rd_intensity_lag`` is the skeleton's national
+   series when present, otherwise a smooth series interpolated through approximate NBS values (2003 1.13 %,
+   2008 1.45 %, 2013 2.00 %, 2018 2.14 %, 2022 2.54 %) lagged one year. ``iv_ntl = ntl_base × rd_intensity_lag``,
+   ``iv_lzh = laozihao × rd_intensity_lag``.
+5. **Untreated outcomes Y(0)** of each indicator ``k``, in natural units, are the sum of a non-control part ``P``, a
+   part ``Q`` linear in the six controls and (only if ``iv_exclusion_violation``) a part ``V`` in the instruments.
+   ``P`` starts from a latent (log; logit for the share) index::
 
        L_kit = mu_k + g_k t + s_k (rho_k dev_i + sqrt(1-rho_k²) a_ki)      city effect
                + gamma_kt                                              year effect
-               + b_ki (t/T - 1/2) + c_ki sin(pi t/T)                     city-specific smooth component
-               + sum_c beta_kc z(control_c)_it + sum_m eta_km z(moderator_m)_it
-               [+ 0.10 sign_k (z(iv_ntl) + z(iv_lzh))_it   if iv_exclusion_violation]
-               + nu_k e_kit
+               + 0.05 b_ki (2t/T - 1) + 0.03 c_ki sin(pi t/T)          city-specific smooth component
+               + sum_m eta_km z(moderator_m)_it                         moderators
 
-   with ``b_ki`` correlated with the city's ``Eco`` growth. Natural units: ``exp(L)`` (intensities, amounts),
-   ``expit(L)`` (the education-spending share), and for counts (postgraduates, AI firms, SEI clusters)
-   ``floor(exp(L) + u)`` with one uniform ``u`` per cell shared by Y(0) and Y(1) (randomised rounding).
+   (``a, b, c`` independent N(0, 1)), ``N_kit = exp(L)`` (``expit(L)`` for the share). **Parallel trends by
+   construction**: every row of adoption cohort ``g`` (never-treated cities are one cohort) in year ``t`` is multiplied
+   by one factor ``R_kgt > 0`` such that, with ``pi_k`` the least-squares coefficients of ``R N`` on the controls given
+   city and cohort-by-year effects, the cohort-by-year means of ``R N - pi_k'X`` equal ``b_kt + c_kg`` (``b_kt`` the
+   all-city mean path, ``c_kg`` the cohort's level offset closest to its own path) - a short fixed-point iteration.
+   Cities keep their relative positions within a cohort-year (developed cities stay bigger, moderators still matter),
+   but the non-control part moves in parallel across cohorts and is uncorrelated with the controls net of city and
+   cohort-by-year effects. Then ``P = R N × exp(nu_k e_kit - nu_k²/2)`` (idiosyncratic noise with mean 1)::
+
+       Q_kit = med_k × sum_c beta_kc (z(control_c)_it - min_s z(control_c)_is)     (a city constant makes Q >= 0)
+       V_kit = 0.35 med_k × (sign_k zv_it - min_s sign_k zv_is),  zv = z(iv_ntl) + z(iv_lzh)
+       Y0_kit = P_kit + Q_kit [+ V_kit   if iv_exclusion_violation]
+
+   with ``med_k`` the panel median of ``P`` and ``beta_kc`` the latent effect of a 1-sd control by indicator
+   direction. The ``-min`` terms are city constants (absorbed by city fixed effects). ``V`` raises the index in
+   cities and years with higher instrument values, so the instruments then predict Y(0) directly.
+   Natural units: shares are clipped to [1e-4, 0.95] (not binding in practice); counts (postgraduates, AI firms,
+   SEI clusters) are ``floor(Y0 + u)`` with one uniform ``u`` per cell shared by Y(0) and Y(1) (randomised
+   rounding, unbiased).
+
+   **Guarantee.** Each index is linear in the indicators for given normalisation bounds, so in **every scenario**
+   ``Y(0)_it = alpha_i + lambda_t + theta'X_it + r_it`` for every index, where ``X`` are the six controls and the
+   systematic part of ``r`` has cohort-by-year means equal to zero and is uncorrelated with the controls (net of city
+   and cohort-by-year effects); the rest of ``r`` (noise, rounding) is mean-zero and independent of everything.
+   Hence ``E[Y(0)_it - Y(0)_is | cohort, X] - theta'(X_it - X_is)`` does not depend on the cohort (parallel trends
+   conditional on the controls, with the linear control adjustment of the paper's model), the six controls are
+   exogenous, and - without the violation - ``ntl_base`` and ``laozihao`` are independent of ``r`` given the cohort,
+   so both shift-share instruments satisfy the exclusion restriction. TWFE *without* the controls has no such
+   guarantee (the real controls trend differently across cohorts; on ``real_panel()`` its bias is small). With ``iv_exclusion_violation=True`` the exclusion restriction fails
+   (2SLS bias of the order of the effect) and TWFE is biased too.
 6. **Treated outcomes Y(1)** add an effect in **natural units** (so the index effect of a cell does not depend on the
    city's size or the year)::
 
@@ -52,7 +83,11 @@ timing (``first_treat``, ``Inn``), attributes (``admin_level``, ``size_class``, 
    ``s_it`` (scenario): ``constant`` 1; ``dynamic`` ``0.25 + 0.25 min(e, 8)`` with ``e = year - first_treat``
    (0.25 on impact, 2.25 after 8 years); ``heterogeneous`` ``clip(1 + 0.08 (2015 - first_treat), 0.4, 2)`` (earlier
    cohorts larger, constant over event time). For untreated cells Y(1) is the outcome had the pilot started that year
-   (``e = 0``; never-treated cities use cohort multiplier 1).
+   (``e = 0``; never-treated cities use cohort multiplier 1). Before the scenario profile, ``h_di`` gets one small
+   within-cohort correction ``h <- h - lambda (w_i - mean_cohort w)`` that makes it uncorrelated with ``w_i``, the
+   weight TWFE with the controls puts on city ``i``'s treated cells (``Inn`` residualised on city and year effects
+   and the controls, summed over the city's treated years); so in the ``constant`` scenario the TWFE estimand is the
+   ATT, while in ``dynamic`` and ``heterogeneous`` TWFE is biased (forbidden comparisons) - the teaching point.
 7. **Observed** = Y(1) where ``Inn == 1`` else Y(0). The index (paper weights, ``nqp_helpers.index.build_index``) is
    built on the observed indicators; the **same normalisation bounds** are applied to Y(0) and Y(1) to give
    ``Pro_y0, Pro_y1, Lab_y0, ...``, so the true ATT of an index is exactly ``mean(y1 - y0 | Inn == 1)``. Because the
@@ -70,6 +105,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._attrs import safe_attr
 from ..errors import NQPInputError
 from ..index import build_index
 from ..indicators import DIMENSIONS, INDEX_COLUMNS, INDICATOR_CODES, indicator_catalogue
@@ -110,6 +146,13 @@ _MULT = {
     "admin": {"hub": 1.25, "other": 0.9},
     "industrial": {"old_base": 1.45, "non_old_base": 1.0, "unknown": 1.0},
 }
+# IV ingredients (city level): ntl_base = exp(a + b early_i + s N(0,1)); laozihao ~ Poisson(exp(a + b early_i + s N(0,1)))
+_NTL = (1.0, 1.2, 0.5)
+_LZH = (0.0, 1.2, 0.3)
+# natural-unit size of the linear control term (multiple of the median of the non-control part) and of the
+# exclusion violation (same units, per 1 sd of z(iv_ntl) + z(iv_lzh))
+_CTRL_SCALE = 1.0
+_VIOL = 0.35
 _RD_ANCHORS = ([2003, 2008, 2013, 2018, 2022], [1.13, 1.45, 2.00, 2.14, 2.54])
 
 
@@ -250,6 +293,126 @@ def _fill_city_trend(values: np.ndarray, ci: np.ndarray, t: np.ndarray, n_c: int
     return v, miss
 
 
+class _CohortParallel:
+    """Makes a positive city-year variable parallel across adoption cohorts *conditional on the controls*.
+
+    ``fit(x)`` multiplies every row of cohort ``g`` in year ``t`` by one factor ``R_gt > 0`` (so cities keep their
+    relative positions within a cohort-year, hence their dependence on ``dev``, the moderators, ...) chosen so that,
+    with ``pi`` = the least-squares coefficients of the rescaled variable ``P`` on the controls ``X`` given city and
+    cohort-by-year effects,
+
+    * the cohort-by-year means of ``P - pi'X`` are additive: ``mean_gt(P - pi'X) = b_t + c_g``, and
+    * ``P - pi'X`` is orthogonal to the controls net of city and cohort-by-year effects (definition of ``pi``).
+
+    Hence ``P = alpha_i + b_t + pi'X + r`` with ``r`` orthogonal to the city and year dummies, to every
+    cohort-by-year function (``Inn`` included) and to the controls: TWFE with the controls recovers exactly zero on
+    ``P``. ``b_t`` follows the all-city mean path; ``c_g`` is the offset closest in log terms to the cohort's own
+    path with ``b_t + pi'Xbar_gt + c_g > 0``. ``R`` and ``pi`` are found by a short fixed-point iteration."""
+
+    def __init__(self, cohort: np.ndarray, t: np.ndarray, ci: np.ndarray, X: np.ndarray):
+        years = np.unique(t)
+        self.ti = np.searchsorted(years, t)
+        cohorts, self.gi = np.unique(cohort, return_inverse=True)
+        self.shape = (len(cohorts), len(years))
+        self.cell = self.gi * self.shape[1] + self.ti
+        self.ncell = self.shape[0] * self.shape[1]
+        self.cnt = np.bincount(self.cell, minlength=self.ncell).reshape(self.shape).astype(float)
+        self.ci = ci
+        X = np.asarray(X, dtype=float).reshape(len(t), -1)
+        self.Xbar = np.stack([self._cell_mean(X[:, j]) for j in range(X.shape[1])], axis=-1)  # (G, T, p)
+        self.Xbar_t = (self.Xbar * self.cnt[..., None]).sum(0) / np.maximum(self.cnt.sum(0), 1)[:, None]
+        Xd = X.copy()
+        for _ in range(100):  # city and cohort-by-year effects (one pass suffices when the panel is balanced)
+            prev = Xd.copy()
+            Xd = Xd - self._mean_by(Xd, ci)
+            Xd = Xd - self._mean_by(Xd, self.cell)
+            if np.abs(Xd - prev).max() < 1e-12:
+                break
+        self.Xd = Xd
+        xtx = Xd.T @ Xd
+        self.proj = np.linalg.pinv(xtx) @ Xd.T if X.shape[1] else np.zeros((0, len(t)))
+
+    @staticmethod
+    def _mean_by(v: np.ndarray, key: np.ndarray) -> np.ndarray:
+        n = np.bincount(key).astype(float)
+        if v.ndim == 1:
+            return (np.bincount(key, weights=v) / np.maximum(n, 1))[key]
+        return np.stack([(np.bincount(key, weights=v[:, j]) / np.maximum(n, 1))[key] for j in range(v.shape[1])], 1)
+
+    def _cell_mean(self, x: np.ndarray) -> np.ndarray:
+        s = np.bincount(self.cell, weights=x, minlength=self.ncell).reshape(self.shape)
+        return np.where(self.cnt > 0, s / np.maximum(self.cnt, 1), np.nan)
+
+    def _targets(self, M: np.ndarray, B: np.ndarray, pi: np.ndarray) -> np.ndarray:
+        shift = self.Xbar @ pi  # (G, T)
+        base = B - self.Xbar_t @ pi
+        target = np.empty(self.shape)
+        for j in range(self.shape[0]):
+            ok = self.cnt[j] > 0
+            if not ok.any():
+                target[j] = B
+                continue
+            path = base + shift[j]
+            lo = -float(path[ok].min()) + 0.1 * float(B.min())
+            hi = max(float(np.max(M[j, ok] - path[ok])), lo) + 1e-12
+            grid = lo + (hi - lo) * np.linspace(0.0, 1.0, 401) ** 2
+            err = (np.log((path[ok][None, :] + grid[:, None]) / M[j, ok][None, :]) ** 2).sum(1)
+            target[j] = path + grid[int(np.argmin(err))]
+        return target
+
+    def fit(self, x: np.ndarray, iters: int = 30, tol: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
+        """Rescaled ``x`` and ``pi`` (see the class docstring); ``x`` must be positive."""
+        M = self._cell_mean(x)
+        B = (np.nan_to_num(M) * self.cnt).sum(0) / np.maximum(self.cnt.sum(0), 1)
+        pi = np.zeros(self.proj.shape[0])
+        for _ in range(iters):
+            ratio = np.where(self.cnt > 0, self._targets(M, B, pi) / np.where(self.cnt > 0, M, 1.0), 1.0)
+            P = x * ratio.reshape(-1)[self.cell]
+            new = self.proj @ P
+            done = np.abs(new - pi).max() <= tol * (1 + np.abs(new).max())
+            pi = new
+            if done:
+                break
+        ratio = np.where(self.cnt > 0, self._targets(M, B, pi) / np.where(self.cnt > 0, M, 1.0), 1.0)
+        return x * ratio.reshape(-1)[self.cell], pi
+
+
+def _demean(v: np.ndarray, keys: list[np.ndarray], tol: float = 1e-12, max_iter: int = 500) -> np.ndarray:
+    """Residuals of ``v`` (n or n x p) on the dummies of every key (alternating projections; exact in one pass for
+    a balanced two-way panel)."""
+    v = np.asarray(v, dtype=float).copy()
+    two_d = v.ndim == 2
+    v = v if two_d else v[:, None]
+    for _ in range(max_iter):
+        prev = v.copy()
+        for key in keys:
+            cnt = np.maximum(np.bincount(key), 1).astype(float)
+            for j in range(v.shape[1]):
+                v[:, j] -= (np.bincount(key, weights=v[:, j]) / cnt)[key]
+        if np.abs(v - prev).max() < tol:
+            break
+    return v if two_d else v[:, 0]
+
+
+def _twfe_treated_weights(inn: np.ndarray, X: np.ndarray, ci: np.ndarray, t: np.ndarray, n_c: int) -> np.ndarray:
+    """Per city, the sum over its treated cells of ``Inn`` residualised on city and year effects and the controls
+    ``X`` (Frisch-Waugh-Lovell): TWFE with controls estimates ``sum(w_it Inn_it delta_it) / sum(w_it Inn_it)``."""
+    keys = [ci, np.unique(t, return_inverse=True)[1]]
+    d = _demean(inn.astype(float), keys)
+    Xd = _demean(X, keys)
+    gam = np.linalg.lstsq(Xd, d, rcond=None)[0] if X.shape[1] else np.zeros(0)
+    r = d - Xd @ gam
+    return np.bincount(ci, weights=r * inn, minlength=n_c)
+
+
+def _within_nonneg(x: np.ndarray, ci: np.ndarray, n_c: int) -> np.ndarray:
+    """``x - min over the city's years of x``: linear in ``x`` up to a city constant (absorbed by a city fixed
+    effect) and never negative, so it can be added to a positive natural-unit variable."""
+    mins = np.full(n_c, np.inf)
+    np.minimum.at(mins, ci, x)
+    return x - mins[ci]
+
+
 def _rd_default(years: np.ndarray) -> np.ndarray:
     return np.interp(years - 1, *_RD_ANCHORS)
 
@@ -328,9 +491,6 @@ def simulate_panel(skeleton: pd.DataFrame, seed: int = DEFAULT_SEED, scenario: s
         zs.append(_z(hub_c))
     if "Eco" in df.columns:
         zs.append(_z(pd.to_numeric(df["Eco"], errors="coerce").groupby(ci).mean().reindex(range(n_c)).to_numpy()))
-    if "ntl_base" in df.columns:
-        nb = pd.to_numeric(df["ntl_base"], errors="coerce").groupby(ci).mean().reindex(range(n_c)).to_numpy()
-        zs.append(_z(np.log(np.where(nb > 0, nb, np.nan))))
     noise_dev = rng.normal(0, 0.5, n_c)
     if zs:
         dev = np.nanmean(np.vstack(zs), axis=0)
@@ -399,16 +559,13 @@ def simulate_panel(skeleton: pd.DataFrame, seed: int = DEFAULT_SEED, scenario: s
             df[m] = sim_mod[m]
             simulated.append(m)
 
-    # --- IV ingredients
+    # --- IV ingredients: simulated "1997-like" lights and laozihao counts, driven by pilot timing only (early_i)
+    # plus independent noise - never by dev, the moderators or anything else that enters Y(0)
     iv_noise = rng.normal(0, 1, (2, n_c))
-    if "ntl_base" in df.columns and pd.to_numeric(df["ntl_base"], errors="coerce").notna().any():
-        nb = pd.to_numeric(df["ntl_base"], errors="coerce").groupby(ci).mean().reindex(range(n_c)).to_numpy()
-        nb = np.where(np.isnan(nb), np.nanmedian(nb), nb)
-    else:
-        nb = np.exp(1.0 + 0.7 * dev + 0.6 * early_c + 0.4 * iv_noise[0])
-        simulated.append("ntl_base")
+    nb = np.exp(_NTL[0] + _NTL[1] * early_c + _NTL[2] * iv_noise[0])
     df["ntl_base"] = nb[ci]
-    lzh = rng.poisson(np.exp(-0.3 + 0.7 * dev + 0.6 * early_c + 0.3 * iv_noise[1])).astype(float)
+    simulated.append("ntl_base")
+    lzh = rng.poisson(np.exp(_LZH[0] + _LZH[1] * early_c + _LZH[2] * iv_noise[1])).astype(float)
     df["laozihao"] = lzh[ci]
     simulated.append("laozihao")
     if "rd_intensity_lag" in df.columns and pd.to_numeric(df["rd_intensity_lag"], errors="coerce").notna().any():
@@ -422,16 +579,10 @@ def simulate_panel(skeleton: pd.DataFrame, seed: int = DEFAULT_SEED, scenario: s
     df["iv_ntl"] = df["ntl_base"] * df["rd_intensity_lag"]
     df["iv_lzh"] = df["laozihao"] * df["rd_intensity_lag"]
 
-    # --- Y(0)
+    # --- Y(0) = P (non-control part, parallel across cohorts) + Q (linear in the controls) [+ V (violation)]
     zc = {c: _z(df[c].to_numpy(float)) for c in CONTROLS}
     zm = {m: _z(df[m].to_numpy(float)) for m in MODERATORS}
-    # city Eco growth (slope over time) for the smooth component
-    tc = t - pd.Series(t).groupby(ci).transform("mean").to_numpy()
-    ec = df["Eco"].to_numpy(float) - pd.Series(df["Eco"].to_numpy(float)).groupby(ci).transform("mean").to_numpy()
-    num = pd.Series(tc * ec).groupby(ci).sum().to_numpy()
-    den = pd.Series(tc * tc).groupby(ci).sum().to_numpy()
-    eco_slope = _z(np.where(den > 0, num / np.where(den > 0, den, 1), 0.0))
-    viol = (_z(df["iv_ntl"].to_numpy(float)) + _z(df["iv_lzh"].to_numpy(float))) if iv_exclusion_violation else 0.0
+    zv = (_z(df["iv_ntl"].to_numpy(float)) + _z(df["iv_lzh"].to_numpy(float))) if iv_exclusion_violation else None
     n_years = y_max - y_min + 1
     K = len(INDICATOR_CODES)
     a_city = rng.normal(0, 1, (K, n_c))
@@ -440,29 +591,32 @@ def simulate_panel(skeleton: pd.DataFrame, seed: int = DEFAULT_SEED, scenario: s
     g_year = rng.normal(0, 0.03, (K, n_years))
     eps = rng.normal(0, 1, (K, n))
     u_round = rng.random((K, n))
+    cohort = ft_c[ci]  # adoption cohort of each row, 0 = never treated
     y0: dict[str, np.ndarray] = {}
-    latent: dict[str, np.ndarray] = {}
+    y0c: dict[str, np.ndarray] = {}  # continuous Y(0) before the randomised rounding of counts
+    par = _CohortParallel(cohort, t, ci, np.column_stack([zc[c] for c in CONTROLS]))
     for k, code in enumerate(INDICATOR_CODES):
         kind, med, g, sd, rho, nu = _Y0[code]
         sign = int(cat.loc[code, "sign"])
         mu = np.log(med / (1 - med)) if kind == "share" else np.log(med)
-        L = (mu + g * t + sd * (rho * dev[ci] + np.sqrt(1 - rho ** 2) * a_city[k][ci]) + g_year[k][t]
-             + (0.04 * eco_slope[ci] + 0.03 * b_city[k][ci]) * (t / T - 0.5) * 2
-             + 0.03 * c_city[k][ci] * np.sin(np.pi * t / T) + nu * eps[k])
         beta = _BETA[sign]
-        for c in CONTROLS:
-            L = L + beta[c] * zc[c]
+        L = (mu + g * t + sd * (rho * dev[ci] + np.sqrt(1 - rho ** 2) * a_city[k][ci]) + g_year[k][t]
+             + 0.05 * b_city[k][ci] * (t / T - 0.5) * 2 + 0.03 * c_city[k][ci] * np.sin(np.pi * t / T))
         for m in MODERATORS:
             L = L + beta[m] * zm[m]
+        sys_part = 1 / (1 + np.exp(-L)) if kind == "share" else np.exp(L)
+        P, _ = par.fit(sys_part)
+        P = P * np.exp(nu * eps[k] - nu ** 2 / 2)  # idiosyncratic noise, mean 1 and independent of everything
+        q_raw = sum(_within_nonneg(beta[c] * zc[c], ci, n_c) for c in CONTROLS)
+        scale = _CTRL_SCALE * float(np.median(P))
+        Q = scale * q_raw
+        x = P + Q
         if iv_exclusion_violation:
-            L = L + 0.10 * sign * viol
-        latent[code] = L
+            x = x + scale * _VIOL * _within_nonneg(sign * zv, ci, n_c)  # raises the index (sign-aware)
         if kind == "share":
-            y0[code] = 1 / (1 + np.exp(-L))
-        elif kind == "count":
-            y0[code] = np.floor(np.exp(L) + u_round[k])
-        else:
-            y0[code] = np.exp(L)
+            x = np.clip(x, 1e-4, 0.95)
+        y0c[code] = x
+        y0[code] = np.floor(x + u_round[k]) if kind == "count" else x
 
     # --- heterogeneity multipliers h_{d,i}
     df_tmp = pd.DataFrame({"city_code": df["city_code"], "year": year, "first_treat": df["first_treat"],
@@ -476,12 +630,23 @@ def simulate_panel(skeleton: pd.DataFrame, seed: int = DEFAULT_SEED, scenario: s
     kappa = _kappa()
     zbar = {m: _z(pd.Series(df[m].to_numpy(float)).groupby(ci).mean().to_numpy()) for m in MODERATORS}
     cohort_key = ft_c  # 0 = never treated
+    w_city = _twfe_treated_weights(inn, np.column_stack([zc[c] for c in CONTROLS]), ci, t, n_c)
+    treated_c = ft_c > 0
+    w_dev = w_city - pd.Series(w_city).groupby(cohort_key).transform("mean").to_numpy()
+    w_ss = float((w_dev * w_dev)[treated_c].sum())
+    tw_ok = w_ss > 1e-12
     h = {}
     for d in DIMENSIONS:
         hd = base_c * np.maximum(1 + sum(kappa[(m, d)] * zbar[m] for m in MODERATORS), 0.2)
         hd = np.maximum(hd, 0.05)
         means = pd.Series(hd).groupby(cohort_key).transform("mean").to_numpy()
-        h[d] = hd / means
+        hd = hd / means
+        # remove the (small) within-cohort correlation between h and the weights TWFE-with-controls puts on the
+        # treated cities, so that in the constant scenario the TWFE estimand is the ATT (cohort means stay 1)
+        if tw_ok:
+            lam = float(((hd - 1) * w_dev)[treated_c].sum() / w_ss)
+            hd = np.maximum(hd - lam * w_dev, 0.05)
+        h[d] = hd
     e_time = np.where(df["first_treat"].to_numpy() > 0, year - df["first_treat"].to_numpy(), 0)
     if scenario == "constant":
         s = np.ones(n)
@@ -513,7 +678,7 @@ def simulate_panel(skeleton: pd.DataFrame, seed: int = DEFAULT_SEED, scenario: s
             elif kind_of[code] == "share":
                 out[code] = np.minimum(x0 + delta, np.maximum(0.95, x0))
             elif kind_of[code] == "count":
-                out[code] = np.floor(np.exp(latent[code]) + delta + u_round[k])
+                out[code] = np.floor(y0c[code] + delta + u_round[k])
             else:
                 out[code] = x0 + delta
         return out
@@ -558,7 +723,7 @@ def simulate_panel(skeleton: pd.DataFrame, seed: int = DEFAULT_SEED, scenario: s
     df.attrs["calibration"] = {"targets": targets if calibration is not False else None, "tau": dict(tau),
                                "iterations": len(history), "history": history}
     df.attrs["simulated_columns"] = simulated
-    df.attrs["truth"] = true_effects(df)
+    df.attrs["truth"] = safe_attr(true_effects(df))
     return df
 
 
@@ -576,8 +741,8 @@ def reweight_index(panel: pd.DataFrame, weights) -> pd.DataFrame:
         for col in INDEX_COLUMNS:
             df[f"{col}_{s}"] = ip[col].to_numpy()
     df.attrs = dict(panel.attrs)
-    df.attrs["index_weights"] = table
-    df.attrs["truth"] = true_effects(df)
+    df.attrs["index_weights"] = safe_attr(table)
+    df.attrs["truth"] = safe_attr(true_effects(df))
     return df
 
 
