@@ -112,7 +112,7 @@ def sun_abraham(df: pd.DataFrame, outcome: str, first_treat: str = "first_treat"
     out = pd.concat([iw, att, sat], ignore_index=True)
     for col in ("event_time", "cohort", "time", "n_cell"):
         out[col] = out[col].astype("Int64")
-    out["reference"] = out["reference"].fillna(False).astype(bool)
+    out["reference"] = out["reference"].astype("boolean").fillna(False).astype(bool)
     out.attrs["sun_abraham"] = safe_attr({"control_cohort": control_cohort, "weights_fixed": True,
                                           "coef_names": names, "vcov": V.tolist()})
     return out

@@ -1,0 +1,176 @@
+# %% tags=["parameters"]
+data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path to your own panel file
+seed = 20260101  # seed of every random step (semi-synthetic generator)
+scenario = "constant"  # semi-synthetic effects: "constant", "dynamic" (grow with exposure) or "heterogeneous" (by cohort)
+outcome = "Pro"  # outcome of the event study and of the decomposition: "Pro", "Lab", "Mea" or "Obj"
+leads = 5  # number of pre-period event times; event times <= -leads are binned into the -leads dummy
+lags = 10  # number of post-period event times; event times >= lags are binned into the lags dummy
+
+# %% [markdown]
+# # Event study and the Goodman-Bacon decomposition
+#
+# The paper reports one TWFE coefficient per outcome. This chapter goes beyond it: it lets the effect vary with the
+# years since pilot approval (an event study), tests whether pilot and non-pilot cities moved together *before* the
+# pilots, and then takes the single TWFE coefficient apart into the simple two-group, two-period comparisons it
+# averages (Goodman-Bacon 2021) — showing how much of it rests on "forbidden" comparisons.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown, display
+from myst_nb import glue
+
+from nqp_helpers.data.load import load_panel
+from nqp_helpers.display import rerun_box, save_table, track_banner
+from nqp_helpers.estimators.bacon import bacon_decomposition, bacon_summary
+from nqp_helpers.estimators.event_study import event_study, pretrend_test
+from nqp_helpers.plotting import COLORS, event_study_plot, set_style
+
+NB = "09_event_study"
+set_style()
+panel = load_panel(data, seed=seed, scenario=scenario)
+track = panel.attrs.get("track", "user")
+truth = panel.attrs.get("truth")
+track_banner(panel)
+
+# %% [markdown]
+# `scenario` only changes the semi-synthetic track (real and user data have one set of effects: the unknown true
+# ones). The teaching-lab chapter runs all three scenarios side by side.
+#
+# ## Leads and lags
+#
+# The event study replaces the single pilot dummy by one dummy per year relative to approval, `e = year −
+# first_treat`, with city and year fixed effects:
+# $y_{it} = a_i + l_t + \sum_{e \neq -1} b_e \,1[t - G_i = e] + u_{it}$. The year before approval (`e = −1`) is the
+# reference, so every $b_e$ is a change relative to that year. The end points are **binned**: all years
+# `e ≤ −leads` share one dummy, all years `e ≥ lags` another, so no treated year is silently pooled with the
+# reference. Leads ($b_e$, `e < −1`) should be near zero if pilot and other cities were on parallel paths before the
+# pilots; lags trace the effect over time. Standard errors are clustered by city.
+
+# %%
+if outcome not in panel or panel[outcome].isna().all():
+    raise ValueError(f"outcome {outcome!r} is absent on this track (the real track has no Mea); choose another")
+es = event_study(panel, outcome, leads=leads, lags=lags)
+pt = pretrend_test(es)
+glue("pt_F", float(pt["statistic"].iloc[0]), display=False)
+glue("pt_p", float(pt["p_value"].iloc[0]), display=False)
+glue("pt_q", int(pt["df_num"].iloc[0]), display=False)
+glue("es_n_obs", int(es["n_obs"].iloc[0]), display=False)
+cols = ["term", "event_time", "estimate", "std_error", "conf_low", "conf_high", "p_value", "binned", "reference"]
+if truth is not None:  # true effect by event time (0 before approval; binned end point: treated-obs-weighted mean)
+    t = truth.query("outcome == @outcome and estimand == 'att_by_event_time'")
+    t = t.assign(e=np.minimum(t["event_time"].astype(int), lags))
+    tv = t.groupby("e").apply(lambda d: np.average(d["value"], weights=d["n_obs"]), include_groups=False)
+    es["truth"] = es["event_time"].map(tv).where(es["event_time"] >= 0, 0.0)
+    cols.append("truth")
+es_table = es[cols + ["n_obs", "n_clusters", "outcome"]]
+save_table(es_table, "event_study", NB)
+save_table(pt, "pretrend_test", NB)
+es_table.round(4)
+
+# %% [markdown]
+# The joint test that all {glue:text}`pt_q` leads are zero gives F = {glue:text}`pt_F:.2f`, p =
+# {glue:text}`pt_p:.3f` ({glue:text}`es_n_obs` city-years). A large p-value does **not** prove parallel trends: the
+# test has limited power and says nothing about the years after approval (chapter "Robust DiD" asks how wrong
+# parallel trends could be before the conclusion changes).
+
+# %%
+fig, ax = plt.subplots(figsize=(7.5, 4))
+event_study_plot(es, ax=ax, ylabel=f"Effect on {outcome} (index points)")
+if "truth" in es:
+    ax.plot(es["event_time"], es["truth"], ls="none", marker="X", ms=7, color=COLORS["truth"], label="truth")
+    ax.legend(loc="upper left")
+ax.set_xticks(es["event_time"], [f"≤{e}" if (b and e < 0) else (f"≥{e}" if b else str(e))
+                                 for e, b in zip(es["event_time"], es["binned"])])
+glue("fig_es", fig, display=False)
+plt.close(fig)
+
+# %% [markdown]
+# ```{glue:figure} fig_es
+# :alt: Event-study coefficients with 95% confidence bands against years relative to pilot approval; leads near zero, lags positive.
+# :name: fig-event-study
+#
+# Event-study coefficients $b_e$ of the outcome chosen in the parameters (95% cluster-robust bands; reference year
+# −1 fixed at 0; dashed line: approval). End points are bins. On the semi-synthetic track, green crosses are the
+# true average effects at each event time (treated city-years weighted).
+# ```
+#
+# ## Goodman-Bacon decomposition: what the TWFE coefficient averages
+#
+# With pilots approved in several years, the single TWFE coefficient is a weighted average of every simple 2×2
+# difference-in-differences between two groups of cities over two periods (Goodman-Bacon 2021). There are three
+# kinds here:
+#
+# * **Treated vs never treated**: a cohort of pilots against cities that never became pilots — a clean comparison.
+# * **Earlier vs later treated**: an early cohort against cities approved later, *before* those later cities were
+#   approved — also clean (the later cities are still untreated).
+# * **Later vs earlier treated**: a later cohort against cities *already* approved. These are the **forbidden
+#   comparisons**: the "control" cities are themselves treated, so if their effect is still growing, their change
+#   is subtracted from the later cohort's change and the 2×2 estimate is biased — it can even be negative when every
+#   true effect is positive.
+#
+# The weights depend on group sizes and on how long each group is treated (the variance of the treatment dummy),
+# not on anything a reader would choose. The decomposition needs a balanced panel without controls, so it is computed
+# on the cities observed in every year with a value of the outcome.
+
+# %%
+ok = panel.dropna(subset=[outcome])
+ok = ok[ok.groupby("city_code")["year"].transform("size") == ok["year"].nunique()]
+glue("bacon_cities", int(ok["city_code"].nunique()), display=False)
+glue("bacon_years", f"{ok['year'].min()}–{ok['year'].max()}", display=False)
+bd = bacon_decomposition(ok, outcome)
+bs = bacon_summary(bd)
+save_table(bd, "bacon_decomposition", NB)
+save_table(bs, "bacon_summary", NB)
+bsi = bs.set_index("type")
+forb = bsi.loc["Later vs Earlier Treated"] if "Later vs Earlier Treated" in bsi.index else None
+glue("bacon_twfe", float(bd.attrs["twfe_estimate"]), display=False)
+glue("w_forbidden", float(forb["weight"]) if forb is not None else 0.0, display=False)
+glue("b_forbidden", float(forb["estimate"]) if forb is not None else float("nan"), display=False)
+clean = bsi.drop(index=["Total", "Later vs Earlier Treated"], errors="ignore")
+glue("b_clean", float(np.average(clean["estimate"], weights=clean["weight"])), display=False)
+truth_att = (float(truth.query("outcome == @outcome and estimand == 'att'")["value"].iloc[0])
+             if truth is not None else None)
+bs.round(4)
+
+# %% [markdown]
+# On {glue:text}`bacon_cities` cities ({glue:text}`bacon_years`), the TWFE coefficient without controls is
+# {glue:text}`bacon_twfe:.3f`. The forbidden comparisons (later vs earlier treated) carry
+# {glue:text}`w_forbidden:.1%` of the weight with an average 2×2 estimate of {glue:text}`b_forbidden:.3f`, against
+# {glue:text}`b_clean:.3f` for the clean comparisons.
+
+# %%
+if truth_att is not None:
+    display(Markdown(f"Semi-synthetic truth: the average effect on the treated city-years is {truth_att:.3f}."))
+fig, ax = plt.subplots(figsize=(7.5, 4.2))
+palette = {"Treated vs Never Treated": COLORS["ours"], "Earlier vs Later Treated": COLORS["truth"],
+           "Later vs Earlier Treated": COLORS["paper"], "Later vs Always Treated": "#8e44ad"}
+for typ, d in bd.groupby("type"):
+    ax.scatter(d["weight"], d["estimate"], s=40, alpha=0.8, color=palette.get(typ, "grey"), label=typ)
+ax.axhline(bd.attrs["twfe_estimate"], color=COLORS["ref"], ls="--", lw=1, label="TWFE (weighted mean)")
+ax.axhline(0, color=COLORS["ref"], lw=0.6)
+ax.set_xlabel("Weight in the TWFE coefficient")
+ax.set_ylabel(f"2×2 DiD estimate ({outcome})")
+ax.legend(loc="best", fontsize=8)
+glue("fig_bacon", fig, display=False)
+plt.close(fig)
+
+# %% [markdown]
+# ```{glue:figure} fig_bacon
+# :alt: Scatter of 2x2 DiD estimates against their weight, coloured by comparison type; the dashed line is the TWFE coefficient.
+# :name: fig-bacon
+#
+# Every 2×2 comparison inside the TWFE coefficient: its estimate (vertical) and its weight (horizontal), coloured by
+# type. Red points are the forbidden comparisons, in which already-approved pilot cities serve as controls. The
+# dashed line, the weight-averaged estimate, equals the TWFE coefficient exactly.
+# ```
+#
+# **Reading it.** If the effect of a pilot were the same for every cohort and every year since approval, all 2×2
+# estimates would scatter around the same value and the forbidden ones would do no harm. When effects grow with
+# exposure (`scenario = "dynamic"`), the already-treated controls are still improving, so the red points are pulled
+# down and TWFE understates the effect; robust estimators that never use treated cities as controls are in the next
+# chapter.
+
+# %%
+rerun_box(NB, {"data": data, "scenario": scenario, "outcome": outcome, "leads": leads, "lags": lags})
