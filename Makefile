@@ -11,7 +11,7 @@ STAMP := $(VENV)/.stamp
 
 help:
 	@echo "make venv       create/update .venv from requirements-lock.txt (no-op when current)"
-	@echo "make book       build the book into _build/html (fails on any notebook error)"
+	@echo "make book       build the book into _build/html (fails on any notebook error or Sphinx warning)"
 	@echo "make test       build the book, then run the whole test suite (slow tests included)"
 	@echo "make sync       write the .ipynb twins of notebooks/*.py (jupytext --sync)"
 	@echo "make clean      remove _build, results and the .ipynb twins (keeps runs/ and .venv)"
@@ -33,8 +33,10 @@ $(STAMP): requirements-lock.txt pyproject.toml
 	"$(PY)" -m pip install -e . --no-deps
 	touch "$(STAMP)"
 
+# --strict: Sphinx -W --keep-going (every warning is an error, all reported at once); see _config.yml for the
+# warnings that are deliberately suppressed and why.
 book: venv
-	"$(VENV)/bin/nqp" build
+	"$(VENV)/bin/nqp" build --strict
 
 test: venv book
 	"$(PY)" -m pytest

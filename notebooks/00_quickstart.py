@@ -17,8 +17,11 @@ data = "semi_synthetic"  # data track: "real", "semi_synthetic" (default) or a p
 # table below is what `nqp params notebooks/00_quickstart.py` prints for it, read from the file itself.
 
 # %%
+from nqp_helpers.display import rerun_box, track_banner
 from nqp_helpers.paths import NOTEBOOKS_DIR, results_dir
 from nqp_helpers.runner import declared_parameters, format_parameters
+
+track_banner(data if data in ("real", "semi_synthetic") else "user")  # every page says which track it shows
 
 params = declared_parameters(NOTEBOOKS_DIR / "00_quickstart.py")
 print(format_parameters(params))
@@ -70,3 +73,11 @@ out = results_dir("00_quickstart") / "quickstart_parameters.csv"
 table.to_csv(out, index=False, float_format="%.10g")
 print(f"wrote {out.name} ({len(table)} rows)")
 table
+
+# %% [markdown]
+# ## How to re-run this page
+#
+# Every chapter ends with a box like the one below: the exact command that re-runs the page with its parameters.
+
+# %%
+rerun_box("00_quickstart", {"seed": seed, "data": data})

@@ -36,8 +36,6 @@ track = panel.attrs.get("track", "user")
 track_banner(panel)
 
 # %%
-meta = dict(panel.attrs)
-panel.attrs = {}  # DataFrame-valued attrs break pandas' concat/repr; keep them in `meta`
 if weights not in WEIGHT_SCHEMES:
     raise ValueError(f"weights must be one of {list(WEIGHT_SCHEMES)}, got {weights!r}")
 present = [c for c in INDICATOR_CODES if c in panel and panel[c].notna().any()]

@@ -3,11 +3,20 @@
 Two safety nets: ``_config.yml`` sets ``execute.raise_on_error: true`` (myst-nb raises, Sphinx exits non-zero), and
 after the build we look for execution error reports (``<html>/reports/*.err.log``) and for failed-execution warnings
 in the log, so a notebook error can never slip through as a warning.
+
+The execution cache (``_build/.jupyter_cache``) is keyed by each notebook's code only, so a change to the package or to
+the data a notebook reads would otherwise leave stale numbers on unchanged pages. ``build_book`` therefore keeps a
+fingerprint of ``nqp_helpers/``, ``data/paper/``, ``data/processed/`` and ``requirements-lock.txt`` in
+``_build/.nqp_inputs_stamp`` and, when it changed, empties the execution cache and rebuilds every page (``--all``), so every page is re-executed
+(``nqp build`` prints why). Set ``NQP_KEEP_CACHE=1`` to skip this check while editing prose (numbers may then be
+stale; never for a published build).
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -15,7 +24,11 @@ from pathlib import Path
 
 from .paths import REPO_ROOT
 
-__all__ = ["BookBuildError", "build_book", "jupyter_book_executable"]
+__all__ = ["BookBuildError", "build_book", "inputs_fingerprint", "jupyter_book_executable"]
+
+# What the notebooks compute from besides their own code (relative to the book root; absent entries are skipped).
+FINGERPRINT_INPUTS = ("nqp_helpers", "data/paper", "data/processed", "requirements-lock.txt")
+STAMP_NAME = ".nqp_inputs_stamp"
 
 _FAILED = re.compile(r"Executing notebook failed|ExecutionError|Notebook exception traceback|"
                      r"An exception occurred while executing|CellExecutionError")
@@ -33,6 +46,37 @@ def jupyter_book_executable() -> list[str]:
     return [sys.executable, "-c", "from jupyter_book.cli.main import main; main()"]
 
 
+def inputs_fingerprint(root: str | os.PathLike = REPO_ROOT) -> str:
+    """SHA-256 over the names and contents of :data:`FINGERPRINT_INPUTS` under ``root`` (``__pycache__`` ignored)."""
+    root = Path(root)
+    h = hashlib.sha256()
+    for entry in FINGERPRINT_INPUTS:
+        base = root / entry
+        files = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else []
+        for f in files:
+            if "__pycache__" in f.parts or f.suffix == ".pyc":
+                continue
+            h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _drop_stale_cache(path: Path, stamp: str, echo: bool) -> bool:
+    """Empty the execution cache if the inputs changed since the stamp was written; True if they changed (then
+    every page must also be re-read, since Sphinx itself only re-reads pages whose source changed)."""
+    cache = path / "_build" / ".jupyter_cache"
+    stamp_file = path / "_build" / STAMP_NAME
+    old = stamp_file.read_text(encoding="utf-8").strip() if stamp_file.is_file() else None
+    changed = old != stamp and (cache.is_dir() or (path / "_build" / ".doctrees").is_dir())
+    if changed:
+        if echo:
+            print("nqp build: the package or data changed since the last build; re-executing every page")
+        shutil.rmtree(cache, ignore_errors=True)
+    # the executions this build caches use the current inputs (written before, so a failed build does not clear twice)
+    stamp_file.parent.mkdir(parents=True, exist_ok=True)
+    stamp_file.write_text(stamp + "\n", encoding="utf-8")
+    return changed
+
+
 def build_book(path: str | os.PathLike = REPO_ROOT, *, strict: bool = False, all_files: bool = False,
                echo: bool = True) -> Path:
     """Run ``jupyter-book build PATH``; return ``PATH/_build/html`` or raise :class:`BookBuildError`.
@@ -41,6 +85,11 @@ def build_book(path: str | os.PathLike = REPO_ROOT, *, strict: bool = False, all
     ``all_files`` adds ``--all`` (rebuild every page; executed notebooks still come from the cache when unchanged).
     """
     path = Path(path).resolve()
+    if os.environ.get("NQP_KEEP_CACHE", "").strip().lower() in ("", "0", "false", "no"):
+        if _drop_stale_cache(path, inputs_fingerprint(path), echo):
+            all_files = True
+    elif echo:
+        print("nqp build: NQP_KEEP_CACHE is set; cached executions are reused even if the package or data changed")
     cmd = jupyter_book_executable() + ["build", str(path), "--builder", "html"]
     if strict:
         cmd += ["-W", "--keep-going"]

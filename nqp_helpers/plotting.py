@@ -2,11 +2,19 @@
 
 Each plotting function takes an optional ``ax`` (so chapters can compose panels) and returns the Figure; titles and
 captions are left to the notebook. Colours are fixed per role (ours / paper / truth) so readers learn them once.
+
+``set_style()`` also registers a CJK-capable font (Noto Sans CJK from Debian's ``fonts-noto-cjk``, or another known
+CJK family) as the fallback of the sans-serif font, so Chinese city and province names render instead of empty boxes.
+Without such a font it warns once (:class:`CJKFontWarning`) and figures still render (Latin text unaffected).
 """
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Mapping
+from pathlib import Path
 
+import matplotlib.font_manager as fm
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -17,12 +25,72 @@ from .errors import NQPInputError
 COLORS = {"ours": "#1f4e79", "paper": "#c0392b", "truth": "#2e8b57", "band": "#1f4e79", "ref": "#555555"}
 
 
-def set_style(context: str = "notebook") -> None:
-    """Seaborn white grid, readable font sizes, no top/right spines, 150-dpi figures."""
+# CJK families in order of preference: Debian fonts-noto-cjk first (installed by .ci/run), then common alternatives.
+CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans CJK JP", "Source Han Sans SC", "Source Han Sans CN",
+                "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Droid Sans Fallback", "SimHei", "Microsoft YaHei",
+                "PingFang SC")
+_CJK_FILES = re.compile(r"NotoSansCJK|SourceHanSans|wqy-(zen|micro)hei|DroidSansFallback|simhei|msyh", re.I)
+LATIN_FAMILY = "DejaVu Sans"  # ships with matplotlib, so it is always there
+
+
+class CJKFontWarning(UserWarning):
+    """No CJK-capable font was found; Chinese labels in figures would render as empty boxes."""
+
+
+_cjk_cache: list = []  # [family or None] once looked up
+
+
+def _installed_families() -> set[str]:
+    return {f.name for f in fm.fontManager.ttflist}
+
+
+def cjk_font() -> str | None:
+    """The family name of a CJK-capable font matplotlib can use, or None.
+
+    matplotlib's font cache may predate the font package (fonts installed after the cache was built), so when no known
+    CJK family is registered the system font folders are searched for CJK font files, which are added with
+    ``fontManager.addfont`` (in this process only; the on-disk cache is not touched).
+    """
+    if _cjk_cache:
+        return _cjk_cache[0]
+    names = _installed_families()
+    found = next((f for f in CJK_FAMILIES if f in names), None)
+    if found is None:
+        for path in fm.findSystemFonts():
+            if _CJK_FILES.search(Path(path).name):
+                try:
+                    fm.fontManager.addfont(path)
+                except Exception:  # noqa: BLE001 - an unreadable font file is skipped, not fatal
+                    continue
+        names = _installed_families()
+        found = next((f for f in CJK_FAMILIES if f in names), None)
+    _cjk_cache.append(found)
+    return found
+
+
+def set_style(context: str = "notebook") -> str | None:
+    """Seaborn white grid, readable font sizes, no top/right spines, 150-dpi figures, a CJK fallback font.
+
+    Latin text uses DejaVu Sans; glyphs it lacks (Chinese) fall back to the CJK family from :func:`cjk_font`.
+    Returns that family, or None after warning once with :class:`CJKFontWarning` (install ``fonts-noto-cjk``).
+    """
     sns.set_theme(context=context, style="whitegrid", font_scale=1.0)
     plt.rcParams.update({"figure.dpi": 150, "savefig.dpi": 150, "axes.spines.top": False,
                          "axes.spines.right": False, "axes.titleweight": "bold", "legend.frameon": False,
                          "figure.figsize": (7, 4)})
+    cjk = cjk_font()
+    # a list of concrete families enables matplotlib's per-glyph fallback (a generic "sans-serif" resolves to one font)
+    families = [LATIN_FAMILY] + ([cjk] if cjk else [])
+    plt.rcParams["font.family"] = families
+    plt.rcParams["font.sans-serif"] = families + [f for f in plt.rcParams["font.sans-serif"] if f not in families]
+    plt.rcParams["axes.unicode_minus"] = True  # DejaVu Sans has U+2212; the CJK font is only a fallback
+    if cjk is None and not getattr(set_style, "_warned", False):
+        set_style._warned = True
+        warnings.warn("set_style: no CJK-capable font found (looked for " + ", ".join(CJK_FAMILIES[:3])
+                      + ", ...); Chinese labels in figures will render as empty boxes. Install Debian's "
+                      "fonts-noto-cjk (`apt-get install fonts-noto-cjk`; .ci/run does it).", CJKFontWarning,
+                      stacklevel=2)
+    return cjk
 
 
 def _axes(ax, n_rows: int = 6):
