@@ -1,7 +1,3 @@
-# %% tags=["parameters"]
-seed = 20260101  # seed of every random step (numpy default_rng)
-data = "semi_synthetic"  # data track: "real", "semi_synthetic" (default) or a path to your own panel file
-
 # %% [markdown]
 # # How this book works: parameters, tracks, re-running a page
 #
@@ -15,6 +11,10 @@ data = "semi_synthetic"  # data track: "real", "semi_synthetic" (default) or a p
 # per line, each with a comment. Two are always present: `data` (which data track to use) and `seed` (the seed of
 # every random step, so a re-run gives byte-identical tables). The cell above is this page's parameters cell; the
 # table below is what `nqp params notebooks/00_quickstart.py` prints for it, read from the file itself.
+
+# %% tags=["parameters"]
+seed = 20260101  # seed of every random step (numpy default_rng)
+data = "semi_synthetic"  # data track: "real", "semi_synthetic" (default) or a path to your own panel file
 
 # %%
 from nqp_helpers.display import rerun_box, track_banner

@@ -1,9 +1,3 @@
-# %% tags=["parameters"]
-data = "semi_synthetic"  # data track: "real", "semi_synthetic" (default) or a path to your own panel file
-seed = 20260101  # seed of every random step (semi-synthetic generator)
-pilot_years = "default"  # approval year of range-dated pilots: "default" (midpoint, rounded down), "earliest", "latest"
-district_pilots = "ignore"  # district/county pilots: "ignore" (default), "treat_parent" or "drop_parent"
-
 # %% [markdown]
 # # The data: cities, pilots, sources and coverage
 #
@@ -11,6 +5,12 @@ district_pilots = "ignore"  # district/county pilots: "ignore" (default), "treat
 # variable comes from and under which licence, how complete it is, and how it compares with the paper's sample.
 # All numbers in the text are computed from the panel selected by the parameters above, so they change when you
 # re-run the page with other parameters.
+
+# %% tags=["parameters"]
+data = "semi_synthetic"  # data track: "real", "semi_synthetic" (default) or a path to your own panel file
+seed = 20260101  # seed of every random step (semi-synthetic generator)
+pilot_years = "default"  # approval year of range-dated pilots: "default" (midpoint, rounded down), "earliest", "latest"
+district_pilots = "ignore"  # district/county pilots: "ignore" (default), "treat_parent" or "drop_parent"
 
 # %%
 import matplotlib.pyplot as plt

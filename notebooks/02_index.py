@@ -1,9 +1,3 @@
-# %% tags=["parameters"]
-data = "semi_synthetic"  # data track: "real", "semi_synthetic" (default) or a path to your own panel file
-seed = 20260101  # seed of every random step (semi-synthetic generator)
-weights = "paper"  # weighting scheme of the headline index: "paper", "entropy", "critic" or "equal"
-rank_year = 2023  # year in which city rankings are compared across weighting schemes
-
 # %% [markdown]
 # # Table 1: the index of new quality productive forces
 #
@@ -13,6 +7,12 @@ rank_year = 2023  # year in which city rankings are compared across weighting sc
 # normalised, how it evolves for pilot and non-pilot cities, and how much the city ranking in
 # {glue:text}`rank_year_used` depends on the weights: the Spearman correlation between the paper-weight and the
 # entropy-weight ranking is {glue:text}`rho_entropy:.3f`.
+
+# %% tags=["parameters"]
+data = "semi_synthetic"  # data track: "real", "semi_synthetic" (default) or a path to your own panel file
+seed = 20260101  # seed of every random step (semi-synthetic generator)
+weights = "paper"  # weighting scheme of the headline index: "paper", "entropy", "critic" or "equal"
+rank_year = 2023  # year in which city rankings are compared across weighting schemes
 
 # %%
 import matplotlib.pyplot as plt

@@ -1,10 +1,3 @@
-# %% tags=["parameters"]
-data = "semi_synthetic"  # data track: "real", "semi_synthetic" (default) or a path to your own panel file
-seed = 20260101  # seed of every random step (semi-synthetic generator)
-weights = "paper"  # index weights: "paper" (default), "entropy", "critic" or "equal"
-cluster = "city_code"  # column to cluster standard errors by (the paper: city)
-pilot_years = "default"  # approval year of range-dated pilots: "default" (midpoint), "earliest" or "latest"
-
 # %% [markdown]
 # # Table 2: the baseline two-way fixed-effects regressions
 #
@@ -13,6 +6,13 @@ pilot_years = "default"  # approval year of range-dated pilots: "default" (midpo
 # controls. With controls our estimate for `Pro` is {glue:text}`ours_pro_ctrl:.3f` against the paper's
 # {glue:text}`paper_pro_ctrl:.3f`; the comparison table below sets paper, ours and (on the semi-synthetic track) the
 # true effect side by side.
+
+# %% tags=["parameters"]
+data = "semi_synthetic"  # data track: "real", "semi_synthetic" (default) or a path to your own panel file
+seed = 20260101  # seed of every random step (semi-synthetic generator)
+weights = "paper"  # index weights: "paper" (default), "entropy", "critic" or "equal"
+cluster = "city_code"  # column to cluster standard errors by (the paper: city)
+pilot_years = "default"  # approval year of range-dated pilots: "default" (midpoint), "earliest" or "latest"
 
 # %%
 import matplotlib.pyplot as plt

@@ -1,11 +1,3 @@
-# %% tags=["parameters"]
-data = "semi_synthetic"  # data track: "real", "semi_synthetic" (default) or a path to your own panel file
-seed = 20260101  # seed of every random step (semi-synthetic generator; matching order without replacement)
-caliper = 0.05  # radius (caliper) of radius matching, on the propensity-score scale
-n_neighbors = 1  # number of nearest neighbours (with replacement) in nearest-neighbour matching
-ps_by = "year"  # propensity score: "year" (one logit per year, city-year matching) or "pooled" (one logit on pre-2008 city means)
-sample = "matched"  # rows in the regression: "matched" (matched treated + used controls) or "support" (all rows on common support)
-
 # %% [markdown]
 # # Table 3: PSM-DID
 #
@@ -13,6 +5,14 @@ sample = "matched"  # rows in the regression: "matched" (matched treated + used 
 # (radius and nearest-neighbour matching, with common support) and re-runs the baseline two-way fixed-effects
 # regression on the matched sample. This page rebuilds each step — score, matching, balance, overlap, regression —
 # and sets our estimates beside the paper's Table 3 and, on the semi-synthetic track, beside the true effects.
+
+# %% tags=["parameters"]
+data = "semi_synthetic"  # data track: "real", "semi_synthetic" (default) or a path to your own panel file
+seed = 20260101  # seed of every random step (semi-synthetic generator; matching order without replacement)
+caliper = 0.05  # radius (caliper) of radius matching, on the propensity-score scale
+n_neighbors = 1  # number of nearest neighbours (with replacement) in nearest-neighbour matching
+ps_by = "year"  # propensity score: "year" (one logit per year, city-year matching) or "pooled" (one logit on pre-2008 city means)
+sample = "matched"  # rows in the regression: "matched" (matched treated + used controls) or "support" (all rows on common support)
 
 # %%
 import matplotlib.pyplot as plt

@@ -1,8 +1,3 @@
-# %% tags=["parameters"]
-data = "semi_synthetic"  # data track: "real", "semi_synthetic" (default) or a path to your own panel file
-seed = 20260101  # seed of every random step (semi-synthetic generator)
-show_violation = True  # also estimate on a semi-synthetic panel whose instruments act on the index directly (exclusion fails)
-
 # %% [markdown]
 # # Table 4: instrumental variables
 #
@@ -11,6 +6,11 @@ show_violation = True  # also estimate on a semi-synthetic panel whose instrumen
 # 1.4–1.6 times its OLS estimates. This page rebuilds the two-stage least squares with city and year fixed effects,
 # adds the first-stage and weak-instrument diagnostics the paper does not report, and shows on simulated data with a
 # known truth what the estimate does when the exclusion restriction holds only approximately or fails outright.
+
+# %% tags=["parameters"]
+data = "semi_synthetic"  # data track: "real", "semi_synthetic" (default) or a path to your own panel file
+seed = 20260101  # seed of every random step (semi-synthetic generator)
+show_violation = True  # also estimate on a semi-synthetic panel whose instruments act on the index directly (exclusion fails)
 
 # %%
 import matplotlib.pyplot as plt

@@ -1,9 +1,3 @@
-# %% tags=["parameters"]
-data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path to your own panel file
-seed = 20260101  # seed of every random step (numpy default_rng)
-scenario = "constant"  # semi-synthetic effect scenario: "constant", "dynamic" or "heterogeneous"
-plot_outcome = "Pro"  # outcome of the marginal-effect plots: "Pro", "Lab", "Mea" or "Obj"
-
 # %% [markdown]
 # # Amplification mechanisms: Tables 5–7
 #
@@ -13,6 +7,12 @@ plot_outcome = "Pro"  # outcome of the marginal-effect plots: "Pro", "Lab", "Mea
 # Inn coefficient but not the interaction, plots the pilot effect across the moderator's range, and asks what the
 # text's "放大效应" percentages can mean. Headline on this track: Inn×Hum for Pro is
 # {glue:text}`hum_pro_ours` here against {glue:text}`hum_pro_paper` in the paper (truth: {glue:text}`hum_pro_truth`).
+
+# %% tags=["parameters"]
+data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path to your own panel file
+seed = 20260101  # seed of every random step (numpy default_rng)
+scenario = "constant"  # semi-synthetic effect scenario: "constant", "dynamic" or "heterogeneous"
+plot_outcome = "Pro"  # outcome of the marginal-effect plots: "Pro", "Lab", "Mea" or "Obj"
 
 # %%
 import matplotlib.pyplot as plt

@@ -1,11 +1,3 @@
-# %% tags=["parameters"]
-data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path to your own panel file
-seed = 20260101  # seed of every random step (numpy default_rng): panel and permutations
-scenario = "constant"  # semi-synthetic effect scenario: "constant", "dynamic" or "heterogeneous"
-outcome = "Pro"  # index whose heterogeneity is shown: "Pro", "Lab", "Mea" or "Obj"
-n_perm = 199  # permutations per split in the randomisation test of equal effects (more = slower, finer p-values)
-alpha = 0.05  # level of the Holm-adjusted pairwise comparisons
-
 # %% [markdown]
 # # Heterogeneity across cities: Figure 1
 #
@@ -15,6 +7,14 @@ alpha = 0.05  # level of the Holm-adjusted pairwise comparisons
 # differ at all (pooled interaction model with a cluster-robust Wald test, and a permutation test) and which of the
 # paper's orderings survive a multiplicity correction; on this track {glue:text}`n_orderings_survive` of the
 # {glue:text}`n_orderings` orderings the paper states survive.
+
+# %% tags=["parameters"]
+data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path to your own panel file
+seed = 20260101  # seed of every random step (numpy default_rng): panel and permutations
+scenario = "constant"  # semi-synthetic effect scenario: "constant", "dynamic" or "heterogeneous"
+outcome = "Pro"  # index whose heterogeneity is shown: "Pro", "Lab", "Mea" or "Obj"
+n_perm = 199  # permutations per split in the randomisation test of equal effects (more = slower, finer p-values)
+alpha = 0.05  # level of the Holm-adjusted pairwise comparisons
 
 # %%
 import matplotlib.pyplot as plt

@@ -1,10 +1,3 @@
-# %% tags=["parameters"]
-data = "semi_synthetic"  # data track (this page audits printed numbers; it reads no panel, so the track does not matter)
-seed = 20260101  # seed of every random step (none on this page; kept for a uniform interface)
-reported_path = ""  # a table in the reported_results.csv format to audit; "" = the paper's (data/paper/reported_results.csv)
-n_clusters = 278  # clusters G used for the t(G-1) reference of the stars check (the paper's 278 cities)
-n_years = 20  # years of the balanced panel (N = cities x years)
-
 # %% [markdown]
 # # Audit of the reported numbers
 #
@@ -13,6 +6,13 @@ n_years = 20  # years of the balanced panel (N = cities x years)
 # models. This page runs every check of `nqp_helpers.audit` on the paper's Tables 2–7 and states each finding with
 # its arithmetic; {glue:text}`n_inconsistent` of {glue:text}`n_tested` tested items are inconsistent with the
 # model as described.
+
+# %% tags=["parameters"]
+data = "semi_synthetic"  # data track (this page audits printed numbers; it reads no panel, so the track does not matter)
+seed = 20260101  # seed of every random step (none on this page; kept for a uniform interface)
+reported_path = ""  # a table in the reported_results.csv format to audit; "" = the paper's (data/paper/reported_results.csv)
+n_clusters = 278  # clusters G used for the t(G-1) reference of the stars check (the paper's 278 cities)
+n_years = 20  # years of the balanced panel (N = cities x years)
 
 # %%
 from IPython.display import Markdown, display

@@ -1,11 +1,3 @@
-# %% tags=["parameters"]
-data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path to your own panel file
-seed = 20260101  # seed of every random step (semi-synthetic generator)
-scenario = "constant"  # semi-synthetic effects: "constant", "dynamic" (grow with exposure) or "heterogeneous" (by cohort)
-outcome = "Pro"  # outcome of the event study and of the decomposition: "Pro", "Lab", "Mea" or "Obj"
-leads = 5  # number of pre-period event times; event times <= -leads are binned into the -leads dummy
-lags = 10  # number of post-period event times; event times >= lags are binned into the lags dummy
-
 # %% [markdown]
 # # Event study and the Goodman-Bacon decomposition
 #
@@ -13,6 +5,14 @@ lags = 10  # number of post-period event times; event times >= lags are binned i
 # years since pilot approval (an event study), tests whether pilot and non-pilot cities moved together *before* the
 # pilots, and then takes the single TWFE coefficient apart into the simple two-group, two-period comparisons it
 # averages (Goodman-Bacon 2021) — showing how much of it rests on "forbidden" comparisons.
+
+# %% tags=["parameters"]
+data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path to your own panel file
+seed = 20260101  # seed of every random step (semi-synthetic generator)
+scenario = "constant"  # semi-synthetic effects: "constant", "dynamic" (grow with exposure) or "heterogeneous" (by cohort)
+outcome = "Pro"  # outcome of the event study and of the decomposition: "Pro", "Lab", "Mea" or "Obj"
+leads = 5  # number of pre-period event times; event times <= -leads are binned into the -leads dummy
+lags = 10  # number of post-period event times; event times >= lags are binned into the lags dummy
 
 # %%
 import matplotlib.pyplot as plt

@@ -1,12 +1,3 @@
-# %% tags=["parameters"]
-data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path to your own panel file
-seed = 20260101  # seed of every random step (semi-synthetic generator)
-scenario = "constant"  # semi-synthetic effects: "constant", "dynamic" (grow with exposure) or "heterogeneous" (by cohort)
-honest_outcome = "Pro"  # outcome of the HonestDiD sensitivity analysis
-honest_leads = 4  # pre-period event times of the event study fed to HonestDiD (end point binned)
-honest_lags = 3  # post-period event times of that event study (end point binned)
-honest_grid = 100  # test-inversion grid points of the relative-magnitude intervals (RR default 1000; ~5 s per 100 per bound)
-
 # %% [markdown]
 # # Robust difference-in-differences: beyond TWFE
 #
@@ -16,6 +7,15 @@ honest_grid = 100  # test-inversion grid points of the relative-magnitude interv
 # Borusyak–Jaravel–Spiess imputation and de Chaisemartin–D'Haultfœuille — puts them beside TWFE (and beside the
 # truth on the semi-synthetic track), and then asks how far parallel trends may fail before the conclusion changes
 # (HonestDiD).
+
+# %% tags=["parameters"]
+data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path to your own panel file
+seed = 20260101  # seed of every random step (semi-synthetic generator)
+scenario = "constant"  # semi-synthetic effects: "constant", "dynamic" (grow with exposure) or "heterogeneous" (by cohort)
+honest_outcome = "Pro"  # outcome of the HonestDiD sensitivity analysis
+honest_leads = 4  # pre-period event times of the event study fed to HonestDiD (end point binned)
+honest_lags = 3  # post-period event times of that event study (end point binned)
+honest_grid = 100  # test-inversion grid points of the relative-magnitude intervals (RR default 1000; ~5 s per 100 per bound)
 
 # %%
 import warnings

@@ -1,10 +1,3 @@
-# %% tags=["parameters"]
-data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path to your own panel file
-seed = 20260101  # seed of every random step (semi-synthetic generator, permutations, bootstrap weights)
-scenario = "constant"  # semi-synthetic effects: "constant", "dynamic" or "heterogeneous" (other tracks ignore it)
-n_draws = 1000  # placebo permutations of pilot assignment (randomisation inference)
-n_boot = 9999  # wild cluster bootstrap draws
-
 # %% [markdown]
 # # Inference when treatment is assigned to whole cities: randomisation and the wild bootstrap
 #
@@ -12,6 +5,13 @@ n_boot = 9999  # wild cluster bootstrap draws
 # randomisation inference (re-assign the pilots at random many times and see how unusual the real estimate is) and by
 # the wild cluster bootstrap for the main coefficient. Both keep the paper's TWFE specification with its six
 # controls; only the way uncertainty is measured changes.
+
+# %% tags=["parameters"]
+data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path to your own panel file
+seed = 20260101  # seed of every random step (semi-synthetic generator, permutations, bootstrap weights)
+scenario = "constant"  # semi-synthetic effects: "constant", "dynamic" or "heterogeneous" (other tracks ignore it)
+n_draws = 1000  # placebo permutations of pilot assignment (randomisation inference)
+n_boot = 9999  # wild cluster bootstrap draws
 
 # %%
 import matplotlib.pyplot as plt

@@ -1,11 +1,3 @@
-# %% tags=["parameters"]
-data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path; the Monte Carlo itself always needs the generator
-seed = 20260101  # base seed: draw r uses seed + r (the same seeds in every scenario)
-n_draws = 20  # Monte Carlo draws per scenario (20 keeps the page under a minute; use 200+ for serious work)
-outcome = "Pro"  # outcome index: "Pro", "Lab", "Mea" or "Obj"
-n_jobs = 1  # worker processes for simulating the panels (results do not depend on it)
-progress = False  # show a tqdm progress bar (useful with many draws)
-
 # %% [markdown]
 # # Teaching lab: when does two-way fixed effects fail?
 #
@@ -15,6 +7,14 @@ progress = False  # show a tqdm progress bar (useful with many draws)
 # reports bias, RMSE and coverage of the 95 % interval in three worlds — constant, dynamic and cohort-heterogeneous
 # effects — and splits each bias into the part due to non-parallel trends and the part due to how the estimator
 # weights heterogeneous effects. The paper reports TWFE only; nothing here is evidence about China.
+
+# %% tags=["parameters"]
+data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path; the Monte Carlo itself always needs the generator
+seed = 20260101  # base seed: draw r uses seed + r (the same seeds in every scenario)
+n_draws = 20  # Monte Carlo draws per scenario (20 keeps the page under a minute; use 200+ for serious work)
+outcome = "Pro"  # outcome index: "Pro", "Lab", "Mea" or "Obj"
+n_jobs = 1  # worker processes for simulating the panels (results do not depend on it)
+progress = False  # show a tqdm progress bar (useful with many draws)
 
 # %%
 import matplotlib.pyplot as plt

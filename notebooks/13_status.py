@@ -1,8 +1,3 @@
-# %% tags=["parameters"]
-data = "semi_synthetic"  # data track the status describes: "semi_synthetic" (default), "real" or a path to a panel file
-seed = 20260101  # seed of the semi-synthetic panel whose truth is shown (must match the chapters' seed)
-results = ""  # folder holding <notebook>/<file>.csv from the chapters; "" = this run's results folder
-
 # %% [markdown]
 # # Replication status
 #
@@ -10,6 +5,11 @@ results = ""  # folder holding <notebook>/<file>.csv from the chapters; "" = thi
 # notebook that re-makes it, its output file, the paper's headline number, ours, the difference, the truth where it
 # is known, and a status word. Of {glue:text}`n_outputs` outputs, {glue:text}`n_reproduced` reproduce the paper's
 # headline in sign and significance on this track and {glue:text}`n_missing` are missing.
+
+# %% tags=["parameters"]
+data = "semi_synthetic"  # data track the status describes: "semi_synthetic" (default), "real" or a path to a panel file
+seed = 20260101  # seed of the semi-synthetic panel whose truth is shown (must match the chapters' seed)
+results = ""  # folder holding <notebook>/<file>.csv from the chapters; "" = this run's results folder
 
 # %%
 from pathlib import Path

@@ -1,9 +1,3 @@
-# %% tags=["parameters"]
-data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path to your own panel file
-seed = 20260101  # seed of the semi-synthetic draw and of the PSM matching order
-outcome = "Pro"  # outcome whose curve is drawn: "Pro", "Lab", "Mea" or "Obj" (all four are estimated and saved)
-psm_caliper = 0.05  # radius of the propensity-score matching (PSM-DID specifications)
-
 # %% [markdown]
 # # Specification curve: how much do the paper's fixed choices matter?
 #
@@ -11,6 +5,12 @@ psm_caliper = 0.05  # radius of the propensity-score matching (PSM-DID specifica
 # clustering level. This page estimates **every combination** of those choices (4 × 2 × 5 × 3 × 2 = 240 per outcome),
 # draws them as a specification curve beside the paper's Table 2 estimate (and the truth on the semi-synthetic
 # track), and measures which choice drives the spread.
+
+# %% tags=["parameters"]
+data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path to your own panel file
+seed = 20260101  # seed of the semi-synthetic draw and of the PSM matching order
+outcome = "Pro"  # outcome whose curve is drawn: "Pro", "Lab", "Mea" or "Obj" (all four are estimated and saved)
+psm_caliper = 0.05  # radius of the propensity-score matching (PSM-DID specifications)
 
 # %%
 import pandas as pd
