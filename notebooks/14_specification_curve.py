@@ -19,7 +19,6 @@ from myst_nb import glue
 
 from nqp_helpers import speccurve as sc
 from nqp_helpers.data.load import load_panel
-from nqp_helpers.data.semi_synthetic import reweight_index
 from nqp_helpers.display import rerun_box, save_table, track_banner
 from nqp_helpers.plotting import set_style
 from nqp_helpers.reported import reported
@@ -65,17 +64,6 @@ if track == "real":
           "weighting. Controls are the documented proxies listed in the banner.")
 print(f"Computed in {timings['total_s']:.1f} s (PSM matching {timings['psm_s']:.1f} s, "
       f"TWFE {timings['twfe_s']:.1f} s, PSM-DID {timings['psm_did_s']:.1f} s, BJS {timings['imputation_bjs_s']:.1f} s).")
-if track == "semi_synthetic":  # exact truth for every weighting (run_speccurve stores it for the paper's only)
-    tv = {}
-    for w in dict.fromkeys(specs["weights"]):
-        pw = reweight_index(panel, w)
-        for smp in dict.fromkeys(specs["sample"]):  # re-dated samples: the truth uses the DGP's (default) dates
-            d = sc.sample_panel(pw, "all" if smp.startswith("pilot_years_") else smp)
-            te = (d[[f"{o}_y1" for o in dict.fromkeys(specs["outcome"])]].to_numpy()
-                  - d[[f"{o}_y0" for o in dict.fromkeys(specs["outcome"])]].to_numpy())[d["Inn"].to_numpy() == 1]
-            tv.update({(o, w, smp): float(v) for o, v in zip(dict.fromkeys(specs["outcome"]), te.mean(axis=0))})
-    specs["truth"] = [tv[k] for k in zip(specs["outcome"], specs["weights"], specs["sample"])]
-    save_table(specs, "speccurve", NOTEBOOK)
 glue("n_specs", int(specs["estimate"].notna().sum()), display=False)
 glue("runtime", float(timings["total_s"]), display=False)
 

@@ -147,9 +147,10 @@ def run_speccurve(panel: pd.DataFrame, outcomes=INDEX_COLUMNS, seed: int = 0, ps
 
     Returns the grid with ``estimate, std_error, conf_low, conf_high, n_obs, n_clusters`` and ``note`` (why a
     specification was skipped: outcome all-missing, controls absent, no re-coding on a user panel, ...; skipped rows
-    have NaN estimates). On the semi-synthetic track a ``truth`` column gives the true ATT of the paper-weighted
-    index over the sample's truly treated cells (NaN for other weightings: their potential outcomes are not
-    stored, and a re-weighted index is a different quantity). ``timings`` (dict) receives seconds per block.
+    have NaN estimates). On the semi-synthetic track a ``truth`` column gives, for every weighting, the exact true
+    ATT of that weighting's index over the sample's truly treated cells (``reweight_index`` rebuilds both potential
+    outcomes with the same weights and bounds; re-dated samples keep the DGP's own dates). ``timings`` (dict)
+    receives seconds per block.
     """
     from .estimators.psm_did import psm_sample
     grid = spec_grid(outcomes, **choices)
@@ -230,14 +231,7 @@ def run_speccurve(panel: pd.DataFrame, outcomes=INDEX_COLUMNS, seed: int = 0, ps
                                                          "n_clusters"])], axis=1)
     out["note"] = notes
     if track == "semi_synthetic" and all(f"{o}_y1" in panel.columns for o in set(grid["outcome"])):
-        truth = {}
-        for sample in lv["sample"]:
-            d = sample_panel(panel, sample if not sample.startswith("pilot_years_") else "all")
-            tr = d["Inn"].to_numpy() == 1  # the DGP's treatment timing (the default coding)
-            for o in set(grid["outcome"]):
-                truth[(o, sample)] = float((d[f"{o}_y1"] - d[f"{o}_y0"])[tr].mean())
-        out["truth"] = [truth[(o, s)] if w == "paper" else np.nan
-                        for o, s, w in zip(out["outcome"], out["sample"], out["weights"])]
+        out["truth"] = _truths(panel, out)
     tm["total_s"] = _time.perf_counter() - t0
     if timings is not None:
         timings.update(tm)
@@ -267,6 +261,21 @@ def variance_decomposition(specs: pd.DataFrame, dims=tuple(DIMENSIONS)) -> pd.Da
         rows.append({"outcome": o, "dimension": "interactions", "share": max(0.0, 1 - total), "n_levels": np.nan,
                      "n_specs": len(d)})
     return pd.DataFrame(rows)
+
+
+def _truths(panel: pd.DataFrame, specs: pd.DataFrame) -> list[float]:
+    """True ATT of each specification's index (its weighting) over the truly treated cells of its sample."""
+    from .data.semi_synthetic import reweight_index
+    outcomes = list(dict.fromkeys(specs["outcome"]))
+    tv = {}
+    for w in dict.fromkeys(specs["weights"]):
+        pw = reweight_index(panel, w)
+        for smp in dict.fromkeys(specs["sample"]):
+            d = sample_panel(pw, "all" if smp.startswith("pilot_years_") else smp)
+            te = (d[[f"{o}_y1" for o in outcomes]].to_numpy() - d[[f"{o}_y0" for o in outcomes]].to_numpy())
+            te = te[d["Inn"].to_numpy() == 1].mean(axis=0)
+            tv.update({(o, w, smp): float(v) for o, v in zip(outcomes, te)})
+    return [tv[k] for k in zip(specs["outcome"], specs["weights"], specs["sample"])]
 
 
 def speccurve_plot(specs: pd.DataFrame, outcome: str, truth: float | None = None, paper: float | None = None,

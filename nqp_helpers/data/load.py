@@ -116,8 +116,8 @@ def load_panel(source: str | os.PathLike = "semi_synthetic", seed: int = DEFAULT
     seed, scenario, iv_exclusion_violation : semi-synthetic generator options (``simulate_panel``).
     pilot_years, district_pilots : treatment-coding options of ``real_panel`` (``None`` = its default).
     weights : index weights for ``build_index`` (``"paper"``, ``"equal"``, ``"entropy"``, ``"critic"``, DataFrame).
-        The semi-synthetic track always builds its potential outcomes with the paper weights; other weights rebuild
-        the observed ``Pro/Lab/Mea/Obj`` only.
+        On the semi-synthetic track other weights rebuild the observed index *and* both potential outcomes with the
+        same weights and bounds (``reweight_index``), so ``attrs["truth"]`` is the truth of the index analysed.
     balanced : ``"reject"`` or ``"warn"`` for an unbalanced user panel.
     **options : ``drop_uncertain`` (real, semi-synthetic), ``calibration`` (semi-synthetic), ``na`` (index NaN
         policy; real and user), ``known_codes`` (user: allowed city codes).
