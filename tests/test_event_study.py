@@ -7,26 +7,9 @@ import pytest
 
 from nqp_helpers.errors import NQPInputError
 from nqp_helpers.estimators.event_study import event_study, pretrend_test, relative_time_dummies
+from toy_panels import staggered_panel as toy_panel  # 60 units, 3 cohorts + never treated
 
 pf = pytest.importorskip("pyfixest")
-
-
-def toy_panel(n_units=60, years=range(2010, 2022), cohorts=(2014, 2016, 2018), seed=0):
-    """Staggered adoption: every 4th unit never treated, 3 cohorts, effects growing with e and differing by cohort."""
-    rng = np.random.default_rng(seed)
-    years = list(years)
-    g = np.array([cohorts[i % len(cohorts)] if i % 4 else 0 for i in range(n_units)])
-    a = rng.normal(0, 1, n_units)
-    lam = {t: 0.3 * (t - years[0]) + rng.normal(0, .2) for t in years}
-    rows = []
-    for i in range(n_units):
-        for t in years:
-            e = t - g[i] if g[i] else None
-            tau = 0.0 if e is None or e < 0 else (1 + 0.2 * e) * (1 + 0.5 * cohorts.index(g[i]))
-            rows.append((100000 + i, t, g[i], a[i] + lam[t] + tau + rng.normal(0, .5), rng.normal()))
-    df = pd.DataFrame(rows, columns=["city_code", "year", "first_treat", "y", "x1"])
-    df["y"] += 0.4 * df["x1"]
-    return df
 
 
 @pytest.mark.parametrize("bin_endpoints", [True, False])
