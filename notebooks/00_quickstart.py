@@ -17,11 +17,13 @@ seed = 20260101  # seed of every random step (numpy default_rng)
 data = "semi_synthetic"  # data track: "real", "semi_synthetic" (default) or a path to your own panel file
 
 # %%
+from IPython.display import display
+
 from nqp_helpers.display import rerun_box, track_banner
 from nqp_helpers.paths import NOTEBOOKS_DIR, results_dir
 from nqp_helpers.runner import declared_parameters, format_parameters
 
-track_banner(data if data in ("real", "semi_synthetic") else "user")  # every page says which track it shows
+display(track_banner(data if data in ("real", "semi_synthetic") else "user"))  # every page names its track
 
 params = declared_parameters(NOTEBOOKS_DIR / "00_quickstart.py")
 print(format_parameters(params))
