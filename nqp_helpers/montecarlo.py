@@ -39,7 +39,7 @@ from scipy import sparse, stats
 
 from .errors import NQPInputError
 from .estimators._common import codes, demean_twoway, fe_dof, first_treat_to_int, ssc_factor
-from .data.semi_synthetic import DEFAULT_SEED, SCENARIOS, simulate_panel
+from .data.semi_synthetic import DEFAULT_SEED, SCENARIOS, prepare_skeleton, simulate_panel
 
 __all__ = ["ESTIMATORS", "ESTIMATOR_LABELS", "TWFECore", "SACore", "CSCore", "BJSCore", "make_cores", "fit_cores",
            "fit_wrappers", "run_montecarlo", "summarise", "twfe_cell_weights", "DEFAULT_SEED", "SCENARIOS"]
@@ -368,8 +368,10 @@ _SKELETON = None
 
 
 def _init_worker(skeleton):
+    """Set the worker's skeleton: a ``PreparedSkeleton``, so the skeleton-only work (gap filling, control design,
+    ...) is done once and not per draw; the draws are byte-identical to ``simulate_panel(DataFrame, ...)``."""
     global _SKELETON
-    _SKELETON = skeleton
+    _SKELETON = prepare_skeleton(skeleton)
 
 
 def _one_draw(args):
@@ -423,6 +425,7 @@ def run_montecarlo(n_draws: int = 20, scenarios=SCENARIOS, outcome: str = "Pro",
     if skeleton is None:
         from .data.real import real_panel
         skeleton = real_panel()
+    prepared = prepare_skeleton(skeleton)  # once here; forked workers inherit it (see _init_worker)
     tasks = [(s, int(base_seed) + r, outcome) for s in scenarios for r in range(1, n_draws + 1)]
     ys, y0s, truths = {}, {}, {}
     design = skeleton[list(_KEYS)].to_numpy()
@@ -446,11 +449,11 @@ def run_montecarlo(n_draws: int = 20, scenarios=SCENARIOS, outcome: str = "Pro",
         import multiprocessing as mp
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
         with ProcessPoolExecutor(max_workers=int(n_jobs), mp_context=ctx, initializer=_init_worker,
-                                 initargs=(skeleton,)) as ex:
+                                 initargs=(prepared,)) as ex:
             for res in ex.map(_one_draw, tasks, chunksize=max(1, len(tasks) // (8 * n_jobs))):
                 collect(res)
     else:
-        _init_worker(skeleton)
+        _init_worker(prepared)
         for task in tasks:
             collect(_one_draw(task))
     if bar is not None:

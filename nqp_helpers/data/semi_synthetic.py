@@ -102,6 +102,11 @@ the slope of a least-squares line of the cell effect on the moderator among trea
 """
 from __future__ import annotations
 
+import functools
+import hashlib
+import warnings
+from collections import OrderedDict
+
 import numpy as np
 import pandas as pd
 
@@ -156,10 +161,27 @@ _VIOL = 0.35
 _RD_ANCHORS = ([2003, 2008, 2013, 2018, 2022], [1.13, 1.45, 2.00, 2.14, 2.54])
 
 
-def _reported() -> pd.DataFrame:
-    """The paper's reported numbers (data/paper/reported_results.csv); the calibration targets come only from there."""
+def _reported_key() -> tuple:
+    """Identifies the version of data/paper/reported_results.csv (path, size, mtime) for the per-process caches."""
+    from ..paths import PAPER_DIR
+    path = PAPER_DIR / "reported_results.csv"
+    try:
+        st = path.stat()
+        return str(path), st.st_size, st.st_mtime_ns
+    except OSError:  # missing file: reported_results raises its own error
+        return str(path), None, None
+
+
+@functools.lru_cache(maxsize=4)
+def _reported_cached(key: tuple) -> pd.DataFrame:
     from ..reported import reported_results
     return reported_results()
+
+
+def _reported() -> pd.DataFrame:
+    """The paper's reported numbers (data/paper/reported_results.csv); the calibration targets come only from there.
+    Read and validated once per process and version of the file; each call returns a copy."""
+    return _reported_cached(_reported_key()).copy()
 
 
 def _paper_coef(r: pd.DataFrame, what: str, **match) -> float:
@@ -173,18 +195,22 @@ def _paper_coef(r: pd.DataFrame, what: str, **match) -> float:
 
 def default_targets() -> dict[str, float]:
     """The paper's Table 2 coefficients on ``Inn`` with controls: Lab col. (4), Mea col. (6), Obj col. (8)."""
-    r = _reported()
-    out = {}
-    for d, col in (("Lab", 4), ("Mea", 6), ("Obj", 8)):
-        out[d] = _paper_coef(r, f"Table 2 column {col}", table=2, column=col, term="Inn", outcome=d)
-    return out
+    return dict(_targets_and_kappa(_reported_key())[0])
 
 
 def _kappa() -> dict[tuple[str, str], float]:
-    r = _reported()
+    return dict(_targets_and_kappa(_reported_key())[1])
+
+
+@functools.lru_cache(maxsize=4)
+def _targets_and_kappa(key: tuple) -> tuple[dict, dict]:
+    """(default targets, kappa) from the reported numbers, once per version of the file (callers copy the dicts)."""
+    r = _reported_cached(key)
+    att = {}
+    for d, col in (("Lab", 4), ("Mea", 6), ("Obj", 8)):
+        att[d] = _paper_coef(r, f"Table 2 column {col}", table=2, column=col, term="Inn", outcome=d)
     table = {"Hum": 5, "Dig": 6, "Ind": 7}
-    att = default_targets()
-    out = {}
+    kappa = {}
     for m, tb in table.items():
         ratios = {}
         for d in DIMENSIONS:
@@ -192,8 +218,8 @@ def _kappa() -> dict[tuple[str, str], float]:
             ratios[d] = max(coef, 0.0) / att[d]
         top = max(ratios.values()) or 1.0
         for d in DIMENSIONS:
-            out[(m, d)] = 0.25 * ratios[d] / top
-    return out
+            kappa[(m, d)] = 0.25 * ratios[d] / top
+    return att, kappa
 
 
 # ----------------------------------------------------------------------------------------------------------- groups
@@ -210,7 +236,17 @@ def size_group(size_class) -> pd.Series:
         if any(k in s for k in ("小", "small")):
             return "small"
         return "unknown"
-    return pd.Series([one(s) for s in size_class], index=getattr(size_class, "index", None), dtype=object)
+    memo: dict = {}  # labels repeat (one per city-year): classify each distinct label once
+
+    def cached(s):
+        try:
+            return memo[s]
+        except KeyError:
+            memo[s] = r = one(s)
+            return r
+        except TypeError:  # unhashable label
+            return one(s)
+    return pd.Series([cached(s) for s in size_class], index=getattr(size_class, "index", None), dtype=object)
 
 
 def innovation_tercile(panel: pd.DataFrame, before: int | None = None) -> pd.Series:
@@ -317,6 +353,7 @@ class _CohortParallel:
         self.cell = self.gi * self.shape[1] + self.ti
         self.ncell = self.shape[0] * self.shape[1]
         self.cnt = np.bincount(self.cell, minlength=self.ncell).reshape(self.shape).astype(float)
+        self.full = bool((self.cnt > 0).all())  # every cohort observed in every year: vectorised _targets
         self.ci = ci
         X = np.asarray(X, dtype=float).reshape(len(t), -1)
         self.Xbar = np.stack([self._cell_mean(X[:, j]) for j in range(X.shape[1])], axis=-1)  # (G, T, p)
@@ -343,9 +380,22 @@ class _CohortParallel:
         s = np.bincount(self.cell, weights=x, minlength=self.ncell).reshape(self.shape)
         return np.where(self.cnt > 0, s / np.maximum(self.cnt, 1), np.nan)
 
+    _GRID = np.linspace(0.0, 1.0, 401) ** 2  # search grid for the cohort offsets (quadratic spacing)
+
     def _targets(self, M: np.ndarray, B: np.ndarray, pi: np.ndarray) -> np.ndarray:
+        """Target cohort-by-year means: ``path_g = b_t + pi'Xbar_gt`` plus the offset ``c_g`` on a 401-point grid
+        that minimises ``sum_t log(path_gt + c / M_gt)²`` (the cohort's own mean path ``M``), with ``path + c > 0``."""
         shift = self.Xbar @ pi  # (G, T)
         base = B - self.Xbar_t @ pi
+        if self.full:
+            # all cohorts at once; the same element-wise operations and per-(cohort, grid point) sums over years as
+            # the loop below, so the result is bit-identical
+            path = base + shift  # (G, T)
+            lo = -path.min(axis=1) + 0.1 * float(B.min())
+            hi = np.maximum((M - path).max(axis=1), lo) + 1e-12
+            grid = lo[:, None] + (hi - lo)[:, None] * self._GRID  # (G, 401)
+            err = (np.log((path[:, None, :] + grid[:, :, None]) / M[:, None, :]) ** 2).sum(2)  # (G, 401)
+            return path + grid[np.arange(self.shape[0]), np.argmin(err, axis=1)][:, None]
         target = np.empty(self.shape)
         for j in range(self.shape[0]):
             ok = self.cnt[j] > 0
@@ -417,15 +467,192 @@ def _rd_default(years: np.ndarray) -> np.ndarray:
     return np.interp(years - 1, *_RD_ANCHORS)
 
 
+# ----------------------------------------------------------------------------------------------------------- index
+@functools.lru_cache(maxsize=1)
+def _paper_index_spec() -> tuple:
+    """The paper weighting exactly as ``build_index(weights="paper")`` uses it on all 18 indicators: per dimension
+    the row positions (in ``INDICATOR_CODES``) and renormalised indicator weights, the dimension weights, signs."""
+    probe = pd.DataFrame({c: [0.0, 1.0] for c in INDICATOR_CODES})
+    table = build_index(probe, weights="paper").attrs["weights"]
+    pos = {c: k for k, c in enumerate(INDICATOR_CODES)}
+    dims = []
+    for d in DIMENSIONS:
+        sub = table[table["dimension"] == d]
+        dims.append((d, np.array([pos[c] for c in sub["code"]]), sub["indicator_weight"].to_numpy(dtype=float)))
+    dw = table.groupby("dimension")["dimension_weight_raw"].first().reindex(list(DIMENSIONS))
+    W = (dw / dw.sum()).to_numpy(dtype=float)
+    cat = indicator_catalogue().set_index("code")
+    sign = np.array([int(cat.loc[c, "sign"]) for c in INDICATOR_CODES])
+    return tuple(dims), W, sign
+
+
+def _bounds(Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Panel min and max of each indicator (rows of ``Y``, K x n), NaN ignored (as ``index.normalise``)."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows give NaN bounds, as in normalise
+        return np.nanmin(Y, axis=1), np.nanmax(Y, axis=1)
+
+
+def _paper_index(Y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> dict[str, np.ndarray]:
+    """``build_index(weights="paper", bounds=(lo, hi))`` on the 18 indicators held as the rows of ``Y`` (K x n), in
+    numpy: the same normalisation and the same matrix-vector products (same operand layout) as ``index.py``, hence
+    bit-identical, without building DataFrames. Used in the calibration loop, which builds 3 indices per step."""
+    dims, W, sign = _paper_index_spec()
+    X = np.empty_like(Y, dtype=float)
+    for k in range(Y.shape[0]):  # index.normalise, row by row
+        rng = hi[k] - lo[k]
+        if not np.isfinite(rng) or rng == 0:
+            X[k] = np.where(np.isnan(Y[k]), np.nan, 0.0)
+        elif sign[k] > 0:
+            X[k] = (Y[k] - lo[k]) / rng
+        else:
+            X[k] = (hi[k] - Y[k]) / rng
+    out = {}
+    subs = np.empty((len(dims), Y.shape[1]))  # (D, n); .T below is the (n, D) Fortran-ordered frame pandas gives
+    for j, (d, rows, w) in enumerate(dims):
+        subs[j] = 10 * (X[rows].T @ w)  # X[rows].T: (n, k_d) Fortran-ordered, as DataFrame.to_numpy() returns it
+        out[d] = subs[j]
+    out["Pro"] = subs.T @ W
+    return {c: out[c] for c in INDEX_COLUMNS}
+
+
+# -------------------------------------------------------------------------------------------------------- skeleton
+class PreparedSkeleton:
+    """What ``simulate_panel`` needs that depends only on the skeleton, computed once (see ``prepare_skeleton``).
+
+    Holds the cleaned, sorted skeleton (``frame``), city/year codes, pilot timing, the development-factor inputs, the
+    real covariates with their gaps filled (``_fill_city_trend``), the R&D series and, when the six controls all come
+    from the skeleton, the control design of ``_CohortParallel`` and the TWFE weights. Pass it to ``simulate_panel``
+    in place of the DataFrame: the output is byte-identical. Treat it as read-only."""
+
+    def __init__(self, skeleton: pd.DataFrame):
+        if not isinstance(skeleton, pd.DataFrame):
+            raise NQPInputError("`skeleton` must be a pandas DataFrame")
+        for c in ("city_code", "year"):
+            if c not in skeleton.columns:
+                raise NQPInputError(f"skeleton lacks required column {c!r}")
+        if "first_treat" not in skeleton.columns and "Inn" not in skeleton.columns:
+            raise NQPInputError("skeleton needs `first_treat` (or `Inn`)")
+        drop = [c for c in skeleton.columns if c in INDICATOR_CODES or c in INDEX_COLUMNS
+                or c.endswith(("_y0", "_y1")) or (c.endswith("_imputed") and c[:-8] in INDICATOR_CODES)]
+        df = skeleton.drop(columns=drop).sort_values(["city_code", "year"]).reset_index(drop=True)
+        df.attrs = {}  # the output's attrs are rebuilt; empty attrs also spare pandas a deepcopy per operation
+        df["city_code"] = df["city_code"].astype(int)
+        df["year"] = df["year"].astype(int)
+        if "first_treat" not in df.columns:
+            first = df[df["Inn"] == 1].groupby("city_code")["year"].min()
+            df["first_treat"] = df["city_code"].map(first).fillna(0)
+        df["first_treat"] = pd.to_numeric(df["first_treat"], errors="coerce").fillna(0).astype(int)
+        df["Inn"] = ((df["first_treat"] > 0) & (df["year"] >= df["first_treat"])).astype(int)
+        self.frame = df
+        self.n = n = len(df)
+        codes_u, ci = np.unique(df["city_code"].to_numpy(), return_inverse=True)
+        n_c = len(codes_u)
+        self.ci, self.n_c = ci, n_c
+        self.year = year = df["year"].to_numpy()
+        self.y_min, self.y_max = int(year.min()), int(year.max())
+        self.t = t = year - self.y_min
+        self.T = max(self.y_max - self.y_min, 1)
+        self.ft_c = np.zeros(n_c, dtype=int)
+        self.ft_c[ci] = df["first_treat"].to_numpy()
+        self.inn = df["Inn"].to_numpy().astype(bool)
+        self.early_c = np.where(self.ft_c > 0, (2023 - self.ft_c) / 15.0, 0.0)
+
+        # development factor inputs: mean of the available z-scores (noise is added per draw)
+        zs = []
+        if "pop_base" in df.columns:
+            pb = pd.to_numeric(df["pop_base"], errors="coerce").groupby(ci).mean().reindex(range(n_c)).to_numpy()
+            zs.append(_z(np.log(np.where(pb > 0, pb, np.nan))))
+        if "admin_level" in df.columns:
+            hub_c = df["admin_level"].isin(HUB_LEVELS).groupby(ci).max().reindex(range(n_c)).to_numpy(float)
+            zs.append(_z(hub_c))
+        if "Eco" in df.columns:
+            zs.append(_z(pd.to_numeric(df["Eco"], errors="coerce").groupby(ci).mean().reindex(range(n_c))
+                         .to_numpy()))
+        if zs:
+            dev = np.nanmean(np.vstack(zs), axis=0)
+            self.dev_base = np.where(np.isnan(dev), 0.0, dev)
+        else:
+            self.dev_base = np.zeros(n_c)
+
+        # real covariates with their gaps filled: {col: (filled, newly imputed cells)}; absent ones are simulated
+        self.filled: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for c in CONTROLS + MODERATORS:
+            if c in df.columns:
+                v = pd.to_numeric(df[c], errors="coerce")
+                if v.notna().any():
+                    self.filled[c] = _fill_city_trend(v.to_numpy(), ci, t, n_c)
+        if "rd_intensity_lag" in df.columns and pd.to_numeric(df["rd_intensity_lag"], errors="coerce").notna().any():
+            rd = pd.to_numeric(df["rd_intensity_lag"], errors="coerce")
+            by_year = rd.groupby(year).mean()
+            by_year = by_year.reindex(range(self.y_min, self.y_max + 1)).interpolate(limit_direction="both")
+            self.rd = pd.Series(year).map(by_year).to_numpy()
+        else:
+            self.rd = None
+        self._design = None
+        if all(c in self.filled for c in CONTROLS):  # controls all real: the control design is skeleton-only
+            self.control_design({c: _z(self.filled[c][0].astype(float)) for c in CONTROLS})
+
+    def control_design(self, zc: dict[str, np.ndarray] | None) -> tuple["_CohortParallel", np.ndarray]:
+        """``_CohortParallel`` and the TWFE treated weights for the controls' z-scores ``zc``; cached when the six
+        controls all come from the skeleton (then ``zc`` is the same in every draw)."""
+        real = all(c in self.filled for c in CONTROLS)
+        if real and self._design is not None:
+            return self._design
+        X = np.column_stack([zc[c] for c in CONTROLS])
+        par = _CohortParallel(self.ft_c[self.ci], self.t, self.ci, X)
+        w_city = _twfe_treated_weights(self.inn, X, self.ci, self.t, self.n_c)
+        if real:
+            self._design = (par, w_city)
+        return par, w_city
+
+
+def prepare_skeleton(skeleton: pd.DataFrame) -> PreparedSkeleton:
+    """Precompute the skeleton-only part of ``simulate_panel`` (for many draws on one skeleton, e.g. Monte Carlo):
+    ``simulate_panel(prepare_skeleton(sk), ...)`` gives byte-identical output to ``simulate_panel(sk, ...)``.
+    ``simulate_panel`` also keeps a small per-process cache keyed on the skeleton's content, so passing the same
+    DataFrame repeatedly is nearly as fast; the explicit object skips hashing the frame on every call."""
+    return skeleton if isinstance(skeleton, PreparedSkeleton) else PreparedSkeleton(skeleton)
+
+
+_PREPARED: "OrderedDict[tuple, PreparedSkeleton]" = OrderedDict()
+_PREPARED_MAX = 4
+
+
+def _prepared(skeleton) -> PreparedSkeleton:
+    """``PreparedSkeleton`` of ``skeleton`` from the per-process cache. The key is the frame's *content* (a hash of
+    every value and the index, plus the column names and dtypes), so an edited or different skeleton never hits a
+    stale entry; a frame that cannot be hashed is prepared afresh."""
+    if isinstance(skeleton, PreparedSkeleton):
+        return skeleton
+    if not isinstance(skeleton, pd.DataFrame):
+        raise NQPInputError("`skeleton` must be a pandas DataFrame")
+    try:
+        h = pd.util.hash_pandas_object(skeleton, index=True).to_numpy()
+        key = (tuple(map(str, skeleton.columns)), tuple(map(str, skeleton.dtypes)), skeleton.shape,
+               hashlib.sha1(h.tobytes()).hexdigest())
+    except Exception:  # unhashable cells (lists, ...): no caching
+        return PreparedSkeleton(skeleton)
+    hit = _PREPARED.get(key)
+    if hit is not None:
+        _PREPARED.move_to_end(key)
+        return hit
+    prep = PreparedSkeleton(skeleton)
+    _PREPARED[key] = prep
+    while len(_PREPARED) > _PREPARED_MAX:
+        _PREPARED.popitem(last=False)
+    return prep
+
+
 # ----------------------------------------------------------------------------------------------------------- main
-def simulate_panel(skeleton: pd.DataFrame, seed: int = DEFAULT_SEED, scenario: str = "constant",
+def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAULT_SEED, scenario: str = "constant",
                    iv_exclusion_violation: bool = False, calibration: dict | None = None) -> pd.DataFrame:
     """Simulate the semi-synthetic panel on ``skeleton`` (see the module docstring for the DGP).
 
     Parameters
     ----------
     skeleton : city-year frame with at least ``city_code``, ``year`` and ``first_treat`` (or ``Inn``); normally
-        ``real_panel()``.
+        ``real_panel()``. Or a ``PreparedSkeleton`` (``prepare_skeleton(skeleton)``): same output, less work per call.
     seed : seed of ``numpy.random.default_rng``; same inputs → byte-identical output.
     scenario : ``"constant"``, ``"dynamic"`` or ``"heterogeneous"`` (time/cohort profile of the effect).
     iv_exclusion_violation : if True, ``iv_ntl`` and ``iv_lzh`` also enter Y(0) directly.
@@ -438,16 +665,13 @@ def simulate_panel(skeleton: pd.DataFrame, seed: int = DEFAULT_SEED, scenario: s
     indicators (observed), ``Pro, Lab, Mea, Obj``, their ``_y0``/``_y1`` potential outcomes and ``innovation_group``.
     ``attrs``: ``track="semi_synthetic"``, ``truth`` (``true_effects``), ``calibration``, ``simulated_columns``,
     ``options``.
+
+    Speed: what depends only on the skeleton is computed once (``PreparedSkeleton``, cached per process by content)
+    and the paper's numbers are read once per process; the calibration loop builds the indices in numpy.
     """
     if scenario not in SCENARIOS:
         raise NQPInputError(f"unknown scenario {scenario!r}; allowed: {list(SCENARIOS)}")
-    if not isinstance(skeleton, pd.DataFrame):
-        raise NQPInputError("`skeleton` must be a pandas DataFrame")
-    for c in ("city_code", "year"):
-        if c not in skeleton.columns:
-            raise NQPInputError(f"skeleton lacks required column {c!r}")
-    if "first_treat" not in skeleton.columns and "Inn" not in skeleton.columns:
-        raise NQPInputError("skeleton needs `first_treat` (or `Inn`)")
+    sk = _prepared(skeleton)
     targets = default_targets()
     if isinstance(calibration, dict):
         bad = [k for k in calibration if k not in DIMENSIONS]
@@ -457,48 +681,20 @@ def simulate_panel(skeleton: pd.DataFrame, seed: int = DEFAULT_SEED, scenario: s
     elif calibration not in (None, False):
         raise NQPInputError("`calibration` must be None, False or a dict of target ATTs by dimension")
     rng = np.random.default_rng(seed)
-    cat = indicator_catalogue().set_index("code")
+    _, _, sign_arr = _paper_index_spec()
+    sign_of = dict(zip(INDICATOR_CODES, sign_arr.tolist()))
+    dim_of = dict(zip(INDICATOR_CODES, indicator_catalogue().set_index("code").loc[list(INDICATOR_CODES),
+                                                                                     "dimension"]))
 
-    drop = [c for c in skeleton.columns if c in INDICATOR_CODES or c in INDEX_COLUMNS
-            or c.endswith(("_y0", "_y1")) or (c.endswith("_imputed") and c[:-8] in INDICATOR_CODES)]
-    df = skeleton.drop(columns=drop).sort_values(["city_code", "year"]).reset_index(drop=True)
-    df["city_code"] = df["city_code"].astype(int)
-    df["year"] = df["year"].astype(int)
-    if "first_treat" not in df.columns:
-        first = df[df["Inn"] == 1].groupby("city_code")["year"].min()
-        df["first_treat"] = df["city_code"].map(first).fillna(0)
-    df["first_treat"] = pd.to_numeric(df["first_treat"], errors="coerce").fillna(0).astype(int)
-    df["Inn"] = ((df["first_treat"] > 0) & (df["year"] >= df["first_treat"])).astype(int)
-    n = len(df)
-    codes_u, ci = np.unique(df["city_code"].to_numpy(), return_inverse=True)
-    n_c = len(codes_u)
-    year = df["year"].to_numpy()
-    y_min, y_max = int(year.min()), int(year.max())
-    t = year - y_min
-    T = max(y_max - y_min, 1)
-    ft_c = np.zeros(n_c, dtype=int)
-    ft_c[ci] = df["first_treat"].to_numpy()
-    inn = df["Inn"].to_numpy().astype(bool)
+    df = sk.frame.copy()
+    n, ci, n_c, year, t, T = sk.n, sk.ci, sk.n_c, sk.year, sk.t, sk.T
+    y_min, y_max = sk.y_min, sk.y_max
+    ft_c, inn, early_c = sk.ft_c, sk.inn, sk.early_c
     simulated: list[str] = []
 
     # --- development factor from real attributes
-    zs = []
-    if "pop_base" in df.columns:
-        pb = pd.to_numeric(df["pop_base"], errors="coerce").groupby(ci).mean().reindex(range(n_c)).to_numpy()
-        zs.append(_z(np.log(np.where(pb > 0, pb, np.nan))))
-    if "admin_level" in df.columns:
-        hub_c = df["admin_level"].isin(HUB_LEVELS).groupby(ci).max().reindex(range(n_c)).to_numpy(float)
-        zs.append(_z(hub_c))
-    if "Eco" in df.columns:
-        zs.append(_z(pd.to_numeric(df["Eco"], errors="coerce").groupby(ci).mean().reindex(range(n_c)).to_numpy()))
     noise_dev = rng.normal(0, 0.5, n_c)
-    if zs:
-        dev = np.nanmean(np.vstack(zs), axis=0)
-        dev = np.where(np.isnan(dev), 0.0, dev)
-    else:
-        dev = np.zeros(n_c)
-    dev = _z(dev + noise_dev)
-    early_c = np.where(ft_c > 0, (2023 - ft_c) / 15.0, 0.0)
+    dev = _z(sk.dev_base + noise_dev)
 
     # --- attributes absent from the skeleton
     attr_noise = rng.normal(0, 1, (3, n_c))
@@ -520,7 +716,7 @@ def simulate_panel(skeleton: pd.DataFrame, seed: int = DEFAULT_SEED, scenario: s
         df["old_industrial_base"] = (attr_noise[2] > 0.5).astype(float)[ci]
         simulated.append("old_industrial_base")
 
-    # --- controls: fill real gaps, simulate absent ones
+    # --- controls: fill real gaps (precomputed in the PreparedSkeleton), simulate absent ones
     ctrl_noise = rng.normal(0, 1, (len(CONTROLS), n))
     ctrl_city = rng.normal(0, 1, (len(CONTROLS), n_c))
     sim_ctrl = {  # (level, dev loading, trend per year, city sd, noise sd, log-scale?)
@@ -530,9 +726,9 @@ def simulate_panel(skeleton: pd.DataFrame, seed: int = DEFAULT_SEED, scenario: s
     }
     for j, c in enumerate(CONTROLS):
         flag = f"{c}_imputed"
-        if c in df.columns and pd.to_numeric(df[c], errors="coerce").notna().any():
-            filled, miss = _fill_city_trend(pd.to_numeric(df[c], errors="coerce").to_numpy(), ci, t, n_c)
-            df[c] = filled
+        if c in sk.filled:
+            filled, miss = sk.filled[c]
+            df[c] = filled.copy()
             prev = df[flag].astype(bool).to_numpy() if flag in df.columns else np.zeros(n, bool)
             df[flag] = prev | miss
         else:
@@ -552,9 +748,9 @@ def simulate_panel(skeleton: pd.DataFrame, seed: int = DEFAULT_SEED, scenario: s
         "Ind": np.exp(0.3 * mod_city[2][ci] + 0.1 * dev[ci] + 0.005 * t + 0.05 * mod_noise[2]),
     }
     for m in MODERATORS:
-        if m in df.columns and pd.to_numeric(df[m], errors="coerce").notna().any():
-            df[m], miss = _fill_city_trend(pd.to_numeric(df[m], errors="coerce").to_numpy(), ci, t, n_c)
-            df[f"{m}_imputed"] = miss
+        if m in sk.filled:
+            filled, miss = sk.filled[m]
+            df[m], df[f"{m}_imputed"] = filled.copy(), miss.copy()
         else:
             df[m] = sim_mod[m]
             simulated.append(m)
@@ -568,21 +764,20 @@ def simulate_panel(skeleton: pd.DataFrame, seed: int = DEFAULT_SEED, scenario: s
     lzh = rng.poisson(np.exp(_LZH[0] + _LZH[1] * early_c + _LZH[2] * iv_noise[1])).astype(float)
     df["laozihao"] = lzh[ci]
     simulated.append("laozihao")
-    if "rd_intensity_lag" in df.columns and pd.to_numeric(df["rd_intensity_lag"], errors="coerce").notna().any():
-        rd = pd.to_numeric(df["rd_intensity_lag"], errors="coerce")
-        by_year = rd.groupby(year).mean()
-        by_year = by_year.reindex(range(y_min, y_max + 1)).interpolate(limit_direction="both")
-        df["rd_intensity_lag"] = pd.Series(year).map(by_year).to_numpy()
+    if sk.rd is not None:
+        df["rd_intensity_lag"] = sk.rd.copy()
     else:
         df["rd_intensity_lag"] = _rd_default(year)
         simulated.append("rd_intensity_lag")
-    df["iv_ntl"] = df["ntl_base"] * df["rd_intensity_lag"]
-    df["iv_lzh"] = df["laozihao"] * df["rd_intensity_lag"]
+    iv_ntl = nb[ci] * df["rd_intensity_lag"].to_numpy()
+    iv_lzh = lzh[ci] * df["rd_intensity_lag"].to_numpy()
+    df["iv_ntl"] = iv_ntl
+    df["iv_lzh"] = iv_lzh
 
     # --- Y(0) = P (non-control part, parallel across cohorts) + Q (linear in the controls) [+ V (violation)]
     zc = {c: _z(df[c].to_numpy(float)) for c in CONTROLS}
     zm = {m: _z(df[m].to_numpy(float)) for m in MODERATORS}
-    zv = (_z(df["iv_ntl"].to_numpy(float)) + _z(df["iv_lzh"].to_numpy(float))) if iv_exclusion_violation else None
+    zv = (_z(iv_ntl) + _z(iv_lzh)) if iv_exclusion_violation else None
     n_years = y_max - y_min + 1
     K = len(INDICATOR_CODES)
     a_city = rng.normal(0, 1, (K, n_c))
@@ -591,13 +786,14 @@ def simulate_panel(skeleton: pd.DataFrame, seed: int = DEFAULT_SEED, scenario: s
     g_year = rng.normal(0, 0.03, (K, n_years))
     eps = rng.normal(0, 1, (K, n))
     u_round = rng.random((K, n))
-    cohort = ft_c[ci]  # adoption cohort of each row, 0 = never treated
     y0: dict[str, np.ndarray] = {}
     y0c: dict[str, np.ndarray] = {}  # continuous Y(0) before the randomised rounding of counts
-    par = _CohortParallel(cohort, t, ci, np.column_stack([zc[c] for c in CONTROLS]))
+    par, w_city = sk.control_design(zc)
+    q_within = {c: {s_: _within_nonneg(_BETA[s_][c] * zc[c], ci, n_c) for s_ in (1, -1)} for c in CONTROLS}
+    viol_within = {s_: _within_nonneg(s_ * zv, ci, n_c) for s_ in (1, -1)} if iv_exclusion_violation else None
     for k, code in enumerate(INDICATOR_CODES):
         kind, med, g, sd, rho, nu = _Y0[code]
-        sign = int(cat.loc[code, "sign"])
+        sign = sign_of[code]
         mu = np.log(med / (1 - med)) if kind == "share" else np.log(med)
         beta = _BETA[sign]
         L = (mu + g * t + sd * (rho * dev[ci] + np.sqrt(1 - rho ** 2) * a_city[k][ci]) + g_year[k][t]
@@ -607,12 +803,12 @@ def simulate_panel(skeleton: pd.DataFrame, seed: int = DEFAULT_SEED, scenario: s
         sys_part = 1 / (1 + np.exp(-L)) if kind == "share" else np.exp(L)
         P, _ = par.fit(sys_part)
         P = P * np.exp(nu * eps[k] - nu ** 2 / 2)  # idiosyncratic noise, mean 1 and independent of everything
-        q_raw = sum(_within_nonneg(beta[c] * zc[c], ci, n_c) for c in CONTROLS)
+        q_raw = sum(q_within[c][sign] for c in CONTROLS)  # same terms, same order as sum(_within_nonneg(...))
         scale = _CTRL_SCALE * float(np.median(P))
         Q = scale * q_raw
         x = P + Q
         if iv_exclusion_violation:
-            x = x + scale * _VIOL * _within_nonneg(sign * zv, ci, n_c)  # raises the index (sign-aware)
+            x = x + scale * _VIOL * viol_within[sign]  # raises the index (sign-aware)
         if kind == "share":
             x = np.clip(x, 1e-4, 0.95)
         y0c[code] = x
@@ -630,7 +826,6 @@ def simulate_panel(skeleton: pd.DataFrame, seed: int = DEFAULT_SEED, scenario: s
     kappa = _kappa()
     zbar = {m: _z(pd.Series(df[m].to_numpy(float)).groupby(ci).mean().to_numpy()) for m in MODERATORS}
     cohort_key = ft_c  # 0 = never treated
-    w_city = _twfe_treated_weights(inn, np.column_stack([zc[c] for c in CONTROLS]), ci, t, n_c)
     treated_c = ft_c > 0
     w_dev = w_city - pd.Series(w_city).groupby(cohort_key).transform("mean").to_numpy()
     w_ss = float((w_dev * w_dev)[treated_c].sum())
@@ -647,75 +842,77 @@ def simulate_panel(skeleton: pd.DataFrame, seed: int = DEFAULT_SEED, scenario: s
             lam = float(((hd - 1) * w_dev)[treated_c].sum() / w_ss)
             hd = np.maximum(hd - lam * w_dev, 0.05)
         h[d] = hd
-    e_time = np.where(df["first_treat"].to_numpy() > 0, year - df["first_treat"].to_numpy(), 0)
+    ftr = df["first_treat"].to_numpy()
+    e_time = np.where(ftr > 0, year - ftr, 0)
     if scenario == "constant":
         s = np.ones(n)
     elif scenario == "dynamic":
         s = 0.25 + 0.25 * np.minimum(np.where(inn, e_time, 0), 8)
     else:
-        ftr = df["first_treat"].to_numpy()
         s = np.where(ftr > 0, np.clip(1 + 0.08 * (2015 - ftr), 0.4, 2.0), 1.0)
 
     # --- effect scales A_k
     post = year >= 2008 if (year >= 2008).any() else np.ones(n, bool)
     A = {}
     for code in INDICATOR_CODES:
-        if int(cat.loc[code, "sign"]) > 0:
+        if sign_of[code] > 0:
             A[code] = float(np.nanmax(y0[code]) - np.nanmin(y0[code]))
         else:
             A[code] = 2.0 * float(np.nanpercentile(y0[code][post], 10))
-    dim_of = {c: cat.loc[c, "dimension"] for c in INDICATOR_CODES}
     kind_of = {c: _Y0[c][0] for c in INDICATOR_CODES}
+    hs = {d: h[d][ci] * s for d in DIMENSIONS}  # tau_d x A_k x (h x s): same product order as tau*A*h*s below
+    Y0 = np.vstack([y0[c] for c in INDICATOR_CODES]).astype(float)  # (K, n)
 
-    def make_y1(tau: dict[str, float]) -> dict[str, np.ndarray]:
-        out = {}
+    def make_y1(tau: dict[str, float]) -> np.ndarray:
+        """Y(1) of every indicator as the rows of a (K, n) array."""
+        out = np.empty((K, n))
         for k, code in enumerate(INDICATOR_CODES):
             d = dim_of[code]
             delta = tau[d] * A[code] * h[d][ci] * s
             x0 = y0[code]
-            if int(cat.loc[code, "sign"]) < 0:
-                out[code] = np.maximum(x0 - delta, 0.5 * x0)
+            if sign_of[code] < 0:
+                out[k] = np.maximum(x0 - delta, 0.5 * x0)
             elif kind_of[code] == "share":
-                out[code] = np.minimum(x0 + delta, np.maximum(0.95, x0))
+                out[k] = np.minimum(x0 + delta, np.maximum(0.95, x0))
             elif kind_of[code] == "count":
-                out[code] = np.floor(y0c[code] + delta + u_round[k])
+                out[k] = np.floor(y0c[code] + delta + u_round[k])
             else:
-                out[code] = x0 + delta
+                out[k] = x0 + delta
         return out
 
     def indices(tau):
-        y1 = make_y1(tau)
-        obs = pd.DataFrame({c: np.where(inn, y1[c], y0[c]) for c in INDICATOR_CODES})
-        idx = build_index(obs, weights="paper")
-        b = idx.attrs["bounds"]
-        i0 = build_index(pd.DataFrame(y0), weights="paper", bounds=b)
-        i1 = build_index(pd.DataFrame(y1), weights="paper", bounds=b)
-        return obs, idx, i0, i1
+        """Observed indicators and the three indices (observed, Y(0), Y(1)) with the observed data's bounds."""
+        Y1 = make_y1(tau)
+        obs = np.where(inn, Y1, Y0)
+        lo, hi = _bounds(obs)
+        return Y1, obs, _paper_index(obs, lo, hi), _paper_index(Y0, lo, hi), _paper_index(Y1, lo, hi)
 
     tau = {d: (targets[d] / 10.0 if calibration is not False else 0.08) for d in DIMENSIONS}
     history = []
-    obs, idx, i0, i1 = indices(tau)
+    Y1, obs, idx, i0, i1 = indices(tau)
     if calibration is not False and inn.any():
         for _ in range(25):
-            att = {d: float((i1[d] - i0[d])[inn].mean()) for d in DIMENSIONS}
+            att = {d: float(np.mean((i1[d] - i0[d])[inn])) for d in DIMENSIONS}
             history.append({**{f"tau_{d}": tau[d] for d in DIMENSIONS}, **{f"att_{d}": att[d] for d in DIMENSIONS}})
             if max(abs(att[d] - targets[d]) for d in DIMENSIONS) < 5e-4:
                 break
             tau = {d: tau[d] * targets[d] / att[d] if att[d] > 0 else tau[d] * 2 for d in DIMENSIONS}
-            obs, idx, i0, i1 = indices(tau)
+            Y1, obs, idx, i0, i1 = indices(tau)
 
-    for c in INDICATOR_CODES:
-        df[c] = obs[c].to_numpy()
+    # the output columns, appended in one step (same order as assigning them one by one)
+    new = {}
+    for k, c in enumerate(INDICATOR_CODES):
+        new[c] = obs[k]
     for col in INDEX_COLUMNS:
-        df[col] = idx[col].to_numpy()
+        new[col] = idx[col]
     for col in INDEX_COLUMNS:
-        df[f"{col}_y0"] = i0[col].to_numpy()
-        df[f"{col}_y1"] = i1[col].to_numpy()
+        new[f"{col}_y0"] = i0[col]
+        new[f"{col}_y1"] = i1[col]
     # indicator-level potential outcomes, so the truth can be recomputed for any other weighting (reweight_index)
-    y1 = make_y1(tau)
-    for c in INDICATOR_CODES:
-        df[f"{c}_y0"] = np.asarray(y0[c], dtype=float)
-        df[f"{c}_y1"] = np.asarray(y1[c], dtype=float)
+    for k, c in enumerate(INDICATOR_CODES):
+        new[f"{c}_y0"] = Y0[k]
+        new[f"{c}_y1"] = Y1[k]
+    df = pd.concat([df, pd.DataFrame(new, index=df.index)], axis=1)
     df.attrs = {}
     df.attrs["track"] = "semi_synthetic"
     df.attrs["options"] = {"seed": seed, "scenario": scenario, "iv_exclusion_violation": bool(iv_exclusion_violation),
@@ -752,6 +949,24 @@ def _slope(y: np.ndarray, x: np.ndarray) -> float:
     return float((x * (y - y.mean())).sum() / den) if den > 0 else float("nan")
 
 
+def _mean(v: np.ndarray) -> float:
+    """``Series.mean()`` of ``v`` (NaN skipped; all-NaN or empty -> NaN), with the same summation as pandas."""
+    nan = np.isnan(v)
+    if not nan.any():
+        return float(np.mean(v)) if len(v) else float("nan")
+    n_ok = int((~nan).sum())
+    return float(np.where(nan, 0.0, v).sum() / n_ok) if n_ok else float("nan")
+
+
+def _groups(key: np.ndarray) -> list[tuple[object, np.ndarray]]:
+    """``[(group, row positions)]`` as ``Series.groupby(key)`` iterates them: groups in sorted order, positions in
+    row order, missing keys dropped."""
+    codes, uniques = pd.factorize(key, sort=True)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    return [(g, order[bounds[j]:bounds[j + 1]]) for j, g in enumerate(uniques)]
+
+
 def true_effects(panel: pd.DataFrame) -> pd.DataFrame:
     """Tidy table of the true effects measured from the potential outcomes ``<index>_y0/_y1`` of ``panel``.
 
@@ -764,24 +979,31 @@ def true_effects(panel: pd.DataFrame) -> pd.DataFrame:
     absent = [c for c in need if c not in panel.columns]
     if absent:
         raise NQPInputError(f"true_effects needs the potential-outcome columns {absent} (semi-synthetic track only)")
-    tr = panel[panel["Inn"] == 1]
-    rows = []
+    mask = (panel["Inn"] == 1).to_numpy()
+    keep = [c for c in ("city_code", "year", "first_treat", "innovation_group", "size_class", "admin_level",
+                        "old_industrial_base", "lab_rd_applied", "lab_rd_experimental") if c in panel.columns]
+    # the treated rows of the columns the splits need, as a plain frame (no attrs to deep-copy on every operation)
+    tr = pd.DataFrame({c: panel[c].to_numpy()[mask] for c in keep})
     sg = subgroups(tr)
-    et = tr["year"] - tr["first_treat"]
+    ft = tr["first_treat"].to_numpy()
+    groupings = [("att_by_cohort", "", _groups(ft)), ("att_by_event_time", "", _groups(tr["year"].to_numpy() - ft))]
+    groupings += [("att_by_group", split, _groups(sg[split].to_numpy())) for split in sg.columns]
+    mods = {m: panel[m].to_numpy(float)[mask] for m in MODERATORS if m in panel.columns}
+    rows = []
     for o in INDEX_COLUMNS:
-        te = tr[f"{o}_y1"] - tr[f"{o}_y0"]
-        rows.append((o, "att", "", "", np.nan, np.nan, float(te.mean()), len(te)))
-        for g, v in te.groupby(tr["first_treat"]):
-            rows.append((o, "att_by_cohort", "", "", int(g), np.nan, float(v.mean()), len(v)))
-        for e, v in te.groupby(et):
-            rows.append((o, "att_by_event_time", "", "", np.nan, int(e), float(v.mean()), len(v)))
-        for split in sg.columns:
-            for g, v in te.groupby(sg[split]):
-                rows.append((o, "att_by_group", split, str(g), np.nan, np.nan, float(v.mean()), len(v)))
-        for m in MODERATORS:
-            if m in tr.columns:
-                rows.append((o, "interaction", m, m, np.nan, np.nan,
-                             _slope(te.to_numpy(float), tr[m].to_numpy(float)), len(te)))
+        te = panel[f"{o}_y1"].to_numpy()[mask] - panel[f"{o}_y0"].to_numpy()[mask]
+        rows.append((o, "att", "", "", np.nan, np.nan, _mean(te), len(te)))
+        for estimand, split, groups in groupings:
+            for g, sel in groups:
+                v = te[sel]  # the group's effects in row order, as a pandas group: same mean to the last bit
+                if estimand == "att_by_cohort":
+                    rows.append((o, estimand, "", "", int(g), np.nan, _mean(v), len(v)))
+                elif estimand == "att_by_event_time":
+                    rows.append((o, estimand, "", "", np.nan, int(g), _mean(v), len(v)))
+                else:
+                    rows.append((o, estimand, split, str(g), np.nan, np.nan, _mean(v), len(v)))
+        for m, x in mods.items():
+            rows.append((o, "interaction", m, m, np.nan, np.nan, _slope(te.astype(float), x), len(te)))
     out = pd.DataFrame(rows, columns=["outcome", "estimand", "split", "group", "cohort", "event_time", "value",
                                       "n_obs"])
     out["cohort"] = out["cohort"].astype("Int64")
