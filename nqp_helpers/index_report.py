@@ -173,7 +173,7 @@ def linear_combination_check(panel: pd.DataFrame, w: pd.Series, tol: float = 1e-
     return bool(np.max(np.abs(subs[ok] @ w.to_numpy(dtype=float) - pro[ok])) <= tol * max(1.0, np.abs(pro[ok]).max()))
 
 
-TABLE2_COLUMNS = ["model", "outcome", "controls", "term", "estimate", "std_error", "p_value", "n_obs", "r2_within",
+TABLE2_COLUMNS = ["model", "spec", "outcome", "controls", "term", "estimate", "std_error", "p_value", "n_obs", "r2_within",
                   "r2_overall", "paper_coef", "paper_se", "paper_stars", "truth"]
 
 
@@ -194,6 +194,8 @@ def tidy_table2(results: Mapping[str, pd.DataFrame], paper: pd.DataFrame, column
         t.attrs = {}
         t.insert(0, "model", model)
         t["controls"] = bool(controls_of[model])
+        # the paper's spec name, so the status page can pick this model's row without guessing
+        t["spec"] = "baseline_controls" if controls_of[model] else "baseline_no_controls"
         t["paper_coef"] = t["term"].map(rep["coef"]).astype(float)
         t["paper_se"] = t["term"].map(rep["se"]).astype(float)
         t["paper_stars"] = t["term"].map(rep["stars"]).fillna("")

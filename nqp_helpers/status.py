@@ -139,8 +139,9 @@ def _headline_row(df: pd.DataFrame, spec: str, outcome: str, term: str):
             break
     if d.empty:
         return None, f"no row with outcome {outcome}, term {term}"
-    note = f"{len(d)} matching rows, first taken" if len(d) > 1 else ""
-    return d.iloc[0], note
+    if len(d) > 1:  # never guess which model is the paper's: the output must say (a spec column)
+        return None, f"{len(d)} rows match outcome {outcome}, term {term} and no spec column names {spec!r}"
+    return d.iloc[0], ""
 
 
 def _significant(row) -> bool | None:

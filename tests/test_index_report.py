@@ -101,5 +101,6 @@ def test_tidy_table2_joins_paper_and_truth():
     t = tidy_table2({"m": fit}, paper, {"m": 1}, {"m": False}, {"Pro": 0.56})
     assert list(t.columns) == TABLE2_COLUMNS
     assert t.loc[0, "paper_coef"] == 0.484 and t.loc[0, "truth"] == 0.56 and np.isnan(t.loc[1, "truth"])
+    assert set(t["spec"]) == {"baseline_no_controls"}
     with pytest.raises(NQPInputError):
         tidy_table2({"m": fit}, paper, {}, {"m": False})

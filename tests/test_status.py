@@ -109,3 +109,11 @@ def test_readme_lists_every_exhibit():
     assert S.readme_section(text).strip(), "README.md has no 'List of tables and programs' section"
     missing = S.readme_missing(text)
     assert not missing, f"README.md 'List of tables and programs' lacks: {missing}"
+
+
+def test_two_candidate_rows_without_a_spec_column_are_not_guessed(tmp_path):
+    """A table with both models (no / with controls) but no spec column must not yield the first row silently."""
+    d = _cmp_table("x", "Pro", "Inn", 0.5, 0.001, 2).drop(columns="spec")
+    _write(tmp_path, "03_baseline/table2.csv", d)
+    r = _row(S.replication_status(tmp_path, track="semi_synthetic"), "03_baseline/table2.csv")
+    assert r["status"] == S.UNREADABLE and "no spec column" in r["note"]
