@@ -16,7 +16,7 @@
 seed = 20260101  # seed of every random step (numpy default_rng)
 data = "semi_synthetic"  # data track: "real", "semi_synthetic" (default) or a path to your own panel file
 
-# %%
+# %% tags=["hide-input"]
 from IPython.display import display
 
 from nqp_helpers.display import rerun_box, track_banner
@@ -61,7 +61,7 @@ print(format_parameters(params))
 # folder during `nqp run`. This page writes a small table of its own effective parameters and a few draws from the
 # seeded random generator, so you can check that the same seed gives the same numbers.
 
-# %%
+# %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
 
@@ -81,5 +81,5 @@ table
 #
 # Every chapter ends with a box like the one below: the exact command that re-runs the page with its parameters.
 
-# %%
+# %% tags=["hide-input"]
 rerun_box("00_quickstart", {"seed": seed, "data": data})

@@ -12,7 +12,7 @@ seed = 20260101  # seed of every random step (semi-synthetic generator)
 pilot_years = "default"  # approval year of range-dated pilots: "default" (midpoint, rounded down), "earliest", "latest"
 district_pilots = "ignore"  # district/county pilots: "ignore" (default), "treat_parent" or "drop_parent"
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
@@ -39,7 +39,7 @@ track_banner(panel)
 # build and simulates everything else. `mean_coverage` is the average share of city-years with a value, over the
 # variables built from the source.
 
-# %%
+# %% tags=["hide-input"]
 prov = provenance_table()
 save_table(prov, "provenance", NB)
 prov[["source", "licence", "years", "mean_coverage", "used_for"]]
@@ -57,7 +57,7 @@ prov[["source", "licence", "years", "mean_coverage", "used_for"]]
 # and has GDP and population in at least 14 of them; the paper presumably drops a few more cities for data gaps
 # without saying which.
 
-# %%
+# %% tags=["hide-input"]
 counts, paper = describe.sample_counts(panel), describe.paper_counts()
 for k, v in counts.items():
     glue(k, v, display=False)
@@ -71,7 +71,7 @@ comparison
 # Pilot units of the official list that are not treated cities of this panel, and why (district and county pilots
 # follow the `district_pilots` option):
 
-# %%
+# %% tags=["hide-input"]
 missing_pilots = describe.pilots_not_in_sample(panel)
 glue("n_pilots_out", len(missing_pilots), display=False)
 save_table(missing_pilots, "pilots_not_in_sample", NB)
@@ -85,7 +85,7 @@ missing_pilots
 # (hatched in the chart). In this panel {glue:text}`n_uncertain` of the {glue:text}`n_pilots` pilots have an
 # uncertain year.
 
-# %%
+# %% tags=["hide-input"]
 rollout = describe.rollout_table(panel)
 glue("n_uncertain", int(rollout["n_year_uncertain"].sum()), display=False)
 save_table(rollout, "rollout", NB)
@@ -108,7 +108,7 @@ rollout
 # the never-treated cities. {glue:text}`map_found` of {glue:text}`n_cities` sample cities were found in the map's
 # boundary file ({glue:text}`map_rate:.0%`).
 
-# %%
+# %% tags=["hide-input"]
 rate, not_found = match_rate(panel["city_code"].unique())
 fig_map = pilot_map(panel)
 glue("map_rate", rate, display=False)
@@ -137,7 +137,7 @@ Markdown(fig_map.caption)
 # 2006–2018, `Gov` only to 2016, and `Ope` thins out after 2020; variables absent from the panel are not shown. The
 # semi-synthetic track fills gaps by construction.
 
-# %%
+# %% tags=["hide-input"]
 coverage = describe.coverage_by_year(panel)
 glue("ope_2023", float(coverage.loc["Ope", 2023]) if "Ope" in coverage.index and 2023 in coverage else float("nan"),
      display=False)
@@ -159,7 +159,7 @@ plt.close("all")
 # controls, the moderators, the instrument ingredients and the index indicators that public data supply. Columns the
 # track cannot supply are absent, not simulated.
 
-# %%
+# %% tags=["hide-input"]
 stats = describe.describe_panel(panel)
 save_table(stats, "descriptive_statistics", NB)
 stats.round(3)
@@ -167,7 +167,7 @@ stats.round(3)
 # %% [markdown]
 # ## What this track can and cannot show
 
-# %%
+# %% tags=["hide-input"]
 Markdown(f"**{track.replace('_', '-')} track.** " + describe.track_scope(track))
 
 # %% [markdown]
@@ -180,11 +180,11 @@ Markdown(f"**{track.replace('_', '-')} track.** " + describe.track_scope(track))
 # comparisons a two-way fixed-effects regression makes. Chapters that estimate effects can be re-run with
 # `-p pilot_years earliest` or `latest` to see how much the estimates move.
 
-# %%
+# %% tags=["hide-input"]
 py = describe.pilot_years_table(district_pilots)
 glue("n_uncertain_real", describe.n_uncertain_pilots(district_pilots), display=False)
 save_table(py, "first_treat_by_pilot_years", NB)
 py
 
-# %%
+# %% tags=["hide-input"]
 rerun_box(NB, {"data": data, "seed": seed, "pilot_years": pilot_years, "district_pilots": district_pilots})

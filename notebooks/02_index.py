@@ -14,7 +14,7 @@ seed = 20260101  # seed of every random step (semi-synthetic generator)
 weights = "paper"  # weighting scheme of the headline index: "paper", "entropy", "critic" or "equal"
 rank_year = 2023  # year in which city rankings are compared across weighting schemes
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -35,7 +35,7 @@ panel = load_panel(data, seed=seed, weights=weights)
 track = panel.attrs.get("track", "user")
 track_banner(panel)
 
-# %%
+# %% tags=["hide-input"]
 if weights not in WEIGHT_SCHEMES:
     raise ValueError(f"weights must be one of {list(WEIGHT_SCHEMES)}, got {weights!r}")
 present = [c for c in INDICATOR_CODES if c in panel and panel[c].notna().any()]
@@ -82,7 +82,7 @@ else:
 # global weights (`w` × dimension weight, summing to 1 over all indicators). For entropy and CRITIC the dimension
 # weight is the sum of the global weights of its indicators, so it is not 1/3.
 
-# %%
+# %% tags=["hide-input"]
 if have_indicators:
     table1 = ir.weights_comparison(panel, indices=indices)
     save_table(table1, "table1", NB)
@@ -128,7 +128,7 @@ else:
 # {glue:text}`first_year` to {glue:text}`last_year` under whole-panel normalisation and by
 # {glue:text}`growth_per_year:.2f` under per-year normalisation.
 
-# %%
+# %% tags=["hide-input"]
 glue("scheme", weights, display=False)
 if have_indicators:
     per_year = ir.per_year_index(panel, weights=weights)
@@ -179,7 +179,7 @@ else:
 # We therefore adopt 0–10. On this track the mean of `Pro` is {glue:text}`mean_pro:.2f` (range
 # {glue:text}`min_pro:.2f`–{glue:text}`max_pro:.2f`).
 
-# %%
+# %% tags=["hide-input"]
 paper_consts = reported(2, term="const")["coef"]
 glue("paper_const_min", float(paper_consts.min()), display=False)
 glue("paper_const_max", float(paper_consts.max()), display=False)
@@ -199,7 +199,7 @@ scale_tab.T.round(3)
 # compares *changes* within cities (city fixed effects) rather than levels. A widening gap after the main 2010–2011
 # batches is what the difference-in-differences picks up.
 
-# %%
+# %% tags=["hide-input"]
 if have_indicators:
     paths = ir.paths_by_group(panel, headline)
     save_table(paths, "index_paths", NB)
@@ -251,7 +251,7 @@ else:
 # ({glue:text}`moved_critic:.0%`). High correlations mean the regression *sign* is unlikely to hinge on the weights;
 # the share of cities that move says that city league tables built from such an index are fragile.
 
-# %%
+# %% tags=["hide-input"]
 if have_indicators:
     years_ok = sorted(panel.loc[np.all([indices[s]["Pro"].notna().to_numpy() for s in indices], axis=0), "year"]
                       .unique())
@@ -278,7 +278,7 @@ else:
 # %% [markdown]
 # ## What this track can and cannot show
 
-# %%
+# %% tags=["hide-input"]
 if track == "semi_synthetic":
     msg = ("The indicators are simulated around the real cities and pilot dates, so the weights, paths and rank "
            "correlations above describe the simulator, not Chinese cities. They show how the index machinery "
@@ -299,5 +299,5 @@ else:
            + "; the numbers are yours.")
 Markdown(f"**{track.replace('_', '-')} track.** " + msg)
 
-# %%
+# %% tags=["hide-input"]
 rerun_box(NB, {"data": data, "seed": seed, "weights": weights, "rank_year": rank_year})

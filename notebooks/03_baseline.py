@@ -14,7 +14,7 @@ weights = "paper"  # index weights: "paper" (default), "entropy", "critic" or "e
 cluster = "city_code"  # column to cluster standard errors by (the paper: city)
 pilot_years = "default"  # approval year of range-dated pilots: "default" (midpoint), "earliest" or "latest"
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -38,7 +38,7 @@ panel = load_panel(data, seed=seed, weights=weights, pilot_years=pilot_years)
 track = panel.attrs.get("track", "user")
 track_banner(panel)
 
-# %%
+# %% tags=["hide-input"]
 if cluster not in panel.columns:
     raise NQPInputError(f"cluster={cluster!r} is not a column of the panel; e.g. 'city_code' or 'province'")
 outcomes = [y for y in INDEX_COLUMNS if y in panel and panel[y].notna().any()]
@@ -77,7 +77,7 @@ display(Markdown("\n\n".join(notes) if notes else "All four outcomes and all six
 # *overall* (of the full model including all fixed effects, what reghdfe prints as "R-squared"; the paper's
 # 0.83–0.90 are of this kind).
 
-# %%
+# %% tags=["hide-input"]
 fits, column_of, controls_of = {}, {}, {}
 for i, y in enumerate(INDEX_COLUMNS):
     if y not in outcomes:
@@ -103,7 +103,7 @@ style_table(table, caption="Table 2 re-estimated: ours (stars: *** p<0.01, ** p<
 # {glue:text}`n_noctrl` city-years without controls and {glue:text}`n_ctrl` with controls (first outcome shown;
 # rows with a missing outcome or control are dropped, never filled on the real track).
 
-# %%
+# %% tags=["hide-input"]
 glue("paper_n", int(paper2["n"].iloc[0]), display=False)
 lbl_no = next(k for k, v in controls_of.items() if not v)
 lbl_yes = next(k for k, v in controls_of.items() if v)
@@ -123,7 +123,7 @@ glue("n_ctrl", int(fits[lbl_yes]["n_obs"].iloc[0]), display=False)
 # implicit weights on treated cells are unrelated to their effects; the section after the figure measures both.
 # `status` reads the comparison from the paper's point of view (same sign, significance at 10 %).
 
-# %%
+# %% tags=["hide-input"]
 truth = None
 if track == "semi_synthetic":
     tt = panel.attrs["truth"]
@@ -139,7 +139,7 @@ cols = ["column", "outcome", "spec", "coef_paper", "stars_paper", "estimate", "s
        (["truth", "estimate_minus_truth"] if truth else []) + ["status"]
 comparison[cols].style.format(precision=3, na_rep="–").hide(axis="index")
 
-# %%
+# %% tags=["hide-input"]
 inn = table2[table2["term"] == "Inn"].copy()
 inn = inn.merge(pd.concat([f[f["term"] == "Inn"][["conf_low", "conf_high"]].assign(model=k) for k, f in fits.items()]),
                 on="model")
@@ -171,7 +171,7 @@ plt.close(fig)
 # the ATT when effects are homogeneous). The semi-synthetic panel carries both potential outcomes, so both parts
 # can be computed (`weighting_gap` = effect part − truth).
 
-# %%
+# %% tags=["hide-input"]
 if track == "semi_synthetic" and truth is not None:
     rows = []
     for label, f in fits.items():
@@ -261,7 +261,7 @@ else:
 # weights, their mean): {glue:text}`truth_pro:.3f` (nan on other tracks), not the paper's
 # {glue:text}`paper_pro_ctrl:.3f`.
 
-# %%
+# %% tags=["hide-input"]
 rep_inn = paper2[paper2["term"] == "Inn"].set_index("column")["coef"]
 glue("paper_pro_ctrl", float(rep_inn[2]), display=False)
 glue("paper_pro_noctrl", float(rep_inn[1]), display=False)
@@ -295,7 +295,7 @@ elif track == "real":
 # %% [markdown]
 # ## What this track can and cannot show
 
-# %%
+# %% tags=["hide-input"]
 if track == "semi_synthetic" and verdict is None:
     msg = "Simulated indicators. None of this says whether the pilots raised productive forces in China."
 elif track == "semi_synthetic":
@@ -311,5 +311,5 @@ else:
     msg = "User panel: the estimates are computed from your file; compare them with the paper at your own risk."
 Markdown(f"**{track.replace('_', '-')} track.** " + msg)
 
-# %%
+# %% tags=["hide-input"]
 rerun_box(NB, {"data": data, "seed": seed, "weights": weights, "cluster": cluster, "pilot_years": pilot_years})

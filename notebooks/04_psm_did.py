@@ -14,7 +14,7 @@ n_neighbors = 1  # number of nearest neighbours (with replacement) in nearest-ne
 ps_by = "year"  # propensity score: "year" (one logit per year, city-year matching) or "pooled" (one logit on pre-2008 city means)
 sample = "matched"  # rows in the regression: "matched" (matched treated + used controls) or "support" (all rows on common support)
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -64,7 +64,7 @@ track_banner(panel)
 #
 # This page runs with `ps_by = "{glue:text}`ps_by`"` and `sample = "{glue:text}`sample`"`.
 
-# %%
+# %% tags=["hide-input"]
 glue("caliper", caliper, display=False)
 glue("n_neighbors", n_neighbors, display=False)
 glue("ps_by", ps_by, display=False)
@@ -101,7 +101,7 @@ print(f"{complete.sum()} of {len(panel)} city-years have all six controls; outco
 # before matching and after it (controls weighted by how often they are used), and the variance ratio. A common
 # rule of thumb: |SMD| < 0.1 is good balance, > 0.25 is poor.
 
-# %%
+# %% tags=["hide-input"]
 if RUN:
     samples = {m: psm_sample(panel, covariates=CONTROLS, ps_by=ps_by, first_treat="first_treat", seed=seed, **kw)
                for m, kw in METHODS.items()}
@@ -132,7 +132,7 @@ else:
 # {glue:text}`n_off_support_nearest` with nearest-neighbour matching (support depends on the scores, not on the
 # matching rule, so the two should agree). The full table is saved as `balance.csv`.
 
-# %%
+# %% tags=["hide-input"]
 if RUN:
     ov = pd.concat([overlap_data(s).assign(method=m) for m, s in samples.items()], ignore_index=True)
     panels = [("Before matching", ov[(ov.stage == "before") & (ov.method == "radius")]),
@@ -166,7 +166,7 @@ else:
 # Each column is the baseline regression (Inn, six controls, city and year fixed effects, standard errors clustered by
 # city) on the rows the matching keeps. Below each estimate: our standard error, then the paper's number.
 
-# %%
+# %% tags=["hide-input"]
 if RUN:
     def truth_on_sample(smp, outcome):
         """Mean of y1 - y0 over treated rows of the regression sample (semi-synthetic track only)."""
@@ -233,7 +233,7 @@ else:
 # with the other propensity-score design; `baseline_twfe` is our full-panel baseline (Table 2 specification) for
 # reference.
 
-# %%
+# %% tags=["hide-input"]
 if RUN:
     base = {o: float(twfe(panel, o, controls=CONTROLS)["estimate"].iloc[0]) for o in outcomes}
     table3["baseline_twfe"] = np.where(table3.term == "Inn", table3["outcome"].map(base), np.nan)
@@ -245,7 +245,7 @@ else:
     glue_missing()
 
 
-# %%
+# %% tags=["hide-input"]
 if RUN:
     inn = table3[(table3.term == "Inn")].set_index(["spec", "outcome"])
     for m in METHODS:
@@ -305,7 +305,7 @@ else:
 #    nearest give the same sample — yet the paper's N differs between its radius and nearest columns, and is *larger*
 #    for nearest. The table below shows N for each reading on this panel.
 
-# %%
+# %% tags=["hide-input"]
 if RUN:
     rows = []
     for m, kw in METHODS.items():
@@ -340,6 +340,6 @@ else:
 # {glue:text}`est_nearest_Pro:.3f`. The standard errors treat the matched sample as given (no correction for the
 # estimated score), as the paper does.
 
-# %%
+# %% tags=["hide-input"]
 rerun_box(NB, {"data": data, "seed": seed, "caliper": caliper, "n_neighbors": n_neighbors, "ps_by": ps_by,
                "sample": sample})

@@ -12,7 +12,7 @@ data = "semi_synthetic"  # data track: "real", "semi_synthetic" (default) or a p
 seed = 20260101  # seed of every random step (semi-synthetic generator)
 show_violation = True  # also estimate on a semi-synthetic panel whose instruments act on the index directly (exclusion fails)
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -64,7 +64,7 @@ track_banner(panel)
 # relevance and exogeneity" — presumably a slip for "can satisfy".) The paper reports neither first-stage statistics
 # nor weak-instrument tests.
 
-# %%
+# %% tags=["hide-input"]
 missing_ctrl = [c for c in CONTROLS if c not in panel or panel[c].notna().sum() == 0]
 outcomes = [o for o in OUTCOMES if o in panel and panel[o].notna().any()]
 instruments = [z for z in INSTRUMENTS if z in panel and panel[z].notna().any()]
@@ -115,7 +115,7 @@ display(Markdown("\n\n".join(notes) if notes else f"Instruments estimated: {', '
 # F > 10 (Stock–Yogo); with clustered errors the more demanding Montiel Olea–Pflueger threshold is about 23 for a 10 %
 # worst-case bias. The first stage depends on the outcome only through the sample (rows where the outcome exists).
 
-# %%
+# %% tags=["hide-input"]
 if RUN:
     fs_rows = []
     for z in instruments:
@@ -146,7 +146,7 @@ else:
 # 2SLS of each index on Inn (instrumented), the six controls and city and year fixed effects; standard errors
 # clustered by city. Below each estimate: our standard error, then the paper's number.
 
-# %%
+# %% tags=["hide-input"]
 if RUN:
     fits, ols = {}, {}
     for o in outcomes:
@@ -190,7 +190,7 @@ else:
 # when the instrument is weak), our OLS (the Table 2 specification on the same panel) and, on the semi-synthetic
 # track, the true ATT.
 
-# %%
+# %% tags=["hide-input"]
 if RUN:
     inn = table4[table4.term == "Inn"]
     display(inn[["instrument", "outcome", "coef_paper", "stars_paper", "estimate", "stars", "std_error", "ar_set",
@@ -231,7 +231,7 @@ if RUN:
 # $\omega = \tilde z D / \sum \tilde z D$ over treated cells. The first term is the exclusion (or, for OLS, selection)
 # bias; the second is the weighted effect the estimator targets (weights sum to 1 but can be negative).
 
-# %%
+# %% tags=["hide-input"]
 if RUN:
     r = table4[table4.term == "Inn"]
     ratios = r["iv_ols_ratio"].dropna()
@@ -305,7 +305,7 @@ elif RUN:
 # else — pilot timing, instruments, true effects — is unchanged, so the first stage is the same and any change in the
 # estimate is bias.
 
-# %%
+# %% tags=["hide-input"]
 if RUN and show_violation and track == "semi_synthetic":
     bad = load_panel("semi_synthetic", seed=seed, iv_exclusion_violation=True)
     vt = bad.attrs["truth"]
@@ -354,5 +354,5 @@ if show_violation and not (RUN and track == "semi_synthetic"):
 # strong first stage and no warning from any diagnostic. On the real track the night-light proxy gives the
 # first-stage F printed above; read the Anderson–Rubin set rather than the 2SLS t-test when it is small.
 
-# %%
+# %% tags=["hide-input"]
 rerun_box(NB, {"data": data, "seed": seed, "show_violation": show_violation})

@@ -14,7 +14,7 @@ seed = 20260101  # seed of every random step (numpy default_rng)
 scenario = "constant"  # semi-synthetic effect scenario: "constant", "dynamic" or "heterogeneous"
 plot_outcome = "Pro"  # outcome of the marginal-effect plots: "Pro", "Lab", "Mea" or "Obj"
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -41,7 +41,7 @@ track = panel.attrs["track"]
 truth = panel.attrs.get("truth")
 track_banner(panel)
 
-# %%
+# %% tags=["hide-input"]
 needed = CONTROLS + list(MODERATORS) + OUTCOMES
 missing = [c for c in needed if c not in panel]
 runnable = not missing
@@ -65,7 +65,7 @@ if missing:
 # the paper's; on the semi-synthetic track the last columns give the truth for the interaction (the least-squares
 # slope of the true cell-level effect on M among treated city-years; there is no true value of α₁ or α₂ to compare).
 
-# %%
+# %% tags=["hide-input"]
 paper = reported_results()
 
 
@@ -107,7 +107,7 @@ for m, t in MODERATORS.items():
     display(Markdown(f"**Table {t} — moderator {m}** (saved as `table{t}.csv`)"))
     display(tables[m][show].round(3))
 
-# %%
+# %% tags=["hide-input"]
 def cell(m, outcome, term, col):
     """One number of a saved table, formatted for prose ('n/a' when absent)."""
     tab = tables[m]
@@ -160,7 +160,7 @@ glue("inter_cover", cover_txt, display=False)
 # Re-centring M at c (using M − c) leaves α₃ unchanged and moves the main effect to α₁ + α₃ c, the effect at M = c;
 # dividing by the standard deviation s puts α₃ in units "per SD of M". The table shows all three for Pro.
 
-# %%
+# %% tags=["hide-input"]
 if runnable:
     cen = fit_all(center="mean")
     std = fit_all(center="mean", standardize=True)
@@ -211,7 +211,7 @@ else:
 # unit fixed: the change in the pilot effect for a **one-standard-deviation** higher M, as a percentage of the
 # average pilot effect (our baseline TWFE estimate).
 
-# %%
+# %% tags=["hide-input"]
 claims = amplification_claims()
 base = paper[(paper["table"] == 2) & (paper["spec"] == "baseline_controls") & (paper["term"] == "Inn")]
 base = base.set_index("outcome")["coef"]
@@ -271,7 +271,7 @@ else:
 # track the dashed line is the truth: the true average effect plus the true slope × (m − mean of M among treated
 # city-years).
 
-# %%
+# %% tags=["hide-input"]
 if runnable:
     glue("plot_outcome_name", plot_outcome, display=False)
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), sharey=True)
@@ -317,5 +317,5 @@ else:
 #   estimate need not equal the true cross-sectional slope, and can be far from it.
 # * Percentages need a unit of M: report effects per SD (or at named percentiles) of the moderator.
 
-# %%
+# %% tags=["hide-input"]
 rerun_box(NOTEBOOK, {"data": data, "seed": seed, "scenario": scenario, "plot_outcome": plot_outcome})

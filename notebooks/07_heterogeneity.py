@@ -16,7 +16,7 @@ outcome = "Pro"  # index whose heterogeneity is shown: "Pro", "Lab", "Mea" or "O
 n_perm = 199  # permutations per split in the randomisation test of equal effects (more = slower, finer p-values)
 alpha = 0.05  # level of the Holm-adjusted pairwise comparisons
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -61,7 +61,7 @@ track_banner(panel)
 # * **Old industrial base**: membership in the 2013 plan. Our list is **partial**; cities of unknown status are
 #   excluded from this split (counts below).
 
-# %%
+# %% tags=["hide-input"]
 sg = subgroups(panel)
 d = panel.join(sg)
 present = [s for s in SPLITS if s in sg.columns]
@@ -99,7 +99,7 @@ glue("n_cities", str(d["city_code"].nunique()), display=False)
 # Each group gets the baseline regression (the outcome on Inn, the six controls, city and year fixed effects;
 # SEs clustered by city), exactly as the paper's Figure 1 does.
 
-# %%
+# %% tags=["hide-input"]
 def usable(split):
     """Complete rows of known group whose group has variation in Inn; and the groups set aside with the reason."""
     x = d[d[split].notna() & (d[split] != "unknown")].dropna(subset=[outcome, *CONTROLS])
@@ -140,7 +140,7 @@ fig1 = fig1[[c for c in keep if c in fig1]]
 save_table(fig1, "figure1", NOTEBOOK)
 fig1.round(3)
 
-# %%
+# %% tags=["hide-input"]
 fig, axes = plt.subplots(2, 2, figsize=(10, 6.5))
 for ax, split in zip(axes.ravel(), SPLITS):
     sub = fig1[(fig1["split"] == split) & fig1["estimate"].notna()] if len(fig1) else fig1
@@ -181,7 +181,7 @@ plt.show()
 # rank the groups the same way; with `interact_controls=True, group_time_fe=True` the pooled group effects equal the
 # separate ones (see `nqp_helpers.estimators.heterogeneity`).
 
-# %%
+# %% tags=["hide-input"]
 tests, pairs = [], []
 for i, split in enumerate(present):
     x, _ = usable(split)
@@ -213,7 +213,7 @@ pairs[[c for c in ["split", "term", "estimate", "std_error", "p_value", "p_holm"
 # both significant. Each claim is checked below on this track: a significance claim against the group's own
 # regression (p < 0.10), an ordering claim against the pooled model's Holm-adjusted pairwise test.
 
-# %%
+# %% tags=["hide-input"]
 CLAIMS = [  # (split, kind, a, b): kind "signif"/"not_signif" for group a, "greater" for a > b
     ("innovation", "signif", "high", None), ("innovation", "signif", "medium", None),
     ("innovation", "signif", "low", None),
@@ -280,6 +280,6 @@ claims.round(4)
 # {glue:text}`truth_orderings`. Where the truth follows an ordering, a failure to detect it shows the power of the
 # design, not the absence of the difference.
 
-# %%
+# %% tags=["hide-input"]
 rerun_box(NOTEBOOK, {"data": data, "seed": seed, "scenario": scenario, "outcome": outcome, "n_perm": n_perm,
                      "alpha": alpha})

@@ -14,7 +14,7 @@ reported_path = ""  # a table in the reported_results.csv format to audit; "" = 
 n_clusters = 278  # clusters G used for the t(G-1) reference of the stars check (the paper's 278 cities)
 n_years = 20  # years of the balanced panel (N = cities x years)
 
-# %%
+# %% tags=["hide-input"]
 from IPython.display import Markdown, display
 from myst_nb import glue
 import pandas as pd
@@ -27,7 +27,7 @@ NOTEBOOK = "08_audit"
 track = data if data in ("semi_synthetic", "real") else "user"
 track_banner(track)
 
-# %%
+# %% tags=["hide-input"]
 table = reported_results(reported_path or None)
 is_paper = not reported_path
 claims = "paper" if is_paper else None          # the text's percentages belong to the paper's table only
@@ -66,7 +66,7 @@ summary
 # described, not why (a typo, a different sample or specification than stated, or a different software convention
 # are all possible).
 
-# %%
+# %% tags=["hide-input"]
 COLS = ["table", "column", "outcome", "term", "reported", "implied", "difference", "status", "note"]
 
 
@@ -99,7 +99,7 @@ st[st["status"] != "consistent"][COLS]
 # the rounding interval, straddle a threshold) and {glue:text}`stars_bad` carry stars that no z in the interval gives:
 # {glue:text}`stars_bad_list`. The table above lists every item that is not plainly consistent.
 
-# %%
+# %% tags=["hide-input"]
 la = parts["linear_aggregation"]
 r = one("linear_aggregation", table=2, column="2", term="Inn")
 if r is not None:
@@ -124,7 +124,7 @@ la[COLS]
 # matched samples (PSM, Table 3) are marked "samples differ" since N varies across the four columns. The last row
 # asks whether one rescaling of Pro (e.g. a min–max normalisation after aggregation) could reconcile all slopes.
 
-# %%
+# %% tags=["hide-input"]
 ss = parts["sample_sizes"]
 full = ss[ss["check"] == "n_full_panel"]
 g("n_full", str(n_clusters * n_years))
@@ -140,7 +140,7 @@ ss[ss["check"] != "n_full_panel"][COLS]
 # the sample on the covariates, not the outcome, so one matching should give one N for all four outcomes; the PSM
 # columns do not: {glue:text}`psm_note`
 
-# %%
+# %% tags=["hide-input"]
 r2 = parts["r2"]
 nest = r2[r2["check"] == "r2_nested"]
 g("r2_bad", f"{int((nest['status'] == 'inconsistent').sum())} of {len(nest)}")
@@ -155,7 +155,7 @@ nest[COLS]
 # the Table 2 model with controls; {glue:text}`r2_bad` such comparisons show a lower R² in the larger model, e.g.
 # {glue:text}`r2_example` (This holds for overall and within R² alike, provided both tables use the same definition.)
 
-# %%
+# %% tags=["hide-input"]
 iv = parts["iv_vs_ols"]
 r = one("iv_vs_ols", table=4, column="1", outcome="Pro")
 g("iv_ratio", f"{r['reported'] / r['implied']:.2f}" if r is not None else "n/a")
@@ -171,7 +171,7 @@ iv[COLS]
 # with a plausibly positive selection of more innovative cities into the pilot one would expect OLS to be biased
 # upwards; the notes give the gap in IV standard errors.
 
-# %%
+# %% tags=["hide-input"]
 mo = parts["moderation"]
 r = one("moderation_main_effect", table=6, outcome="Pro")
 g("mod_inn", r["reported"] if r is not None else "n/a")
@@ -192,7 +192,7 @@ mo[COLS]
 # percentages it would correspond to relative to the Inn coefficient or the baseline effect (see the amplification
 # chapter).
 
-# %%
+# %% tags=["hide-input"]
 se = parts["se"]
 b = se[se["check"] == "se_aggregation_bound"]
 g("se_bad", f"{int((b['status'] == 'inconsistent').sum())} of {int(b['consistent'].notna().sum())}")
@@ -206,6 +206,6 @@ pd.concat([b[b["status"] != "consistent"], parts["constants"].head(4)])[COLS]
 # above). The intercepts of fixed-effects models are a normalisation whose value and stars depend on the software;
 # they are reported as information only (first rows above; all in `audit_findings.csv`).
 
-# %%
+# %% tags=["hide-input"]
 rerun_box(NOTEBOOK, {"data": data, "seed": seed, "reported_path": reported_path, "n_clusters": n_clusters,
                      "n_years": n_years})

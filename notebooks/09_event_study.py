@@ -14,7 +14,7 @@ outcome = "Pro"  # outcome of the event study and of the decomposition: "Pro", "
 leads = 5  # number of pre-period event times; event times <= -leads are binned into the -leads dummy
 lags = 10  # number of post-period event times; event times >= lags are binned into the lags dummy
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -48,7 +48,7 @@ track_banner(panel)
 # reference. Leads ($b_e$, `e < −1`) should be near zero if pilot and other cities were on parallel paths before the
 # pilots; lags trace the effect over time. Standard errors are clustered by city.
 
-# %%
+# %% tags=["hide-input"]
 if outcome not in panel or panel[outcome].isna().all():
     raise ValueError(f"outcome {outcome!r} is absent on this track (the real track has no Mea); choose another")
 es = event_study(panel, outcome, leads=leads, lags=lags)
@@ -75,7 +75,7 @@ es_table.round(4)
 # test has limited power and says nothing about the years after approval (chapter "Robust DiD" asks how wrong
 # parallel trends could be before the conclusion changes).
 
-# %%
+# %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(7.5, 4))
 event_study_plot(es, ax=ax, ylabel=f"Effect on {outcome} (index points)")
 if "truth" in es:
@@ -114,7 +114,7 @@ plt.close(fig)
 # not on anything a reader would choose. The decomposition needs a balanced panel without controls, so it is computed
 # on the cities observed in every year with a value of the outcome.
 
-# %%
+# %% tags=["hide-input"]
 ok = panel.dropna(subset=[outcome])
 ok = ok[ok.groupby("city_code")["year"].transform("size") == ok["year"].nunique()]
 glue("bacon_cities", int(ok["city_code"].nunique()), display=False)
@@ -140,7 +140,7 @@ bs.round(4)
 # {glue:text}`w_forbidden:.1%` of the weight with an average 2×2 estimate of {glue:text}`b_forbidden:.3f`, against
 # {glue:text}`b_clean:.3f` for the clean comparisons.
 
-# %%
+# %% tags=["hide-input"]
 if truth_att is not None:
     display(Markdown(f"Semi-synthetic truth: the average effect on the treated city-years is {truth_att:.3f}."))
 fig, ax = plt.subplots(figsize=(7.5, 4.2))
@@ -172,5 +172,5 @@ plt.close(fig)
 # down and TWFE understates the effect; robust estimators that never use treated cities as controls are in the next
 # chapter.
 
-# %%
+# %% tags=["hide-input"]
 rerun_box(NB, {"data": data, "scenario": scenario, "outcome": outcome, "leads": leads, "lags": lags})

@@ -17,7 +17,7 @@ honest_leads = 4  # pre-period event times of the event study fed to HonestDiD (
 honest_lags = 3  # post-period event times of that event study (end point binned)
 honest_grid = 100  # test-inversion grid points of the relative-magnitude intervals (RR default 1000; ~5 s per 100 per bound)
 
-# %%
+# %% tags=["hide-input"]
 import warnings
 
 import matplotlib.pyplot as plt
@@ -69,7 +69,7 @@ track_banner(panel)
 # the outcome exists and the cities observed in all of them. Pilots approved after the last of those years are
 # never treated *within the sample* and count as never treated.
 
-# %%
+# %% tags=["hide-input"]
 CONTROLS = ["Eco", "Gov", "Fix", "Fin", "Tra", "Ope"]
 outcomes = [o for o in ("Pro", "Lab", "Mea", "Obj") if o in panel and panel[o].notna().any()]
 absent = [o for o in ("Pro", "Lab", "Mea", "Obj") if o not in outcomes]
@@ -100,7 +100,7 @@ def truth_of(y, estimand="att"):
 # outcome. Its overall number (`ate`) averages the effects of the first `L` horizons, a different target from the
 # others, so it is reported with its horizon count.
 
-# %%
+# %% tags=["hide-input"]
 glue("moderndid_version", moderndid.__version__, display=False)
 y0 = outcomes[0]
 d0 = balanced_sample(panel, y0)
@@ -125,7 +125,7 @@ check.round(6)
 #
 # ## All estimators, all outcomes
 
-# %%
+# %% tags=["hide-input"]
 rows = []
 
 
@@ -192,10 +192,10 @@ piv.round(3)
 # averages each cohort's effect and then the cohorts by size. With constant effects all three agree; when they
 # differ, the effects differ by exposure or by cohort.
 
-# %%
+# %% tags=["hide-input"]
 cs_table.round(4)
 
-# %%
+# %% tags=["hide-input"]
 fig, axes = plt.subplots(len(outcomes), 1, figsize=(7.5, 2.6 * len(outcomes)), sharex=False)
 axes = np.atleast_1d(axes)
 for ax, y in zip(axes, outcomes):
@@ -229,7 +229,7 @@ plt.close(fig)
 # construction. Any estimate on it is bias from a failure of parallel trends in the simulated data (plus noise) —
 # the one thing no estimator on this page can fix.
 
-# %%
+# %% tags=["hide-input"]
 if "Pro_y0" in panel:
     d = balanced_sample(panel, "Pro_y0")
     bias = pd.DataFrame({
@@ -275,7 +275,7 @@ else:
 # effect in the approval year (`e = 0`). The "breakdown" value is the smallest bound at which the interval
 # includes 0.
 
-# %%
+# %% tags=["hide-input"]
 if honest_outcome not in outcomes:
     display(Markdown(f"**HonestDiD skipped:** {honest_outcome} is absent on this track."))
 else:
@@ -334,5 +334,5 @@ else:
 # approval is exactly what $\bar M$ calibrated on
 # small leads will understate — the semi-synthetic check above shows whether the simulated data contain one.
 
-# %%
+# %% tags=["hide-input"]
 rerun_box(NB, {"data": data, "scenario": scenario, "honest_outcome": honest_outcome, "honest_grid": honest_grid})

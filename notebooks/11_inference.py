@@ -13,7 +13,7 @@ scenario = "constant"  # semi-synthetic effects: "constant", "dynamic" or "heter
 n_draws = 1000  # placebo permutations of pilot assignment (randomisation inference)
 n_boot = 9999  # wild cluster bootstrap draws
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -47,7 +47,7 @@ track_banner(panel)
 # produces an estimate as large as the real one — and the wild cluster bootstrap (restricted, "WCR") is the
 # standard small-cluster refinement of the t-test.
 
-# %%
+# %% tags=["hide-input"]
 CONTROLS = [c for c in ("Eco", "Gov", "Fix", "Fin", "Tra", "Ope") if c in panel and panel[c].notna().any()]
 outcomes = [o for o in ("Pro", "Lab", "Mea", "Obj") if o in panel and panel[o].notna().any()]
 absent = [o for o in ("Pro", "Lab", "Mea", "Obj") if o not in outcomes]
@@ -74,7 +74,7 @@ glue("n_draws", int(n_draws), display=False)
 # as the real one (counting the real one), so with {glue:text}`n_draws` draws the smallest possible value is
 # 1/({glue:text}`n_draws` + 1).
 
-# %%
+# %% tags=["hide-input"]
 ri = placebo_test(panel, outcomes, controls=CONTROLS, n_draws=n_draws, seed=seed)
 draws = ri.attrs["draws"]
 ri_table = ri[["outcome", "term", "estimate", "std_error", "p_value", "ri_p_value", "placebo_mean", "placebo_sd",
@@ -96,7 +96,7 @@ glue("ri_where", "lies outside the whole placebo distribution" if abs(r0["estima
      else "lies inside the placebo distribution", display=False)
 ri_table.round(4)
 
-# %%
+# %% tags=["hide-input"]
 fig, axes = plt.subplots(1, len(outcomes), figsize=(2.6 * len(outcomes) + 1, 3.2), squeeze=False)
 for ax, o in zip(axes[0], outcomes):
     d = draws.loc[draws["outcome"] == o, "estimate"]
@@ -133,7 +133,7 @@ plt.close(fig)
 #
 # ## Wild cluster bootstrap for the main coefficient
 
-# %%
+# %% tags=["hide-input"]
 main = outcomes[0]
 boots = []
 for w in ("rademacher", "webb"):
@@ -184,5 +184,5 @@ wb_table.round(4)
 # one: with this many cities a ratio near 1 is expected, and then the analytic inference is not the weak point of
 # the paper's design — the identifying assumption (parallel trends, previous chapters) is.
 
-# %%
+# %% tags=["hide-input"]
 rerun_box(NB, {"data": data, "scenario": scenario, "n_draws": n_draws, "n_boot": n_boot, "seed": seed})

@@ -16,7 +16,7 @@ outcome = "Pro"  # outcome index: "Pro", "Lab", "Mea" or "Obj"
 n_jobs = 1  # worker processes for simulating the panels (results do not depend on it)
 progress = False  # show a tqdm progress bar (useful with many draws)
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -43,7 +43,7 @@ track_banner(panel)
 # years and their real controls; only the indicators are simulated, with both potential outcomes, so the true
 # average effect on the treated cells is known in every draw.
 
-# %%
+# %% tags=["hide-input"]
 track = panel.attrs["track"]
 if track != "semi_synthetic":
     print(f"The chosen track is {track!r}: its outcomes have no known truth, so the Monte Carlo below does NOT use them.\n"
@@ -62,7 +62,7 @@ track_banner("semi_synthetic")
 # summing to one give the right answer; if effects grow with exposure or differ by cohort, TWFE targets a different
 # number than the average effect.
 
-# %%
+# %% tags=["hide-input"]
 w = mc.twfe_cell_weights(skeleton)
 n_cells = len(w)
 glue("n_cells", n_cells, display=False)
@@ -111,7 +111,7 @@ fig.tight_layout()
 # effects: `constant` (the same effect at every horizon), `dynamic` (small on impact, growing over eight years) and
 # `heterogeneous` (earlier cohorts have larger, time-constant effects).
 
-# %%
+# %% tags=["hide-input"]
 draws = mc.run_montecarlo(n_draws=n_draws, outcome=outcome, base_seed=seed, skeleton=skeleton, n_jobs=n_jobs,
                           progress=progress)
 summary = mc.summarise(draws)
@@ -163,7 +163,7 @@ display(show.style.format(precision=3).hide(axis="index"))
 # average reported standard error; `coverage` is the share of 95 % intervals that contain the draw's truth. With few
 # draws, coverage is coarse (one draw = 1/n_draws).
 
-# %%
+# %% tags=["hide-input"]
 est_order = list(mc.ESTIMATORS)
 labels = [mc.ESTIMATOR_LABELS[e] for e in est_order]
 scen = list(dict.fromkeys(summary["scenario"]))
@@ -194,7 +194,7 @@ fig.tight_layout()
 # *Figure 2.* Left: mean bias by estimator (groups) and scenario (colours), split into the trend part (plain bar) and
 # the weighting part (hatched bar); the dot is the total. Right: coverage of the nominal 95 % interval (dashed line).
 
-# %%
+# %% tags=["hide-input"]
 fig, axes = plt.subplots(1, len(scen), figsize=(10, 3.4), sharey=True)
 axes = np.atleast_1d(axes)
 for ax, s in zip(axes, scen):
@@ -260,6 +260,6 @@ fig.tight_layout()
 # (the table's `bias_mcse` and `coverage_mcse` columns are in the saved CSV).
 # ```
 
-# %%
+# %% tags=["hide-input"]
 rerun_box(NOTEBOOK, {"data": data, "seed": seed, "n_draws": n_draws, "outcome": outcome, "n_jobs": n_jobs,
                      "progress": progress})

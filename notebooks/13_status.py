@@ -11,7 +11,7 @@ data = "semi_synthetic"  # data track the status describes: "semi_synthetic" (de
 seed = 20260101  # seed of the semi-synthetic panel whose truth is shown (must match the chapters' seed)
 results = ""  # folder holding <notebook>/<file>.csv from the chapters; "" = this run's results folder
 
-# %%
+# %% tags=["hide-input"]
 from pathlib import Path
 
 from IPython.display import Markdown, display
@@ -32,7 +32,7 @@ track_banner(panel)
 # is listed as "output missing"; an exhibit that needs variables this track lacks is "not run on this track" (stale
 # files from another track are ignored).
 
-# %%
+# %% tags=["hide-input"]
 base = Path(results) if results else paths.results_dir()
 status = replication_status(base, track=track, available_columns=panel.columns, truth=panel.attrs.get("truth"))
 counts = status_counts(status)
@@ -51,7 +51,7 @@ status.round(3)
 # differs. On the semi-synthetic track "truth" is the true effect built into the simulated data — the paper's number
 # is not evidence about it, and ours should be judged against the truth, not against the paper.*
 
-# %%
+# %% tags=["hide-input"]
 counts
 
 # %% [markdown]
@@ -60,8 +60,8 @@ counts
 # The same map as the README's "List of tables and programs" (both come from `nqp_helpers.reported.exhibits()`; a test
 # checks that the README agrees).
 
-# %%
+# %% tags=["hide-input"]
 readme_table()
 
-# %%
+# %% tags=["hide-input"]
 rerun_box(NOTEBOOK, {"data": data, "seed": seed, "results": results})

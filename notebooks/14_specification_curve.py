@@ -12,7 +12,7 @@ seed = 20260101  # seed of the semi-synthetic draw and of the PSM matching order
 outcome = "Pro"  # outcome whose curve is drawn: "Pro", "Lab", "Mea" or "Obj" (all four are estimated and saved)
 psm_caliper = 0.05  # radius of the propensity-score matching (PSM-DID specifications)
 
-# %%
+# %% tags=["hide-input"]
 import pandas as pd
 from IPython.display import display
 from myst_nb import glue
@@ -45,7 +45,7 @@ track_banner(panel)
 # both potential outcomes with that weighting (same normalisation bounds as the observed index), so the `truth`
 # column is the true ATT of the index actually analysed, over the sample's truly treated cells.
 
-# %%
+# %% tags=["hide-input"]
 track = panel.attrs["track"]
 timings = {}
 specs = sc.run_speccurve(panel, seed=seed, psm_caliper=psm_caliper, timings=timings)
@@ -67,7 +67,7 @@ print(f"Computed in {timings['total_s']:.1f} s (PSM matching {timings['psm_s']:.
 glue("n_specs", int(specs["estimate"].notna().sum()), display=False)
 glue("runtime", float(timings["total_s"]), display=False)
 
-# %%
+# %% tags=["hide-input"]
 one = specs[(specs["outcome"] == outcome)].dropna(subset=["estimate"])
 paper_est = float(reported(2, outcome, spec="baseline_controls")["coef"].iloc[0])
 truth = None
@@ -93,7 +93,7 @@ glue("paper_est", paper_est, display=False)
 # with their own exact truths (Table 2 and the `truth` column of `speccurve.csv`). Estimates range from {glue:text}`o_min:.3f` to {glue:text}`o_max:.3f` (median
 # {glue:text}`o_median:.3f`); a share {glue:text}`o_share_sig:.2f` of the intervals lies above zero.
 
-# %%
+# %% tags=["hide-input"]
 vd = sc.variance_decomposition(specs)
 save_table(vd, "speccurve_variance_decomposition", NOTEBOOK)
 wide = vd.pivot(index="dimension", columns="outcome", values="share")
@@ -150,7 +150,7 @@ glue("top_share", float(wide[outcome].max()) if outcome in wide.columns else flo
 # **Against the truth** (semi-synthetic track; each specification against the exact truth of its own weighting and
 # sample): {glue:text}`truth_verdict`
 
-# %%
+# %% tags=["hide-input"]
 mean_by = (one.groupby(["weights", "estimator"])["estimate"].mean().unstack("estimator")
            if not one.empty else pd.DataFrame())
 if "truth" in one and not mean_by.empty:
@@ -163,5 +163,5 @@ display(mean_by.style.format("{:.3f}") if not mean_by.empty else "no estimates")
 # weighting's index (all cities). The full table of {glue:text}`n_specs` estimates (all outcomes) is saved as
 # `speccurve.csv`; it was computed in {glue:text}`runtime:.1f` s.
 
-# %%
+# %% tags=["hide-input"]
 rerun_box(NOTEBOOK, {"data": data, "seed": seed, "outcome": outcome, "psm_caliper": psm_caliper})
