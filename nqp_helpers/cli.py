@@ -133,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     except NQPInputError as exc:
         print(f"nqp {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into e.g. `head`, which closed early: not an error of ours
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
