@@ -58,7 +58,23 @@ def _names_equal(a, b) -> bool:
         return a is b
 
 
-class AttrTable(pd.DataFrame):
+class _OneBoolEquality:
+    """``==``/``!=`` between wrapped attrs values is one bool (content equality); otherwise pandas' elementwise."""
+
+    __hash__ = None
+
+    def __eq__(self, other):
+        if isinstance(other, _WRAPPED):
+            return _same(self, other)
+        return super().__eq__(other)
+
+    def __ne__(self, other):
+        if isinstance(other, _WRAPPED):
+            return not _same(self, other)
+        return super().__ne__(other)
+
+
+class AttrTable(_OneBoolEquality, pd.DataFrame):
     """A DataFrame kept in another object's ``attrs``.
 
     ``==`` with another ``AttrTable``/``AttrSeries``/``AttrArray`` is one bool (content equality), so pandas can
@@ -71,18 +87,6 @@ class AttrTable(pd.DataFrame):
     def _constructor(self):
         return pd.DataFrame
 
-    __hash__ = None
-
-    def __eq__(self, other):
-        if isinstance(other, _WRAPPED):
-            return _same(self, other)
-        return super().__eq__(other)
-
-    def __ne__(self, other):
-        if isinstance(other, _WRAPPED):
-            return not _same(self, other)
-        return super().__ne__(other)
-
     def __copy__(self):
         return _table(pd.DataFrame.copy(self, deep=False))
 
@@ -90,7 +94,7 @@ class AttrTable(pd.DataFrame):
         return _table(pd.DataFrame.copy(self, deep=True))
 
 
-class AttrSeries(pd.Series):
+class AttrSeries(_OneBoolEquality, pd.Series):
     """A Series kept in another object's ``attrs``; same contract as :class:`AttrTable` (``==`` between wrapped values
     is one bool, including the name; every operation returns a plain ``pd.Series``/``pd.DataFrame``)."""
 
@@ -101,18 +105,6 @@ class AttrSeries(pd.Series):
     @property
     def _constructor_expanddim(self):
         return pd.DataFrame
-
-    __hash__ = None
-
-    def __eq__(self, other):
-        if isinstance(other, _WRAPPED):
-            return _same(self, other)
-        return super().__eq__(other)
-
-    def __ne__(self, other):
-        if isinstance(other, _WRAPPED):
-            return not _same(self, other)
-        return super().__ne__(other)
 
     def __copy__(self):
         return _series(pd.Series.copy(self, deep=False))

@@ -38,6 +38,27 @@ class BookBuildError(RuntimeError):
     """The book did not build (a cell failed, Sphinx raised, or an execution report was written)."""
 
 
+def toc_files(toc_path: str | os.PathLike = REPO_ROOT / "_toc.yml") -> list[str]:
+    """Every ``file:`` entry of a jb-book ``_toc.yml`` (root first), in build order."""
+    import yaml
+
+    toc = yaml.safe_load(Path(toc_path).read_text(encoding="utf-8"))
+    out = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                out.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return out
+
+
 def jupyter_book_executable() -> list[str]:
     """The ``jupyter-book`` of the running interpreter's environment (never whatever is first on PATH)."""
     exe = Path(sys.executable).parent / "jupyter-book"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from nqp_helpers.book import BookBuildError, build_book
+from nqp_helpers.book import BookBuildError, build_book, toc_files
 from nqp_helpers.runner import declared_parameters, read_notebook
 
 REPO = Path(__file__).resolve().parent.parent
@@ -18,24 +18,6 @@ FIXTURES = REPO / "tests" / "fixtures"
 
 CONFIG = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
 TOC = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
-
-
-def toc_files(toc: dict = TOC) -> list[str]:
-    """Every `file:` entry of a jb-book toc (root first), in order."""
-    out = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                out.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return out
 
 
 # ------------------------------------------------------------------------------------------- real configuration
