@@ -24,11 +24,7 @@ PUBLIC_V6 = ("2001:db8::1", 80)  # documentation prefix (RFC 3849)
 
 # External URLs a built page may load in the reader's browser (never during the build), and why they are acceptable.
 READER_SIDE_EXTERNAL = {
-    # Sphinx's default mathjax_path (MathJax 3 from jsDelivr); added only to pages that contain math. Offline
-    # readers see the TeX source. A local copy is possible: `sphinx.config.mathjax_path` accepts a path relative to
-    # html_static_path, e.g. the es5/ build of the npm package mathjax@3 (tex-mml-chtml.js plus its
-    # output/chtml/fonts/woff-v2/) copied into book/_static/mathjax/; then this entry can go.
-    "cdn.jsdelivr.net": "MathJax 3 (sphinx.ext.mathjax default), rendered in the reader's browser",
+    # (MathJax is vendored in book/_static/mathjax and served locally: no CDN entry.)
     # sphinx-thebe's inline THEBE_JS_URL constant: only fetched when a reader presses a live-code button, and
     # `launch_buttons.thebe` is false, so no page offers one.
     "unpkg.com": "thebe, loaded only on demand by a live-code button (disabled)",
