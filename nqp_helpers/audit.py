@@ -23,7 +23,7 @@ from scipy import stats as st
 
 from .errors import NQPInputError
 from .paths import PAPER_DIR
-from .reported import n_stars, reported_results, stars
+from .reported import n_stars, read_fact_csv, reported_results, stars
 
 FINDING_COLUMNS = ["check", "table", "column", "outcome", "term", "reported", "implied", "difference",
                    "consistent", "status", "note"]
@@ -43,13 +43,7 @@ def text_claims(path=None) -> pd.DataFrame:
     ``quote_zh`` (the sentence quoted verbatim). A malformed file raises :class:`NQPInputError` naming row and column.
     """
     path = Path(path) if path is not None else PAPER_DIR / "text_claims.csv"
-    if not path.exists():
-        raise NQPInputError(f"text_claims: file not found: {path}")
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in TEXT_CLAIM_COLUMNS if c not in raw.columns]
-    if missing:
-        raise NQPInputError(f"text_claims: {path.name} lacks column(s) {missing}; has {list(raw.columns)}")
-    raw = raw.apply(lambda s: s.str.strip())
+    raw = read_fact_csv(path, TEXT_CLAIM_COLUMNS, "text_claims")
     for col in TEXT_CLAIM_COLUMNS:
         for i in raw.index[raw[col] == ""]:
             raise NQPInputError(f"text_claims: row {i} (CSV line {i + 2}), column '{col}' must not be empty")

@@ -202,6 +202,16 @@ def _weight_table(weights, codes: list[str], xn: pd.DataFrame) -> tuple[pd.DataF
     raise NQPInputError(f"`weights` must be one of {list(WEIGHT_SCHEMES)} or a DataFrame, got {type(weights).__name__}")
 
 
+def _weighted_sum(x: np.ndarray, w: np.ndarray, na: str) -> np.ndarray:
+    """Row-wise ``x @ w``; with ``na="renormalise"`` missing cells drop out and the weights of the rest are rescaled."""
+    if na == "propagate":
+        return x @ w
+    ok = ~np.isnan(x)
+    num = np.where(ok, x, 0.0) @ w
+    den = ok.astype(float) @ w
+    return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
 def build_index(panel: pd.DataFrame, weights="paper", scale: float = 10, codes: Iterable[str] | None = None,
                 bounds: pd.DataFrame | None = None, na: str = "propagate") -> pd.DataFrame:
     """Build ``Pro, Lab, Mea, Obj`` from the indicator columns of ``panel``.
@@ -255,24 +265,10 @@ def build_index(panel: pd.DataFrame, weights="paper", scale: float = 10, codes: 
             continue
         x = xn[sub["code"].tolist()].to_numpy(dtype=float)
         w = sub["indicator_weight"].to_numpy(dtype=float)
-        if na == "propagate":
-            val = x @ w
-        else:
-            ok = ~np.isnan(x)
-            num = np.where(ok, x, 0.0) @ w
-            den = ok.astype(float) @ w
-            val = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-        out[d] = scale * val
+        out[d] = scale * _weighted_sum(x, w, na)
     subs = out[dims_present].to_numpy(dtype=float)
     W = dw.to_numpy(dtype=float)
-    if na == "propagate":
-        pro = subs @ W
-    else:
-        ok = ~np.isnan(subs)
-        num = np.where(ok, subs, 0.0) @ W
-        den = ok.astype(float) @ W
-        pro = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-    out["Pro"] = pro
+    out["Pro"] = _weighted_sum(subs, W, na)
     cols = ["code", "dimension", "indicator_weight_raw", "indicator_weight", "dimension_weight_raw",
             "dimension_weight"] + [c for c in table.columns if c == "global_weight"]
     out.attrs["weights"] = safe_attr(table[cols].reset_index(drop=True))

@@ -27,6 +27,17 @@ def _bad(path: Path, row_idx: int, column: str, value, why: str) -> NQPInputErro
                          f"column '{column}': {why} (value {value!r})")
 
 
+def read_fact_csv(path: Path, required, what: str) -> pd.DataFrame:
+    """Read one of the paper's fact files as stripped strings; a missing file or column is an NQPInputError."""
+    if not path.exists():
+        raise NQPInputError(f"{what}: file not found: {path}")
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in required if c not in raw.columns]
+    if missing:
+        raise NQPInputError(f"{what}: {path.name} lacks column(s) {missing}; has {list(raw.columns)}")
+    return raw.apply(lambda s: s.str.strip())
+
+
 def reported_results(path: str | Path | None = None) -> pd.DataFrame:
     """Read and validate the paper's reported coefficients (one row per table x column x term).
 
@@ -35,13 +46,7 @@ def reported_results(path: str | Path | None = None) -> pd.DataFrame:
     (table, column, term). A failure raises :class:`NQPInputError` naming the row and column.
     """
     path = Path(path) if path is not None else PAPER_DIR / "reported_results.csv"
-    if not path.exists():
-        raise NQPInputError(f"reported_results: file not found: {path}")
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
-    if missing:
-        raise NQPInputError(f"reported_results: {path.name} lacks column(s) {missing}; has {list(raw.columns)}")
-    raw = raw.apply(lambda s: s.str.strip())
+    raw = read_fact_csv(path, REQUIRED_COLUMNS, "reported_results")
     out = pd.DataFrame(index=raw.index)
     for col in ("table", "column", "n"):
         vals = pd.to_numeric(raw[col], errors="coerce")

@@ -62,6 +62,18 @@ def _num(s: pd.Series) -> pd.Series:
     return pd.to_numeric(s, errors="coerce")
 
 
+def _by_code(code: pd.Series, year: pd.Series, **values: pd.Series) -> pd.DataFrame:
+    """A ``city_code, year, <values>`` frame of numbers from raw columns; rows without a code or a year dropped."""
+    out = pd.DataFrame({"city_code": _num(code).astype("Int64"), "year": _num(year).astype("Int64"),
+                        **{k: _num(v) for k, v in values.items()}})
+    return out.dropna(subset=["city_code", "year"])
+
+
+def _one_per_city_year(out: pd.DataFrame) -> pd.DataFrame:
+    """First row of each (city_code, year), with integer keys."""
+    return out.drop_duplicates(["city_code", "year"]).astype({"city_code": int, "year": int})
+
+
 # ---------------------------------------------------------------- crosswalk (CC BY 4.0, FIERsity)
 def read_crosswalk_links(raw_dir=RAW_DIR) -> pd.DataFrame:
     """CTAmap prefecture polygons per panel year with official ``source_code`` and ``source_prefecture_type``."""
@@ -139,16 +151,10 @@ def match_names(names: pd.Series, name_table: pd.DataFrame, entity_to_code: dict
 def read_gdp(raw_dir=RAW_DIR) -> pd.DataFrame:
     """GDP (100 m yuan, current prices, revised vintage) and sector shares, by code; 2000–2023."""
     df = _read(raw_dir, f"{GP}/gdp_sector_valueadded_2000_2023.csv")
-    out = pd.DataFrame({
-        "city_code": _num(df["城市代码"]).astype("Int64"),
-        "year": _num(df["年度标识"]).astype("Int64"),
-        "gdp": _num(df["gdp（亿元人民币）"]),
-        "secondary_share": _num(df["第二产业占GDP比重"]),
-        "tertiary_share": _num(df["第三产业占GDP比重"]),
-    })
-    out = out.dropna(subset=["city_code", "year"])
+    out = _by_code(df["城市代码"], df["年度标识"], gdp=df["gdp（亿元人民币）"],
+                   secondary_share=df["第二产业占GDP比重"], tertiary_share=df["第三产业占GDP比重"])
     out.loc[out["gdp"] <= 0, "gdp"] = np.nan
-    return out.drop_duplicates(["city_code", "year"]).astype({"city_code": int, "year": int})
+    return _one_per_city_year(out)
 
 
 def read_gdp_index(raw_dir=RAW_DIR) -> pd.DataFrame:
@@ -163,12 +169,9 @@ def read_gdp_index(raw_dir=RAW_DIR) -> pd.DataFrame:
 def read_population(raw_dir=RAW_DIR) -> pd.DataFrame:
     """Resident population of the whole city (10k persons, the *non-interpolated* column) and land area (km²)."""
     df = _read(raw_dir, f"{GP}/resident_pop_landarea_density_1998_2024.csv")
-    out = pd.DataFrame({
-        "city_code": _num(df["城市代码"]).astype("Int64"), "year": _num(df["年份"]).astype("Int64"),
-        "pop": _num(df["常住人口（万人）"]), "land_area": _num(df["行政区域土地面积(平方公里)"]),
-    }).dropna(subset=["city_code", "year"])
+    out = _by_code(df["城市代码"], df["年份"], pop=df["常住人口（万人）"], land_area=df["行政区域土地面积(平方公里)"])
     out.loc[out["pop"] <= 0, "pop"] = np.nan
-    return out.drop_duplicates(["city_code", "year"]).astype({"city_code": int, "year": int})
+    return _one_per_city_year(out)
 
 
 def read_fdi(raw_dir=RAW_DIR) -> pd.DataFrame:
@@ -184,32 +187,21 @@ def read_fdi(raw_dir=RAW_DIR) -> pd.DataFrame:
 def read_loans(raw_dir=RAW_DIR) -> pd.DataFrame:
     """Year-end loans of financial institutions and the same file's GDP (both 10k yuan, CCSY vintage), by code."""
     df = _read(raw_dir, f"{GP}/loans_deposits_gdp_2003_2023.csv")
-    out = pd.DataFrame({
-        "city_code": _num(df["城市代码"]).astype("Int64"), "year": _num(df["年份"]).astype("Int64"),
-        "loans": _num(df["年末金融机构各项贷款余额(万元)"]), "gdp_ccsy": _num(df["地区生产总值(万元)"]),
-    }).dropna(subset=["city_code", "year"])
-    return out.drop_duplicates(["city_code", "year"]).astype({"city_code": int, "year": int})
+    return _one_per_city_year(_by_code(df["城市代码"], df["年份"], loans=df["年末金融机构各项贷款余额(万元)"],
+                                       gdp_ccsy=df["地区生产总值(万元)"]))
 
 
 def read_road(raw_dir=RAW_DIR) -> pd.DataFrame:
     """Urban road area per capita (m², 中国城市建设统计年鉴), prefecture level (codes ending in 00), raw column."""
     df = _read(raw_dir, f"{GP}/road_area_per_capita_2002_2023.csv")
-    out = pd.DataFrame({
-        "city_code": _num(df["城市代码"]).astype("Int64"), "year": _num(df["年份"]).astype("Int64"),
-        "road_pc": _num(df["人均道路面积（平方米）"]),
-    }).dropna(subset=["city_code", "year"])
-    out = out[out["city_code"] % 100 == 0]
-    return out.drop_duplicates(["city_code", "year"]).astype({"city_code": int, "year": int})
+    out = _by_code(df["城市代码"], df["年份"], road_pc=df["人均道路面积（平方米）"])
+    return _one_per_city_year(out[out["city_code"] % 100 == 0])
 
 
 def read_co2(raw_dir=RAW_DIR) -> pd.DataFrame:
     """EDGAR v8.0 CO2 emissions aggregated to cities (tonnes), by code; 2000–2023."""
     df = _read(raw_dir, f"{GP}/co2_edgar_v8_city_2000_2023.csv")
-    out = pd.DataFrame({
-        "city_code": _num(df["城市代码"]).astype("Int64"), "year": _num(df["年份"]).astype("Int64"),
-        "co2_t": _num(df["碳排放量_吨"]),
-    }).dropna(subset=["city_code", "year"])
-    return out.drop_duplicates(["city_code", "year"]).astype({"city_code": int, "year": int})
+    return _one_per_city_year(_by_code(df["城市代码"], df["年份"], co2_t=df["碳排放量_吨"]))
 
 
 # ---------------------------------------------------------------- WD-GPI (Ji et al.), 2006–2018
@@ -286,12 +278,9 @@ def read_wdgpi(raw_dir=RAW_DIR) -> pd.DataFrame:
 def read_leizhou(raw_dir=RAW_DIR) -> pd.DataFrame:
     """GDP (10k yuan), budget revenue (10k yuan) and DMSP log mean brightness; 4-digit code × 100 → 6-digit code."""
     df = _read(raw_dir, f"{LEIZHOU}/city_econ_subset_2003_2016.csv")
-    out = pd.DataFrame({
-        "city_code": (_num(df["City_Code"]) * 100).astype("Int64"), "year": _num(df["Year"]).astype("Int64"),
-        "grp_lz": _num(df["GRP"]), "budget_income_lz": _num(df["Budget_income"]),
-        "logltavg": _num(df["logltavg"]),
-    }).dropna(subset=["city_code", "year"])
-    return out.drop_duplicates(["city_code", "year"]).astype({"city_code": int, "year": int})
+    out = _by_code(_num(df["City_Code"]) * 100, df["Year"], grp_lz=df["GRP"],
+                   budget_income_lz=df["Budget_income"], logltavg=df["logltavg"])
+    return _one_per_city_year(out)
 
 
 # ---------------------------------------------------------------- NPP-VIIRS-like night lights (Chen et al. 2021)
