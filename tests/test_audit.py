@@ -94,15 +94,23 @@ def test_linear_aggregation(paper):
     assert r["reported"] == pytest.approx(0.413)
     assert r["implied"] == pytest.approx((0.726 + 0.304 + 0.666) / 3)
     assert not r["consistent"] and r["status"] == "inconsistent"
-    assert "0.5648" in r["note"] and "0.5653" in r["note"]   # raw 0.333 weights vs renormalised
+    # every printed number within its rounding, W_d in [0.3325, 0.3335]: implied in [lo, hi], all b_d > 0 here
+    lo = sum(0.3325 * (b - 0.0005) for b in (0.726, 0.304, 0.666))
+    assert r["gap"] == pytest.approx(lo - (0.413 + 0.0005))
+    assert f"{lo:.4f}" in r["note"] and "does not state" in r["note"]
     # Every same-sample group of Tables 2, 4-7 fails for Inn; PSM groups are marked "samples differ".
     inn = f[(f["check"] == "linear_aggregation") & (f["term"] == "Inn")]
     assert (inn.loc[inn["table"] != 3, "consistent"] == False).all()  # noqa: E712
     assert (inn.loc[inn["table"] == 3, "status"] == "samples differ").all()
     # Table 4 nightlight: 0.602 vs mean(1.090, 0.491, 0.989) = 0.857
     assert _one(f, check="linear_aggregation", table=4, column="1", term="Inn")["implied"] == pytest.approx(0.857, abs=1e-3)
-    # No single rescaling of Pro reconciles the slopes.
-    assert not _one(f, check="linear_aggregation_common_scale")["consistent"]
+    # No single rescaling of Pro reconciles the slopes: the ratios run 0.565 to 1.300 and the note says so.
+    common = _one(f, check="linear_aggregation_common_scale")
+    assert not common["consistent"] and "none reconciles" in common["note"]
+    assert (common["implied"], common["reported"]) == (pytest.approx(0.413 / 0.731, abs=1e-3), pytest.approx(1.3, abs=1e-3))
+    # Nor a separate non-negative factor per sub-index (the linear program), by more than the marginal threshold.
+    per = _one(f, check="linear_aggregation_per_dimension_scale")
+    assert not per["consistent"] and per["gap"] > audit.MARGINAL_GAP and not per["marginal"]
 
 
 def test_weights_and_custom_weights(paper):
@@ -118,7 +126,8 @@ def test_sample_sizes(paper):
     full = f[(f["check"] == "n_full_panel") & (f["table"] != 3)]
     assert full["consistent"].all() and (full["implied"] == 5560).all()
     psm = f[(f["check"] == "n_same_across_outcomes") & (f["table"] == 3)]
-    assert len(psm) == 2 and not psm["consistent"].any()
+    assert len(psm) == 2 and psm["consistent"].isna().all() and (psm["status"] == "unexplained").all()
+    assert "does not say how" in psm["note"].iloc[0] or "not how" in psm["note"].iloc[0]
     assert set(psm["difference"]) == {8.0}   # 5528-5520 and 5556-5548
     assert f.loc[(f["check"] == "n_same_across_outcomes") & (f["table"] != 3), "consistent"].all()
 
@@ -133,6 +142,11 @@ def test_r2(paper):
                                                        (7, "Lab"), (7, "Mea")}
     assert _one(bad, table=5, outcome="Obj")["difference"] == pytest.approx(0.802 - 0.893)
     assert (f.loc[(f["check"] == "r2_range") & (f["table"] == 4), "status"] == "info").all()
+    # adjusted R² cannot explain the falls: two extra regressors, K = 277 + 19 + 1 + 6, N = 5560, smallest R² 0.882
+    esc = _one(f, check="r2_adjusted_escape")
+    k = 277 + 19 + 1 + 6
+    assert esc["reported"] == pytest.approx((1 - 0.882) * 5559 * (1 / (5560 - k - 3) - 1 / (5560 - k - 1)))
+    assert esc["reported"] < 1e-4 < esc["implied"]
 
 
 def test_iv_vs_ols(paper):
@@ -164,6 +178,9 @@ def test_constants_and_se(paper):
     r = _one(b, table=2, column="2", term="Inn")
     assert r["consistent"] and r["implied"] == pytest.approx((0.244 + 0.108 + 0.233) / 3)
     assert not _one(b, table=7, column="1", term="Inn")["consistent"]     # 0.061 > mean(0.056, 0.043, 0.060)
+    # T7 Inn x Ind: 0.0465 > 0.3335 x (0.041 + 0.050 + 0.045 + 3 x 0.0005) by 0.0006 only: marginal
+    r = _one(b, table=7, column="1", term="Inn:Ind")
+    assert r["gap"] == pytest.approx(0.0465 - 0.3335 * 0.1375) and r["marginal"]
     pair = s[(s["check"] == "se_across_columns") & (s["table"] == 2) & (s["outcome"] == "Obj")]
     assert "markedly different SE" in pair["note"].iloc[0]
 
@@ -175,6 +192,7 @@ def test_run_all(paper):
                                "moderation_main_effect", "constant", "se_aggregation_bound"}
     assert f["consistent"].dtype == "boolean"
     assert len(audit.summary(f)) == f["check"].nunique()
+    assert f["row_id"].is_unique
 
 
 def test_run_all_synthetic_has_no_failures(synthetic):
@@ -221,3 +239,133 @@ def test_text_claims_rejects_bad_files(tmp_path, edit, match):
         audit.text_claims(p)
     with pytest.raises(audit.NQPInputError, match="not found"):
         audit.text_claims(tmp_path / "none.csv")
+
+
+# ------------------------------------------------------------------ premises, intercepts, marginal rows
+def test_no_intercept_row_of_aggregation_or_se_bound_is_inconsistent(paper):
+    f = audit.run_all(paper)
+    rows = f[f["check"].isin(["linear_aggregation", "se_aggregation_bound"]) & (f["term"] == "const")]
+    assert len(rows) == 18                                    # 9 groups x 2 checks
+    assert rows["consistent"].isna().all() and (rows["status"] == "info").all() and (rows["finding"] == "").all()
+    assert (rows["gap"] > 0).sum() >= 14                      # they *would* fail: informational by design
+    s = audit.independent_findings(f)
+    cited = ";".join(s["evidence"]) + ";" + ";".join(s["conditional_evidence"])
+    assert not any(i in cited for i in rows["row_id"])
+
+
+def test_marginal_flag_follows_the_rounding_gap_rule(paper):
+    f = audit.run_all(paper)
+    rule = (f["status"] == "inconsistent") & (f["gap"] > 0) & (f["gap"] < audit.MARGINAL_GAP)
+    assert (f["marginal"] == rule).all()
+    assert set(f.loc[f["marginal"], "row_id"]) == {"linear_aggregation:T6:c1:Pro:Dig",
+                                                     "linear_aggregation:T7:c1:Pro:Inn",
+                                                     "se_aggregation_bound:T7:c1:Pro:Inn:Ind"}
+    assert all("Marginal" in n for n in f.loc[f["marginal"], "note"])
+
+
+def test_marginal_rule_on_a_built_group(tmp_path):
+    # Lab, Mea, Obj = 0.3, 0.3, 0.3; implied at most 0.3335 x 3 x 0.3005 = 0.30065; Pro printed 0.3025 -> gap 0.00135
+    def table(pro):
+        rows = [(2, c, o, "baseline_controls", "Inn", b, 0.1, "***", 5560, 0.9)
+                for c, o, b in ((1, "Pro", pro), (2, "Lab", 0.3), (3, "Mea", 0.3), (4, "Obj", 0.3))]
+        p = tmp_path / f"t{pro}.csv"
+        pd.DataFrame(rows, columns=["table", "column", "outcome", "spec", "term", "coef", "se", "stars", "n",
+                                    "r2"]).to_csv(p, index=False)
+        return reported_results(p)
+
+    near = _one(audit.check_linear_aggregation(table(0.302)), check="linear_aggregation")
+    far = _one(audit.check_linear_aggregation(table(0.310)), check="linear_aggregation")
+    inside = _one(audit.check_linear_aggregation(table(0.301)), check="linear_aggregation")
+    assert near["status"] == "inconsistent" and near["marginal"]
+    assert near["gap"] == pytest.approx(0.3015 - 0.3335 * 0.9015)
+    assert far["status"] == "inconsistent" and not far["marginal"]
+    assert inside["status"] == "consistent" and not inside["marginal"]
+
+
+def test_se_wording_states_the_t_reference_as_the_audits_assumption():
+    from nqp_helpers.audit import stars as stars_mod
+    assert "稳健标准误" in stars_mod.__doc__ and "assumption" in stars_mod.__doc__
+
+
+# ------------------------------------------------------------------ per-dimension rescaling: LP vs brute force
+def _grid_min(pro, subs, h, top, step):
+    d = subs.shape[1]
+    axes = np.meshgrid(*[np.arange(0, top + step / 2, step)] * d, indexing="ij")
+    lam = np.stack([a.ravel() for a in axes], axis=1)                       # G x D
+    v = np.abs(pro[None, :] - lam @ subs.T) - h * (1 + lam.sum(axis=1))[:, None]
+    return float(np.maximum(v.max(axis=1), 0).min())
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_rescaling_lp_matches_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    subs = rng.uniform(0.05, 1.0, size=(4, 2)).round(3)
+    pro = rng.uniform(0.05, 0.8, size=4).round(3)
+    h, step = 0.0005, 0.002
+    s, lam = audit.min_violation(pro, subs, h)
+    grid = _grid_min(pro, subs, h, top=2.0, step=step)
+    lip = float((np.abs(subs).sum(axis=1) + 2 * h).max())                    # max change of a violation per unit of lambda
+    assert s <= grid + 1e-9 and grid <= s + lip * step
+    assert audit.violation(pro, subs, lam, h) == pytest.approx(s, abs=1e-9)
+
+
+def test_rescaling_lp_three_subindices_brute_force():
+    subs = np.array([[0.726, 0.304, 0.666], [0.5, 0.5, 0.1], [0.2, 0.9, 0.3], [0.1, 0.1, 0.8]])
+    pro = np.array([0.413, 0.45, 0.3, 0.5])
+    s, lam = audit.min_violation(pro, subs, 0.0005)
+    grid = _grid_min(pro, subs, 0.0005, top=1.0, step=0.01)
+    assert s > 0.01                                          # infeasible
+    assert s <= grid + 1e-9 and grid <= s + 0.01 * 1.8
+
+
+def test_rescaling_feasible_when_pro_is_a_rounded_positive_combination():
+    rng = np.random.default_rng(5)
+    subs = rng.uniform(0.05, 1.0, size=(13, 3)).round(3)
+    pro = (subs @ np.array([0.6, 0.2, 0.25])).round(3)
+    s, _ = audit.min_violation(pro, subs, 0.0005)
+    assert s == pytest.approx(0, abs=1e-12)
+
+
+def test_rescaling_interval_condition_is_exact():
+    # For a fixed lambda >= 0, max over roundings of B'lam - P' is B lam - P + h (1 + sum lam): check on the corners.
+    rng = np.random.default_rng(3)
+    b, p, lam, h = rng.uniform(0, 1, 3), 0.4, rng.uniform(0, 1, 3), 0.0005
+    corners = [np.array(c) for c in np.array(np.meshgrid(*[[-h, h]] * 4)).T.reshape(-1, 4)]
+    best = max((b + c[:3]) @ lam - (p + c[3]) for c in corners)
+    assert best == pytest.approx(b @ lam - p + h * (1 + lam.sum()))
+    with pytest.raises(audit.NQPInputError, match="K x D"):
+        audit.min_violation([0.1, 0.2], [[0.1, 0.2]], h)
+
+
+# ------------------------------------------------------------------ independent findings
+def test_independent_findings_on_the_paper(paper):
+    f = audit.run_all(paper)
+    s = audit.independent_findings(f)
+    assert list(s.columns) == audit.SUMMARY_COLUMNS
+    assert list(s["finding"]) == ["aggregation", "r2_nested", "intercept_stars", "psm_n"]
+    assert list(s["strength"]) == ["firm", "firm", "firm", "unexplained"]
+    assert set(s["strength"]) <= set(audit.STRENGTHS)
+    assert audit.headline(s) == "4 findings (3 firm, 1 unexplained)"
+    by = s.set_index("finding")
+    ids = set(f["row_id"])
+    for col in ("evidence", "conditional_evidence", "marginal_rows"):
+        assert all(i in ids for v in s[col] if v for i in v.split("; "))
+    # the SE-bound rows support finding 1 conditionally, never as independent evidence
+    assert "se_aggregation_bound" not in by.at["aggregation", "evidence"]
+    assert by.at["aggregation", "conditional_evidence"].count("se_aggregation_bound") == 3
+    assert "linear_aggregation_per_dimension_scale" in by.at["aggregation", "evidence"]
+    assert by.at["aggregation", "marginal_rows"].count(";") == 2          # the three marginal rows
+    assert "7 of the 12 columns" in by.at["r2_nested", "what"] and "Adjusted R²" in by.at["r2_nested",
+                                                                                          "innocent_explanations"]
+    assert by.at["intercept_stars", "evidence"] == "stars:T2:c1:Pro:const; stars:T2:c8:Obj:const"
+    assert "does not say how it matched" in by.at["psm_n", "what"]
+    assert "does not state" in by.at["aggregation", "premise"] and "稳健标准误" in by.at["intercept_stars", "premise"]
+    assert all(s["innocent_explanations"].str.len() > 40)
+    # every inconsistent or unexplained row belongs to exactly one finding
+    flagged = f[f["status"].isin(["inconsistent", "unexplained"])]
+    assert (flagged["finding"] != "").all() and (f.loc[~f.index.isin(flagged.index), "finding"] == "").all()
+
+
+def test_no_findings_on_a_consistent_table(synthetic):
+    s = audit.independent_findings(audit.run_all(synthetic, claims=None))
+    assert s.empty and audit.headline(s) == "no findings"

@@ -52,11 +52,11 @@ def check_linear_aggregation(df: pd.DataFrame | None = None, weights=None,
         b = dict(zip(g["outcome"], g["coef"]))
         lo, hi = _implied_interval(w, b, weight_round)
         gap = interval_gap(b["Pro"] - ROUND, b["Pro"] + ROUND, lo, hi)
-        mean = float(np.mean([b[d] for d in SUB_INDICES]))
+        mean = sum(w[d] * b[d] for d in SUB_INDICES) / sum(w.values())
         terms = " + ".join(f"{w[d]:g}×{b[d]:g}" for d in SUB_INDICES)
         note = (f"Pro {b['Pro']:g} vs Σ W_d b_d = {terms}: with rounding of every printed number and W_d in "
                 f"[{w['Lab'] - weight_round:.4f}, {w['Lab'] + weight_round:.4f}] the implied value lies in "
-                f"[{lo:.4f}, {hi:.4f}] (mean of the three {mean:.4f}); gap after rounding {gap:+.4f} "
+                f"[{lo:.4f}, {hi:.4f}] (renormalised weights: {mean:.4f}); gap after rounding {gap:+.4f} "
                 f"[columns {_cols(g)}].")
         if term == INTERCEPT:
             ok, status, note = None, "info", note + INTERCEPT_NOTE
