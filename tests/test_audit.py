@@ -68,7 +68,7 @@ def test_every_check_passes_on_consistent_table(synthetic, check):
     f = check(synthetic, **kw)
     assert list(f.columns) == FINDING_COLUMNS
     assert len(f) > 0
-    assert not (f["consistent"] == False).any(), f[f["consistent"] == False][["check", "note"]].to_string()  # noqa: E712
+    assert not (f["consistent"] == False).any(), f[f["consistent"] == False][["check", "note"]].to_string()
 
 
 # ------------------------------------------------------------------ the paper's table
@@ -78,7 +78,7 @@ def test_stars(paper):
     # Table 2: every Inn star is reproducible from coef/se; two intercepts carry one star too many.
     t2 = f[f["table"] == 2]
     assert t2.loc[t2["term"] == "Inn", "consistent"].all()
-    bad = f[f["consistent"] == False]  # noqa: E712
+    bad = f[f["consistent"] == False]
     assert set(zip(bad["table"], bad["column"], bad["term"])) == {(2, "1", "const"), (2, "8", "const")}
     r = _one(f, table=2, column="1", term="const")
     assert r["reported"] == 3 and r["implied"] == 2 and "2.560" in r["note"]
@@ -100,7 +100,7 @@ def test_linear_aggregation(paper):
     assert f"{lo:.4f}" in r["note"] and "does not state" in r["note"]
     # Every same-sample group of Tables 2, 4-7 fails for Inn; PSM groups are marked "samples differ".
     inn = f[(f["check"] == "linear_aggregation") & (f["term"] == "Inn")]
-    assert (inn.loc[inn["table"] != 3, "consistent"] == False).all()  # noqa: E712
+    assert (inn.loc[inn["table"] != 3, "consistent"] == False).all()
     assert (inn.loc[inn["table"] == 3, "status"] == "samples differ").all()
     # Table 4 nightlight: 0.602 vs mean(1.090, 0.491, 0.989) = 0.857
     assert _one(f, check="linear_aggregation", table=4, column="1", term="Inn")["implied"] == pytest.approx(0.857, abs=1e-3)
@@ -137,7 +137,7 @@ def test_r2(paper):
     nested = f[f["check"] == "r2_nested"]
     base = nested[nested["table"] == 2]
     assert len(base) == 4 and base["consistent"].all()       # controls raise R2 in all four
-    bad = nested[nested["consistent"] == False]  # noqa: E712
+    bad = nested[nested["consistent"] == False]
     assert set(zip(bad["table"], bad["outcome"])) == {(5, "Lab"), (5, "Obj"), (6, "Lab"), (6, "Mea"), (6, "Obj"),
                                                        (7, "Lab"), (7, "Mea")}
     assert _one(bad, table=5, outcome="Obj")["difference"] == pytest.approx(0.802 - 0.893)
@@ -197,7 +197,7 @@ def test_run_all(paper):
 
 def test_run_all_synthetic_has_no_failures(synthetic):
     f = audit.run_all(synthetic, claims=None)
-    assert not (f["consistent"] == False).any()  # noqa: E712
+    assert not (f["consistent"] == False).any()
     assert "amplification_text" not in set(f["check"])
 
 
@@ -312,7 +312,7 @@ def test_rescaling_lp_matches_brute_force(seed):
 def test_rescaling_lp_three_subindices_brute_force():
     subs = np.array([[0.726, 0.304, 0.666], [0.5, 0.5, 0.1], [0.2, 0.9, 0.3], [0.1, 0.1, 0.8]])
     pro = np.array([0.413, 0.45, 0.3, 0.5])
-    s, lam = audit.min_violation(pro, subs, 0.0005)
+    s, _ = audit.min_violation(pro, subs, 0.0005)
     grid = _grid_min(pro, subs, 0.0005, top=1.0, step=0.01)
     assert s > 0.01                                          # infeasible
     assert s <= grid + 1e-9 and grid <= s + 0.01 * 1.8
@@ -369,3 +369,52 @@ def test_independent_findings_on_the_paper(paper):
 def test_no_findings_on_a_consistent_table(synthetic):
     s = audit.independent_findings(audit.run_all(synthetic, claims=None))
     assert s.empty and audit.headline(s) == "no findings"
+
+
+# ------------------------------------------------------------------ the chapter's prose
+def test_chapter_numbers_cover_every_glue_of_the_chapter(paper):
+    import re
+
+    from nqp_helpers.audit import prose
+    from nqp_helpers.paths import REPO_ROOT
+
+    f = audit.run_all(paper)
+    s = audit.independent_findings(f)
+    nums = prose.chapter_numbers(f, s, paper)
+    page = (REPO_ROOT / "notebooks" / "08_audit.py").read_text(encoding="utf-8")
+    used = set(re.findall(r"\{glue:text\}`(\w+)`", page)) - {"source", "n_clusters"}
+    assert used <= set(nums), used - set(nums)
+    assert "error" not in " ".join(nums.values()).lower().replace("standard error", "")
+    assert nums["headline"] == "4 findings (3 firm, 1 unexplained)"
+    assert nums["agg_bad"] == "all 13" and nums["se_bad"] == "3 of 13" and nums["ratio_range"] == "0.565 to 1.300"
+    assert nums["agg_marginal"].startswith("Two rows are marginal") and "Table 6 Dig" in nums["agg_marginal"]
+    assert nums["se_marginal"] == ", one of them marginally (Table 7 Inn×Ind, gap 0.0006)"
+    assert "2.790 (1.090) ***" in nums["stars_sentence"] and "Two intercepts carry" in nums["stars_sentence"]
+    assert nums["psm_ranges"] == ("nearest-neighbour matching: N from 5548 to 5556; "
+                                  "radius matching: N from 5520 to 5528")
+
+
+def test_prose_sentences_change_with_the_rows():
+    from nqp_helpers.audit import prose
+
+    none = pd.DataFrame({"marginal": [False], "status": ["consistent"], "term": ["Inn"], "table": [2], "gap": [0.0]})
+    assert prose.marginal_sentence(none) == "No row is marginal." and prose.marginal_clause(none) == ""
+    one = none.assign(marginal=True, status="inconsistent", gap=0.001)
+    assert prose.marginal_sentence(one).startswith("One row is marginal")
+    assert prose.stars_sentence(none, "") == "Every slope coefficient carries stars its ratio allows."
+    assert "One coefficient" not in prose.stars_sentence(one, "Table 2 col 1")
+    assert "One estimate carries" in prose.stars_sentence(one, "Table 2 col 1")
+
+
+def test_reader_table_and_closing_note(paper):
+    from nqp_helpers.audit import prose
+
+    s = audit.independent_findings(audit.run_all(paper))
+    t = prose.reader_table(s)
+    assert list(t.columns) == list(prose.READER_COLUMNS.values()) and list(t["#"]) == [1, 2, 3, 4]
+    assert t["Evidence"].iloc[0] == "15 rows; 3 conditional; 3 marginal"
+    note = prose.closing_note(s)
+    assert note.count("\n") == 3 and all(f"{i}. **" in note for i in range(1, 5))
+    assert all(f"`{i}`" in note for i in s["evidence"].iloc[3].split("; "))
+    assert "error" not in note.lower().replace("standard error", "")   # the statistical term only
+    assert prose.closing_note(s.iloc[:0]).startswith("No check")

@@ -19,24 +19,81 @@ from __future__ import annotations
 
 from ..errors import NQPInputError
 from ..paths import PAPER_DIR
-from ._common import (FINDING_COLUMNS, INDEX_OUTCOMES, MARGINAL_GAP, ROUND, SUB_INDICES, TESTED, dimension_weights,
-                      row_id)
+from ._common import (
+    FINDING_COLUMNS,
+    INDEX_OUTCOMES,
+    MARGINAL_GAP,
+    ROUND,
+    SUB_INDICES,
+    TESTED,
+    dimension_weights,
+    row_id,
+)
 from .aggregation import AGG_PREMISE, check_linear_aggregation, se_bound_rows
-from .checks import check_constants, check_iv_vs_ols, check_moderation_main_effects, check_se_consistency
-from .claims import TEXT_CLAIM_COLUMNS, TEXT_CLAIM_UNITS, amplification_claims, text_claims
-from .findings import (CHECKS, STRENGTHS, SUMMARY_COLUMNS, assign_findings, headline, independent_findings, run_all,
-                       summary)
+from .checks import (
+    check_constants,
+    check_iv_vs_ols,
+    check_moderation_main_effects,
+    check_se_consistency,
+)
+from .claims import (
+    TEXT_CLAIM_COLUMNS,
+    TEXT_CLAIM_UNITS,
+    amplification_claims,
+    text_claims,
+)
+from .findings import (
+    CHECKS,
+    STRENGTHS,
+    SUMMARY_COLUMNS,
+    assign_findings,
+    headline,
+    independent_findings,
+    run_all,
+    summary,
+)
 from .panel import DEFAULT_NESTED, adjusted_r2_fall, check_r2, check_sample_sizes
 from .rescaling import min_violation, violation
 from .stars import check_stars
 
-__all__ = ["FINDING_COLUMNS", "INDEX_OUTCOMES", "MARGINAL_GAP", "ROUND", "SUB_INDICES", "TESTED", "AGG_PREMISE",
-           "CHECKS", "STRENGTHS", "SUMMARY_COLUMNS", "DEFAULT_NESTED", "TEXT_CLAIM_COLUMNS", "TEXT_CLAIM_UNITS",
-           "NQPInputError", "PAPER_DIR", "dimension_weights", "row_id", "check_stars", "check_linear_aggregation",
-           "se_bound_rows", "check_sample_sizes", "check_r2", "adjusted_r2_fall", "check_iv_vs_ols",
-           "check_moderation_main_effects", "check_constants", "check_se_consistency", "text_claims",
-           "amplification_claims", "min_violation", "violation", "run_all", "summary", "assign_findings",
-           "independent_findings", "headline"]
+__all__ = [
+    "AGG_PREMISE",
+    "CHECKS",
+    "DEFAULT_NESTED",
+    "FINDING_COLUMNS",
+    "INDEX_OUTCOMES",
+    "MARGINAL_GAP",
+    "PAPER_DIR",
+    "ROUND",
+    "STRENGTHS",
+    "SUB_INDICES",
+    "SUMMARY_COLUMNS",
+    "TESTED",
+    "TEXT_CLAIM_COLUMNS",
+    "TEXT_CLAIM_UNITS",
+    "NQPInputError",
+    "adjusted_r2_fall",
+    "amplification_claims",
+    "assign_findings",
+    "check_constants",
+    "check_iv_vs_ols",
+    "check_linear_aggregation",
+    "check_moderation_main_effects",
+    "check_r2",
+    "check_sample_sizes",
+    "check_se_consistency",
+    "check_stars",
+    "dimension_weights",
+    "headline",
+    "independent_findings",
+    "min_violation",
+    "row_id",
+    "run_all",
+    "se_bound_rows",
+    "summary",
+    "text_claims",
+    "violation",
+]
 
 
 def __getattr__(name):

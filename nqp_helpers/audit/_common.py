@@ -44,9 +44,10 @@ def _row(check, table, column, outcome, term, reported, implied, consistent, sta
     if marginal:
         note += (f" Marginal: the gap after rounding is only {gap:.4f}, below {MARGINAL_GAP:g}; one more printed "
                  f"decimal could close it.")
-    return dict(row_id=row_id(check, table, column, outcome, term), check=check, table=table, column=str(column),
-                outcome=outcome, term=term, reported=reported, implied=implied, difference=diff, gap=gap,
-                consistent=consistent, status=status, marginal=marginal, finding="", note=note)
+    return {"row_id": row_id(check, table, column, outcome, term), "check": check, "table": table,
+            "column": str(column), "outcome": outcome, "term": term, "reported": reported, "implied": implied,
+            "difference": diff, "gap": gap, "consistent": consistent, "status": status, "marginal": marginal,
+            "finding": "", "note": note}
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
@@ -106,3 +107,15 @@ def index_groups(df: pd.DataFrame):
     for (t, spec, term), g in d.groupby(["table", "spec", "term"], sort=True):
         if set(g["outcome"]) == set(INDEX_OUTCOMES) and len(g) == 4:
             yield t, spec, term, g.set_index("outcome").loc[list(INDEX_OUTCOMES)].reset_index()
+
+
+def count_words(n: int, noun: str) -> str:
+    """"Two intercepts", "One row", "12 rows": a count that can start a sentence."""
+    words = ("No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
+    return f"{words[n] if n < len(words) else n} {noun}{'' if n == 1 else 's'}"
+
+
+def share(k: int, n: int, start: bool = False) -> str:
+    """"all 13" when k == n > 1, else "3 of 13"; ``start`` capitalises for a sentence start."""
+    out = f"all {n}" if k == n and n > 1 else f"{k} of {n}"
+    return out[0].upper() + out[1:] if start else out

@@ -11,8 +11,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import (INTERCEPT, ROUND, SUB_INDICES, _cols, _data, _frame, _row, _status, dimension_weights,
-                      index_groups, interval_gap, interval_product)
+from ._common import (
+    INTERCEPT,
+    ROUND,
+    SUB_INDICES,
+    _cols,
+    _data,
+    _frame,
+    _row,
+    _status,
+    dimension_weights,
+    index_groups,
+    interval_gap,
+    interval_product,
+)
 from .rescaling import min_violation, violation
 
 AGG_PREMISE = ("the usual linear weighted sum Pro = Σ W_d·sub_d with Table 1's dimension weights, which the paper "
@@ -100,11 +112,26 @@ def _common_scale_row(slopes) -> dict:
                 float(np.nanmin(mids)), ok, _status(ok), note)
 
 
-def _per_dimension_row(slopes) -> dict:
-    """Pro = a + sum_d lambda_d sub_d with a separate lambda_d >= 0 per sub-index: the linear program."""
+def per_dimension_fit(df: pd.DataFrame | None = None) -> tuple[float, dict[str, float], int]:
+    """(smallest gap after rounding, best lambda per sub-index, number of slope terms) of the per-dimension
+    rescaling program over the same-sample slope terms of ``df``."""
+    slopes = list(_same_sample_slopes(_data(df)))
+    if not slopes:
+        return float("nan"), {}, 0
+    s, lam, _pro, _subs = _fit(slopes)
+    return s, dict(zip(SUB_INDICES, lam)), len(slopes)
+
+
+def _fit(slopes):
     pro = np.array([g["coef"].iloc[0] for *_, g in slopes])
     subs = np.array([[g.set_index("outcome").at[d, "coef"] for d in SUB_INDICES] for *_, g in slopes])
     s, lam = min_violation(pro, subs, ROUND)
+    return s, lam, pro, subs
+
+
+def _per_dimension_row(slopes) -> dict:
+    """Pro = a + sum_d lambda_d sub_d with a separate lambda_d >= 0 per sub-index: the linear program."""
+    s, lam, pro, subs = _fit(slopes)
     ok = bool(s <= 1e-9)
     lam_txt = ", ".join(f"λ_{d} = {x:.3f}" for d, x in zip(SUB_INDICES, lam))
     note = (f"Each sub-index given its own non-negative factor (Pro = a + Σ λ_d sub_d; equal weights are λ_d = 1/3), "

@@ -13,10 +13,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._common import INTERCEPT, _frame
+from ._common import INTERCEPT, _frame, count_words, share
 from .aggregation import AGG_PREMISE, check_linear_aggregation
-from .checks import check_constants, check_iv_vs_ols, check_moderation_main_effects, check_se_consistency
-from .panel import adjusted_r2_fall, check_r2, check_sample_sizes
+from .checks import (
+    check_constants,
+    check_iv_vs_ols,
+    check_moderation_main_effects,
+    check_se_consistency,
+)
+from .panel import check_r2, check_sample_sizes
 from .stars import check_stars
 
 CHECKS = (check_stars, check_linear_aggregation, check_sample_sizes, check_r2, check_iv_vs_ols,
@@ -30,27 +35,28 @@ STRENGTHS = ("firm", "marginal", "unexplained")
 KINDS = {
     "aggregation": (
         f"{AGG_PREMISE}; the four columns of a table share sample, regressors and fixed effects",
-        "a non-linear or year-by-year normalisation of Pro or of its sub-indices (a linear rescaling per sub-index "
-        "is already allowed by the test); different samples or regressors across the four columns than the tables "
-        "state; misreporting, e.g. a column from another specification"),
+        ("a non-linear or year-by-year normalisation of Pro or of its sub-indices (a linear rescaling per "
+         "sub-index is already allowed by the test); different samples or regressors across the four columns than "
+         "the tables state; misreporting, e.g. a column from another specification")),
     "r2_nested": (
-        "the larger model adds regressors to the smaller on the same observations and both report one R² definition",
-        "a different R² definition in the two tables (within versus overall R²); controls or fixed effects dropped "
-        "in the larger model; misreporting"),
+        ("the larger model adds regressors to the smaller on the same observations and both tables report one R² "
+         "definition (the paper does not say which R² it prints)"),
+        ("a different R² definition in the two tables (within versus overall R²); controls or fixed effects dropped "
+         "in the larger model; misreporting")),
     "intercept_stars": (
-        "stars follow from intercept / SE under the normal or t(277) (the paper says only 稳健标准误, robust "
-        "standard errors)",
-        "a typo in the stars or in one digit of the intercept or its SE; stars computed from another SE than the "
-        "one printed. Intercepts of fixed-effects models are a normalisation, so little rests on them"),
+        ("stars follow from intercept / SE under the normal or t(G − 1) (the paper says only 稳健标准误, robust "
+         "standard errors)"),
+        ("a typo in the stars or in one digit of the intercept or its SE; stars computed from another SE than the "
+         "one printed. Intercepts of fixed-effects models are a normalisation, so little rests on them")),
     "slope_stars": (
-        "stars follow from coefficient / SE under the normal or t(277) (the paper says only 稳健标准误, robust "
-        "standard errors)",
-        "a typo in the stars or in one digit of the coefficient or its SE; stars computed from another SE"),
+        ("stars follow from coefficient / SE under the normal or t(G − 1) (the paper says only 稳健标准误, robust "
+         "standard errors)"),
+        ("a typo in the stars or in one digit of the coefficient or its SE; stars computed from another SE")),
     "psm_n": (
-        "none tested: one matching shared by the four outcomes would give one N, but the paper does not say how it "
-        "matched",
-        "nearest-neighbour matching repeated per outcome after a random sort, or matching year by year, gives a "
-        "different N per outcome legitimately"),
+        ("nothing is tested: a single matching shared by the four outcomes would give one N, but the paper does not "
+         "say how it matched"),
+        ("nearest-neighbour matching repeated per outcome after a random sort, or matching year by year, gives a "
+         "different N per outcome legitimately")),
 }
 
 
@@ -78,16 +84,21 @@ def assign_findings(findings: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def run_all(df: pd.DataFrame | None = None, claims: pd.DataFrame | str | None = "paper") -> pd.DataFrame:
+def run_all(df: pd.DataFrame | None = None, claims: pd.DataFrame | str | None = "paper", n_clusters: int = 278,
+            n_years: int = 20) -> pd.DataFrame:
     """Every check on ``df`` (default: the paper's reported results), in one findings table with ``finding`` filled.
 
     ``claims`` goes to :func:`check_moderation_main_effects`: ``"paper"`` (default) reads the text's numbers from
     ``data/paper/text_claims.csv``; pass ``None`` for a table that is not the paper's, or a frame of your own.
+    ``n_clusters`` (G of the t(G - 1) reference; also the number of cities) and ``n_years`` go to the stars and
+    sample-size checks.
     """
     from ._common import _data
 
     df = _data(df)
-    parts = [f(df, claims=claims) if f is check_moderation_main_effects else f(df) for f in CHECKS]
+    kw = {check_moderation_main_effects: {"claims": claims}, check_stars: {"n_clusters": n_clusters},
+          check_sample_sizes: {"n_cities": n_clusters, "n_years": n_years}}
+    parts = [f(df, **kw.get(f, {})) for f in CHECKS]
     return assign_findings(_frame([r for p in parts for r in p.to_dict("records")]))
 
 
@@ -109,7 +120,7 @@ def _what(fid: str, ev: pd.DataFrame, findings: pd.DataFrame) -> str:
         s = (f"; even a separate non-negative factor per sub-index leaves a gap of {lp['gap'].iloc[0]:.3f} beyond "
              f"rounding" if len(lp) else "")
         return (f"Pro's slopes cannot come from a non-negative linear aggregate of Lab, Mea and Obj: "
-                f"{int((tested['status'] == 'inconsistent').sum())} of {len(tested)} same-sample slope terms miss "
+                f"{share(int((tested['status'] == 'inconsistent').sum()), len(tested))} same-sample slope terms miss "
                 f"the weighted sum beyond rounding{s}.")
     if fid == "r2_nested":
         rows = findings[(findings["check"] == "r2_nested") & findings["consistent"].notna()]
@@ -120,8 +131,9 @@ def _what(fid: str, ev: pd.DataFrame, findings: pd.DataFrame) -> str:
         return (f"R² falls when regressors are added on the same observations, in {len(ev)} of the {n_t} columns of "
                 f"Tables {', '.join(map(str, tabs))}{tail}.")
     if fid in ("intercept_stars", "slope_stars"):
-        what = "intercepts carry" if fid == "intercept_stars" else "coefficients carry"
-        return f"{len(ev)} {what} more stars than estimate / SE allows after rounding: {_where(ev)}."
+        what = count_words(len(ev), "intercept" if fid == "intercept_stars" else "coefficient")
+        verb = "carries" if len(ev) == 1 else "carry"
+        return f"{what} {verb} more stars than estimate / SE allows after rounding: {_where(ev)}."
     if fid == "psm_n":
         ranges = ", ".join(f"{int(x)}" for x in ev["gap"])
         return (f"Matched-sample N differs across the four outcomes in {len(ev)} PSM specifications (ranges {ranges} "
@@ -162,10 +174,10 @@ def independent_findings(findings: pd.DataFrame) -> pd.DataFrame:
             continue
         ev, cond = mine[roles[mine.index] == "evidence"], mine[roles[mine.index] == "conditional"]
         premise = KINDS[fid][0] if fid in KINDS else "the check's own premise (see the rows' notes)"
-        rows.append(dict(finding=fid, what=_what(fid, ev, f), premise=premise, strength=_strength(ev),
-                         evidence="; ".join(ev["row_id"]), conditional_evidence="; ".join(cond["row_id"]),
-                         marginal_rows="; ".join(mine.loc[mine["marginal"], "row_id"]),
-                         innocent_explanations=_innocent(fid, ev, f)))
+        rows.append({"finding": fid, "what": _what(fid, ev, f), "premise": premise, "strength": _strength(ev),
+                     "evidence": "; ".join(ev["row_id"]), "conditional_evidence": "; ".join(cond["row_id"]),
+                     "marginal_rows": "; ".join(mine.loc[mine["marginal"], "row_id"]),
+                     "innocent_explanations": _innocent(fid, ev, f)})
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 

@@ -1,9 +1,9 @@
 """Are the printed significance stars what coefficient / standard error gives?
 
 The paper's notes say only "括号内为稳健标准误" (robust standard errors in parentheses): they do not say whether the
-errors are clustered, nor which reference distribution the stars use. This check therefore accepts the printed stars
-if the normal *or* t(G - 1) gives them (G = 278 cities is the audit's own assumption, the most common convention for
-city-clustered errors); the two differ little at 277 degrees of freedom.
+standard errors are clustered, nor which reference distribution the stars use. This check therefore accepts the
+printed stars if the normal *or* t(G - 1) gives them (G = 278 cities is the audit's own assumption, the usual
+convention for city-clustered standard errors); the two differ little at 277 degrees of freedom.
 """
 from __future__ import annotations
 
