@@ -30,6 +30,12 @@ AGG_CHECKS = ("linear_aggregation", "linear_aggregation_common_scale", "linear_a
 SUMMARY_COLUMNS = ["finding", "what", "premise", "strength", "evidence", "conditional_evidence", "marginal_rows",
                    "innocent_explanations"]
 STRENGTHS = ("firm", "marginal", "unexplained")
+# finding id -> a short name for the landing page (the ``what`` column says it with numbers)
+SHORT = {"aggregation": "Pro's coefficients cannot come from a positively weighted sum of the sub-indices",
+         "r2_nested": "R² falls when regressors are added",
+         "intercept_stars": "intercepts carry more stars than their ratio allows",
+         "slope_stars": "coefficients carry stars their ratio does not allow",
+         "psm_n": "PSM sample sizes vary by outcome without explanation"}
 
 # finding id -> (premise, innocent explanations); order = order on the page
 KINDS = {

@@ -200,3 +200,18 @@ def stars_sentence(stars_rows: pd.DataFrame, where: str) -> str:
     verb = "carries" if len(bad) == 1 else "carry"
     what = "intercept" if len(ints) == len(bad) else "estimate"
     return f"{first} {count_words(len(bad), what)} {verb} stars that no rounding allows: {where}."
+
+
+def landing_sentence(independent: pd.DataFrame) -> str:
+    """"4 findings (3 firm, 1 unexplained): Pro's ... (firm); ...": the landing page's summary of the audit."""
+    from .findings import SHORT, headline
+
+    items = "; ".join(f"{SHORT.get(r.finding, r.finding)} ({r.strength})" for r in independent.itertuples())
+    return f"{headline(independent)}: {items}" if items else headline(independent)
+
+
+def landing_numbers() -> dict[str, str]:
+    """The audit's glue for the landing page, on the paper's table: ``audit_findings`` (count and list)."""
+    from .findings import independent_findings, run_all
+
+    return {"audit_findings": landing_sentence(independent_findings(run_all()))}
