@@ -39,6 +39,21 @@ def _implied_interval(w: dict, vals: dict, weight_round: float) -> tuple[float, 
     return sum(p[0] for p in parts), sum(p[1] for p in parts)
 
 
+def _weighted_mean(w: dict, vals: dict) -> float:
+    return sum(w[d] * vals[d] for d in SUB_INDICES) / sum(w.values())
+
+
+def _decide(term: str, g: pd.DataFrame, gap: float, note: str) -> tuple[bool | None, str, str]:
+    """(consistent, status, note) of one Pro group: intercepts and groups with differing N are informational."""
+    if term == INTERCEPT:
+        return None, "info", note + INTERCEPT_NOTE
+    if g["n"].nunique() > 1:
+        return None, "samples differ", note + (f" N differs across the four columns ({', '.join(map(str, g['n']))}):"
+                                               f" the identity needs one sample; informational.")
+    ok = bool(gap <= 0)
+    return ok, _status(ok), note
+
+
 def _same_sample_slopes(df: pd.DataFrame):
     """The same-sample (one N) slope groups: (table, spec, term, group)."""
     for t, spec, term, g in index_groups(df):
@@ -64,24 +79,16 @@ def check_linear_aggregation(df: pd.DataFrame | None = None, weights=None,
         b = dict(zip(g["outcome"], g["coef"]))
         lo, hi = _implied_interval(w, b, weight_round)
         gap = interval_gap(b["Pro"] - ROUND, b["Pro"] + ROUND, lo, hi)
-        mean = sum(w[d] * b[d] for d in SUB_INDICES) / sum(w.values())
+        mean = _weighted_mean(w, b)
         terms = " + ".join(f"{w[d]:g}×{b[d]:g}" for d in SUB_INDICES)
         note = (f"Pro {b['Pro']:g} vs Σ W_d b_d = {terms}: with rounding of every printed number and W_d in "
                 f"[{w['Lab'] - weight_round:.4f}, {w['Lab'] + weight_round:.4f}] the implied value lies in "
                 f"[{lo:.4f}, {hi:.4f}] (renormalised weights: {mean:.4f}); gap after rounding {gap:+.4f} "
                 f"[columns {_cols(g)}].")
-        if term == INTERCEPT:
-            ok, status, note = None, "info", note + INTERCEPT_NOTE
-        elif g["n"].nunique() == 1:
-            ok = bool(gap <= 0)
-            status = _status(ok)
-            if not ok:
-                note += (f" Inconsistent under {AGG_PREMISE}. Could be explained by a non-linear or year-by-year "
-                         f"normalisation, different samples or regressors across the four columns, or misreporting.")
-        else:
-            ok, status = None, "samples differ"
-            note += (f" N differs across the four columns ({', '.join(map(str, g['n']))}): the identity needs one "
-                     f"sample; informational.")
+        ok, status, note = _decide(term, g, gap, note)
+        if ok is False:
+            note += (f" Inconsistent under {AGG_PREMISE}. Could be explained by a non-linear or year-by-year "
+                     f"normalisation, different samples or regressors across the four columns, or misreporting.")
         pro_col = g.loc[g["outcome"] == "Pro", "column"].iloc[0]
         rows.append(_row("linear_aggregation", t, pro_col, "Pro", term, b["Pro"], mean, ok, status, note, gap))
     slopes = list(_same_sample_slopes(df))
@@ -160,20 +167,13 @@ def se_bound_rows(df: pd.DataFrame, weights=None, weight_round: float = ROUND) -
     for t, spec, term, g in index_groups(df):
         se = dict(zip(g["outcome"], g["se"]))
         bound = max(_implied_interval(w, se, weight_round))
-        mean = float(np.mean([se[d] for d in SUB_INDICES]))
+        mean = _weighted_mean(w, se)
         gap = (se["Pro"] - ROUND) - bound
         pro_col = g.loc[g["outcome"] == "Pro", "column"].iloc[0]
-        note = (f"se(Pro) {se['Pro']:g} vs Σ W_d se_d (mean of {', '.join(f'{se[d]:g}' for d in SUB_INDICES)} = "
-                f"{mean:.4f}; largest value allowed by rounding {bound:.4f}); gap after rounding {gap:+.4f} "
+        note = (f"se(Pro) {se['Pro']:g} vs Σ W_d se_d ({', '.join(f'{se[d]:g}' for d in SUB_INDICES)}; renormalised "
+                f"weights: {mean:.4f}; largest value allowed by rounding {bound:.4f}); gap after rounding {gap:+.4f} "
                 f"[columns {_cols(g)}]. Triangle inequality under {AGG_PREMISE}; it adds no evidence independent "
                 f"of the coefficient check, which already rejects that premise.")
-        if term == INTERCEPT:
-            ok, status, note = None, "info", note + INTERCEPT_NOTE
-        elif g["n"].nunique() == 1:
-            ok = bool(gap <= 0)
-            status = _status(ok)
-        else:
-            ok, status = None, "samples differ"
-            note += " N differs across the columns: the bound needs one sample; informational."
+        ok, status, note = _decide(term, g, gap, note)
         rows.append(_row("se_aggregation_bound", t, pro_col, "Pro", term, se["Pro"], mean, ok, status, note, gap))
     return rows
