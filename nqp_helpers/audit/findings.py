@@ -8,12 +8,15 @@ could explain it innocently:
 * ``firm``: at least one evidence row is inconsistent beyond rounding by more than ``MARGINAL_GAP``;
 * ``marginal``: every evidence row is within ``MARGINAL_GAP`` of consistency after rounding;
 * ``unexplained``: the numbers raise a question the paper's text does not answer (no test is failed).
+
+For the aggregation finding the per-dimension rescaling test decides the strength: it is the most lenient form of
+the premise, so a firm gap there cannot be closed by any rescaling of the sub-indices.
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from ._common import INTERCEPT, _frame, count_words, share
+from ._common import INTERCEPT, _data, _frame, count_words, share
 from .aggregation import AGG_PREMISE, check_linear_aggregation
 from .checks import (
     check_constants,
@@ -99,8 +102,6 @@ def run_all(df: pd.DataFrame | None = None, claims: pd.DataFrame | str | None = 
     ``n_clusters`` (G of the t(G - 1) reference; also the number of cities) and ``n_years`` go to the stars and
     sample-size checks.
     """
-    from ._common import _data
-
     df = _data(df)
     kw = {check_moderation_main_effects: {"claims": claims}, check_stars: {"n_clusters": n_clusters},
           check_sample_sizes: {"n_cities": n_clusters, "n_years": n_years}}
@@ -141,9 +142,9 @@ def _what(fid: str, ev: pd.DataFrame, findings: pd.DataFrame) -> str:
         verb = "carries" if len(ev) == 1 else "carry"
         return f"{what} {verb} more stars than estimate / SE allows after rounding: {_where(ev)}."
     if fid == "psm_n":
-        ranges = ", ".join(f"{int(x)}" for x in ev["gap"])
-        return (f"Matched-sample N differs across the four outcomes in {len(ev)} PSM specifications (ranges {ranges} "
-                f"observations), and the paper does not say how it matched.")
+        return (f"Matched-sample N differs across the four outcomes, by up to {int(ev['gap'].max())} observations, in "
+                f"{len(ev)} PSM specification{'s' if len(ev) != 1 else ''}, and the paper does not say how it "
+                f"matched.")
     return f"{len(ev)} rows of the check '{fid}' are inconsistent: {_where(ev)}."
 
 

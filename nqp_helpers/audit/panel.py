@@ -75,7 +75,10 @@ def check_r2(df: pd.DataFrame | None = None, nested=DEFAULT_NESTED) -> pd.DataFr
     ``nested`` lists pairs ((table, small spec), (table, larger spec)); by default controls added to the baseline
     (Table 2) and moderator + interaction added to the baseline with controls (Tables 5-7). Adding regressors on the
     same observations cannot lower an OLS R2 (overall or within), provided both use the same definition of R2 and the
-    larger model contains the smaller one's controls. Missing R2 (IV) is reported as info.
+    larger model contains the smaller one's controls (the paper does not say which R2 it prints). ``gap`` is the fall
+    beyond the rounding of both printed values. Missing R2 (IV) is reported as info. If any comparison fails, a row
+    ``r2_adjusted_escape`` gives the largest fall of *adjusted* R2 the extra regressors could cause
+    (:func:`adjusted_r2_fall`), to show whether adjusted R2 could explain the printed falls.
     """
     df = _data(df)
     rows = []
