@@ -418,3 +418,18 @@ def test_reader_table_and_closing_note(paper):
     assert all(f"`{i}`" in note for i in s["evidence"].iloc[3].split("; "))
     assert "error" not in note.lower().replace("standard error", "")   # the statistical term only
     assert prose.closing_note(s.iloc[:0]).startswith("No check")
+
+
+def test_summary_file_rows_and_labels(paper, tmp_path, monkeypatch):
+    # the chapter writes the independent findings with save_table; read the file back as a reader would
+    from nqp_helpers.display import save_table
+
+    monkeypatch.setenv("NQP_RESULTS_DIR", str(tmp_path))
+    s = audit.independent_findings(audit.run_all(paper))
+    path = save_table(s, "audit_summary_independent", "08_audit")
+    back = pd.read_csv(path, keep_default_na=False)
+    assert path == tmp_path / "08_audit" / "audit_summary_independent.csv"
+    assert list(back.columns) == audit.SUMMARY_COLUMNS and len(back) == 4
+    assert dict(zip(back["finding"], back["strength"])) == {"aggregation": "firm", "r2_nested": "firm",
+                                                            "intercept_stars": "firm", "psm_n": "unexplained"}
+    assert (back["evidence"] != "").all() and (back["innocent_explanations"] != "").all()
