@@ -111,6 +111,9 @@ prose.rows_table(findings, "se_aggregation_bound", ["inconsistent"]).style.forma
 prose.rows_table(findings, "r2_nested").style.format(precision=3).hide(axis="index")
 
 # %% [markdown]
+# *Printed: R² of the larger model. Implied: R² of the smaller model it extends. Gap after rounding: the fall beyond
+# the rounding of both printed values (negative: no fall beyond rounding).*
+#
 # ## 3. Stars against coefficient and standard error
 #
 # The paper's notes say only "括号内为稳健标准误" (robust standard errors in parentheses); they say neither whether
@@ -140,6 +143,9 @@ stars_rows.style.format({"Printed": "{:.0f}", "Implied": "{:.0f}", "Gap after ro
 prose.rows_table(findings, "n_same_across_outcomes", note=True).style.format(precision=0).hide(axis="index")
 
 # %% [markdown]
+# *Printed and Implied: the largest and the smallest N across the four outcomes of one specification; Gap: their
+# difference (N is printed exactly, so no rounding applies).*
+#
 # ## What the other checks show
 #
 # The remaining rows are consistent or informational. {glue:text}`amp_ok` of the text's "amplification" percentages
