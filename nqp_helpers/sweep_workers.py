@@ -85,8 +85,8 @@ class ShippedCode(WorkerPlugin):
     """dask worker plugin: unpack a wheel of the project and a zip of its ``data/`` folder into the worker's local
     directory and put that folder first on ``sys.path`` and ``PYTHONPATH`` (notebook kernels inherit the environment).
 
-    ``teardown`` (on ``Client.unregister_worker_plugin`` or when the worker closes) removes the folder and restores
-    ``PYTHONPATH``.
+    ``teardown`` (on ``Client.unregister_worker_plugin`` or when the worker closes) removes the folder, forgets the
+    modules imported from it and restores ``PYTHONPATH``.
     """
 
     idempotent = True
@@ -125,5 +125,8 @@ class ShippedCode(WorkerPlugin):
             os.environ.pop("PYTHONPATH", None)
         else:
             os.environ["PYTHONPATH"] = self.old_pythonpath
+        for name, module in list(sys.modules.items()):  # a later import finds the worker's own copy, if any
+            if str(getattr(module, "__file__", None) or "").startswith(self.target + os.sep):
+                del sys.modules[name]
         shutil.rmtree(self.target, ignore_errors=True)
         self.target = None

@@ -1,8 +1,20 @@
-"""`nqp sweep`: grids validated before anything runs, one dask task per run, failures isolated, resume by hash."""
+"""`nqp sweep`: grids validated before anything runs, one dask task per run, failures isolated, resume by hash;
+runs execute in a worker's scratch folder and come home to the client; workers are checked before submitting.
+
+The cluster commands are parsed from book/sweeps.md (blocks after `% tested-commands: <label>`), so the guide shows
+what these tests run.
+"""
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -10,24 +22,94 @@ import pytest
 
 from nqp_helpers.cli import main
 from nqp_helpers.errors import NQPInputError
-from nqp_helpers.sweep import load_grid, read_index, run_hash, run_sweep
+from nqp_helpers.sweep import client_state, load_grid, read_index, run_hash, run_sweep
 
 REPO = Path(__file__).resolve().parent.parent
 NB = REPO / "tests" / "fixtures" / "sweep_nb.py"
 NB_REL = "tests/fixtures/sweep_nb.py"
+GUIDE = REPO / "book" / "sweeps.md"
+BIN = Path(sys.executable).parent  # the venv's `dask` and `nqp`
+START_TIMEOUT = 90  # seconds for the scheduler and its workers to come up
+
+
+def guide_commands(label: str) -> list[list[str]]:
+    """The commands of the guide's ```bash block that follows `% tested-commands: <label>` (comments dropped)."""
+    lines = GUIDE.read_text(encoding="utf-8").splitlines()
+    start = lines.index(f"% tested-commands: {label}") + 1
+    assert lines[start] == "```bash", f"no bash block after the marker {label!r} in {GUIDE}"
+    end = lines.index("```", start + 1)
+    return [shlex.split(line, comments=True) for line in lines[start + 1:end] if line.strip()]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """End a process group this test started (by its id), politely first."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
-def scheduler_address():
-    """An explicitly started LocalCluster, passed to the sweep by address (the `--scheduler` path)."""
-    from distributed import LocalCluster
+def by_hand(tmp_path_factory):
+    """`dask scheduler` and `dask worker` started as the guide says, on a free port; the worker runs in its own
+    working directory with its own scratch (--local-directory). Yields (address, scratch, the guide's nqp lines)."""
+    from distributed import Client
 
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+    base = tmp_path_factory.mktemp("by-hand")
+    scratch, home = base / "scratch", base / "worker-home"
+    home.mkdir()
+    port = str(_free_port())
+    address = f"tcp://127.0.0.1:{port}"
+
+    def rewrite(argv: list[str]) -> list[str]:
+        return [a.replace("tcp://127.0.0.1:8786", address).replace("/tmp/nqp-scratch", str(scratch))
+                .replace("8786", port) for a in argv]
+
+    commands = [rewrite(c) for c in guide_commands("by-hand")]
+    dask_cmds = [c for c in commands if c[0] == "dask"]
+    assert [c[1] for c in dask_cmds] == ["scheduler", "worker"]
+    procs = []
     try:
-        yield cluster.scheduler_address
+        for argv, cwd in zip(dask_cmds, (base, home)):
+            log = open(base / f"{argv[1]}.log", "wb")
+            procs.append(subprocess.Popen([str(BIN / "dask"), *argv[1:]], cwd=cwd, stdout=log, stderr=log,
+                                          start_new_session=True))
+            if argv[1] == "scheduler":
+                deadline = time.monotonic() + START_TIMEOUT
+                while True:
+                    try:
+                        socket.create_connection(("127.0.0.1", int(port)), timeout=1).close()
+                        break
+                    except OSError:
+                        assert time.monotonic() < deadline, (base / "scheduler.log").read_text()
+                        time.sleep(0.2)
+        n_workers = int(dask_cmds[1][dask_cmds[1].index("--nworkers") + 1])
+        with Client(address, timeout="30s") as c:
+            c.wait_for_workers(n_workers, timeout=START_TIMEOUT)
+        yield address, scratch, home, [c for c in commands if c[0] == "nqp"]
     finally:
-        cluster.close()
+        for proc in reversed(procs):  # workers first, then the scheduler
+            _stop(proc)
+
+
+def _nqp(argv: list[str], grid: Path, tmp: Path, *extra: str) -> int:
+    """Run a guide's `nqp sweep` line in this process with the test's grid and output folders."""
+    assert argv[:2] == ["nqp", "sweep"] and argv[2].endswith(".yaml")
+    return main(["sweep", str(grid), *argv[3:], "--runs-dir", str(tmp / "runs"), "--sweep-dir", str(tmp / "out"),
+                 *extra])
+
+
+def _leftovers(scratch: Path, pattern: str) -> list[Path]:
+    return [p for p in scratch.rglob(pattern)] if scratch.exists() else []
 
 
 def _grid(tmp_path: Path, text: str, name: str = "grid.yaml") -> Path:
@@ -112,7 +194,8 @@ def test_expansion_fixed_runs_duplicates_and_hash(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------- running
-def test_failure_isolated_then_resume_after_interruption(tmp_path, scheduler_address, capsys):
+def test_failure_isolated_then_resume_after_interruption(tmp_path, by_hand, capsys):
+    scheduler_address = by_hand[0]
     grid = _grid(tmp_path, f"""# four runs, one failing on purpose
 notebook: {NB_REL}
 parameters:
@@ -164,28 +247,102 @@ fixed:
     assert len(list(runs.iterdir())) == 3 + 2  # 3 kept (seed=2 deleted); only seed=2 and the failed run ran again
 
 
-def test_default_local_cluster_limit_and_exit_status(tmp_path, capsys):
-    grid = _grid(tmp_path, f"notebook: {NB_REL}\nparameters:\n  seed: [7, 8, 9]\nfixed:\n  pause: 0.0\n", "lim.yaml")
-    code = main(["sweep", str(grid), "--workers", "2", "--limit", "1", "--runs-dir", str(tmp_path / "runs"),
-                 "--sweep-dir", str(tmp_path / "out")])
-    assert code == 0
-    assert "1 ok (0 skipped as already done), 0 failed, 2 pending" in capsys.readouterr().out
+def test_by_hand_cluster_commands_from_the_guide(tmp_path, by_hand):
+    """The guide's scheduler + worker; run folders come home, the worker's scratch is emptied, resume skips."""
+    address, scratch, home, nqp_lines = by_hand
+    plain, shipped = nqp_lines
+    assert "--ship-code" not in plain and "--ship-code" in shipped
+    grid = _grid(tmp_path, f"notebook: {NB_REL}\nparameters:\n  seed: [11, 12, 13]\nfixed:\n  pause: 0.0\n")
+    # interrupted after two runs (--limit), then the guide's command as written
+    assert _nqp(plain, grid, tmp_path, "--limit", "2") == 0
+    first = pd.read_csv(tmp_path / "out" / "summary.csv")
+    assert list(first["status"]) == ["ok", "ok", "pending"]
+    assert _nqp(plain, grid, tmp_path) == 0
     summary = pd.read_csv(tmp_path / "out" / "summary.csv")
-    assert list(summary["status"]) == ["ok", "pending", "pending"]
+    assert list(summary["status"]) == ["ok"] * 3 and list(summary["skipped"]) == [True, True, False]
+    runs = tmp_path / "runs"
+    assert sorted(Path(d).parent for d in summary["run_dir"]) == [runs] * 3 and len(list(runs.iterdir())) == 3
+    hosts = {socket.gethostname()}
+    for run_dir, seed in zip(summary["run_dir"], summary["seed"]):
+        m = _manifest(run_dir)
+        assert m["status"] == "ok" and m["parameters_effective"]["seed"] == seed and m["notebook"] == NB_REL
+        assert m["worker"]["host"] in hosts and m["worker"]["address"].startswith("tcp://127.0.0.1:")
+        assert m["worker"]["nqp_helpers"] == client_state()["nqp_helpers"] and m["versions"]["pandas"]
+        assert Path(m["worker"]["run_dir"]).is_relative_to(scratch)  # it ran in the worker's scratch ...
+        assert not Path(m["worker"]["run_dir"]).exists()
+        row = pd.read_csv(Path(run_dir) / "results" / "sweep_nb" / "row.csv")  # ... and its files came home
+        assert row["seed"].item() == seed
+        assert (Path(run_dir) / "sweep_nb.ipynb").is_file()
+    assert _leftovers(scratch, "nqp-task-*") == [] and list(home.iterdir()) == []
+
+    # way (b): the package and data/ shipped at sweep start; the kernel imports the shipped copy, removed at the end
+    grid2 = _grid(tmp_path, f"notebook: {NB_REL}\nparameters:\n  seed: [21, 22]\nfixed:\n  pause: 0.0\n", "b.yaml")
+    assert _nqp(shipped, grid2, tmp_path / "b") == 0
+    summary = pd.read_csv(tmp_path / "b" / "out" / "summary.csv")
+    assert list(summary["status"]) == ["ok", "ok"]
+    for run_dir in summary["run_dir"]:
+        package = Path((Path(run_dir) / "results" / "sweep_nb" / "package.txt").read_text().strip())
+        assert package.is_relative_to(scratch) and "nqp-shipped-code-" in str(package), package
+    assert _leftovers(scratch, "nqp-shipped-code-*") == [] and _leftovers(scratch, "nqp-task-*") == []
 
 
-@pytest.mark.slow
-def test_24_runs_interrupted_then_resumed(tmp_path, scheduler_address):
-    grid = {"name": "big", "notebook": NB_REL, "parameters": {"seed": list(range(1, 13)), "n": [5, 50]},
-            "fixed": {"pause": 0.0}}
-    runs, out = tmp_path / "runs", tmp_path / "out"
-    first = run_sweep(grid, scheduler=scheduler_address, runs_dir=runs, sweep_dir=out, progress=False, limit=10)
-    assert first.attrs["n_ok"] == 10 and first.attrs["n_pending"] == 14
-    second = run_sweep(grid, scheduler=scheduler_address, runs_dir=runs, sweep_dir=out, progress=False)
-    assert len(second) == 24 and (second["status"] == "ok").all()
-    assert second.attrs["n_skipped"] == 10 and len(list(runs.iterdir())) == 24
-    third = run_sweep(grid, scheduler=None, runs_dir=runs, sweep_dir=out, progress=False)  # nothing to do:
-    assert third.attrs["n_skipped"] == 24 and third.attrs["wall_seconds"] < 10  # no cluster is even started
+def test_version_or_data_mismatch_stops_before_submitting(tmp_path, by_hand, monkeypatch, capsys):
+    import nqp_helpers
+    import nqp_helpers.sweep as sweep
+
+    address = by_hand[0]
+    grid = _grid(tmp_path, f"notebook: {NB_REL}\nparameters:\n  seed: [31]\n")
+    args = ["sweep", str(grid), "--scheduler", address, "--runs-dir", str(tmp_path / "runs"),
+            "--sweep-dir", str(tmp_path / "out")]
+    real = nqp_helpers.__version__
+    monkeypatch.setattr(nqp_helpers, "__version__", "9.9.9")  # the client now says 9.9.9; the workers run `real`
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"nqp_helpers version {real} (client: 9.9.9)" in err and "nothing was submitted" in err
+    assert err.count(f"worker tcp://127.0.0.1:") == 2 and socket.gethostname() in err  # each worker named
+    monkeypatch.setattr(nqp_helpers, "__version__", real)
+    other = tmp_path / "manifest.json"
+    other.write_text('{"outputs": {"other": "data"}}')
+    monkeypatch.setattr(sweep, "DATA_MANIFEST", other)  # the client now sees other processed data
+    assert main(args) == 2
+    assert "data manifest data/processed/manifest.json sha256" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "out").exists()
+
+
+def test_a_task_refuses_other_code_or_data(tmp_path):
+    """The per-task check (a worker that joined after the probe): nothing runs, the message says why."""
+    from nqp_helpers.sweep import _execute
+
+    expect = client_state()
+    for key, value, needle in [("nqp_helpers", "0.0.1", "nqp_helpers version"),
+                               ("code_sha", "0" * 64, "with different code"),
+                               ("data_sha", "f" * 64, "data manifest")]:
+        task = {"notebook": NB_REL, "source": NB.read_bytes(), "suffix": ".py", "given": {"seed": 1}, "hash": "h",
+                "expect": expect | {key: value}}
+        rec = _execute(task)
+        assert rec["status"] == "failed" and rec["files"] is None and needle in rec["error"]
+        assert "nothing was run" in rec["error"] and rec["worker"]["host"] == socket.gethostname()
+
+
+def test_a_returned_file_outside_the_run_folder_is_refused(tmp_path):
+    from nqp_helpers.sweep import _receive
+
+    with pytest.raises(NQPInputError, match="outside its run folder"):
+        _receive({"hash": "h", "notebook": NB_REL, "files": {"../evil.txt": b"x"}}, tmp_path / "runs", "g")
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "evil.txt").exists()
+
+
+def test_local_cluster_commands_from_the_guide(tmp_path, capsys):
+    """The guide's local forms: `--workers 1 --limit 4` runs 4 of 5 and leaves one pending; `--workers 2` finishes."""
+    default, limited = guide_commands("local")
+    assert "--limit" not in default and "--limit" in limited
+    grid = _grid(tmp_path, f"notebook: {NB_REL}\nparameters:\n  seed: [1, 2, 3, 4, 5]\nfixed:\n  pause: 0.0\n")
+    assert _nqp(limited, grid, tmp_path) == 0
+    assert "4 ok (0 skipped as already done), 0 failed, 1 pending" in capsys.readouterr().out
+    assert _nqp(default, grid, tmp_path) == 0
+    assert "5 ok (4 skipped as already done), 0 failed, 0 pending" in capsys.readouterr().out
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv")
+    assert (summary["status"] == "ok").all() and len(list((tmp_path / "runs").iterdir())) == 5
 
 
 def test_unreachable_scheduler_is_an_input_error(tmp_path, monkeypatch, capsys):
