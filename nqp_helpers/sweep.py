@@ -48,8 +48,8 @@ import pandas as pd
 from .errors import NQPInputError
 from .paths import PROCESSED_DIR, REPO_ROOT, RUNS_DIR
 
-__all__ = ["GRID_KEYS", "RunSpec", "Grid", "load_grid", "run_hash", "read_index", "run_sweep", "format_summary",
-           "client_state", "check_workers", "ship_code_to", "SweepEnvironmentError"]
+__all__ = ["GRID_KEYS", "Grid", "RunSpec", "SweepEnvironmentError", "check_workers", "client_state", "format_summary",
+           "load_grid", "read_index", "run_hash", "run_sweep", "ship_code_to"]
 
 GRID_KEYS = ("name", "description", "notebook", "parameters", "runs", "fixed")
 DATA_MANIFEST = PROCESSED_DIR / "manifest.json"  # its bytes enter every run hash
@@ -558,7 +558,7 @@ def _disconnect(client, cluster, scheduler: Any, plugin_name: str | None) -> Non
     if plugin_name is not None:
         try:
             client.unregister_worker_plugin(plugin_name)
-        except Exception:  # noqa: BLE001 - workers already gone: nothing left to clean
+        except Exception:  # noqa: BLE001, S110 - workers already gone: nothing left to clean
             pass
     if cluster is not None:  # we started them: close them
         client.close()
@@ -631,7 +631,8 @@ def _wheel_and_data() -> tuple[bytes, bytes]:
         shutil.copytree(REPO_ROOT / "nqp_helpers", src / "nqp_helpers",
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                               "-w", str(dist), str(src)], capture_output=True, text=True, timeout=600)
+                               "-w", str(dist), str(src)], check=False, capture_output=True, text=True,
+                              timeout=600)
         wheels = sorted(dist.glob("*.whl"))
         if done.returncode != 0 or not wheels:
             raise SweepEnvironmentError(f"could not build a wheel of nqp_helpers to ship: {done.stderr.strip()}")

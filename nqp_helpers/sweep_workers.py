@@ -18,7 +18,7 @@ from pathlib import Path
 
 from distributed import WorkerPlugin
 
-__all__ = ["package_fingerprint", "file_sha256", "probe", "compare_states", "ShippedCode"]
+__all__ = ["ShippedCode", "compare_states", "file_sha256", "package_fingerprint", "probe"]
 
 
 def package_fingerprint(package_dir: str | os.PathLike) -> str:

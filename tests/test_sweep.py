@@ -7,14 +7,8 @@ what these tests run.
 from __future__ import annotations
 
 import json
-import os
-import shlex
 import shutil
-import signal
 import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -22,83 +16,20 @@ import pytest
 
 from nqp_helpers.cli import main
 from nqp_helpers.errors import NQPInputError
+from nqp_helpers.local_dask import by_hand_cluster, guide_commands
 from nqp_helpers.sweep import client_state, load_grid, read_index, run_hash, run_sweep
 
 REPO = Path(__file__).resolve().parent.parent
 NB = REPO / "tests" / "fixtures" / "sweep_nb.py"
 NB_REL = "tests/fixtures/sweep_nb.py"
-GUIDE = REPO / "book" / "sweeps.md"
-BIN = Path(sys.executable).parent  # the venv's `dask` and `nqp`
-START_TIMEOUT = 90  # seconds for the scheduler and its workers to come up
-
-
-def guide_commands(label: str) -> list[list[str]]:
-    """The commands of the guide's ```bash block that follows `% tested-commands: <label>` (comments dropped)."""
-    lines = GUIDE.read_text(encoding="utf-8").splitlines()
-    start = lines.index(f"% tested-commands: {label}") + 1
-    assert lines[start] == "```bash", f"no bash block after the marker {label!r} in {GUIDE}"
-    end = lines.index("```", start + 1)
-    return [shlex.split(line, comments=True) for line in lines[start + 1:end] if line.strip()]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """End a process group this test started (by its id), politely first."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
 def by_hand(tmp_path_factory):
-    """`dask scheduler` and `dask worker` started as the guide says, on a free port; the worker runs in its own
-    working directory with its own scratch (--local-directory). Yields (address, scratch, the guide's nqp lines)."""
-    from distributed import Client
-
-    base = tmp_path_factory.mktemp("by-hand")
-    scratch, home = base / "scratch", base / "worker-home"
-    home.mkdir()
-    port = str(_free_port())
-    address = f"tcp://127.0.0.1:{port}"
-
-    def rewrite(argv: list[str]) -> list[str]:
-        return [a.replace("tcp://127.0.0.1:8786", address).replace("/tmp/nqp-scratch", str(scratch))
-                .replace("8786", port) for a in argv]
-
-    commands = [rewrite(c) for c in guide_commands("by-hand")]
-    dask_cmds = [c for c in commands if c[0] == "dask"]
-    assert [c[1] for c in dask_cmds] == ["scheduler", "worker"]
-    procs = []
-    try:
-        for argv, cwd in zip(dask_cmds, (base, home)):
-            log = open(base / f"{argv[1]}.log", "wb")
-            procs.append(subprocess.Popen([str(BIN / "dask"), *argv[1:]], cwd=cwd, stdout=log, stderr=log,
-                                          start_new_session=True))
-            if argv[1] == "scheduler":
-                deadline = time.monotonic() + START_TIMEOUT
-                while True:
-                    try:
-                        socket.create_connection(("127.0.0.1", int(port)), timeout=1).close()
-                        break
-                    except OSError:
-                        assert time.monotonic() < deadline, (base / "scheduler.log").read_text()
-                        time.sleep(0.2)
-        n_workers = int(dask_cmds[1][dask_cmds[1].index("--nworkers") + 1])
-        with Client(address, timeout="30s") as c:
-            c.wait_for_workers(n_workers, timeout=START_TIMEOUT)
-        yield address, scratch, home, [c for c in commands if c[0] == "nqp"]
-    finally:
-        for proc in reversed(procs):  # workers first, then the scheduler
-            _stop(proc)
+    """The guide's `dask scheduler` and `dask worker` on a free port; the worker runs in its own working directory
+    with its own scratch (--local-directory). Yields (address, scratch, worker home, the guide's nqp lines)."""
+    with by_hand_cluster(tmp_path_factory.mktemp("by-hand")) as c:
+        yield c["address"], c["scratch"], c["home"], c["nqp"]
 
 
 def _nqp(argv: list[str], grid: Path, tmp: Path, *extra: str) -> int:
@@ -249,7 +180,7 @@ fixed:
 
 def test_by_hand_cluster_commands_from_the_guide(tmp_path, by_hand):
     """The guide's scheduler + worker; run folders come home, the worker's scratch is emptied, resume skips."""
-    address, scratch, home, nqp_lines = by_hand
+    _, scratch, home, nqp_lines = by_hand
     plain, shipped = nqp_lines
     assert "--ship-code" not in plain and "--ship-code" in shipped
     grid = _grid(tmp_path, f"notebook: {NB_REL}\nparameters:\n  seed: [11, 12, 13]\nfixed:\n  pause: 0.0\n")
@@ -288,7 +219,7 @@ def test_by_hand_cluster_commands_from_the_guide(tmp_path, by_hand):
 
 def test_version_or_data_mismatch_stops_before_submitting(tmp_path, by_hand, monkeypatch, capsys):
     import nqp_helpers
-    import nqp_helpers.sweep as sweep
+    from nqp_helpers import sweep
 
     address = by_hand[0]
     grid = _grid(tmp_path, f"notebook: {NB_REL}\nparameters:\n  seed: [31]\n")
@@ -299,7 +230,7 @@ def test_version_or_data_mismatch_stops_before_submitting(tmp_path, by_hand, mon
     assert main(args) == 2
     err = capsys.readouterr().err
     assert f"nqp_helpers version {real} (client: 9.9.9)" in err and "nothing was submitted" in err
-    assert err.count(f"worker tcp://127.0.0.1:") == 2 and socket.gethostname() in err  # each worker named
+    assert err.count("worker tcp://127.0.0.1:") == 2 and socket.gethostname() in err  # each worker named
     monkeypatch.setattr(nqp_helpers, "__version__", real)
     other = tmp_path / "manifest.json"
     other.write_text('{"outputs": {"other": "data"}}')
@@ -346,7 +277,7 @@ def test_local_cluster_commands_from_the_guide(tmp_path, capsys):
 
 
 def test_unreachable_scheduler_is_an_input_error(tmp_path, monkeypatch, capsys):
-    import nqp_helpers.sweep as sweep
+    from nqp_helpers import sweep
 
     monkeypatch.setattr(sweep, "CONNECT_TIMEOUT", "1s")
     grid = _grid(tmp_path, f"notebook: {NB_REL}\nparameters:\n  seed: [1]\n")
