@@ -1,6 +1,15 @@
 """Parameter sweeps: one notebook run per parameter set, scheduled on dask.distributed, resumable.
 
-    nqp sweep sweeps/seeds.yaml [--scheduler tcp://host:8786] [--workers 2] [--runs-dir runs]
+    nqp sweep sweeps/seeds.yaml [--scheduler tcp://host:8786] [--workers 2] [--runs-dir runs] [--ship-code]
+
+**Workers need not share the client's disk.** Before submitting, every worker is probed
+(:func:`check_workers`): it must import ``nqp_helpers`` at the client's version and source fingerprint and see the
+same ``data/processed/manifest.json``, else :class:`SweepEnvironmentError` names the worker and the difference.
+``--ship-code`` first sends a wheel of the package and a zip of ``data/`` (:func:`ship_code_to`). Each task
+(:func:`_execute`) checks again, runs the notebook in a scratch folder in the worker's local directory, returns the
+run folder's files and deletes the scratch; the client writes them as a run folder under its own runs dir
+(:func:`_receive`), the manifest extended with the worker (host, address, versions). Index, summary and resume
+read only the client's disk.
 
 A **grid file** (YAML) names the notebook(s) and the parameter sets::
 
@@ -20,9 +29,9 @@ own :func:`~nqp_helpers.runner.validate_parameters` (unknown names, wrong types)
 **Identity and resume.** A run is identified by ``sha256(notebook file bytes, canonical JSON of the effective
 parameters (declared defaults overlaid with the set), data/processed/manifest.json bytes)``. The sweep folder
 (``sweeps_out/<grid name>/`` unless ``sweep_dir`` is given) holds ``index.jsonl``: one JSON line appended, flushed and
-fsync'ed as each run finishes. A rerun skips a hash whose latest index line says ``ok`` *and* whose run folder still
-holds a ``manifest.json`` with status ``ok``; failed, missing and never-finished runs are run again. Change the
-notebook, a parameter or the processed data and the hash changes, so the run is redone.
+fsync'ed as each run finishes. A rerun skips a hash whose latest index line says ``ok`` *and* whose run folder (on the
+client) still holds a ``manifest.json`` with status ``ok``; failed, missing and never-finished runs are run again.
+Change the notebook, a parameter or the processed data and the hash changes, so the run is redone.
 
 At the end ``summary.csv`` (one row per run: hash, notebook, one column per parameter, status, skipped, run folder,
 wall time, error) is written atomically (temporary file, then rename).

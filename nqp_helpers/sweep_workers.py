@@ -1,9 +1,9 @@
 """What a sweep needs on its dask workers: a probe of the code and data a worker would run with, and the plugin that
 ships the project's code and data to workers that do not have them.
 
-Standard library and ``distributed`` only, nothing imported from ``nqp_helpers`` at module level: the sweep sends these functions and
-the plugin class *by value* (``cloudpickle.register_pickle_by_value``), so they run on a worker that cannot import
-``nqp_helpers`` yet, and report that instead of failing to unpickle.
+Standard library and ``distributed`` only, nothing imported from ``nqp_helpers`` at module level: the sweep sends
+these functions and the plugin class *by value* (``cloudpickle.register_pickle_by_value``), so they run on a worker
+that cannot import ``nqp_helpers`` yet, and report that instead of failing to unpickle.
 """
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def probe() -> dict:
 
 
 def compare_states(expected: dict, state: dict) -> list[str]:
-    """The ways a worker's :func:`probe` differs from the client's (empty list: it runs the same code on the same data)."""
+    """How a worker's :func:`probe` differs from the client's (empty list: same code, same data)."""
     if state.get("error"):
         return [state["error"]]
     problems = []
