@@ -346,9 +346,9 @@ def _execute(task: dict) -> dict:
         try:
             run_dir = run_notebook(notebook, task["given"], runs_dir=scratch / "runs")
             rec["status"] = "ok"
-        except RunFailed as exc:
+        except RunFailed as exc:  # the message names the client's notebook, not the scratch copy
             run_dir = exc.run_dir
-            rec.update(status="failed", error=str(exc).splitlines()[0])
+            rec.update(status="failed", error=str(exc).splitlines()[0].replace(str(notebook), task["notebook"]))
         except Exception as exc:  # noqa: BLE001 - any other error is this run's failure, not the sweep's
             rec.update(status="failed", error=f"{type(exc).__name__}: {exc}".splitlines()[0])
         if run_dir is not None:

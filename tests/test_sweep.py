@@ -143,7 +143,7 @@ fixed:
     assert len(df) == 4 and list(df["seed"]) == [1, 2, 3, 4]
     assert list(df["status"]) == ["ok", "ok", "ok", "failed"] and not df["skipped"].any()
     failed = df.iloc[3]
-    assert "deliberate failure (seed=4" in failed["error"]
+    assert "deliberate failure (seed=4" in failed["error"] and failed["error"].endswith(f"of {NB_REL}")
     assert _manifest(failed["run_dir"])["status"] == "failed"
     for run_dir in df["run_dir"][:3]:
         assert _manifest(run_dir)["status"] == "ok"
