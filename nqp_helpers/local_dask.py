@@ -70,8 +70,10 @@ def _wait_for_port(port: int, deadline: float, log: Path) -> None:
 
 
 @contextlib.contextmanager
-def by_hand_cluster(base: str | os.PathLike, n_workers: int | None = None) -> Iterator[dict]:
-    """Start the guide's ``dask scheduler`` and ``dask worker`` (``--nworkers n_workers`` if given) under ``base``.
+def by_hand_cluster(base: str | os.PathLike, n_workers: int | None = None,
+                    worker_args: tuple[str, ...] = ()) -> Iterator[dict]:
+    """Start the guide's ``dask scheduler`` and ``dask worker`` (``--nworkers n_workers`` if given, then
+    ``worker_args``) under ``base``.
 
     The scheduler runs in ``base``, the worker in ``base/worker-home`` with ``--local-directory base/scratch``; logs
     go to ``base/{scheduler,worker}.log``. Yields ``address``, ``scratch``, ``home`` and ``nqp`` (the guide's
@@ -97,6 +99,7 @@ def by_hand_cluster(base: str | os.PathLike, n_workers: int | None = None) -> It
     if n_workers is not None:
         worker[worker.index("--nworkers") + 1] = str(int(n_workers))
     expected = int(worker[worker.index("--nworkers") + 1])
+    worker += list(worker_args)
     dask = Path(sys.executable).with_name("dask")
     procs: list[subprocess.Popen] = []
     deadline = time.monotonic() + START_TIMEOUT

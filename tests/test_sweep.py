@@ -181,8 +181,7 @@ fixed:
 def test_by_hand_cluster_commands_from_the_guide(tmp_path, by_hand):
     """The guide's scheduler + worker; run folders come home, the worker's scratch is emptied, resume skips."""
     _, scratch, home, nqp_lines = by_hand
-    plain, shipped = nqp_lines
-    assert "--ship-code" not in plain and "--ship-code" in shipped
+    plain = nqp_lines[0]
     grid = _grid(tmp_path, f"notebook: {NB_REL}\nparameters:\n  seed: [11, 12, 13]\nfixed:\n  pause: 0.0\n")
     # interrupted after two runs (--limit), then the guide's command as written
     assert _nqp(plain, grid, tmp_path, "--limit", "2") == 0
@@ -206,15 +205,33 @@ def test_by_hand_cluster_commands_from_the_guide(tmp_path, by_hand):
         assert (Path(run_dir) / "sweep_nb.ipynb").is_file()
     assert _leftovers(scratch, "nqp-task-*") == [] and list(home.iterdir()) == []
 
-    # way (b): the package and data/ shipped at sweep start; the kernel imports the shipped copy, removed at the end
-    grid2 = _grid(tmp_path, f"notebook: {NB_REL}\nparameters:\n  seed: [21, 22]\nfixed:\n  pause: 0.0\n", "b.yaml")
-    assert _nqp(shipped, grid2, tmp_path / "b") == 0
-    summary = pd.read_csv(tmp_path / "b" / "out" / "summary.csv")
-    assert list(summary["status"]) == ["ok", "ok"]
-    for run_dir in summary["run_dir"]:
+
+
+HIDE_PROJECT = """# dask --preload: this worker process cannot import nqp_helpers (a worker without the project installed)
+import sys
+sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in getattr(f, "__module__", "")]
+"""
+
+
+def test_ship_code_to_a_worker_without_the_project(tmp_path, capsys):
+    """Way (b), the guide's `--ship-code` line: refused without it; with it the kernel imports the shipped copy,
+    which is deleted at the end."""
+    hide = tmp_path / "hide_nqp.py"
+    hide.write_text(HIDE_PROJECT, encoding="utf-8")
+    with by_hand_cluster(tmp_path / "cluster", n_workers=1, worker_args=("--preload", str(hide))) as c:
+        plain, shipped = c["nqp"]
+        assert "--ship-code" not in plain and "--ship-code" in shipped
+        grid = _grid(tmp_path, f"notebook: {NB_REL}\nparameters:\n  seed: [21]\nfixed:\n  pause: 0.0\n")
+        assert _nqp(plain, grid, tmp_path / "a") == 2
+        err = capsys.readouterr().err
+        assert "cannot import nqp_helpers (ModuleNotFoundError" in err and f"worker {c['address'][:-5]}" in err
+        assert not (tmp_path / "a").exists()
+        assert _nqp(shipped, grid, tmp_path / "b") == 0
+        [run_dir] = pd.read_csv(tmp_path / "b" / "out" / "summary.csv")["run_dir"]
         package = Path((Path(run_dir) / "results" / "sweep_nb" / "package.txt").read_text().strip())
-        assert package.is_relative_to(scratch) and "nqp-shipped-code-" in str(package), package
-    assert _leftovers(scratch, "nqp-shipped-code-*") == [] and _leftovers(scratch, "nqp-task-*") == []
+        assert package.is_relative_to(c["scratch"]) and "nqp-shipped-code-" in str(package), package
+        assert _manifest(run_dir)["worker"]["package_dir"] == str(package.parent)
+        assert _leftovers(c["scratch"], "nqp-shipped-code-*") == [] and _leftovers(c["scratch"], "nqp-task-*") == []
 
 
 def test_version_or_data_mismatch_stops_before_submitting(tmp_path, by_hand, monkeypatch, capsys):
