@@ -119,7 +119,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None, help="submit at most this many of the runs still to do")
     p.add_argument("--ship-code", action="store_true",
                    help="send a wheel of nqp_helpers and data/ to the workers first (see book/sweeps.md)")
-    p.add_argument("--retries", type=int, default=2, help="resubmissions of a task whose worker died (default 2)")
     p.set_defaults(func=_cmd_sweep)
     return parser
 

@@ -67,7 +67,6 @@ INDEX_NAME = "index.jsonl"
 SUMMARY_NAME = "summary.csv"
 CONNECT_TIMEOUT = "15s"  # to reach an existing scheduler given by address
 WORKERS_TIMEOUT = 60.0  # seconds to wait for the first worker of a scheduler given by address
-RETRIES = 2  # times a task is resubmitted when its worker dies (a failing notebook is not retried)
 BASE_COLUMNS = ("hash", "notebook")
 TAIL_COLUMNS = ("status", "skipped", "run_dir", "wall_seconds", "error")
 
@@ -425,8 +424,7 @@ def _display_path(path: Path) -> str:
 
 def run_sweep(grid_path_or_dict: str | os.PathLike | Mapping, scheduler: Any = None, n_workers: int = 2,
               runs_dir: str | os.PathLike | None = None, sweep_dir: str | os.PathLike | None = None,
-              progress: bool = True, limit: int | None = None, ship_code: bool = False,
-              retries: int = RETRIES) -> pd.DataFrame:
+              progress: bool = True, limit: int | None = None, ship_code: bool = False) -> pd.DataFrame:
     """Run every parameter set of a grid as one task on dask.distributed; return the summary (one row per run).
 
     ``scheduler``: ``None`` starts a ``LocalCluster`` of ``n_workers`` single-threaded worker processes (closed at
@@ -438,7 +436,8 @@ def run_sweep(grid_path_or_dict: str | os.PathLike | Mapping, scheduler: Any = N
     Each run executes in a scratch folder on its worker; its files come back and are written under ``runs_dir``
     (default ``runs/``) on this machine. ``sweep_dir``: index and summary (default ``sweeps_out/<grid name>/``).
     ``limit``: submit at most this many of the runs still to do (the rest stay ``pending``; a later call picks them
-    up). ``retries``: times dask resubmits a task whose worker died. A failed run is recorded and the others go on.
+    up). A failed run is recorded and the others go on. A task whose worker dies is rescheduled by dask on another
+    worker (up to ``distributed.scheduler.allowed-failures`` times, then recorded as failed).
 
     The returned DataFrame carries ``attrs`` ``sweep_dir``, ``summary`` (path of summary.csv), ``wall_seconds``,
     ``n_ok``, ``n_failed``, ``n_skipped``, ``n_pending``, ``workers`` (address -> host).
@@ -489,7 +488,7 @@ def run_sweep(grid_path_or_dict: str | os.PathLike | Mapping, scheduler: Any = N
                 task = {"notebook": _display_path(spec.notebook), "source": spec.notebook.read_bytes(),
                         "suffix": spec.notebook.suffix, "given": spec.given, "hash": spec.hash, "expect": expect}
                 fut = client.submit(_execute, task, key=f"nqp-sweep-{grid.name}-{i:04d}-{spec.hash[:10]}-{tag}",
-                                    pure=False, retries=int(retries))
+                                    pure=False)
                 futures[fut] = spec
             bar = tqdm(total=len(grid.runs), initial=len(skipped), desc=f"sweep {grid.name}", unit="run",
                        disable=not progress, dynamic_ncols=True)
@@ -687,7 +686,7 @@ def format_summary(summary: pd.DataFrame) -> str:
 # --------------------------------------------------------------------------------------------------- command line
 def cli_sweep(args) -> int:
     """``nqp sweep GRID.yaml [--scheduler ADDRESS] [--workers N] [--runs-dir DIR] [--sweep-dir DIR] [--limit K]
-    [--ship-code] [--retries N]``.
+    [--ship-code]``.
 
     Prints the summary; exit status 0 when every run is ok (or skipped as already done), 1 when any run failed
     (a bad grid raises NQPInputError, which ``nqp`` turns into exit status 2).
@@ -696,8 +695,7 @@ def cli_sweep(args) -> int:
 
     summary = run_sweep(args.grid, scheduler=args.scheduler, n_workers=args.workers, runs_dir=args.runs_dir,
                         sweep_dir=getattr(args, "sweep_dir", None), progress=not getattr(args, "no_progress", False),
-                        limit=getattr(args, "limit", None), ship_code=getattr(args, "ship_code", False),
-                        retries=getattr(args, "retries", RETRIES))
+                        limit=getattr(args, "limit", None), ship_code=getattr(args, "ship_code", False))
     print(format_summary(summary))
     if summary.attrs.get("n_failed"):
         print(f"nqp sweep: {summary.attrs['n_failed']} run(s) failed", file=sys.stderr)
