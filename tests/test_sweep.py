@@ -281,16 +281,19 @@ def test_a_returned_file_outside_the_run_folder_is_refused(tmp_path):
 
 
 def test_local_cluster_commands_from_the_guide(tmp_path, capsys):
-    """The guide's local forms: `--workers 1 --limit 2` runs 2 of 3 and leaves one pending; `--workers 2` finishes."""
+    """The guide's local forms: `--workers 2` starts a local cluster and runs both sets; the `--workers 1 --limit 2`
+    line then finds nothing to do and starts no cluster (`--limit` leaving runs pending: the by-hand test)."""
     default, limited = guide_commands("local")
     assert "--limit" not in default and "--limit" in limited
-    grid = _grid(tmp_path, f"notebook: {NB_REL}\nparameters:\n  seed: [1, 2, 3]\nfixed:\n  pause: 0.0\n")
-    assert _nqp(limited, grid, tmp_path) == 0
-    assert "2 ok (0 skipped as already done), 0 failed, 1 pending" in capsys.readouterr().out
+    grid = _grid(tmp_path, f"notebook: {NB_REL}\nparameters:\n  seed: [1, 2]\nfixed:\n  pause: 0.0\n")
     assert _nqp(default, grid, tmp_path) == 0
-    assert "3 ok (2 skipped as already done), 0 failed, 0 pending" in capsys.readouterr().out
+    assert "2 ok (0 skipped as already done), 0 failed, 0 pending" in capsys.readouterr().out
     summary = pd.read_csv(tmp_path / "out" / "summary.csv")
-    assert (summary["status"] == "ok").all() and len(list((tmp_path / "runs").iterdir())) == 3
+    workers = {_manifest(d)["worker"]["address"] for d in summary["run_dir"]}
+    assert (summary["status"] == "ok").all() and all(a.startswith("tcp://127.0.0.1:") for a in workers)
+    assert _nqp(limited, grid, tmp_path) == 0
+    assert "2 ok (2 skipped as already done), 0 failed, 0 pending" in capsys.readouterr().out
+    assert len(list((tmp_path / "runs").iterdir())) == 2
 
 
 def test_unreachable_scheduler_is_an_input_error(tmp_path, monkeypatch, capsys):
