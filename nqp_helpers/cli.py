@@ -117,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs-dir", type=Path, default=None, help="parent folder of run folders (default: runs/)")
     p.add_argument("--sweep-dir", type=Path, default=None, help="index and summary (default: sweeps_out/<grid>/)")
     p.add_argument("--limit", type=int, default=None, help="submit at most this many of the runs still to do")
+    p.add_argument("--ship-code", action="store_true",
+                   help="send a wheel of nqp_helpers and data/ to the workers first (see book/sweeps.md)")
     p.set_defaults(func=_cmd_sweep)
     return parser
 

@@ -1,6 +1,15 @@
 """Parameter sweeps: one notebook run per parameter set, scheduled on dask.distributed, resumable.
 
-    nqp sweep sweeps/seeds.yaml [--scheduler tcp://host:8786] [--workers 2] [--runs-dir runs]
+    nqp sweep sweeps/seeds.yaml [--scheduler tcp://host:8786] [--workers 2] [--runs-dir runs] [--ship-code]
+
+**Workers need not share the client's disk.** Before submitting, every worker is probed
+(:func:`check_workers`): it must import ``nqp_helpers`` at the client's version and source fingerprint and see the
+same ``data/processed/manifest.json``, else :class:`SweepEnvironmentError` names the worker and the difference.
+``--ship-code`` first sends a wheel of the package and a zip of ``data/`` (:func:`ship_code_to`). Each task
+(:func:`_execute`) checks again, runs the notebook in a scratch folder in the worker's local directory, returns the
+run folder's files and deletes the scratch; the client writes them as a run folder under its own runs dir
+(:func:`_receive`), the manifest extended with the worker (host, address, versions). Index, summary and resume
+read only the client's disk.
 
 A **grid file** (YAML) names the notebook(s) and the parameter sets::
 
@@ -20,9 +29,9 @@ own :func:`~nqp_helpers.runner.validate_parameters` (unknown names, wrong types)
 **Identity and resume.** A run is identified by ``sha256(notebook file bytes, canonical JSON of the effective
 parameters (declared defaults overlaid with the set), data/processed/manifest.json bytes)``. The sweep folder
 (``sweeps_out/<grid name>/`` unless ``sweep_dir`` is given) holds ``index.jsonl``: one JSON line appended, flushed and
-fsync'ed as each run finishes. A rerun skips a hash whose latest index line says ``ok`` *and* whose run folder still
-holds a ``manifest.json`` with status ``ok``; failed, missing and never-finished runs are run again. Change the
-notebook, a parameter or the processed data and the hash changes, so the run is redone.
+fsync'ed as each run finishes. A rerun skips a hash whose latest index line says ``ok`` *and* whose run folder (on the
+client) still holds a ``manifest.json`` with status ``ok``; failed, missing and never-finished runs are run again.
+Change the notebook, a parameter or the processed data and the hash changes, so the run is redone.
 
 At the end ``summary.csv`` (one row per run: hash, notebook, one column per parameter, status, skipped, run folder,
 wall time, error) is written atomically (temporary file, then rename).
@@ -35,6 +44,8 @@ import hashlib
 import itertools
 import json
 import os
+import shutil
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -44,9 +55,10 @@ from typing import Any, Mapping
 import pandas as pd
 
 from .errors import NQPInputError
-from .paths import PROCESSED_DIR, REPO_ROOT
+from .paths import PROCESSED_DIR, REPO_ROOT, RUNS_DIR
 
-__all__ = ["GRID_KEYS", "RunSpec", "Grid", "load_grid", "run_hash", "read_index", "run_sweep", "format_summary"]
+__all__ = ["GRID_KEYS", "Grid", "RunSpec", "SweepEnvironmentError", "check_workers", "client_state", "format_summary",
+           "load_grid", "read_index", "run_hash", "run_sweep", "ship_code_to"]
 
 GRID_KEYS = ("name", "description", "notebook", "parameters", "runs", "fixed")
 DATA_MANIFEST = PROCESSED_DIR / "manifest.json"  # its bytes enter every run hash
@@ -54,6 +66,7 @@ SWEEPS_OUT = REPO_ROOT / "sweeps_out"
 INDEX_NAME = "index.jsonl"
 SUMMARY_NAME = "summary.csv"
 CONNECT_TIMEOUT = "15s"  # to reach an existing scheduler given by address
+WORKERS_TIMEOUT = 60.0  # seconds to wait for the first worker of a scheduler given by address
 BASE_COLUMNS = ("hash", "notebook")
 TAIL_COLUMNS = ("status", "skipped", "run_dir", "wall_seconds", "error")
 
@@ -266,21 +279,109 @@ def _append_index(path: Path, rec: dict) -> None:
 
 
 # --------------------------------------------------------------------------------------------------- one task
-def _execute(notebook: str, given: dict, runs_dir: str | None, run_hash_: str) -> dict:
-    """Run one notebook (on a dask worker); never raises: failures come back as a record."""
+def client_state() -> dict:
+    """What every worker must match: this process's nqp_helpers version and source fingerprint, and the sha256 of the
+    data manifest the grid's run hashes were computed with."""
+    from .sweep_workers import probe
+
+    state = probe()
+    state["data_sha"] = _sha256_file(DATA_MANIFEST)
+    return state
+
+
+def _worker_address() -> str | None:
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except (ImportError, ValueError):
+        return None
+
+
+def _scratch_base() -> Path:
+    """The worker's own local directory (``dask worker --local-directory``), else the system temporary folder."""
+    try:
+        from distributed import get_worker
+
+        return Path(get_worker().local_directory)
+    except (ImportError, ValueError):
+        return Path(tempfile.gettempdir())
+
+
+def _collect_files(run_dir: Path) -> dict[str, bytes]:
+    return {p.relative_to(run_dir).as_posix(): p.read_bytes() for p in sorted(run_dir.rglob("*")) if p.is_file()}
+
+
+def _execute(task: dict) -> dict:
+    """Run one notebook on a worker, in a scratch folder, and return the run's files; never raises.
+
+    ``task``: ``notebook`` (the client's display path), ``source`` (the notebook file's bytes), ``suffix``,
+    ``given`` (parameters), ``hash``, ``expect`` (:func:`client_state`). A worker whose code or data differ from the
+    client's runs nothing and returns a failed record saying how. Otherwise the run folder's files come back in
+    ``files`` (relative path -> bytes) and the scratch folder is removed, whatever happened.
+    """
     from .runner import RunFailed, run_notebook
+    from .sweep_workers import compare_states, probe
 
     t0 = time.perf_counter()
-    rec: dict[str, Any] = {"hash": run_hash_, "notebook": notebook, "run_dir": None, "error": None}
+    state = probe()
+    worker = {"host": state["host"], "address": _worker_address(), "pid": os.getpid(), "python": state["python"],
+              "executable": state["executable"], "nqp_helpers": state["nqp_helpers"],
+              "package_dir": state["package_dir"], "code_sha": state["code_sha"], "data_sha": state["data_sha"]}
+    rec: dict[str, Any] = {"hash": task["hash"], "notebook": task["notebook"], "run_dir": None, "error": None,
+                           "worker": worker, "files": None}
+    problems = compare_states(task["expect"], state)
+    if problems:
+        rec.update(status="failed", error=f"worker {worker['address'] or ''} (host {state['host']}) differs from "
+                                          f"the client, nothing was run: " + "; ".join(problems))
+        rec["wall_seconds"] = round(time.perf_counter() - t0, 3)
+        return rec
+    scratch = Path(tempfile.mkdtemp(prefix="nqp-task-", dir=_scratch_base()))
     try:
-        run_dir = run_notebook(notebook, given, runs_dir=runs_dir)
-        rec.update(status="ok", run_dir=str(Path(run_dir).resolve()))
-    except RunFailed as exc:
-        rec.update(status="failed", run_dir=str(Path(exc.run_dir).resolve()), error=str(exc).splitlines()[0])
-    except Exception as exc:  # noqa: BLE001 - any other error is this run's failure, not the sweep's
-        rec.update(status="failed", error=f"{type(exc).__name__}: {exc}".splitlines()[0])
+        notebook = scratch / "notebook" / (Path(task["notebook"]).stem + task["suffix"])
+        notebook.parent.mkdir()
+        notebook.write_bytes(task["source"])
+        run_dir = None
+        try:
+            run_dir = run_notebook(notebook, task["given"], runs_dir=scratch / "runs")
+            rec["status"] = "ok"
+        except RunFailed as exc:  # the message names the client's notebook, not the scratch copy
+            run_dir = exc.run_dir
+            rec.update(status="failed", error=str(exc).splitlines()[0].replace(str(notebook), task["notebook"]))
+        except Exception as exc:  # noqa: BLE001 - any other error is this run's failure, not the sweep's
+            rec.update(status="failed", error=f"{type(exc).__name__}: {exc}".splitlines()[0])
+        if run_dir is not None:
+            worker["run_dir"] = str(run_dir)
+            rec["files"] = _collect_files(Path(run_dir))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     rec["wall_seconds"] = round(time.perf_counter() - t0, 3)
-    rec["worker_pid"] = os.getpid()
+    return rec
+
+
+def _receive(rec: dict, runs_dir: Path, sweep_name: str) -> dict:
+    """Write a finished task's files as a new run folder under the client's ``runs_dir``; the manifest goes last and
+    is rewritten to say where the run now lives and which worker ran it. Returns the record for the index."""
+    from .runner import _new_run_dir, _write_json_atomic
+
+    files = rec.pop("files", None)
+    if not files:
+        return rec
+    for rel in files:
+        if Path(rel).is_absolute() or ".." in Path(rel).parts:
+            raise NQPInputError(f"a worker returned a file outside its run folder: {rel!r}")
+    run_dir = _new_run_dir(runs_dir, Path(rec["notebook"]).stem)
+    manifest = json.loads(files.pop("manifest.json", b"{}") or b"{}")
+    for rel, data in files.items():
+        target = run_dir / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    manifest.update(notebook=rec["notebook"], run_dir=_display_path(run_dir),
+                    results_dir=_display_path(run_dir / "results"), worker=rec.get("worker"),
+                    sweep={"name": sweep_name, "hash": rec["hash"]},
+                    received=_dt.datetime.now().astimezone().isoformat(timespec="seconds"))
+    _write_json_atomic(run_dir / "manifest.json", manifest)
+    rec["run_dir"] = str(run_dir.resolve())
     return rec
 
 
@@ -323,18 +424,23 @@ def _display_path(path: Path) -> str:
 
 def run_sweep(grid_path_or_dict: str | os.PathLike | Mapping, scheduler: Any = None, n_workers: int = 2,
               runs_dir: str | os.PathLike | None = None, sweep_dir: str | os.PathLike | None = None,
-              progress: bool = True, limit: int | None = None) -> pd.DataFrame:
+              progress: bool = True, limit: int | None = None, ship_code: bool = False) -> pd.DataFrame:
     """Run every parameter set of a grid as one task on dask.distributed; return the summary (one row per run).
 
     ``scheduler``: ``None`` starts a ``LocalCluster`` of ``n_workers`` single-threaded worker processes (closed at
-    the end); an address such as ``"tcp://127.0.0.1:8786"`` connects to a running scheduler (its workers need this
-    package importable and the repository at the same path); a ``distributed.Client`` is used as is.
-    ``runs_dir``: parent of the run folders (default ``runs/``). ``sweep_dir``: index and summary (default
-    ``sweeps_out/<grid name>/``). ``limit``: submit at most this many of the runs still to do (the rest stay
-    ``pending`` in the summary; a later call picks them up). A failed run is recorded and the others go on.
+    the end); an address such as ``"tcp://127.0.0.1:8786"`` connects to a running scheduler; a
+    ``distributed.Client`` is used as is. Before anything is submitted every worker is checked
+    (:func:`check_workers`): same ``nqp_helpers`` version and code, same data manifest, else
+    :class:`SweepEnvironmentError` naming the worker. ``ship_code=True`` first sends a wheel of the package and the
+    ``data/`` folder to the workers (:func:`ship_code_to`), for workers that have the dependencies but not the project.
+    Each run executes in a scratch folder on its worker; its files come back and are written under ``runs_dir``
+    (default ``runs/``) on this machine. ``sweep_dir``: index and summary (default ``sweeps_out/<grid name>/``).
+    ``limit``: submit at most this many of the runs still to do (the rest stay ``pending``; a later call picks them
+    up). A failed run is recorded and the others go on. A task whose worker dies is rescheduled by dask on another
+    worker (up to ``distributed.scheduler.allowed-failures`` times, then recorded as failed).
 
     The returned DataFrame carries ``attrs`` ``sweep_dir``, ``summary`` (path of summary.csv), ``wall_seconds``,
-    ``n_ok``, ``n_failed``, ``n_skipped``, ``n_pending``.
+    ``n_ok``, ``n_failed``, ``n_skipped``, ``n_pending``, ``workers`` (address -> host).
     """
     from tqdm.auto import tqdm
 
@@ -342,7 +448,7 @@ def run_sweep(grid_path_or_dict: str | os.PathLike | Mapping, scheduler: Any = N
     grid = load_grid(grid_path_or_dict)  # validates everything before anything runs
     out = Path(sweep_dir) if sweep_dir is not None else SWEEPS_OUT / grid.name
     index_path = out / INDEX_NAME
-    runs_dir_s = str(Path(runs_dir).resolve()) if runs_dir is not None else None
+    runs_path = Path(runs_dir if runs_dir is not None else RUNS_DIR).resolve()
 
     previous = read_index(out)
     records: dict[str, dict] = {}
@@ -359,9 +465,18 @@ def run_sweep(grid_path_or_dict: str | os.PathLike | Mapping, scheduler: Any = N
         todo = todo[: max(0, int(limit))]
 
     counts = {"ok": 0, "failed": 0}
-    client = cluster = None
-    if todo:  # connect first: an unreachable scheduler leaves nothing behind
+    client = cluster = plugin_name = None
+    workers: dict[str, str] = {}
+    if todo:  # connect and check the workers first: a bad cluster leaves nothing behind
+        expect = client_state()
         client, cluster = _connect(scheduler, n_workers)
+        try:
+            if ship_code:
+                plugin_name = ship_code_to(client)
+            workers = check_workers(client, expect)
+        except BaseException:
+            _disconnect(client, cluster, scheduler, plugin_name)
+            raise
     try:
         out.mkdir(parents=True, exist_ok=True)
         if todo:
@@ -370,8 +485,10 @@ def run_sweep(grid_path_or_dict: str | os.PathLike | Mapping, scheduler: Any = N
             tag = uuid.uuid4().hex[:6]
             futures = {}
             for i, spec in enumerate(todo):
-                fut = client.submit(_execute, str(spec.notebook), spec.given, runs_dir_s, spec.hash,
-                                    key=f"nqp-sweep-{grid.name}-{i:04d}-{spec.hash[:10]}-{tag}", pure=False)
+                task = {"notebook": _display_path(spec.notebook), "source": spec.notebook.read_bytes(),
+                        "suffix": spec.notebook.suffix, "given": spec.given, "hash": spec.hash, "expect": expect}
+                fut = client.submit(_execute, task, key=f"nqp-sweep-{grid.name}-{i:04d}-{spec.hash[:10]}-{tag}",
+                                    pure=False)
                 futures[fut] = spec
             bar = tqdm(total=len(grid.runs), initial=len(skipped), desc=f"sweep {grid.name}", unit="run",
                        disable=not progress, dynamic_ncols=True)
@@ -380,9 +497,9 @@ def run_sweep(grid_path_or_dict: str | os.PathLike | Mapping, scheduler: Any = N
                 for fut in as_completed(futures):
                     spec = futures[fut]
                     try:
-                        rec = fut.result()
-                    except Exception as exc:  # noqa: BLE001 - worker died, task lost, ...
-                        rec = {"hash": spec.hash, "notebook": str(spec.notebook), "run_dir": None,
+                        rec = _receive(fut.result(), runs_path, grid.name)
+                    except Exception as exc:  # noqa: BLE001 - worker died too often, task lost, ...
+                        rec = {"hash": spec.hash, "notebook": _display_path(spec.notebook), "run_dir": None,
                                "status": "failed", "error": f"{type(exc).__name__}: {exc}".splitlines()[0],
                                "wall_seconds": None}
                     rec.update(parameters=spec.effective, sweep=grid.name,
@@ -399,18 +516,15 @@ def run_sweep(grid_path_or_dict: str | os.PathLike | Mapping, scheduler: Any = N
         summary = _summary_frame(grid, records, skipped)
         if out.is_dir():
             _write_csv_atomic(summary, out / SUMMARY_NAME)
-        if client is not None and cluster is not None:  # we started them: close them (also on Ctrl-C)
-            client.close()
-            cluster.close()
-        elif client is not None and not _is_client(scheduler):
-            client.close()
+        if client is not None:
+            _disconnect(client, cluster, scheduler, plugin_name)
     summary.attrs.update(sweep_dir=str(out), summary=str(out / SUMMARY_NAME),
                          wall_seconds=round(time.perf_counter() - t_start, 3),
                          n_ok=int((summary["status"] == "ok").sum()),
                          n_failed=int((summary["status"] == "failed").sum()),
                          n_skipped=int(summary["skipped"].sum()),
                          n_pending=int((summary["status"] == "pending").sum()),
-                         duplicates=grid.duplicates)
+                         duplicates=grid.duplicates, workers=workers)
     return summary
 
 
@@ -447,6 +561,109 @@ def _connect(scheduler: Any, n_workers: int):
     return Client(cluster), cluster
 
 
+def _disconnect(client, cluster, scheduler: Any, plugin_name: str | None) -> None:
+    """Remove shipped code from the workers, then close what this sweep opened (also on Ctrl-C)."""
+    if plugin_name is not None:
+        try:
+            client.unregister_worker_plugin(plugin_name)
+        except Exception:  # noqa: BLE001, S110 - workers already gone: nothing left to clean
+            pass
+    if cluster is not None:  # we started them: close them
+        client.close()
+        cluster.close()
+    elif not _is_client(scheduler):
+        client.close()
+
+
+# --------------------------------------------------------------------------------------------------- the workers
+class SweepEnvironmentError(NQPInputError):
+    """A worker cannot run the sweep as the client would: nqp_helpers missing or at another version or code, or
+    another data manifest. Nothing was submitted."""
+
+
+def _by_value():
+    """The worker-side helpers travel by value, so a worker without nqp_helpers can still run them."""
+    import cloudpickle
+
+    from . import sweep_workers
+
+    if sweep_workers.__name__ not in cloudpickle.list_registry_pickle_by_value():
+        cloudpickle.register_pickle_by_value(sweep_workers)
+    return sweep_workers
+
+
+def check_workers(client, expect: dict, timeout: float | None = None) -> dict[str, str]:
+    """Probe every worker of ``client`` (waiting up to ``timeout`` s for the first one); return address -> host.
+
+    Raises :class:`SweepEnvironmentError` listing each worker that cannot import ``nqp_helpers``, runs another
+    version or other code of it, or sees another ``data/processed/manifest.json`` than ``expect``
+    (:func:`client_state`).
+    """
+    sweep_workers = _by_value()
+    timeout = WORKERS_TIMEOUT if timeout is None else timeout
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except TimeoutError as exc:
+        raise SweepEnvironmentError(f"no dask worker joined the scheduler {client.scheduler.address} within "
+                                    f"{timeout:g} s; start one with `dask worker {client.scheduler.address}`") from exc
+    states = client.run(sweep_workers.probe, on_error="return")
+    problems = []
+    for address, state in sorted(states.items()):
+        if isinstance(state, BaseException):
+            problems.append(f"worker {address}: the probe failed ({type(state).__name__}: {state})")
+            continue
+        for p in sweep_workers.compare_states(expect, state):
+            problems.append(f"worker {address} (host {state['host']}, {state['executable']}): {p}")
+    if problems:
+        raise SweepEnvironmentError(
+            "the workers cannot run this sweep as the client would, so nothing was submitted:\n  "
+            + "\n  ".join(problems)
+            + "\nInstall the client's version on the workers (book/sweeps.md), or pass --ship-code; a worker that "
+              "already imported another nqp_helpers must be restarted.")
+    return {address: state["host"] for address, state in states.items()}
+
+
+def _wheel_and_data() -> tuple[bytes, bytes]:
+    """A wheel of nqp_helpers built from a copy of the package (nothing written into the repository) and a zip of
+    ``data/``."""
+    import io
+    import subprocess
+    import sys
+    import zipfile
+
+    with tempfile.TemporaryDirectory(prefix="nqp-wheel-") as tmp:
+        src, dist = Path(tmp) / "src", Path(tmp) / "dist"
+        src.mkdir()
+        for name in ("pyproject.toml", "README.md"):
+            shutil.copy2(REPO_ROOT / name, src / name)
+        shutil.copytree(REPO_ROOT / "nqp_helpers", src / "nqp_helpers",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                               "-w", str(dist), str(src)], check=False, capture_output=True, text=True,
+                              timeout=600)
+        wheels = sorted(dist.glob("*.whl"))
+        if done.returncode != 0 or not wheels:
+            raise SweepEnvironmentError(f"could not build a wheel of nqp_helpers to ship: {done.stderr.strip()}")
+        wheel = wheels[0].read_bytes()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted((REPO_ROOT / "data").rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                zf.write(path, path.relative_to(REPO_ROOT / "data").as_posix())
+    return wheel, buf.getvalue()
+
+
+def ship_code_to(client) -> str:
+    """Send a wheel of this package and the ``data/`` folder to every worker (now and joining later) as a worker
+    plugin; return the plugin's name (``run_sweep`` unregisters it at the end, which deletes the files)."""
+    sweep_workers = _by_value()
+    wheel, data = _wheel_and_data()
+    tag = hashlib.sha256(wheel + data).hexdigest()[:12]
+    plugin = sweep_workers.ShippedCode(wheel, data, tag)
+    client.register_plugin(plugin, name=plugin.name)
+    return plugin.name
+
+
 def format_summary(summary: pd.DataFrame) -> str:
     """A short text rendering for the command line: one line per run, then the totals."""
     varying = [c for c in summary.columns[len(BASE_COLUMNS):-len(TAIL_COLUMNS)]
@@ -468,7 +685,8 @@ def format_summary(summary: pd.DataFrame) -> str:
 
 # --------------------------------------------------------------------------------------------------- command line
 def cli_sweep(args) -> int:
-    """``nqp sweep GRID.yaml [--scheduler ADDRESS] [--workers N] [--runs-dir DIR] [--sweep-dir DIR] [--limit K]``.
+    """``nqp sweep GRID.yaml [--scheduler ADDRESS] [--workers N] [--runs-dir DIR] [--sweep-dir DIR] [--limit K]
+    [--ship-code]``.
 
     Prints the summary; exit status 0 when every run is ok (or skipped as already done), 1 when any run failed
     (a bad grid raises NQPInputError, which ``nqp`` turns into exit status 2).
@@ -477,7 +695,7 @@ def cli_sweep(args) -> int:
 
     summary = run_sweep(args.grid, scheduler=args.scheduler, n_workers=args.workers, runs_dir=args.runs_dir,
                         sweep_dir=getattr(args, "sweep_dir", None), progress=not getattr(args, "no_progress", False),
-                        limit=getattr(args, "limit", None))
+                        limit=getattr(args, "limit", None), ship_code=getattr(args, "ship_code", False))
     print(format_summary(summary))
     if summary.attrs.get("n_failed"):
         print(f"nqp sweep: {summary.attrs['n_failed']} run(s) failed", file=sys.stderr)
