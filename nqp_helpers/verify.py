@@ -43,7 +43,8 @@ TRACK_RESULTS = {"semi_synthetic": REPO_ROOT / "results", "real": REPO_ROOT / "r
 MAX_CELLS_SHOWN = 5
 
 __all__ = ["ABS_TOL", "REL_TOL", "TABLE_REL_TOL", "TRACK_RESULTS", "REFERENCE_DIR", "ExhibitResult", "close",
-           "compare_tables", "exhibit_outputs", "format_results", "results_table", "update_reference", "verify"]
+           "compare_tables", "exhibit_outputs", "format_results", "results_table", "update_reference", "verdict",
+           "verify"]
 
 
 def close(a: float, b: float, rel_tol: float = REL_TOL, abs_tol: float = ABS_TOL) -> bool:
@@ -192,14 +193,23 @@ def format_results(results: list[ExhibitResult], track: str = "", results_dir=No
 
 
 def results_table(results: list[ExhibitResult]) -> pd.DataFrame:
-    """One row per exhibit (exhibit, status, cells differing, max abs/rel diff, detail) for a report page."""
+    """One row per exhibit for a report page (human headers; NaN differences where there is none to report)."""
     rows = []
     for r in results:
         a, rel = r.max_diffs()
         detail = "; ".join([str(c) for c in r.cells[:MAX_CELLS_SHOWN]] + r.problems)
-        rows.append({"exhibit": r.exhibit, "status": r.status, "files": "; ".join(r.files),
-                     "cells_differing": len(r.cells), "max_abs_diff": a, "max_rel_diff": rel, "detail": detail})
+        rows.append({"Exhibit": r.exhibit, "Status": r.status, "Files": "; ".join(r.files),
+                     "Cells differing": len(r.cells), "Max abs diff": a, "Max rel diff": rel, "Detail": detail})
     return pd.DataFrame(rows)
+
+
+def verdict(results: list[ExhibitResult]) -> str:
+    """One sentence: how many exhibits match the reference and which do not."""
+    bad = [f"{r.exhibit} ({r.status})" for r in results if not r.ok]
+    n_ok = len(results) - len(bad)
+    if not bad:
+        return f"All {len(results)} exhibits agree with the reference."
+    return f"{n_ok} of {len(results)} exhibits agree with the reference; not: {', '.join(bad)}."
 
 
 def update_reference(track: str = "semi_synthetic", results_dir: str | Path | None = None,
