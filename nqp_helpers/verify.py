@@ -204,7 +204,9 @@ def results_table(results: list[ExhibitResult]) -> pd.DataFrame:
 
 
 def verdict(results: list[ExhibitResult]) -> str:
-    """One sentence: how many exhibits match the reference and which do not."""
+    """One sentence: how many exhibits match the reference and which do not (no results: no reference applies)."""
+    if not results:
+        return "There is no reference for a user's own panel, so nothing was compared."
     bad = [f"{r.exhibit} ({r.status})" for r in results if not r.ok]
     n_ok = len(results) - len(bad)
     if not bad:

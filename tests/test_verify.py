@@ -125,6 +125,7 @@ def test_results_table_one_row_per_exhibit(results):
     assert V.verdict(checked) == f"All {len(t)} exhibits agree with the reference."
     checked[1].status = "missing"
     assert V.verdict(checked).endswith(f"not: {checked[1].exhibit} (missing).")
+    assert "no reference" in V.verdict([])
 
 
 @pytest.mark.skipif(not (V.TRACK_RESULTS["semi_synthetic"] / "03_baseline" / "table2.csv").is_file(),
