@@ -42,7 +42,7 @@ REFERENCE_DIR = DATA_DIR / "reference"
 TRACK_RESULTS = {"semi_synthetic": REPO_ROOT / "results", "real": REPO_ROOT / "results_real"}
 MAX_CELLS_SHOWN = 5
 
-__all__ = ["ABS_TOL", "REL_TOL", "TABLE_REL_TOL", "TRACK_RESULTS", "REFERENCE_DIR", "ExhibitResult", "close",
+__all__ = ["ABS_TOL", "REFERENCE_DIR", "REL_TOL", "TABLE_REL_TOL", "TRACK_RESULTS", "ExhibitResult", "close",
            "compare_tables", "exhibit_outputs", "format_results", "results_table", "update_reference", "verdict",
            "verify"]
 

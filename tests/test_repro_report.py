@@ -8,7 +8,8 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from nqp_helpers import book, repro_report as R
+from nqp_helpers import book
+from nqp_helpers import repro_report as R
 from nqp_helpers.paths import NOTEBOOKS_DIR, REPO_ROOT
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -152,7 +152,7 @@ def test_prepared_skeleton_gives_same_bytes(name):
     byte (panel and truth)."""
     sk = skeleton(name)
     _, seed, scen, viol, cal = next(c for c in CASES if c[0] == name and c[2] == "dynamic" and c[3])
-    kw = dict(seed=seed, scenario=scen, iv_exclusion_violation=viol, calibration=cal)
+    kw = {"seed": seed, "scenario": scen, "iv_exclusion_violation": viol, "calibration": cal}
     a, b = ss.simulate_panel(sk, **kw), ss.simulate_panel(ss.prepare_skeleton(sk), **kw)
     assert _csv_bytes(a) == _csv_bytes(b)
     assert _csv_bytes(a.attrs["truth"]) == _csv_bytes(b.attrs["truth"])
