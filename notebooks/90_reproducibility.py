@@ -33,9 +33,10 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from nqp_helpers import paths, repro_report, verify
-from nqp_helpers.display import rerun_box
+from nqp_helpers.display import rerun_box, track_banner
 
 NOTEBOOK = "90_reproducibility"
+display(track_banner(data if data in verify.TRACK_RESULTS else "user"))
 base = Path(results) if results else paths.results_dir()
 glue("table_rel_tol", f"{verify.TABLE_REL_TOL:g}", display=False)
 display(Markdown(f"Results folder: `{base.name}/` · track checked: **{data}**"))
