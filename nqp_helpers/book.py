@@ -169,6 +169,17 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):  # noqa: ARG
     scripts[:] = unique
 
 
+# The reproducibility report summarises the whole build (execution times, result files, nqp verify), so Sphinx re-reads
+# it in every build; its notebook metadata sets `mystnb: execution_mode: force`, so it is re-executed, never cached.
+# Sphinx reads pages in sorted order, so it runs after the chapters.
+ALWAYS_REREAD = ("notebooks/90_reproducibility",)
+
+
+def _always_reread(app, env, added, changed, removed):  # noqa: ARG001 - Sphinx event signature
+    return [d for d in ALWAYS_REREAD if d in env.found_docs]
+
+
 def setup(app):
     app.connect("html-page-context", _dedupe_scripts, priority=900)
+    app.connect("env-get-outdated", _always_reread)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

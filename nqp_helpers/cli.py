@@ -5,6 +5,7 @@
     nqp build [--path .] [--strict]
     nqp data build
     nqp sweep sweeps/seeds.yaml [--scheduler tcp://host:8786] [--workers 2] [--runs-dir runs]
+    nqp verify [--track semi_synthetic|real] [--results DIR] [--update]
 """
 from __future__ import annotations
 
@@ -78,6 +79,19 @@ def _cmd_sweep(args) -> int:
     return cli_sweep(args)
 
 
+def _cmd_verify(args) -> int:
+    from .verify import TRACK_RESULTS, format_results, update_reference, verify
+
+    results = args.results if args.results is not None else TRACK_RESULTS[args.track]
+    if args.update:
+        written = update_reference(args.track, results)
+        print(f"nqp verify: reference for track {args.track} rewritten from {results} ({len(written)} files)")
+        return 0
+    out = verify(args.track, results)
+    print(format_results(out, args.track, results))
+    return 0 if all(r.ok for r in out) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nqp", description="Executable replication of An, Huang & Li (2026).")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -120,6 +134,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ship-code", action="store_true",
                    help="send a wheel of nqp_helpers and data/ to the workers first (see book/sweeps.md)")
     p.set_defaults(func=_cmd_sweep)
+
+    p = sub.add_parser("verify", help="compare the build's exhibit tables with the committed reference (tolerance)",
+                       description="Compare every paper exhibit's result tables with data/reference/<track>/, cell by "
+                                   "cell within the cross-machine tolerance (nqp_helpers.verify). Prints match / "
+                                   "differs (max abs and rel diff, cells) / missing per exhibit; exit 1 on any "
+                                   "difference. --update rewrites the reference from the results instead.")
+    p.add_argument("--track", choices=["semi_synthetic", "real"], default="semi_synthetic",
+                   help="which track's results and reference (default semi_synthetic: results/ of make book)")
+    p.add_argument("--results", type=Path, default=None,
+                   help="results folder to check (default: the track's build folder; or runs/<run>/results)")
+    p.add_argument("--update", action="store_true", help="rewrite the reference from the results (only when asked)")
+    p.set_defaults(func=_cmd_verify)
     return parser
 
 

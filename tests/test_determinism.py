@@ -7,6 +7,10 @@
     of ``results/`` byte-identical (each execution is a fresh kernel process).
 (c) the same notebook with another seed -> its semi-synthetic result tables change.
 
+All comparisons here are within one machine (this process, a fresh interpreter, fresh kernels): byte identity is
+promised only there. Across machines results are equal within a tolerance, checked against stored values, never
+hashes (``tests/test_semi_synthetic_speed_equivalence.py``, ``nqp verify``; README, "Controlled randomness").
+
 The notebook-executing tests are marked ``slow``; every execution is shared through one module-scoped cache, so
 each (notebook, seed, repetition) runs once.
 """

@@ -78,6 +78,10 @@ def _indicator_specs() -> list[ColumnSpec]:
 
 
 SCHEMA: list[ColumnSpec] = _BASE + _indicator_specs()
+# plausible calendar years of a Chinese city panel (PRC statistics start in 1949); a year outside is a typo
+YEAR_RANGE = (1949, 2100)
+# columns that must have a value in every row (a missing key or treatment cannot be imputed)
+NO_MISSING = ("city_code", "year", "first_treat", "Inn")
 BY_NAME = {c.name: c for c in SCHEMA}
 NUMERIC_DTYPES = ("int", "float")
 

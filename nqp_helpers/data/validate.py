@@ -2,7 +2,8 @@
 
 Checks (each problem names the column and, where it applies, the (city_code, year) rows):
 missing or misspelt required columns (closest name suggested with difflib), duplicate city-years, non-numeric values
-in numeric columns, values <= 0 in columns whose log is taken, treatment years outside the sample, first_treat varying
+in numeric columns, missing or non-whole values in the key and treatment columns, years outside ``YEAR_RANGE``,
+values <= 0 in columns whose log is taken, treatment years outside the sample, first_treat varying
 within a city, treatment switching off (Inn 1 -> 0), Inn inconsistent with first_treat, unknown city codes (when
 ``known_codes`` is given) and an unbalanced panel (rejected, or kept with a warning naming the missing city-years).
 """
@@ -16,10 +17,17 @@ import pandas as pd
 
 from ..errors import NQPInputError, PanelValidationError
 from ..indicators import INDEX_COLUMNS, INDICATOR_CODES
-from .schema import BY_NAME, NUMERIC_DTYPES, SCHEMA
+from .schema import BY_NAME, NO_MISSING, NUMERIC_DTYPES, SCHEMA, YEAR_RANGE
 
 BALANCED = ("reject", "warn")
 MAX_ROWS_SHOWN = 8
+
+
+def _cell(v) -> str:
+    """A key value as written in a message: whole floats without '.0' (a NaN elsewhere makes the column float)."""
+    if isinstance(v, (float, np.floating)) and np.isfinite(v) and float(v).is_integer():
+        return str(int(v))
+    return str(v)
 
 
 def _rows(df: pd.DataFrame, mask) -> str:
@@ -27,7 +35,7 @@ def _rows(df: pd.DataFrame, mask) -> str:
     if sub is None:
         idx = list(df.index[mask])
         return f"rows {idx[:MAX_ROWS_SHOWN]}" + (" ..." if len(idx) > MAX_ROWS_SHOWN else "")
-    pairs = [f"({c}, {y})" for c, y in zip(sub["city_code"], sub["year"])]
+    pairs = [f"({_cell(c)}, {_cell(y)})" for c, y in zip(sub["city_code"], sub["year"])]
     more = f" ... and {len(pairs) - MAX_ROWS_SHOWN} more" if len(pairs) > MAX_ROWS_SHOWN else ""
     return "(city_code, year) " + ", ".join(pairs[:MAX_ROWS_SHOWN]) + more
 
@@ -74,12 +82,30 @@ def validate_panel(df: pd.DataFrame, balanced: str = "reject", known_codes=None)
         if s.dtype == bool:
             num[c] = s.astype(float)
             continue
-        conv = pd.to_numeric(s, errors="coerce")
-        bad = conv.isna() & s.notna() & (s.astype(str).str.strip() != "")
+        numeric = s.dtype.kind in "iuf"  # already numbers: no text to check (the common case, and fast)
+        conv = s if numeric else pd.to_numeric(s, errors="coerce")
+        blank = s.isna() if numeric else s.isna() | (s.astype(str).str.strip() == "")
+        bad = conv.isna() & ~blank
         if bad.any():
             vals = [repr(v) for v in s[bad].tolist()[:MAX_ROWS_SHOWN]]
             problems.append(f"column {c!r}: non-numeric value(s) {', '.join(vals)} at {_rows(df, bad.to_numpy())}")
         num[c] = conv
+        if c in NO_MISSING:
+            miss = blank.to_numpy()
+            if miss.any():
+                hint = " (use 0 for a never-treated city)" if c == "first_treat" else ""
+                problems.append(f"column {c!r}: missing value(s){hint} at {_rows(df, miss)}")
+        if spec.dtype == "int":
+            frac = (conv.notna() & np.isfinite(conv) & (conv != np.floor(conv))).to_numpy() | np.isinf(conv).to_numpy()
+            if frac.any():
+                vals = ", ".join(f"{v:g}" for v in conv[frac].tolist()[:MAX_ROWS_SHOWN])
+                problems.append(f"column {c!r}: values must be whole numbers, got {vals} at {_rows(df, frac)}")
+        if c == "year":
+            out = (conv.notna() & ((conv < YEAR_RANGE[0]) | (conv > YEAR_RANGE[1]))).to_numpy()
+            if out.any():
+                vals = ", ".join(f"{v:g}" for v in conv[out].tolist()[:MAX_ROWS_SHOWN])
+                problems.append(f"column 'year': year(s) {vals} outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]} at "
+                                f"{_rows(df, out)}")
         if spec.log_taken:
             nonpos = (conv <= 0).to_numpy()
             if nonpos.any():
