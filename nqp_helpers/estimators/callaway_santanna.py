@@ -86,7 +86,7 @@ def _cell_2x2(dy, d, Xc, method):
     try:
         r = drdid_2x2(dy, d, Xc, method)
     except np.linalg.LinAlgError:
-        return None, "singular propensity-score or regression design"
+        return None, "overlap violated or collinear controls (singular logit or regression design)"
     if method in ("dr", "ipw") and r.ps_max >= 0.999:
         return None, "overlap violated (a propensity score >= 0.999)"
     return r, ""
