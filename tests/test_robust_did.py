@@ -29,6 +29,7 @@ def test_balanced_sample_drops_gaps_and_recodes_late_pilots():
 
 def test_conditional_comparison_rows_match_direct_calls():
     df = staggered_panel()
+    df["Inn"] = ((df["first_treat"] > 0) & (df["year"] >= df["first_treat"])).astype(int)
     tab, cells = conditional_comparison(df, "y", ["x1"], truth=1.0)
     assert len(tab) == 1 + 2 * 4 and tab["n_cities"].eq(df["city_code"].nunique()).all()
     direct = callaway_santanna(df, "y", controls=["x1"], method="ipw", control_group="not_yet_treated",
