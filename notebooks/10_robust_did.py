@@ -7,6 +7,17 @@
 # Borusyak–Jaravel–Spiess imputation and de Chaisemartin–D'Haultfœuille — puts them beside TWFE (and beside the
 # truth on the semi-synthetic track), and then asks how far parallel trends may fail before the conclusion changes
 # (HonestDiD).
+#
+# ```{admonition} Learning goals
+# :class: tip
+# After this chapter you can
+# 1. say which comparisons TWFE makes that the robust estimators never make ({term}`forbidden comparison`);
+# 2. read a Callaway–Sant'Anna table: {term}`ATT(g,t) <ATT>` by {term}`cohort`, aggregated by {term}`event time`
+#    or overall, with {term}`never-treated` or {term}`not-yet-treated` comparisons;
+# 3. estimate Callaway–Sant'Anna under parallel trends *conditional on the paper's controls* (doubly robust, IPW,
+#    outcome regression) and check {term}`overlap` of the propensity scores;
+# 4. say how large a violation of parallel trends ({term}`M̄ <M-bar>`, HonestDiD) the conclusion survives.
+# ```
 
 # %% tags=["parameters"]
 data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path to your own panel file
@@ -16,6 +27,8 @@ honest_outcome = "Pro"  # outcome of the HonestDiD sensitivity analysis
 honest_leads = 4  # pre-period event times of the event study fed to HonestDiD (end point binned)
 honest_lags = 3  # post-period event times of that event study (end point binned)
 honest_grid = 100  # test-inversion grid points of the relative-magnitude intervals (RR default 1000; ~5 s per 100 per bound)
+cs_outcome = "Pro"  # outcome of the conditional Callaway–Sant'Anna comparison (paper's controls)
+cs_method = "dr"  # 2x2 estimator shown in the overlap table: "dr" (doubly robust), "ipw" or "reg"
 
 # %% tags=["hide-input"]
 import warnings
@@ -27,6 +40,8 @@ import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
+from nqp_helpers.chapters.robust_did import (available_controls, balanced_sample, comparison_display,
+                                             conditional_comparison, overlap_facts, overlap_summary)
 from nqp_helpers.data.load import load_panel
 from nqp_helpers.display import rerun_box, save_table, track_banner
 from nqp_helpers.estimators.callaway_santanna import callaway_santanna
@@ -60,29 +75,22 @@ track_banner(panel)
 # | **Borusyak–Jaravel–Spiess** (imputation) | fits city and year effects on *untreated* city-years only, then predicts each treated city-year's untreated outcome | uses every untreated year, efficient |
 # | **de Chaisemartin–D'Haultfœuille** | cities not yet treated at that horizon (never-treated included) | for a one-off, permanent treatment it equals CS not-yet-treated |
 #
-# None of the robust estimators ever uses an already-treated city as a control. All share one assumption: without
-# the pilots, pilot and other cities would have moved in parallel. Controls: TWFE is shown with and without the
-# paper's six controls; the robust estimators here are unconditional (our Callaway–Sant'Anna takes no covariates), so
-# the like-for-like comparison is with TWFE *without* controls.
+# None of the robust estimators ever uses an already-treated city as a control (a {term}`forbidden comparison`). All
+# share one assumption: without the pilots, pilot and other cities would have moved in parallel. Controls: TWFE is
+# shown with and without the paper's six controls; the robust estimators in this first comparison are unconditional,
+# so the like-for-like comparison is with TWFE *without* controls. The section
+# [Conditional parallel trends](conditional-cs) then adds the paper's controls to Callaway–Sant'Anna.
 #
 # **Sample.** Callaway–Sant'Anna needs a balanced panel, so every estimator uses the same sample: the years in which
 # the outcome exists and the cities observed in all of them. Pilots approved after the last of those years are
 # never treated *within the sample* and count as never treated.
 
 # %% tags=["hide-input"]
-CONTROLS = ["Eco", "Gov", "Fix", "Fin", "Tra", "Ope"]
+CONTROLS = available_controls(panel)
 outcomes = [o for o in ("Pro", "Lab", "Mea", "Obj") if o in panel and panel[o].notna().any()]
 absent = [o for o in ("Pro", "Lab", "Mea", "Obj") if o not in outcomes]
 if absent:
     display(Markdown(f"**Not estimated:** {', '.join(absent)} — absent on this track (never simulated)."))
-
-
-def balanced_sample(df, y):
-    """City-years with y, restricted to cities observed in every such year; later pilots recoded never treated."""
-    d = df.dropna(subset=[y])
-    d = d[d.groupby("city_code")["year"].transform("size") == d["year"].nunique()].copy()
-    d.loc[d["first_treat"] > d["year"].max(), "first_treat"] = 0
-    return d
 
 
 def truth_of(y, estimand="att"):
@@ -139,7 +147,7 @@ def add(y, name, r, term, comparisons, note=""):
 cs_aggs = []
 for y in outcomes:
     d = balanced_sample(panel, y)
-    ctrl = [c for c in CONTROLS if c in d and d[c].notna().any()]
+    ctrl = available_controls(d)
     add(y, "TWFE, paper's controls", twfe(d, y, controls=ctrl), "Inn", "yes",
         f"controls: {', '.join(ctrl)}; rows with a missing control dropped")
     add(y, "TWFE, no controls", twfe(d, y), "Inn", "no")
@@ -257,6 +265,71 @@ else:
     display(Markdown("Not available on this track: untreated potential outcomes exist only in simulated data."))
 
 # %% [markdown]
+# (conditional-cs)=
+# ## Conditional parallel trends: Callaway–Sant'Anna with the paper's controls
+#
+# The paper adds six controls to its regressions because pilot cities differ from the others (richer, more
+# open, more invested). Its identifying assumption is therefore *conditional* parallel trends: pilot and other cities
+# **with the same controls** would have moved in parallel without the pilots. Callaway–Sant'Anna can use that
+# assumption directly, without TWFE's linear model of the effects: in every {term}`ATT(g,t) <ATT>` cell it compares
+# the pilots' change with the change of comparison cities made to look like the pilots on the controls. Three ways
+# of doing so (Sant'Anna & Zhao 2020, as in R `did` and moderndid):
+#
+# * **outcome regression**: predict each pilot's untreated change from a regression of the comparison cities'
+#   change on the controls;
+# * **IPW**: reweight the comparison cities by their {term}`propensity score` odds, so that their controls look like
+#   the pilots';
+# * **doubly robust** (did's default): both at once; consistent if *either* model is right.
+#
+# The controls are taken in each cell's base year (before the cohort's approval), so they act as pre-treatment
+# characteristics and a control moved by the pilot itself does not absorb the effect. Everything below uses one
+# sample: the cities with `cs_outcome` and all the controls in every year. Standard errors: influence function,
+# clustered by city, including the estimation error of the propensity score and the regression.
+
+# %% tags=["hide-input"]
+if cs_outcome in outcomes and CONTROLS:
+    cond, cond_cells = conditional_comparison(panel, cs_outcome, CONTROLS, truth=truth_of(cs_outcome))
+    save_table(cond, "conditional_callaway_santanna", NB)
+    for k, v in {**conditional_headline(cond), **overlap_facts(cond_cells, cs_method)}.items():
+        glue(f"cond_{k}", v, display=False)
+    display(comparison_display(cond))
+else:
+    display(Markdown(f"**Conditional comparison skipped:** {cs_outcome} or the paper's controls are absent."))
+
+# %% [markdown]
+# On {glue:text}`cond_n_cities` cities, TWFE with the paper's controls gives {glue:text}`cond_twfe:.3f`;
+# Callaway–Sant'Anna with {term}`never-treated` comparisons gives {glue:text}`cond_cs_none:.3f` without controls and,
+# with them, {glue:text}`cond_cs_dr:.3f` (doubly robust), {glue:text}`cond_cs_ipw:.3f` (IPW) and
+# {glue:text}`cond_cs_reg:.3f` (outcome regression); doubly robust with {term}`not-yet-treated` comparisons,
+# {glue:text}`cond_cs_dr_nyt:.3f`. "Truth" (semi-synthetic track) is the true average effect on the treated
+# city-years; "—" marks a track without one. "Cells skipped" counts ATT(g,t) cells without {term}`overlap`, left out
+# exactly as R `did` leaves them out (see below).
+#
+# ### Overlap: can the comparison cities look like the pilots?
+#
+# Reweighting works only if, for every pilot, some comparison cities have similar controls: propensity scores must
+# stay away from 1. A cohort of a few large, rich cities can be almost perfectly predicted by six controls; R `did`
+# then skips the cell (a score of 0.999 or more), and the weights of comparison cities with a score of 0.995 or more
+# are set to zero ("trimmed"). For the `cs_method` estimator with never-treated comparisons,
+# {glue:text}`cond_cells_kept` cells are estimated and {glue:text}`cond_cells_skipped` skipped; in the estimated
+# cells the scores range from {glue:text}`cond_ps_min:.3f` to {glue:text}`cond_ps_max:.3f`, and at most
+# {glue:text}`cond_share_trimmed_max:.1%` of a cell's comparison cities are trimmed. The table, by cohort:
+
+# %% tags=["hide-input"]
+if cs_outcome in outcomes and CONTROLS:
+    ov = overlap_summary(cond_cells, cs_method)
+    save_table(ov, "conditional_callaway_santanna_overlap", NB)
+    display(ov.rename(columns={"cohort": "Cohort", "cells_kept": "Cells estimated", "cells_skipped": "Cells skipped",
+                               "ps_min": "Lowest score", "ps_max": "Highest score",
+                               "share_trimmed_max": "Largest share trimmed"}).round(3).style.hide(axis="index"))
+
+# %% [markdown]
+# A skipped cell is not an error of the estimator: it says that the data cannot answer "what would this cohort have
+# done without the pilot, *given its controls*" without extrapolating far beyond the comparison cities. The overall
+# ATT then averages only the estimated cells, so it is an average over a smaller set of pilots and years than the
+# unconditional one; a gap between the two can come from the controls *or* from that change of target.
+
+# %% [markdown]
 # ## HonestDiD: how wrong may parallel trends be?
 #
 # Rambachan & Roth (2023) replace "parallel trends hold exactly" by a bound on how much they may fail after approval,
@@ -335,4 +408,5 @@ else:
 # small leads will understate — the semi-synthetic check above shows whether the simulated data contain one.
 
 # %% tags=["hide-input"]
-rerun_box(NB, {"data": data, "scenario": scenario, "honest_outcome": honest_outcome, "honest_grid": honest_grid})
+rerun_box(NB, {"data": data, "scenario": scenario, "honest_outcome": honest_outcome, "honest_grid": honest_grid,
+               "cs_outcome": cs_outcome, "cs_method": cs_method})

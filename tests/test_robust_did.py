@@ -4,7 +4,9 @@ import pandas as pd
 import pytest
 
 from nqp_helpers.chapters.robust_did import (PAPER_CONTROLS, available_controls, balanced_sample,
-                                             conditional_comparison, overlap_summary)
+                                             comparison_display, conditional_comparison, conditional_headline,
+                                             overlap_facts,
+                                             overlap_summary)
 from nqp_helpers.display import PAPER_VARIABLES
 from nqp_helpers.errors import NQPInputError
 from nqp_helpers.estimators.callaway_santanna import callaway_santanna
@@ -40,3 +42,12 @@ def test_conditional_comparison_rows_match_direct_calls():
     n_cells = len(cells[(cells["method"] == "dr") & (cells["comparison"] == "never treated")])
     assert s["cells_kept"].sum() + s["cells_skipped"].sum() == n_cells
     assert ((s["ps_min"] > 0) & (s["ps_max"] < 1)).all()
+    facts = overlap_facts(cells, "dr", "never treated")
+    assert facts["cells_kept"] == s["cells_kept"].sum() and 0 < facts["ps_min"] <= facts["ps_max"] < 1
+    shown = comparison_display(tab.assign(truth=np.nan))
+    assert list(shown.columns)[:3] == ["Estimator", "Comparison group", "Estimate"]
+    assert (shown["Truth"] == "—").all() and shown["(SE)"].str.startswith("(").all()
+    h = conditional_headline(tab)
+    assert h["cs_ipw"] == pytest.approx(float(tab[(tab["estimator"] == "Callaway–Sant'Anna, controls, IPW")
+                                                  & (tab["comparison"] == "never treated")]["estimate"].iloc[0]))
+    assert h["n_cities"] == df["city_code"].nunique() and np.isfinite(h["twfe"])

@@ -17,7 +17,7 @@ from ..estimators.callaway_santanna import callaway_santanna
 from ..estimators.twfe import twfe
 
 __all__ = ["PAPER_CONTROLS", "CS_METHODS", "balanced_sample", "available_controls", "conditional_comparison",
-           "overlap_summary"]
+           "overlap_summary", "overlap_facts", "comparison_display", "conditional_headline"]
 
 PAPER_CONTROLS = PAPER_VARIABLES["controls"]
 CS_METHODS = {"dr": "doubly robust", "ipw": "IPW", "reg": "outcome regression"}
@@ -91,3 +91,39 @@ def overlap_summary(cells: pd.DataFrame, method: str = "dr", comparison: str = "
     out = out.join(skipped, how="outer").fillna({"cells_kept": 0, "cells_skipped": 0})
     out[["cells_kept", "cells_skipped"]] = out[["cells_kept", "cells_skipped"]].astype(int)
     return out.reset_index()
+
+
+def comparison_display(table: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
+    """The comparison table for the page: human headers, SE in parentheses, interval in brackets, "—" for missing."""
+    def f(x):
+        return "—" if pd.isna(x) else f"{x:.{digits}f}"
+
+    return pd.DataFrame({
+        "Estimator": table["estimator"], "Comparison group": table["comparison"],
+        "Estimate": table["estimate"].map(f), "(SE)": table["std_error"].map(lambda s: f"({f(s)})"),
+        "95% interval": [f"[{f(lo)}, {f(hi)}]" for lo, hi in zip(table["conf_low"], table["conf_high"])],
+        "Cities": table["n_cities"], "Cells skipped": table["cells_dropped"], "Truth": table["truth"].map(f),
+    }).reset_index(drop=True)
+
+
+def overlap_facts(cells: pd.DataFrame, method: str = "dr", comparison: str = "never treated") -> dict:
+    """Numbers for the prose: cells kept / skipped, the widest propensity-score range, the largest share trimmed."""
+    c = cells[(cells["method"] == method) & (cells["comparison"] == comparison)]
+    kept = c[c["reason"].isna()]
+    return {"cells_kept": int(len(kept)), "cells_skipped": int(c["reason"].notna().sum()),
+            "ps_min": float(kept["ps_min"].min()), "ps_max": float(kept["ps_max"].max()),
+            "share_trimmed_max": float(kept["share_trimmed"].max())}
+
+
+def conditional_headline(table: pd.DataFrame) -> dict:
+    """The estimates the prose quotes (never-treated comparisons unless said): TWFE, CS without and with controls."""
+    def pick(estimator, comparison="never treated"):
+        r = table[(table["estimator"] == estimator) & (table["comparison"] == comparison)]
+        return float(r["estimate"].iloc[0]) if len(r) else float("nan")
+
+    out = {"twfe": pick("TWFE, paper's controls", "all not switching"),
+           "cs_none": pick("Callaway–Sant'Anna, no controls"), "n_cities": int(table["n_cities"].iloc[0])}
+    for m, lab in CS_METHODS.items():
+        out[f"cs_{m}"] = pick(f"Callaway–Sant'Anna, controls, {lab}")
+    out["cs_dr_nyt"] = pick(f"Callaway–Sant'Anna, controls, {CS_METHODS['dr']}", "not yet treated")
+    return out
