@@ -41,7 +41,8 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from nqp_helpers.chapters.robust_did import (available_controls, balanced_sample, comparison_display,
-                                             conditional_comparison, overlap_facts, overlap_summary)
+                                             conditional_comparison, conditional_headline, overlap_facts,
+                                             overlap_summary)
 from nqp_helpers.data.load import load_panel
 from nqp_helpers.display import rerun_box, save_table, track_banner
 from nqp_helpers.estimators.callaway_santanna import callaway_santanna
