@@ -41,8 +41,8 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from nqp_helpers.chapters.robust_did import (available_controls, balanced_sample, comparison_display,
-                                             conditional_comparison, conditional_headline, overlap_facts,
-                                             overlap_summary)
+                                             conditional_comparison, conditional_headline, conditional_verdict,
+                                             overlap_facts, overlap_summary)
 from nqp_helpers.data.load import load_panel
 from nqp_helpers.display import rerun_box, save_table, track_banner
 from nqp_helpers.estimators.callaway_santanna import callaway_santanna
@@ -306,6 +306,30 @@ else:
 # city-years; "—" marks a track without one. "Cells skipped" counts ATT(g,t) cells without {term}`overlap`, left out
 # exactly as R `did` leaves them out (see below).
 #
+# ### Two meanings of "conditional on the controls"
+#
+# The paper's regression adjusts for the controls *as they move*: a city whose GDP per head grows faster is expected
+# to gain more on the index, by the same coefficient for every city (`Pro = city + year + θ′X_it + τ·Inn`).
+# Callaway–Sant'Anna with covariates instead compares cities with the same control *levels* in the base year and
+# lets their outcome trends differ freely with those levels. Neither assumption implies the other: if pilot cities'
+# controls grow faster than those of comparison cities with the same starting levels, only the first holds. The
+# semi-synthetic world is built to satisfy the paper's version (its generator guarantees parallel trends after the
+# linear adjustment θ′X_it, and it keeps the real controls' diverging trends), so there CS on base-period levels
+# need not find the truth. The last row of the table separates the two: it takes the paper's adjustment first
+# (subtracting θ′X_it with TWFE's θ) and then makes Callaway–Sant'Anna's clean comparisons, giving
+# {glue:text}`cond_cs_adjusted:.3f`.
+
+# %% tags=["hide-input"]
+if cs_outcome in outcomes and CONTROLS:
+    display(Markdown(conditional_verdict(conditional_headline(cond), truth_of(cs_outcome),
+                                         conditional_headline(cond)["cs_adjusted"])))
+
+# %% [markdown]
+# The lesson for applied work: "we control for X" is not one assumption. With slowly moving, pre-determined
+# covariates the two coincide; with controls that trend differently across groups (GDP, fiscal spending, openness)
+# decide which version of parallel trends you believe and pick the estimator that uses it — or, as the two-step row
+# does, combine the time-varying adjustment with clean comparisons (Caetano et al. 2022 develop this properly).
+#
 # ### Overlap: can the comparison cities look like the pilots?
 #
 # Reweighting works only if, for every pilot, some comparison cities have similar controls: propensity scores must
@@ -411,3 +435,67 @@ else:
 # %% tags=["hide-input"]
 rerun_box(NB, {"data": data, "scenario": scenario, "honest_outcome": honest_outcome, "honest_grid": honest_grid,
                "cs_outcome": cs_outcome, "cs_method": cs_method})
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise changes one parameter of this page; the solutions (click to open) were computed when this page was
+# built, with its `data` and `seed`.
+
+# %% tags=["hide-input"]
+from nqp_helpers.chapters import exercises as ex  # noqa: E402
+
+ex.glue_answers("ex10s", ex.ex10_scenario(data, seed, scenario="heterogeneous", outcome=cs_outcome))
+ex.glue_answers("ex10m", ex.ex10_cs_method(data, seed, method="ipw", outcome=cs_outcome))
+ex.glue_answers("ex10r", ex.ex10_real(outcome=cs_outcome))
+
+# %% [markdown]
+# ```{exercise} Effects that differ by cohort
+# :label: ex-10-scenario
+#
+# Change `scenario` to `"heterogeneous"`: `nqp run notebooks/10_robust_did.py -p scenario heterogeneous`. How far
+# are TWFE (no controls) and Callaway–Sant'Anna ({term}`never-treated`, simple aggregation) from the truth on `Pro`?
+# ```
+#
+# ```{solution} ex-10-scenario
+# :class: dropdown
+#
+# TWFE: {glue:text}`ex10s_twfe:.3f` (gap {glue:text}`ex10s_gap_twfe:+.3f`); Callaway–Sant'Anna:
+# {glue:text}`ex10s_cs:.3f` (gap {glue:text}`ex10s_gap_cs:+.3f`); truth {glue:text}`ex10s_truth:.3f`. TWFE weights
+# cohorts by the variance of their treatment dummy, not by their size, so with cohort-specific effects it targets a
+# different average; Callaway–Sant'Anna's simple aggregation weights every treated city-year equally, which is how
+# the truth is defined.
+# ```
+#
+# ```{exercise} IPW instead of doubly robust
+# :label: ex-10-method
+#
+# Change `cs_method` to `"ipw"`: `nqp run notebooks/10_robust_did.py -p cs_method ipw`. How do the conditional
+# estimate and the number of skipped cells change?
+# ```
+#
+# ```{solution} ex-10-method
+# :class: dropdown
+#
+# Doubly robust: {glue:text}`ex10m_dr:.3f` with {glue:text}`ex10m_skipped_dr` cells skipped; IPW:
+# {glue:text}`ex10m_alt:.3f` with {glue:text}`ex10m_skipped_alt` skipped (truth {glue:text}`ex10m_truth:.3f`).
+# Both use the same {term}`propensity score`, so the same cells lack {term}`overlap`; the doubly robust estimator
+# adds an outcome regression, which helps when the propensity model is wrong but cannot repair an assumption that
+# fails (see "Two meanings of conditional on the controls" above).
+# ```
+#
+# ```{exercise} Public data
+# :label: ex-10-real
+#
+# Run on the real track: `nqp run notebooks/10_robust_did.py -p data real`. How many of the ATT(g,t) cells does
+# the doubly robust conditional Callaway–Sant'Anna skip, and how does its ATT compare with the unconditional one?
+# ```
+#
+# ```{solution} ex-10-real
+# :class: dropdown
+#
+# On {glue:text}`ex10r_cities` cities, {glue:text}`ex10r_skipped` of {glue:text}`ex10r_cells` cells are skipped for
+# lack of overlap. Conditional ATT: {glue:text}`ex10r_cond:.3f`; unconditional, same sample:
+# {glue:text}`ex10r_uncond:.3f`. The two average over different cells, so part of the gap is a change of target, not
+# of assumption.
+# ```

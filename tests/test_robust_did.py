@@ -8,6 +8,7 @@ from nqp_helpers.chapters.robust_did import (PAPER_CONTROLS, available_controls,
                                              overlap_facts,
                                              overlap_summary)
 from nqp_helpers.display import PAPER_VARIABLES
+from nqp_helpers.chapters.robust_did import adjusted_outcome_cs, conditional_verdict
 from nqp_helpers.errors import NQPInputError
 from nqp_helpers.estimators.callaway_santanna import callaway_santanna
 from toy_panels import staggered_panel
@@ -33,7 +34,7 @@ def test_conditional_comparison_rows_match_direct_calls():
     df = staggered_panel()
     df["Inn"] = ((df["first_treat"] > 0) & (df["year"] >= df["first_treat"])).astype(int)
     tab, cells = conditional_comparison(df, "y", ["x1"], truth=1.0)
-    assert len(tab) == 1 + 2 * 4 and tab["n_cities"].eq(df["city_code"].nunique()).all()
+    assert len(tab) == 1 + 2 * 4 + 1 and tab["n_cities"].eq(df["city_code"].nunique()).all()
     direct = callaway_santanna(df, "y", controls=["x1"], method="ipw", control_group="not_yet_treated",
                                aggregation="simple").query("term == 'ATT'")["estimate"].iloc[0]
     row = tab[(tab["estimator"] == "Callaway–Sant'Anna, controls, IPW") & (tab["comparison"] == "not yet treated")]
@@ -51,3 +52,23 @@ def test_conditional_comparison_rows_match_direct_calls():
     assert h["cs_ipw"] == pytest.approx(float(tab[(tab["estimator"] == "Callaway–Sant'Anna, controls, IPW")
                                                   & (tab["comparison"] == "never treated")]["estimate"].iloc[0]))
     assert h["n_cities"] == df["city_code"].nunique() and np.isfinite(h["twfe"])
+
+
+def test_adjusted_outcome_cs_removes_a_time_varying_control():
+    """y = unit + year + 2 x_it + 1.0 * Inn, x trending faster for pilots: the two-step estimate recovers 1.0."""
+    df = staggered_panel()
+    rng = np.random.default_rng(0)
+    pilot = df["first_treat"] > 0
+    df["x"] = 0.3 * (df["year"] - 2010) * pilot + rng.normal(0, 1, len(df))
+    df["Inn"] = (pilot & (df["year"] >= df["first_treat"])).astype(int)
+    df["y"] = df["city_code"] % 7 + 0.1 * df["year"] + 2 * df["x"] + 1.0 * df["Inn"] + rng.normal(0, 0.1, len(df))
+    assert adjusted_outcome_cs(df, "y", ["x"]) == pytest.approx(1.0, abs=0.05)
+    plain = callaway_santanna(df, "y", aggregation="simple").query("term == 'ATT'")["estimate"].iloc[0]
+    assert abs(plain - 1.0) > 0.5  # the unadjusted comparison is biased by the control's trend
+
+
+def test_conditional_verdict_words():
+    h = {"cs_dr": 0.2}
+    assert "far from it, and the two-step estimate on the control-adjusted outcome (0.560) is close to" in \
+        conditional_verdict(h, truth=0.565, adjusted=0.56)
+    assert "Without a known truth" in conditional_verdict(h, truth=float("nan"), adjusted=0.5)
