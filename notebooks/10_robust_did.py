@@ -125,7 +125,7 @@ check = pd.DataFrame({"horizon_l": dc.effects.horizons.astype(int), "dCDH": dc.e
 check["difference"] = check["dCDH"] - check["CS_not_yet_treated_e=l-1"]
 glue("dcdh_maxdiff", float(check["difference"].abs().max()), display=False)
 save_table(check, "dcdh_vs_cs_check", NB)
-check.round(6)
+check.round(6).style.hide(axis="index")
 
 # %% [markdown]
 # moderndid {glue:text}`moderndid_version`: the largest difference between the dCDH horizon effects and the
@@ -202,7 +202,7 @@ piv.round(3)
 # differ, the effects differ by exposure or by cohort.
 
 # %% tags=["hide-input"]
-cs_table.round(4)
+cs_table.round(4).style.hide(axis="index")
 
 # %% tags=["hide-input"]
 fig, axes = plt.subplots(len(outcomes), 1, figsize=(7.5, 2.6 * len(outcomes)), sharex=False)
@@ -261,7 +261,7 @@ if "Pro_y0" in panel:
                "other cities are **not parallel**, so every DiD estimate on this panel, robust or not, carries that "
                "bias; the gaps to the green crosses above are partly this, not TWFE's weighting.")
     display(Markdown(msg))
-    display(bias.round(4))
+    display(bias.round(4).style.hide(axis="index"))
 else:
     display(Markdown("Not available on this track: untreated potential outcomes exist only in simulated data."))
 
@@ -293,7 +293,7 @@ if cs_outcome in outcomes and CONTROLS:
     save_table(cond, "conditional_callaway_santanna", NB)
     for k, v in {**conditional_headline(cond), **overlap_facts(cond_cells, cs_method)}.items():
         glue(f"cond_{k}", v, display=False)
-    display(comparison_display(cond))
+    display(comparison_display(cond).style.hide(axis="index"))
 else:
     display(Markdown(f"**Conditional comparison skipped:** {cs_outcome} or the paper's controls are absent."))
 
@@ -303,7 +303,7 @@ else:
 # with them, {glue:text}`cond_cs_dr:.3f` (doubly robust), {glue:text}`cond_cs_ipw:.3f` (IPW) and
 # {glue:text}`cond_cs_reg:.3f` (outcome regression); doubly robust with {term}`not-yet-treated` comparisons,
 # {glue:text}`cond_cs_dr_nyt:.3f`. "Truth" (semi-synthetic track) is the true average effect on the treated
-# city-years; "—" marks a track without one. "Cells skipped" counts ATT(g,t) cells without {term}`overlap`, left out
+# city-years; "—" marks a track without one, and the missing standard error of the two-step row (explained below). "Cells skipped" counts ATT(g,t) cells without {term}`overlap`, left out
 # exactly as R `did` leaves them out (see below).
 #
 # ### Two meanings of "conditional on the controls"
@@ -412,7 +412,7 @@ else:
     fig.tight_layout()
     glue("fig_honest", fig, display=False)
     plt.close(fig)
-    display(sens.round(4))
+    display(sens.round(4).style.hide(axis="index"))
 
 # %% [markdown]
 # ```{glue:figure} fig_honest

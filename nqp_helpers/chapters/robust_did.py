@@ -76,14 +76,16 @@ def conditional_comparison(panel: pd.DataFrame, outcome: str, controls, truth: f
             info = cs.attrs["callaway_santanna"]
             rows.append(_row(outcome, f"Callaway–Sant'Anna, controls, {CS_METHODS[m]}", lab,
                              cs[cs["aggregation"] == "simple"], "ATT", truth, cells_dropped=len(info["dropped_cells"])))
-            a = cs[cs["aggregation"] == "att_gt"].assign(method=m, comparison=lab)
-            drop = pd.DataFrame(info["dropped_cells"], columns=["cohort", "time", "reason"])
-            cells.append(pd.concat([a, drop.assign(method=m, comparison=lab)], ignore_index=True))
+            cells.append(cs[cs["aggregation"] == "att_gt"].assign(method=m, comparison=lab, reason=np.nan))
+            if info["dropped_cells"]:
+                drop = pd.DataFrame(info["dropped_cells"], columns=["cohort", "time", "reason"])
+                cells.append(drop.assign(method=m, comparison=lab).astype({"cohort": "Int64", "time": "Int64"}))
     adj = adjusted_outcome_cs(d, outcome, controls)
     rows.append(dict(outcome=outcome, estimator="Callaway–Sant'Anna on the control-adjusted outcome (two-step)",
                      comparison="never treated", estimate=adj, std_error=np.nan, conf_low=np.nan, conf_high=np.nan,
                      n_cities=int(d["city_code"].nunique()), truth=truth, cells_dropped=0))
-    return pd.DataFrame(rows), pd.concat(cells, ignore_index=True)
+    cells = [c.dropna(axis=1, how="all") for c in cells]  # all-NA columns would only warn in pd.concat
+    return pd.DataFrame(rows), pd.concat(cells, ignore_index=True).reindex(columns=list(cells[0].columns) + ["reason"])
 
 
 def adjusted_outcome_cs(d: pd.DataFrame, outcome: str, controls) -> float:
