@@ -321,7 +321,7 @@ rerun_box(NB, {"data": data, "seed": seed, "weights": weights, "cluster": cluste
 # built, with its `data` and `seed`.
 
 # %% tags=["hide-input"]
-from nqp_helpers.chapters import exercises as ex  # noqa: E402
+from nqp_helpers.chapters import exercises as ex
 
 ex.glue_answers("ex03w", ex.ex03_weights(data, seed, weights="equal"))
 ex.glue_answers("ex03c", ex.ex03_cluster(data, seed, cluster="province"))

@@ -351,7 +351,7 @@ rerun_box(NB, {"data": data, "seed": seed, "caliper": caliper, "n_neighbors": n_
 # built, with its `data` and `seed`.
 
 # %% tags=["hide-input"]
-from nqp_helpers.chapters import exercises as ex  # noqa: E402
+from nqp_helpers.chapters import exercises as ex
 
 ex.glue_answers("ex04c", ex.ex04_caliper(data, seed, caliper=0.01, base_caliper=0.05))
 ex.glue_answers("ex04p", ex.ex04_ps_by(data, seed, ps_by="pooled"))

@@ -364,7 +364,7 @@ rerun_box(NB, {"data": data, "seed": seed, "show_violation": show_violation})
 # built, with its `data` and `seed`.
 
 # %% tags=["hide-input"]
-from nqp_helpers.chapters import exercises as ex  # noqa: E402
+from nqp_helpers.chapters import exercises as ex
 
 ex.glue_answers("ex05s", ex.ex05_seed(data, seed, other_seed=1))
 ex.glue_answers("ex05r", ex.ex05_real_first_stage())

@@ -182,7 +182,7 @@ rerun_box(NB, {"data": data, "scenario": scenario, "outcome": outcome, "leads": 
 # built, with its `data` and `seed`.
 
 # %% tags=["hide-input"]
-from nqp_helpers.chapters import exercises as ex  # noqa: E402
+from nqp_helpers.chapters import exercises as ex
 
 ex.glue_answers("ex09s", ex.ex09_scenario(data, seed, scenario="dynamic", outcome=outcome))
 ex.glue_answers("ex09l", ex.ex09_leads(data, seed, leads=2, base_leads=leads, lags=lags, outcome=outcome))

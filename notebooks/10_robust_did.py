@@ -40,18 +40,27 @@ import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from nqp_helpers.chapters.robust_did import (available_controls, balanced_sample, comparison_display,
-                                             conditional_comparison, conditional_headline, conditional_verdict,
-                                             overlap_facts, overlap_summary)
+from nqp_helpers.chapters.robust_did import (
+    available_controls,
+    balanced_sample,
+    breakdown_values,
+    comparison_display,
+    comparison_pivot,
+    conditional_comparison,
+    conditional_headline,
+    conditional_verdict,
+    honest_figure,
+    honest_sensitivity,
+    overlap_facts,
+    overlap_summary,
+    robust_comparison,
+    truth_att,
+    untreated_bias_check,
+)
 from nqp_helpers.data.load import load_panel
 from nqp_helpers.display import rerun_box, save_table, track_banner
 from nqp_helpers.estimators.callaway_santanna import callaway_santanna
-from nqp_helpers.estimators.event_study import event_study
-from nqp_helpers.estimators.honest_did import honest_did
-from nqp_helpers.estimators.imputation import imputation_did
-from nqp_helpers.estimators.sun_abraham import sun_abraham
-from nqp_helpers.estimators.twfe import twfe
-from nqp_helpers.plotting import COLORS, coef_plot, set_style
+from nqp_helpers.plotting import coef_plot, set_style
 
 NB = "10_robust_did"
 set_style()
@@ -93,13 +102,6 @@ absent = [o for o in ("Pro", "Lab", "Mea", "Obj") if o not in outcomes]
 if absent:
     display(Markdown(f"**Not estimated:** {', '.join(absent)} — absent on this track (never simulated)."))
 
-
-def truth_of(y, estimand="att"):
-    if truth is None:
-        return np.nan
-    t = truth.query("outcome == @y and estimand == @estimand")
-    return float(t["value"].iloc[0]) if len(t) else np.nan
-
 # %% [markdown]
 # ## de Chaisemartin–D'Haultfœuille: the implementation
 #
@@ -135,58 +137,14 @@ check.round(6).style.hide(axis="index")
 # ## All estimators, all outcomes
 
 # %% tags=["hide-input"]
-rows = []
-
-
-def add(y, name, r, term, comparisons, note=""):
-    x = r[r["term"] == term].iloc[0]
-    rows.append(dict(outcome=y, estimator=name, estimate=x["estimate"], std_error=x["std_error"],
-                     conf_low=x["conf_low"], conf_high=x["conf_high"], n_obs=int(x["n_obs"]),
-                     controls_used=comparisons, note=note, truth=truth_of(y)))
-
-
-cs_aggs = []
-for y in outcomes:
-    d = balanced_sample(panel, y)
-    ctrl = available_controls(d)
-    add(y, "TWFE, paper's controls", twfe(d, y, controls=ctrl), "Inn", "yes",
-        f"controls: {', '.join(ctrl)}; rows with a missing control dropped")
-    add(y, "TWFE, no controls", twfe(d, y), "Inn", "no")
-    for cg, lab in (("never_treated", "never treated"), ("not_yet_treated", "not yet treated")):
-        cs = callaway_santanna(d, y, control_group=cg, aggregation=["simple", "dynamic", "group"])
-        add(y, f"Callaway–Sant'Anna ({lab})", cs[cs["aggregation"] == "simple"], "ATT", "no",
-            "simple aggregation: treated city-years weighted equally")
-        a = cs[cs["term"] == "ATT"].assign(outcome=y, control_group=cg)
-        cs_aggs.append(a[["outcome", "control_group", "aggregation", "estimate", "std_error", "conf_low",
-                          "conf_high"]])
-    max_e = int(d["year"].max() - d.loc[d["first_treat"] > 0, "first_treat"].min())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        sa = sun_abraham(d, y, leads=1, lags=max_e)
-    add(y, "Sun–Abraham", sa[sa["aggregation"] == "att"], "att", "no", "never-treated controls; all post event times")
-    add(y, "Borusyak–Jaravel–Spiess", imputation_did(d, y, horizons=[]), "att", "no",
-        "imputation; Gardner two-stage SEs")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        dcy = moderndid.did_multiplegt(d[["city_code", "year", y, "Inn"]], yname=y, tname="year",
-                                       idname="city_code", dname="Inn", effects=L)
-    rows.append(dict(outcome=y, estimator=f"de Chaisemartin–D'Haultfœuille (avg of {L} horizons)",
-                     estimate=float(dcy.ate.estimate), std_error=float(dcy.ate.std_error),
-                     conf_low=float(dcy.ate.ci_lower), conf_high=float(dcy.ate.ci_upper), n_obs=len(d),
-                     controls_used="no", note=f"moderndid {moderndid.__version__}; different target", truth=np.nan))
-comparison = pd.DataFrame(rows)
+comparison, cs_table = robust_comparison(panel, outcomes, horizons=L)
 comparison["track"] = track
 comparison["scenario"] = scenario if track == "semi_synthetic" else ""
-cs_table = pd.concat(cs_aggs, ignore_index=True)
 save_table(comparison, "robust_comparison", NB)
 save_table(cs_table, "callaway_santanna_aggregations", NB)
-piv = comparison.pivot(index="estimator", columns="outcome", values="estimate")[outcomes]
-piv = piv.loc[comparison["estimator"].drop_duplicates()]
-if truth is not None:
-    piv.loc["truth (average effect on treated city-years)"] = [truth_of(y) for y in outcomes]
-for k, (y, name) in enumerate([("Pro", "TWFE, paper's controls"), ("Pro", "Borusyak–Jaravel–Spiess"),
-                               ("Pro", "Callaway–Sant'Anna (never treated)")]):
-    glue(f"cmp_{k}", float(piv.loc[name, y]) if y in piv.columns else float("nan"), display=False)
+piv = comparison_pivot(comparison, outcomes)
+for k, name in enumerate(["TWFE, paper's controls", "Borusyak–Jaravel–Spiess", "Callaway–Sant'Anna (never treated)"]):
+    glue(f"cmp_{k}", float(piv.loc[name, "Pro"]) if "Pro" in piv.columns else float("nan"), display=False)
 piv.round(3)
 
 # %% [markdown]
@@ -240,26 +198,8 @@ plt.close(fig)
 
 # %% tags=["hide-input"]
 if "Pro_y0" in panel:
-    d = balanced_sample(panel, "Pro_y0")
-    bias = pd.DataFrame({
-        "estimator": ["TWFE, no controls", "Callaway–Sant'Anna (never treated)", "Borusyak–Jaravel–Spiess"],
-        "estimate_on_Pro_y0": [
-            float(twfe(d, "Pro_y0")["estimate"].iloc[0]),
-            float(callaway_santanna(d, "Pro_y0", aggregation="simple").query("term == 'ATT'")["estimate"].iloc[0]),
-            float(imputation_did(d, "Pro_y0", horizons=[]).query("term == 'att'")["estimate"].iloc[0])]})
+    bias, msg = untreated_bias_check(panel)
     save_table(bias, "bias_check_untreated_outcome", NB)
-    vals = ", ".join(f"{v:.3f}" for v in bias["estimate_on_Pro_y0"])
-    worst = float(bias["estimate_on_Pro_y0"].abs().max())
-    glue("bias_worst", worst, display=False)
-    pro_att = truth_of("Pro")
-    if worst < 0.05 * abs(pro_att):
-        msg = (f"On `Pro_y0` the estimators return {vals}: within 5% of the true effect on Pro, so the simulated "
-               "untreated paths of pilot and other cities are (close to) parallel and the gaps to the green crosses "
-               "above come from the estimators and from sampling noise.")
-    else:
-        msg = (f"On `Pro_y0` the estimators return {vals} instead of 0: the simulated untreated paths of pilot and "
-               "other cities are **not parallel**, so every DiD estimate on this panel, robust or not, carries that "
-               "bias; the gaps to the green crosses above are partly this, not TWFE's weighting.")
     display(Markdown(msg))
     display(bias.round(4).style.hide(axis="index"))
 else:
@@ -289,7 +229,7 @@ else:
 
 # %% tags=["hide-input"]
 if cs_outcome in outcomes and CONTROLS:
-    cond, cond_cells = conditional_comparison(panel, cs_outcome, CONTROLS, truth=truth_of(cs_outcome))
+    cond, cond_cells = conditional_comparison(panel, cs_outcome, CONTROLS, truth=truth_att(panel, cs_outcome))
     save_table(cond, "conditional_callaway_santanna", NB)
     for k, v in {**conditional_headline(cond), **overlap_facts(cond_cells, cs_method)}.items():
         glue(f"cond_{k}", v, display=False)
@@ -321,7 +261,7 @@ else:
 
 # %% tags=["hide-input"]
 if cs_outcome in outcomes and CONTROLS:
-    display(Markdown(conditional_verdict(conditional_headline(cond), truth_of(cs_outcome),
+    display(Markdown(conditional_verdict(conditional_headline(cond), truth_att(panel, cs_outcome),
                                          conditional_headline(cond)["cs_adjusted"])))
 
 # %% [markdown]
@@ -377,39 +317,11 @@ if cs_outcome in outcomes and CONTROLS:
 if honest_outcome not in outcomes:
     display(Markdown(f"**HonestDiD skipped:** {honest_outcome} is absent on this track."))
 else:
-    dh = balanced_sample(panel, honest_outcome)
-    es = event_study(dh, honest_outcome, leads=honest_leads, lags=honest_lags)
-    sens = []
-    for method, kw in (("relative_magnitude", dict(Mbar=(0, 0.5, 1, 1.5), grid_points=honest_grid)),
-                       ("smoothness", dict(M=tuple(np.round(np.array([0, 0.01, 0.02, 0.05, 0.1]), 3))))):
-        h = honest_did(es, method=method, e=0, **kw)
-        h["bound"] = h.get("Mbar", h.get("M"))
-        sens.append(h.drop(columns=[c for c in ("Mbar", "M") if c in h]))
-    sens = pd.concat(sens, ignore_index=True)
-    sens["outcome"] = honest_outcome
+    sens = honest_sensitivity(panel, honest_outcome, honest_leads, honest_lags, honest_grid)
     save_table(sens, "honest_did", NB)
-    rob = sens[sens["term"] == "robust"]
-    for m in ("relative_magnitude", "smoothness"):
-        r = rob[(rob["method"] == m) & (rob["conf_low"] <= 0) & (rob["conf_high"] >= 0)]
-        glue(f"breakdown_{m}", f"{r['bound'].min():g}" if len(r) else "beyond the largest bound tried",
-             display=False)
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
-    orig = sens[sens["term"] == "original"].iloc[0]
-    for ax, m, lab in zip(axes, ("relative_magnitude", "smoothness"), ("$\\bar M$ (relative magnitude)",
-                                                                     "$M$ (smoothness, index points)")):
-        r = rob[rob["method"] == m].reset_index(drop=True)
-        x = np.arange(len(r))
-        ax.errorbar(x, (r["conf_low"] + r["conf_high"]) / 2, yerr=(r["conf_high"] - r["conf_low"]) / 2, fmt="none",
-                    ecolor=COLORS["ours"], capsize=4, lw=2, label="robust 95% CI")
-        ax.errorbar([-1], [orig["estimate"]], yerr=[[orig["estimate"] - orig["conf_low"]],
-                                                     [orig["conf_high"] - orig["estimate"]]],
-                    fmt="o", color=COLORS["paper"], capsize=4, label="original (exact parallel trends)")
-        ax.set_xticks([-1, *x], ["orig."] + [f"{b:g}" for b in r["bound"]])
-        ax.axhline(0, color=COLORS["ref"], lw=0.8)
-        ax.set_xlabel(lab)
-    axes[0].set_ylabel(f"Effect on {honest_outcome} at e = 0")
-    axes[0].legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
+    for m, v in breakdown_values(sens).items():
+        glue(f"breakdown_{m}", Markdown(v), display=False)
+    fig = honest_figure(sens, honest_outcome)
     glue("fig_honest", fig, display=False)
     plt.close(fig)
     display(sens.round(4).style.hide(axis="index"))
@@ -424,8 +336,8 @@ else:
 # $\bar M$. Right: smoothness $M$.
 # ```
 #
-# The effect stays significantly positive until $\bar M$ = {glue:text}`breakdown_relative_magnitude` (relative
-# magnitude) and until $M$ = {glue:text}`breakdown_smoothness` (smoothness): below these values, the conclusion
+# The effect stays significantly positive until $\bar M$ = {glue:md}`breakdown_relative_magnitude` (relative
+# magnitude) and until $M$ = {glue:md}`breakdown_smoothness` (smoothness): below these values, the conclusion
 # "the pilots raised the index on impact" survives violations of parallel trends of that size. (The two intervals
 # use different constructions and bounds of different meaning; compare each with its own "original".) HonestDiD
 # bounds only *how wrong* the trends may be, measured against the pre-period; a violation that appears only after
@@ -443,7 +355,7 @@ rerun_box(NB, {"data": data, "scenario": scenario, "honest_outcome": honest_outc
 # built, with its `data` and `seed`.
 
 # %% tags=["hide-input"]
-from nqp_helpers.chapters import exercises as ex  # noqa: E402
+from nqp_helpers.chapters import exercises as ex
 
 ex.glue_answers("ex10s", ex.ex10_scenario(data, seed, scenario="heterogeneous", outcome=cs_outcome))
 ex.glue_answers("ex10m", ex.ex10_cs_method(data, seed, method="ipw", outcome=cs_outcome))

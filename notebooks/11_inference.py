@@ -194,7 +194,7 @@ rerun_box(NB, {"data": data, "scenario": scenario, "n_draws": n_draws, "n_boot":
 # built, with its `data` and `seed`.
 
 # %% tags=["hide-input"]
-from nqp_helpers.chapters import exercises as ex  # noqa: E402
+from nqp_helpers.chapters import exercises as ex
 
 ex.glue_answers("ex11b", ex.ex11_n_boot(data, seed, n_boot=999, base_n_boot=n_boot))
 ex.glue_answers("ex11d", ex.ex11_n_draws(data, seed, n_draws=200))

@@ -173,8 +173,8 @@ rerun_box(NOTEBOOK, {"data": data, "seed": seed, "outcome": outcome, "psm_calipe
 # built, with its `data` and `seed` (from the table of every specification it saved, `speccurve.csv`).
 
 # %% tags=["hide-input"]
-from nqp_helpers.chapters import exercises as ex  # noqa: E402
-from nqp_helpers.paths import results_dir  # noqa: E402
+from nqp_helpers.chapters import exercises as ex
+from nqp_helpers.paths import results_dir
 
 all_specs = pd.read_csv(results_dir("14_specification_curve") / "speccurve.csv")
 ex.glue_answers("ex14o", ex.ex14_outcome(all_specs, outcome="Obj"))

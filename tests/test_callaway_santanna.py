@@ -4,10 +4,12 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from toy_panels import (
+    staggered_panel as toy_panel,  # 60 units, 3 cohorts + never treated
+)
 
 from nqp_helpers.errors import NQPInputError
 from nqp_helpers.estimators.callaway_santanna import callaway_santanna
-from toy_panels import staggered_panel as toy_panel  # 60 units, 3 cohorts + never treated
 
 md = pytest.importorskip("moderndid")
 

@@ -8,9 +8,9 @@ from nqp_helpers.errors import NQPInputError
 from nqp_helpers.estimators.drdid import drdid_2x2
 
 pytest.importorskip("moderndid")
-from moderndid.drdid.estimators.drdid_panel import drdid_panel  # noqa: E402
-from moderndid.drdid.estimators.reg_did_panel import reg_did_panel  # noqa: E402
-from moderndid.drdid.estimators.std_ipw_did_panel import std_ipw_did_panel  # noqa: E402
+from moderndid.drdid.estimators.drdid_panel import drdid_panel
+from moderndid.drdid.estimators.reg_did_panel import reg_did_panel
+from moderndid.drdid.estimators.std_ipw_did_panel import std_ipw_did_panel
 
 MD = {"dr": drdid_panel, "ipw": std_ipw_did_panel, "reg": reg_did_panel}
 

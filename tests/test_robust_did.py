@@ -2,16 +2,23 @@
 import numpy as np
 import pandas as pd
 import pytest
+from toy_panels import staggered_panel
 
-from nqp_helpers.chapters.robust_did import (PAPER_CONTROLS, available_controls, balanced_sample,
-                                             comparison_display, conditional_comparison, conditional_headline,
-                                             overlap_facts,
-                                             overlap_summary)
+from nqp_helpers.chapters.robust_did import (
+    PAPER_CONTROLS,
+    adjusted_outcome_cs,
+    available_controls,
+    balanced_sample,
+    comparison_display,
+    conditional_comparison,
+    conditional_headline,
+    conditional_verdict,
+    overlap_facts,
+    overlap_summary,
+)
 from nqp_helpers.display import PAPER_VARIABLES
-from nqp_helpers.chapters.robust_did import adjusted_outcome_cs, conditional_verdict
 from nqp_helpers.errors import NQPInputError
 from nqp_helpers.estimators.callaway_santanna import callaway_santanna
-from toy_panels import staggered_panel
 
 
 def test_controls_are_the_papers_six():

@@ -4,7 +4,6 @@ by a click (sphinx-exercise dropdowns, toggled by sphinx-togglebutton). Same fix
 from __future__ import annotations
 
 import pytest
-
 from test_site import HTML, browser  # noqa: F401  (the module-scoped headless-Chromium fixture)
 
 pytestmark = pytest.mark.slow

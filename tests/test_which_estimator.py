@@ -5,8 +5,15 @@ from pathlib import Path
 import pytest
 
 from nqp_helpers.book import toc_files
-from nqp_helpers.chapters.which_estimator import (DOT, SVG, dot_links, dot_version, render, svg_dot_version,
-                                                  svg_links)
+from nqp_helpers.chapters.which_estimator import (
+    DOT,
+    SVG,
+    dot_links,
+    dot_version,
+    render,
+    svg_dot_version,
+    svg_links,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 

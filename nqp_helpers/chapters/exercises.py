@@ -19,20 +19,28 @@ from ..estimators.placebo import placebo_test
 from ..estimators.psm_did import psm_did
 from ..estimators.twfe import twfe
 from ..estimators.wild_bootstrap import wild_bootstrap
-from .robust_did import PAPER_CONTROLS, available_controls, balanced_sample
+from .robust_did import PAPER_CONTROLS, available_controls, balanced_sample, truth_att
 
-__all__ = ["truth_att", "glue_answers", "ex03_weights", "ex03_cluster", "ex03_pilot_years", "ex04_caliper",
-           "ex04_ps_by", "ex05_seed", "ex05_real_first_stage", "ex09_scenario", "ex09_leads", "ex10_scenario",
-           "ex10_cs_method", "ex10_real", "ex11_n_boot", "ex11_n_draws", "ex14_outcome", "ex14_cluster"]
-
-
-def truth_att(panel: pd.DataFrame, outcome: str = "Pro") -> float:
-    """True ATT of ``outcome`` on a semi-synthetic panel; NaN on the other tracks."""
-    t = panel.attrs.get("truth")
-    if t is None:
-        return float("nan")
-    t = t[(t["outcome"] == outcome) & (t["estimand"] == "att")]
-    return float(t["value"].iloc[0]) if len(t) else float("nan")
+__all__ = [
+    "ex03_cluster",
+    "ex03_pilot_years",
+    "ex03_weights",
+    "ex04_caliper",
+    "ex04_ps_by",
+    "ex05_real_first_stage",
+    "ex05_seed",
+    "ex09_leads",
+    "ex09_scenario",
+    "ex10_cs_method",
+    "ex10_real",
+    "ex10_scenario",
+    "ex11_n_boot",
+    "ex11_n_draws",
+    "ex14_cluster",
+    "ex14_outcome",
+    "glue_answers",
+    "truth_att",
+]
 
 
 def glue_answers(prefix: str, answers: dict) -> None:
@@ -231,7 +239,7 @@ def ex14_outcome(specs: pd.DataFrame, outcome="Obj") -> dict:
     """From the chapter's table of every specification: range and share of positive estimates whose 95% interval
     excludes zero."""
     s = specs[(specs["outcome"] == outcome)].dropna(subset=["estimate"])
-    return {"n": int(len(s)), "min": float(s["estimate"].min()), "max": float(s["estimate"].max()),
+    return {"n": len(s), "min": float(s["estimate"].min()), "max": float(s["estimate"].max()),
             "share_sig_pos": float((s["conf_low"] > 0).mean()) if len(s) else float("nan")}
 
 
@@ -242,5 +250,5 @@ def ex14_cluster(specs: pd.DataFrame, outcome="Pro") -> dict:
     sig = s.assign(sig=(s["conf_low"] > 0) | (s["conf_high"] < 0))
     w = sig.pivot_table(index=dims, columns="cluster", values="sig", aggfunc="first").dropna()
     est = s.pivot_table(index=dims, columns="cluster", values="estimate", aggfunc="first").dropna()
-    return {"pairs": int(len(w)), "flips": int((w["city"] != w["province"]).sum()),
+    return {"pairs": len(w), "flips": int((w["city"] != w["province"]).sum()),
             "max_est_diff": float((est["city"] - est["province"]).abs().max())}

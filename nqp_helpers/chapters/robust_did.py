@@ -16,9 +16,26 @@ from ..errors import NQPInputError
 from ..estimators.callaway_santanna import callaway_santanna
 from ..estimators.twfe import twfe
 
-__all__ = ["PAPER_CONTROLS", "CS_METHODS", "balanced_sample", "available_controls", "conditional_comparison",
-           "overlap_summary", "overlap_facts", "comparison_display", "conditional_headline",
-           "adjusted_outcome_cs", "conditional_verdict"]
+__all__ = [
+    "CS_METHODS",
+    "PAPER_CONTROLS",
+    "adjusted_outcome_cs",
+    "available_controls",
+    "balanced_sample",
+    "breakdown_values",
+    "comparison_display",
+    "comparison_pivot",
+    "conditional_comparison",
+    "conditional_headline",
+    "conditional_verdict",
+    "honest_figure",
+    "honest_sensitivity",
+    "overlap_facts",
+    "overlap_summary",
+    "robust_comparison",
+    "truth_att",
+    "untreated_bias_check",
+]
 
 PAPER_CONTROLS = PAPER_VARIABLES["controls"]
 CS_METHODS = {"dr": "doubly robust", "ipw": "IPW", "reg": "outcome regression"}
@@ -148,7 +165,7 @@ def overlap_facts(cells: pd.DataFrame, method: str = "dr", comparison: str = "ne
     """Numbers for the prose: cells kept / skipped, the widest propensity-score range, the largest share trimmed."""
     c = cells[(cells["method"] == method) & (cells["comparison"] == comparison)]
     kept = c[c["reason"].isna()]
-    return {"cells_kept": int(len(kept)), "cells_skipped": int(c["reason"].notna().sum()),
+    return {"cells_kept": len(kept), "cells_skipped": int(c["reason"].notna().sum()),
             "ps_min": float(kept["ps_min"].min()), "ps_max": float(kept["ps_max"].max()),
             "share_trimmed_max": float(kept["share_trimmed"].max())}
 
@@ -166,3 +183,164 @@ def conditional_headline(table: pd.DataFrame) -> dict:
         out[f"cs_{m}"] = pick(f"Callaway–Sant'Anna, controls, {lab}")
     out["cs_dr_nyt"] = pick(f"Callaway–Sant'Anna, controls, {CS_METHODS['dr']}", "not yet treated")
     return out
+
+
+def truth_att(panel: pd.DataFrame, outcome: str = "Pro", estimand: str = "att") -> float:
+    """True effect ``estimand`` of ``outcome`` on a semi-synthetic panel; NaN on the other tracks."""
+    t = panel.attrs.get("truth")
+    if t is None:
+        return float("nan")
+    t = t[(t["outcome"] == outcome) & (t["estimand"] == estimand)]
+    return float(t["value"].iloc[0]) if len(t) else float("nan")
+
+
+def robust_comparison(panel: pd.DataFrame, outcomes, horizons: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every estimator of the chapter on every outcome, each on the outcome's balanced sample (no covariates
+    except the TWFE-with-controls row). Returns (one row per outcome x estimator, CS overall aggregations).
+
+    dCDH (moderndid ``did_multiplegt``) averages its first ``horizons`` effects: a different target, no truth.
+    """
+    import warnings
+
+    import moderndid
+
+    from ..estimators.imputation import imputation_did
+    from ..estimators.sun_abraham import sun_abraham
+
+    rows, cs_aggs = [], []
+
+    def add(y, name, r, term, controls_used, note=""):
+        x = r[r["term"] == term].iloc[0]
+        rows.append(dict(outcome=y, estimator=name, estimate=x["estimate"], std_error=x["std_error"],
+                         conf_low=x["conf_low"], conf_high=x["conf_high"], n_obs=int(x["n_obs"]),
+                         controls_used=controls_used, note=note, truth=truth_att(panel, y)))
+
+    for y in outcomes:
+        d = balanced_sample(panel, y)
+        ctrl = available_controls(d)
+        add(y, "TWFE, paper's controls", twfe(d, y, controls=ctrl), "Inn", "yes",
+            f"controls: {', '.join(ctrl)}; rows with a missing control dropped")
+        add(y, "TWFE, no controls", twfe(d, y), "Inn", "no")
+        for cg, lab in _CG.items():
+            cs = callaway_santanna(d, y, control_group=cg, aggregation=["simple", "dynamic", "group"])
+            add(y, f"Callaway–Sant'Anna ({lab})", cs[cs["aggregation"] == "simple"], "ATT", "no",
+                "simple aggregation: treated city-years weighted equally")
+            a = cs[cs["term"] == "ATT"].assign(outcome=y, control_group=cg)
+            cs_aggs.append(a[["outcome", "control_group", "aggregation", "estimate", "std_error", "conf_low",
+                              "conf_high"]])
+        max_e = int(d["year"].max() - d.loc[d["first_treat"] > 0, "first_treat"].min())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sa = sun_abraham(d, y, leads=1, lags=max_e)
+            dcy = moderndid.did_multiplegt(d[["city_code", "year", y, "Inn"]], yname=y, tname="year",
+                                           idname="city_code", dname="Inn", effects=horizons)
+        add(y, "Sun–Abraham", sa[sa["aggregation"] == "att"], "att", "no",
+            "never-treated controls; all post event times")
+        add(y, "Borusyak–Jaravel–Spiess", imputation_did(d, y, horizons=[]), "att", "no",
+            "imputation; Gardner two-stage SEs")
+        rows.append(dict(outcome=y, estimator=f"de Chaisemartin–D'Haultfœuille (avg of {horizons} horizons)",
+                         estimate=float(dcy.ate.estimate), std_error=float(dcy.ate.std_error),
+                         conf_low=float(dcy.ate.ci_lower), conf_high=float(dcy.ate.ci_upper), n_obs=len(d),
+                         controls_used="no", note=f"moderndid {moderndid.__version__}; different target",
+                         truth=np.nan))
+    return pd.DataFrame(rows), pd.concat(cs_aggs, ignore_index=True)
+
+
+def comparison_pivot(comparison: pd.DataFrame, outcomes) -> pd.DataFrame:
+    """Estimators x outcomes (estimates), in the table's order, with a truth row when the panel has one."""
+    piv = comparison.pivot(index="estimator", columns="outcome", values="estimate")[list(outcomes)]
+    piv = piv.loc[comparison["estimator"].drop_duplicates()]
+    tr = comparison.drop_duplicates("outcome").set_index("outcome")["truth"]
+    if tr.notna().any():
+        piv.loc["truth (average effect on treated city-years)"] = [tr.get(y, np.nan) for y in outcomes]
+    piv.columns.name = None
+    return piv
+
+
+def untreated_bias_check(panel: pd.DataFrame, y0: str = "Pro_y0", outcome: str = "Pro",
+                         tol: float = 0.05) -> tuple[pd.DataFrame, str]:
+    """Estimators run on the untreated potential outcome ``y0`` (true effect 0), and a sentence judging the result.
+
+    "Close to parallel" means every estimate within ``tol`` x |true effect on ``outcome``|.
+    """
+    from ..estimators.imputation import imputation_did
+
+    d = balanced_sample(panel, y0)
+    cs = callaway_santanna(d, y0, aggregation="simple")
+    bias = pd.DataFrame({
+        "estimator": ["TWFE, no controls", "Callaway–Sant'Anna (never treated)", "Borusyak–Jaravel–Spiess"],
+        f"estimate_on_{y0}": [_coef_of(twfe(d, y0), "Inn"), _coef_of(cs[cs["aggregation"] == "simple"], "ATT"),
+                              _coef_of(imputation_did(d, y0, horizons=[]), "att")]})
+    vals = ", ".join(f"{v:.3f}" for v in bias[f"estimate_on_{y0}"])
+    worst = float(bias[f"estimate_on_{y0}"].abs().max())
+    if worst < tol * abs(truth_att(panel, outcome)):
+        msg = (f"On `{y0}` the estimators return {vals}: within {tol:.0%} of the true effect on {outcome}, so the "
+               "simulated untreated paths of pilot and other cities are (close to) parallel and the gaps to the green "
+               "crosses above come from the estimators and from sampling noise.")
+    else:
+        msg = (f"On `{y0}` the estimators return {vals} instead of 0: the simulated untreated paths of pilot and "
+               "other cities are **not parallel**, so every DiD estimate on this panel, robust or not, carries that "
+               "bias; the gaps to the green crosses above are partly this, not TWFE's weighting.")
+    return bias, msg
+
+
+def _coef_of(r: pd.DataFrame, term: str) -> float:
+    return float(r.loc[r["term"] == term, "estimate"].iloc[0])
+
+
+RM_BOUNDS = (0, 0.5, 1, 1.5)
+SMOOTH_BOUNDS = (0, 0.01, 0.02, 0.05, 0.1)
+
+
+def honest_sensitivity(panel: pd.DataFrame, outcome: str, leads: int, lags: int, grid: int) -> pd.DataFrame:
+    """HonestDiD intervals for the e = 0 effect of the TWFE event study of ``outcome``, under the relative-magnitude
+    bounds :data:`RM_BOUNDS` (grid of ``grid`` points) and the smoothness bounds :data:`SMOOTH_BOUNDS`; the bound
+    of each row is in column ``bound``. Calls :func:`..estimators.honest_did.honest_did` (public API only)."""
+    from ..estimators.event_study import event_study
+    from ..estimators.honest_did import honest_did
+
+    es = event_study(balanced_sample(panel, outcome), outcome, leads=leads, lags=lags)
+    sens = []
+    for method, kw in (("relative_magnitude", dict(Mbar=RM_BOUNDS, grid_points=grid)),
+                       ("smoothness", dict(M=SMOOTH_BOUNDS))):
+        h = honest_did(es, method=method, e=0, **kw)
+        h["bound"] = h.get("Mbar", h.get("M"))
+        sens.append(h.drop(columns=[c for c in ("Mbar", "M") if c in h]))
+    return pd.concat(sens, ignore_index=True).assign(outcome=outcome)
+
+
+def breakdown_values(sens: pd.DataFrame) -> dict:
+    """Per method, the smallest bound whose robust interval includes 0 (text), or "beyond the largest bound tried"."""
+    rob = sens[sens["term"] == "robust"]
+    out = {}
+    for m in ("relative_magnitude", "smoothness"):
+        r = rob[(rob["method"] == m) & (rob["conf_low"] <= 0) & (rob["conf_high"] >= 0)]
+        out[m] = f"{r['bound'].min():g}" if len(r) else "beyond the largest bound tried"
+    return out
+
+
+def honest_figure(sens: pd.DataFrame, outcome: str):
+    """Two panels (relative magnitude, smoothness): the original interval and the robust ones as the bound grows."""
+    import matplotlib.pyplot as plt
+
+    from ..plotting import COLORS
+
+    rob = sens[sens["term"] == "robust"]
+    orig = sens[sens["term"] == "original"].iloc[0]
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
+    for ax, m, lab in zip(axes, ("relative_magnitude", "smoothness"),
+                          ("$\\bar M$ (relative magnitude)", "$M$ (smoothness, index points)")):
+        r = rob[rob["method"] == m].reset_index(drop=True)
+        x = np.arange(len(r))
+        ax.errorbar(x, (r["conf_low"] + r["conf_high"]) / 2, yerr=(r["conf_high"] - r["conf_low"]) / 2, fmt="none",
+                    ecolor=COLORS["ours"], capsize=4, lw=2, label="robust 95% CI")
+        ax.errorbar([-1], [orig["estimate"]], yerr=[[orig["estimate"] - orig["conf_low"]],
+                                                     [orig["conf_high"] - orig["estimate"]]],
+                    fmt="o", color=COLORS["paper"], capsize=4, label="original (exact parallel trends)")
+        ax.set_xticks([-1, *x], ["orig."] + [f"{b:g}" for b in r["bound"]])
+        ax.axhline(0, color=COLORS["ref"], lw=0.8)
+        ax.set_xlabel(lab)
+    axes[0].set_ylabel(f"Effect on {outcome} at e = 0")
+    axes[0].legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..paths import REPO_ROOT
 
-__all__ = ["DOT", "SVG", "dot_links", "svg_links", "dot_version", "svg_dot_version", "render"]
+__all__ = ["DOT", "SVG", "dot_links", "dot_version", "render", "svg_dot_version", "svg_links"]
 
 DOT = REPO_ROOT / "book" / "figures" / "which_estimator.dot"
 SVG = REPO_ROOT / "book" / "figures" / "which_estimator.svg"

@@ -39,7 +39,7 @@ from ..errors import NQPInputError
 from ._common import first_treat_to_int, require_columns, tidy
 from .drdid import METHODS, drdid_2x2
 
-__all__ = ["callaway_santanna", "att_gt_matrix"]
+__all__ = ["att_gt_matrix", "callaway_santanna"]
 
 _AGGS = ("simple", "dynamic", "group", "calendar")
 

@@ -26,7 +26,7 @@ from scipy.special import expit
 
 from ..errors import NQPInputError
 
-__all__ = ["METHODS", "TRIM_LEVEL", "DRDiD", "logit_fit", "drdid_2x2"]
+__all__ = ["METHODS", "TRIM_LEVEL", "DRDiD", "drdid_2x2", "logit_fit"]
 
 METHODS = ("dr", "ipw", "reg")
 TRIM_LEVEL = 0.995
