@@ -79,3 +79,37 @@ def test_conditional_verdict_words():
     assert "far from it, and the two-step estimate on the control-adjusted outcome (0.560) is close to" in \
         conditional_verdict(h, truth=0.565, adjusted=0.56)
     assert "Without a known truth" in conditional_verdict(h, truth=float("nan"), adjusted=0.5)
+
+
+def test_robust_comparison_and_pivot_on_the_real_track():
+    from nqp_helpers.chapters.robust_did import comparison_pivot, robust_comparison
+    from nqp_helpers.data.load import load_panel
+
+    real = load_panel("real")
+    comp, cs_table = robust_comparison(real, ["Pro"], horizons=2)
+    assert comp["estimator"].str.startswith("de Chaisemartin").sum() == 1 and comp["truth"].isna().all()
+    d = balanced_sample(real, "Pro")
+    cs = callaway_santanna(d, "Pro", aggregation="simple").query("term == 'ATT'")["estimate"].iloc[0]
+    assert comp.set_index("estimator").loc["Callaway–Sant'Anna (never treated)", "estimate"] == pytest.approx(cs)
+    assert set(cs_table["aggregation"]) == {"simple", "dynamic", "group"}
+    piv = comparison_pivot(comp, ["Pro"])
+    assert list(piv.index) == list(comp["estimator"]) and "truth" not in " ".join(piv.index)
+
+
+def test_untreated_bias_check_and_breakdown_words():
+    from nqp_helpers.chapters.robust_did import breakdown_values, honest_figure, untreated_bias_check
+
+    df = staggered_panel()
+    df["Inn"] = ((df["first_treat"] > 0) & (df["year"] >= df["first_treat"])).astype(int)
+    df["Pro_y0"] = df["y"] - df["Inn"] * 5.0  # not the untreated outcome: estimates far from 0 -> "not parallel"
+    df.attrs["truth"] = pd.DataFrame({"outcome": ["Pro"], "estimand": ["att"], "value": [1.0]})
+    bias, msg = untreated_bias_check(df)
+    assert len(bias) == 3 and "**not parallel**" in msg
+    sens = pd.DataFrame({"term": ["original", "robust", "robust", "robust", "robust"],
+                         "method": ["relative_magnitude", "relative_magnitude", "relative_magnitude", "smoothness",
+                                    "smoothness"],
+                         "bound": [np.nan, 0.0, 1.0, 0.0, 0.1], "estimate": [0.5, np.nan, np.nan, np.nan, np.nan],
+                         "conf_low": [0.3, 0.2, -0.1, 0.1, 0.05], "conf_high": [0.7, 0.8, 1.1, 0.9, 0.95]})
+    assert breakdown_values(sens) == {"relative_magnitude": "1", "smoothness": "beyond the largest bound tried"}
+    fig = honest_figure(sens, "Pro")
+    assert len(fig.axes) == 2
