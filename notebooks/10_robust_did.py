@@ -31,36 +31,19 @@ cs_outcome = "Pro"  # outcome of the conditional Callaway–Sant'Anna comparison
 cs_method = "dr"  # 2x2 estimator shown in the overlap table: "dr" (doubly robust), "ipw" or "reg"
 
 # %% tags=["hide-input"]
-import warnings
-
 import matplotlib.pyplot as plt
 import moderndid
-import numpy as np
-import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
 from nqp_helpers.chapters.robust_did import (
-    available_controls,
-    balanced_sample,
-    breakdown_values,
-    comparison_display,
-    comparison_pivot,
-    conditional_comparison,
-    conditional_headline,
-    conditional_verdict,
-    honest_figure,
-    honest_sensitivity,
-    overlap_facts,
-    overlap_summary,
-    robust_comparison,
-    truth_att,
-    untreated_bias_check,
-)
+    available_controls, balanced_sample, breakdown_values, comparison_display, comparison_figure, comparison_pivot,
+    conditional_comparison, conditional_headline, conditional_verdict, dcdh_horizons, dcdh_vs_cs, honest_figure,
+    honest_sensitivity, overlap_display, overlap_facts, overlap_summary, robust_comparison, truth_att,
+    untreated_bias_check)
 from nqp_helpers.data.load import load_panel
 from nqp_helpers.display import rerun_box, save_table, track_banner
-from nqp_helpers.estimators.callaway_santanna import callaway_santanna
-from nqp_helpers.plotting import coef_plot, set_style
+from nqp_helpers.plotting import set_style
 
 NB = "10_robust_did"
 set_style()
@@ -89,7 +72,7 @@ track_banner(panel)
 # share one assumption: without the pilots, pilot and other cities would have moved in parallel. Controls: TWFE is
 # shown with and without the paper's six controls; the robust estimators in this first comparison are unconditional,
 # so the like-for-like comparison is with TWFE *without* controls. The section
-# [Conditional parallel trends](conditional-cs) then adds the paper's controls to Callaway–Sant'Anna.
+# {ref}`Conditional parallel trends <conditional-cs>` then adds the paper's controls to Callaway–Sant'Anna.
 #
 # **Sample.** Callaway–Sant'Anna needs a balanced panel, so every estimator uses the same sample: the years in which
 # the outcome exists and the cities observed in all of them. Pilots approved after the last of those years are
@@ -113,18 +96,9 @@ if absent:
 
 # %% tags=["hide-input"]
 glue("moderndid_version", moderndid.__version__, display=False)
-y0 = outcomes[0]
-d0 = balanced_sample(panel, y0)
-L = int(min(8, d0["year"].max() - d0.loc[d0["first_treat"] > 0, "first_treat"].min()))
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    dc = moderndid.did_multiplegt(d0[["city_code", "year", y0, "Inn"]], yname=y0, tname="year", idname="city_code",
-                                  dname="Inn", effects=L)
-cs_nyt_dyn = callaway_santanna(d0, y0, control_group="not_yet_treated", aggregation="dynamic")
-cs_e = cs_nyt_dyn.query("aggregation == 'dynamic' and term != 'ATT'").set_index("event_time")["estimate"]
-check = pd.DataFrame({"horizon_l": dc.effects.horizons.astype(int), "dCDH": dc.effects.estimates,
-                      "CS_not_yet_treated_e=l-1": [cs_e.get(int(h) - 1, np.nan) for h in dc.effects.horizons]})
-check["difference"] = check["dCDH"] - check["CS_not_yet_treated_e=l-1"]
+d0 = balanced_sample(panel, outcomes[0])
+L = dcdh_horizons(d0)
+check = dcdh_vs_cs(d0, outcomes[0], L)
 glue("dcdh_maxdiff", float(check["difference"].abs().max()), display=False)
 save_table(check, "dcdh_vs_cs_check", NB)
 check.round(6).style.hide(axis="index")
@@ -163,19 +137,7 @@ piv.round(3)
 cs_table.round(4).style.hide(axis="index")
 
 # %% tags=["hide-input"]
-fig, axes = plt.subplots(len(outcomes), 1, figsize=(7.5, 2.6 * len(outcomes)), sharex=False)
-axes = np.atleast_1d(axes)
-for ax, y in zip(axes, outcomes):
-    sub = comparison[comparison["outcome"] == y].reset_index(drop=True)
-    coef_plot(sub, label="estimator", truth="truth" if truth is not None else None, ax=ax,
-              xlabel=f"Effect on {y} (index points)")
-    ax.set_title(y, loc="left")
-    ax.tick_params(axis="y", labelsize=8)
-    if ax.get_legend() is not None and ax is not axes[0]:
-        ax.get_legend().remove()
-if axes[0].get_legend() is not None:
-    axes[0].legend(loc="lower left", fontsize=8)
-fig.tight_layout()
+fig = comparison_figure(comparison, outcomes, with_truth=truth is not None)
 glue("fig_compare", fig, display=False)
 plt.close(fig)
 
@@ -284,15 +246,14 @@ if cs_outcome in outcomes and CONTROLS:
 if cs_outcome in outcomes and CONTROLS:
     ov = overlap_summary(cond_cells, cs_method)
     save_table(ov, "conditional_callaway_santanna_overlap", NB)
-    display(ov.rename(columns={"cohort": "Cohort", "cells_kept": "Cells estimated", "cells_skipped": "Cells skipped",
-                               "ps_min": "Lowest score", "ps_max": "Highest score",
-                               "share_trimmed_max": "Largest share trimmed"}).round(3).style.hide(axis="index"))
+    display(overlap_display(ov).style.hide(axis="index"))
 
 # %% [markdown]
-# A skipped cell is not an error of the estimator: it says that the data cannot answer "what would this cohort have
-# done without the pilot, *given its controls*" without extrapolating far beyond the comparison cities. The overall
-# ATT then averages only the estimated cells, so it is an average over a smaller set of pilots and years than the
-# unconditional one; a gap between the two can come from the controls *or* from that change of target.
+# "—": a cohort with no estimated cell has no scores to report. A skipped cell is not an error of the estimator: it
+# says that the data cannot answer "what would this cohort have done without the pilot, *given its controls*"
+# without extrapolating far beyond the comparison cities. A small cohort of large cities can lose all its cells. The
+# overall ATT then averages only the estimated cells, so it is an average over a smaller set of pilots and years
+# than the unconditional one; a gap between the two can come from the controls *or* from that change of target.
 
 # %% [markdown]
 # ## HonestDiD: how wrong may parallel trends be?

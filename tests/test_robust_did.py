@@ -113,3 +113,24 @@ def test_untreated_bias_check_and_breakdown_words():
     assert breakdown_values(sens) == {"relative_magnitude": "1", "smoothness": "beyond the largest bound tried"}
     fig = honest_figure(sens, "Pro")
     assert len(fig.axes) == 2
+
+
+def test_overlap_display_dashes_for_cohorts_without_cells():
+    from nqp_helpers.chapters.robust_did import overlap_display
+
+    s = pd.DataFrame({"cohort": [2008, 2010], "cells_kept": [0, 3], "cells_skipped": [5, 0],
+                      "ps_min": [np.nan, 0.01], "ps_max": [np.nan, 0.9], "share_trimmed_max": [np.nan, 0.0]})
+    out = overlap_display(s)
+    assert list(out.iloc[0, 3:]) == ["—", "—", "—"] and list(out.iloc[1, 3:]) == ["0.010", "0.900", "0.0%"]
+
+
+def test_dcdh_equals_cs_not_yet_treated_on_the_real_track():
+    from nqp_helpers.chapters.robust_did import comparison_figure, dcdh_horizons, dcdh_vs_cs
+    from nqp_helpers.data.load import load_panel
+
+    d = balanced_sample(load_panel("real"), "Pro")
+    check = dcdh_vs_cs(d, "Pro", dcdh_horizons(d))
+    assert len(check) == dcdh_horizons(d) and check["difference"].abs().max() < 1e-8
+    comp = pd.DataFrame({"outcome": ["Pro"] * 2, "estimator": ["a", "b"], "estimate": [0.1, 0.2],
+                         "conf_low": [0.0, 0.1], "conf_high": [0.2, 0.3], "truth": [np.nan] * 2})
+    assert len(comparison_figure(comp, ["Pro"], with_truth=False).axes) == 1

@@ -344,3 +344,64 @@ def honest_figure(sens: pd.DataFrame, outcome: str):
     axes[0].legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def overlap_display(summary: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
+    """:func:`overlap_summary` for the page: human headers, "—" where a cohort has no estimated cell."""
+    def f(x, fmt):
+        return "—" if pd.isna(x) else format(x, fmt)
+
+    return pd.DataFrame({
+        "Cohort": summary["cohort"].astype(int), "Cells estimated": summary["cells_kept"],
+        "Cells skipped": summary["cells_skipped"],
+        "Lowest score": summary["ps_min"].map(lambda x: f(x, f".{digits}f")),
+        "Highest score": summary["ps_max"].map(lambda x: f(x, f".{digits}f")),
+        "Largest share trimmed": summary["share_trimmed_max"].map(lambda x: f(x, ".1%"))})
+
+
+def dcdh_horizons(d: pd.DataFrame) -> int:
+    """Number of dCDH horizons: up to 8, and no more than the years after the first cohort's approval."""
+    return int(min(8, d["year"].max() - d.loc[d["first_treat"] > 0, "first_treat"].min()))
+
+
+def dcdh_vs_cs(d: pd.DataFrame, outcome: str, horizons: int) -> pd.DataFrame:
+    """dCDH horizon effects (moderndid ``did_multiplegt``) beside CS not-yet-treated event-time effects at l - 1.
+
+    For a binary, permanent treatment the two are the same numbers (computed by independent code).
+    """
+    import warnings
+
+    import moderndid
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dc = moderndid.did_multiplegt(d[["city_code", "year", outcome, "Inn"]], yname=outcome, tname="year",
+                                      idname="city_code", dname="Inn", effects=horizons)
+    cs = callaway_santanna(d, outcome, control_group="not_yet_treated", aggregation="dynamic")
+    cs_e = cs.query("aggregation == 'dynamic' and term != 'ATT'").set_index("event_time")["estimate"]
+    check = pd.DataFrame({"horizon_l": dc.effects.horizons.astype(int), "dCDH": dc.effects.estimates,
+                          "CS_not_yet_treated_e=l-1": [cs_e.get(int(h) - 1, np.nan) for h in dc.effects.horizons]})
+    check["difference"] = check["dCDH"] - check["CS_not_yet_treated_e=l-1"]
+    return check
+
+
+def comparison_figure(comparison: pd.DataFrame, outcomes, with_truth: bool):
+    """One coefficient panel per outcome: every estimator's estimate and 95% interval (truth crosses if known)."""
+    import matplotlib.pyplot as plt
+
+    from ..plotting import coef_plot
+
+    fig, axes = plt.subplots(len(outcomes), 1, figsize=(7.5, 2.6 * len(outcomes)), sharex=False)
+    axes = np.atleast_1d(axes)
+    for ax, y in zip(axes, outcomes):
+        sub = comparison[comparison["outcome"] == y].reset_index(drop=True)
+        coef_plot(sub, label="estimator", truth="truth" if with_truth else None, ax=ax,
+                  xlabel=f"Effect on {y} (index points)")
+        ax.set_title(y, loc="left")
+        ax.tick_params(axis="y", labelsize=8)
+        if ax.get_legend() is not None and ax is not axes[0]:
+            ax.get_legend().remove()
+    if axes[0].get_legend() is not None:
+        axes[0].legend(loc="lower left", fontsize=8)
+    fig.tight_layout()
+    return fig
