@@ -101,7 +101,7 @@ L = dcdh_horizons(d0)
 check = dcdh_vs_cs(d0, outcomes[0], L)
 glue("dcdh_maxdiff", float(check["difference"].abs().max()), display=False)
 save_table(check, "dcdh_vs_cs_check", NB)
-check.round(6).style.hide(axis="index")
+check.style.format(precision=6).hide(axis="index")
 
 # %% [markdown]
 # moderndid {glue:text}`moderndid_version`: the largest difference between the dCDH horizon effects and the
@@ -134,7 +134,7 @@ piv.round(3)
 # differ, the effects differ by exposure or by cohort.
 
 # %% tags=["hide-input"]
-cs_table.round(4).style.hide(axis="index")
+cs_table.style.format(precision=4).hide(axis="index")
 
 # %% tags=["hide-input"]
 fig = comparison_figure(comparison, outcomes, with_truth=truth is not None)
@@ -163,7 +163,7 @@ if "Pro_y0" in panel:
     bias, msg = untreated_bias_check(panel)
     save_table(bias, "bias_check_untreated_outcome", NB)
     display(Markdown(msg))
-    display(bias.round(4).style.hide(axis="index"))
+    display(bias.style.format(precision=4).hide(axis="index"))
 else:
     display(Markdown("Not available on this track: untreated potential outcomes exist only in simulated data."))
 
@@ -285,7 +285,7 @@ else:
     fig = honest_figure(sens, honest_outcome)
     glue("fig_honest", fig, display=False)
     plt.close(fig)
-    display(sens.round(4).style.hide(axis="index"))
+    display(sens.style.format(precision=4, na_rep="—").hide(axis="index"))
 
 # %% [markdown]
 # ```{glue:figure} fig_honest
