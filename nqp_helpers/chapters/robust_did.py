@@ -1,10 +1,14 @@
-"""Chapter 10 (robust DiD): samples and the conditional Callaway–Sant'Anna comparison with the paper's controls.
+"""Chapter 10 (robust DiD): every computation of the page, so the notebook is prose, short calls and glue.
 
-What: :func:`balanced_sample` (the one sample every robust estimator shares), :func:`conditional_comparison`
-(TWFE with the paper's six controls beside Callaway–Sant'Anna without and with them — doubly robust, IPW and outcome
-regression, never-treated and not-yet-treated comparisons — all on one sample) and :func:`overlap_summary`
-(propensity-score ranges and trimming per cohort). Why: the paper's identification is parallel trends *conditional*
-on its controls, so the like-for-like robust estimate is the conditional one.
+What: :func:`balanced_sample` (the one sample every robust estimator shares); :func:`robust_comparison` and
+:func:`comparison_pivot`/:func:`comparison_figure` (TWFE beside CS, Sun–Abraham, imputation, dCDH on every outcome);
+:func:`dcdh_vs_cs` (dCDH equals CS not-yet-treated here); :func:`untreated_bias_check` (estimators on ``Pro_y0``);
+:func:`conditional_comparison` (TWFE with the paper's six controls beside Callaway–Sant'Anna without and with them —
+doubly robust, IPW, outcome regression, both comparison groups — and the two-step :func:`adjusted_outcome_cs`, all on
+one sample) with :func:`overlap_summary`/:func:`overlap_facts` (propensity-score ranges, trimming, skipped cells);
+:func:`honest_sensitivity`, :func:`breakdown_values`, :func:`honest_figure` (HonestDiD through its public API).
+Why: the paper's identification is parallel trends *conditional* on its controls, so the like-for-like robust
+estimate is the conditional one — and "conditional" has two meanings that this chapter separates.
 """
 from __future__ import annotations
 
