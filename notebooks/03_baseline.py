@@ -313,3 +313,70 @@ Markdown(f"**{track.replace('_', '-')} track.** " + msg)
 
 # %% tags=["hide-input"]
 rerun_box(NB, {"data": data, "seed": seed, "weights": weights, "cluster": cluster, "pilot_years": pilot_years})
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise changes one parameter of this page; the solutions (click to open) were computed when this page was
+# built, with its `data` and `seed`.
+
+# %% tags=["hide-input"]
+from nqp_helpers.chapters import exercises as ex
+
+ex.glue_answers("ex03w", ex.ex03_weights(data, seed, weights="equal"))
+ex.glue_answers("ex03c", ex.ex03_cluster(data, seed, cluster="province"))
+ex.glue_answers("ex03p", ex.ex03_pilot_years(data, seed, pilot_years="latest"))
+
+# %% [markdown]
+# ```{exercise} Another index, another truth
+# :label: ex-03-weights
+#
+# Change `weights` to `"equal"` (every indicator weighted equally):
+# `nqp run notebooks/03_baseline.py -p weights equal`. Does TWFE with the controls still recover the true effect
+# on `Pro`?
+# ```
+#
+# ```{solution} ex-03-weights
+# :class: dropdown
+#
+# Paper weights: estimate {glue:text}`ex03w_paper:.3f`, truth {glue:text}`ex03w_truth_paper:.3f` (gap
+# {glue:text}`ex03w_gap_paper:+.3f`). Equal weights: estimate {glue:text}`ex03w_alt:.3f`, truth
+# {glue:text}`ex03w_truth_alt:.3f` (gap {glue:text}`ex03w_gap_alt:+.3f`). The truth moves with the weights: a
+# differently weighted index is a different outcome with its own {term}`ATT`. Judge an estimator by its gap to the
+# truth of the index it analyses, not by the level.
+# ```
+#
+# ```{exercise} Cluster by province
+# :label: ex-03-cluster
+#
+# Change `cluster` to `"province"`: `nqp run notebooks/03_baseline.py -p cluster province`. What happens to the
+# coefficient, its standard error and the number of clusters?
+# ```
+#
+# ```{solution} ex-03-cluster
+# :class: dropdown
+#
+# The coefficient does not move (clustering changes only the standard error). By city: SE
+# {glue:text}`ex03c_se_city:.4f` with {glue:text}`ex03c_g_city` clusters; by province: SE
+# {glue:text}`ex03c_se_alt:.4f` with {glue:text}`ex03c_g_alt` clusters, a ratio of {glue:text}`ex03c_ratio:.2f`.
+# Clustering by province allows shocks to be correlated across the cities of a province; with about thirty clusters
+# the cluster-robust SE is itself imprecise, which is why {doc}`11_inference` adds the wild cluster bootstrap.
+# ```
+#
+# ```{exercise} When was a pilot approved?
+# :label: ex-03-pilot-years
+#
+# Some pilots are dated only to a range of years. Change `pilot_years` to `"latest"`:
+# `nqp run notebooks/03_baseline.py -p pilot_years latest`. How many cities change their approval year, and how much
+# does the Table 2 coefficient move?
+# ```
+#
+# ```{solution} ex-03-pilot-years
+# :class: dropdown
+#
+# {glue:text}`ex03p_cities_moved` cities get a later approval year; the coefficient moves from
+# {glue:text}`ex03p_default:.3f` to {glue:text}`ex03p_alt:.3f` (truth under the default dating:
+# {glue:text}`ex03p_truth:.3f`). On the semi-synthetic track the data were generated with the default years, so
+# `latest` deliberately mis-dates the treatment of those cities: a few misclassified {term}`cohort`s move the
+# estimate little when they are a small share of the treated city-years.
+# ```

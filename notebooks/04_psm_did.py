@@ -343,3 +343,49 @@ else:
 # %% tags=["hide-input"]
 rerun_box(NB, {"data": data, "seed": seed, "caliper": caliper, "n_neighbors": n_neighbors, "ps_by": ps_by,
                "sample": sample})
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise changes one parameter of this page; the solutions (click to open) were computed when this page was
+# built, with its `data` and `seed`.
+
+# %% tags=["hide-input"]
+from nqp_helpers.chapters import exercises as ex
+
+ex.glue_answers("ex04c", ex.ex04_caliper(data, seed, caliper=0.01, base_caliper=0.05))
+ex.glue_answers("ex04p", ex.ex04_ps_by(data, seed, ps_by="pooled"))
+
+# %% [markdown]
+# ```{exercise} A tighter caliper
+# :label: ex-04-caliper
+#
+# Change `caliper` from 0.05 to 0.01: `nqp run notebooks/04_psm_did.py -p caliper 0.01`. How many city-years are
+# left in the radius-matching regression of `Pro`, and how far is its estimate from the truth?
+# ```
+#
+# ```{solution} ex-04-caliper
+# :class: dropdown
+#
+# Caliper 0.05: {glue:text}`ex04c_n_base` city-years, estimate {glue:text}`ex04c_est_base:.3f` (gap to the truth
+# {glue:text}`ex04c_gap_base:+.3f`). Caliper 0.01: {glue:text}`ex04c_n_alt` city-years, estimate
+# {glue:text}`ex04c_est_alt:.3f` (gap {glue:text}`ex04c_gap_alt:+.3f`). A tighter caliper buys closer matches
+# (less bias from imperfect matches) with fewer observations (more noise); matching cannot fix selection on anything
+# it does not match on.
+# ```
+#
+# ```{exercise} One propensity score for all years
+# :label: ex-04-ps-by
+#
+# Change `ps_by` to `"pooled"` (one logit on pre-2008 city means instead of one per year):
+# `nqp run notebooks/04_psm_did.py -p ps_by pooled`. What happens to the matched sample and the estimate?
+# ```
+#
+# ```{solution} ex-04-ps-by
+# :class: dropdown
+#
+# Yearly scores: {glue:text}`ex04p_n_year` city-years, estimate {glue:text}`ex04p_est_year:.3f`; pooled score:
+# {glue:text}`ex04p_n_alt` city-years, estimate {glue:text}`ex04p_est_alt:.3f`. Matching city-years year by year
+# can match a city to different partners in different years, which breaks the panel structure a DiD relies on; a
+# pooled pre-treatment score keeps each city's match fixed and cannot be moved by the treatment itself.
+# ```

@@ -356,3 +356,48 @@ if show_violation and not (RUN and track == "semi_synthetic"):
 
 # %% tags=["hide-input"]
 rerun_box(NB, {"data": data, "seed": seed, "show_violation": show_violation})
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise changes one parameter of this page; the solutions (click to open) were computed when this page was
+# built, with its `data` and `seed`.
+
+# %% tags=["hide-input"]
+from nqp_helpers.chapters import exercises as ex
+
+ex.glue_answers("ex05s", ex.ex05_seed(data, seed, other_seed=1))
+ex.glue_answers("ex05r", ex.ex05_real_first_stage())
+
+# %% [markdown]
+# ```{exercise} Same world, new draw
+# :label: ex-05-seed
+#
+# Change `seed` to 1 (a new draw of the same semi-synthetic world): `nqp run notebooks/05_iv.py -p seed 1`. How much
+# do the IV estimate (night-light instrument) and the TWFE estimate of the effect on `Pro` move?
+# ```
+#
+# ```{solution} ex-05-seed
+# :class: dropdown
+#
+# IV: {glue:text}`ex05s_iv_a:.3f` → {glue:text}`ex05s_iv_b:.3f` (moves {glue:text}`ex05s_iv_move:.3f`); TWFE:
+# {glue:text}`ex05s_ols_a:.3f` → {glue:text}`ex05s_ols_b:.3f` (moves {glue:text}`ex05s_ols_move:.3f`); the truth:
+# {glue:text}`ex05s_truth_a:.3f` and {glue:text}`ex05s_truth_b:.3f`. Both estimators are consistent here, but IV
+# uses only the variation in treatment that the instrument predicts, so its sampling error is larger — compare the
+# two movements.
+# ```
+#
+# ```{exercise} Is the instrument strong on public data?
+# :label: ex-05-real
+#
+# Run the chapter on the real track: `nqp run notebooks/05_iv.py -p data real`. What is the first-stage F statistic
+# of each instrument?
+# ```
+#
+# ```{solution} ex-05-real
+# :class: dropdown
+#
+# Night lights × R&D intensity: F = {glue:md}`ex05r_F_iv_ntl`. Laozihao firms × R&D intensity: F =
+# {glue:md}`ex05r_F_iv_lzh`. The usual rule of thumb calls an instrument weak below F = 10; with a weak first stage
+# 2SLS is biased towards OLS and its t-test over-rejects, whatever the second-stage coefficient says.
+# ```

@@ -174,3 +174,49 @@ plt.close(fig)
 
 # %% tags=["hide-input"]
 rerun_box(NB, {"data": data, "scenario": scenario, "outcome": outcome, "leads": leads, "lags": lags})
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise changes one parameter of this page; the solutions (click to open) were computed when this page was
+# built, with its `data` and `seed`.
+
+# %% tags=["hide-input"]
+from nqp_helpers.chapters import exercises as ex
+
+ex.glue_answers("ex09s", ex.ex09_scenario(data, seed, scenario="dynamic", outcome=outcome))
+ex.glue_answers("ex09l", ex.ex09_leads(data, seed, leads=2, base_leads=leads, lags=lags, outcome=outcome))
+
+# %% [markdown]
+# ```{exercise} Effects that grow
+# :label: ex-09-scenario
+#
+# Change `scenario` to `"dynamic"` (effects grow with years since approval):
+# `nqp run notebooks/09_event_study.py -p scenario dynamic`. How far is the TWFE coefficient from the true
+# {term}`ATT`, and how much weight do {term}`forbidden comparison`s get in the Goodman-Bacon decomposition?
+# ```
+#
+# ```{solution} ex-09-scenario
+# :class: dropdown
+#
+# TWFE: {glue:text}`ex09s_twfe:.3f`; truth: {glue:text}`ex09s_truth:.3f` (gap {glue:text}`ex09s_gap:+.3f`). The
+# "later vs earlier treated" comparisons carry {glue:text}`ex09s_w_forbidden:.1%` of the weight, with an average 2×2
+# estimate of {glue:text}`ex09s_b_forbidden:.3f`: they use already-treated cities, whose growing effect is
+# subtracted, as controls. That is the mechanism behind the gap.
+# ```
+#
+# ```{exercise} How many leads?
+# :label: ex-09-leads
+#
+# Change `leads` to 2: `nqp run notebooks/09_event_study.py -p leads 2`. What is the p-value of the joint pre-trend
+# test now, and how many leads does it test?
+# ```
+#
+# ```{solution} ex-09-leads
+# :class: dropdown
+#
+# With this page's `leads`: p = {glue:text}`ex09l_p_base:.3f` on {glue:text}`ex09l_q_base` leads; with 2 leads:
+# p = {glue:text}`ex09l_p_alt:.3f` on {glue:text}`ex09l_q_alt`. Fewer leads test fewer pre-periods (the earliest are
+# binned together), so the test has less to find; a large p-value is absence of evidence, not evidence of
+# {term}`parallel trends` (Roth 2022) — see HonestDiD in {doc}`10_robust_did`.
+# ```

@@ -7,6 +7,17 @@
 # Borusyak–Jaravel–Spiess imputation and de Chaisemartin–D'Haultfœuille — puts them beside TWFE (and beside the
 # truth on the semi-synthetic track), and then asks how far parallel trends may fail before the conclusion changes
 # (HonestDiD).
+#
+# ```{admonition} Learning goals
+# :class: tip
+# After this chapter you can
+# 1. say which comparisons TWFE makes that the robust estimators never make ({term}`forbidden comparison`);
+# 2. read a Callaway–Sant'Anna table: {term}`ATT(g,t) <ATT>` by {term}`cohort`, aggregated by {term}`event time`
+#    or overall, with {term}`never-treated` or {term}`not-yet-treated` comparisons;
+# 3. estimate Callaway–Sant'Anna under parallel trends *conditional on the paper's controls* (doubly robust, IPW,
+#    outcome regression) and check {term}`overlap` of the propensity scores;
+# 4. say how large a violation of parallel trends ({term}`M̄ <M-bar>`, HonestDiD) the conclusion survives.
+# ```
 
 # %% tags=["parameters"]
 data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path to your own panel file
@@ -16,26 +27,23 @@ honest_outcome = "Pro"  # outcome of the HonestDiD sensitivity analysis
 honest_leads = 4  # pre-period event times of the event study fed to HonestDiD (end point binned)
 honest_lags = 3  # post-period event times of that event study (end point binned)
 honest_grid = 100  # test-inversion grid points of the relative-magnitude intervals (RR default 1000; ~5 s per 100 per bound)
+cs_outcome = "Pro"  # outcome of the conditional Callaway–Sant'Anna comparison (paper's controls)
+cs_method = "dr"  # 2x2 estimator shown in the overlap table: "dr" (doubly robust), "ipw" or "reg"
 
 # %% tags=["hide-input"]
-import warnings
-
 import matplotlib.pyplot as plt
 import moderndid
-import numpy as np
-import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
+from nqp_helpers.chapters.robust_did import (
+    available_controls, balanced_sample, breakdown_values, comparison_display, comparison_figure, comparison_pivot,
+    conditional_comparison, conditional_headline, conditional_verdict, dcdh_horizons, dcdh_vs_cs, honest_figure,
+    honest_sensitivity, overlap_display, overlap_facts, overlap_summary, robust_comparison, truth_att,
+    untreated_bias_check)
 from nqp_helpers.data.load import load_panel
 from nqp_helpers.display import rerun_box, save_table, track_banner
-from nqp_helpers.estimators.callaway_santanna import callaway_santanna
-from nqp_helpers.estimators.event_study import event_study
-from nqp_helpers.estimators.honest_did import honest_did
-from nqp_helpers.estimators.imputation import imputation_did
-from nqp_helpers.estimators.sun_abraham import sun_abraham
-from nqp_helpers.estimators.twfe import twfe
-from nqp_helpers.plotting import COLORS, coef_plot, set_style
+from nqp_helpers.plotting import set_style
 
 NB = "10_robust_did"
 set_style()
@@ -60,36 +68,22 @@ track_banner(panel)
 # | **Borusyak–Jaravel–Spiess** (imputation) | fits city and year effects on *untreated* city-years only, then predicts each treated city-year's untreated outcome | uses every untreated year, efficient |
 # | **de Chaisemartin–D'Haultfœuille** | cities not yet treated at that horizon (never-treated included) | for a one-off, permanent treatment it equals CS not-yet-treated |
 #
-# None of the robust estimators ever uses an already-treated city as a control. All share one assumption: without
-# the pilots, pilot and other cities would have moved in parallel. Controls: TWFE is shown with and without the
-# paper's six controls; the robust estimators here are unconditional (our Callaway–Sant'Anna takes no covariates), so
-# the like-for-like comparison is with TWFE *without* controls.
+# None of the robust estimators ever uses an already-treated city as a control (a {term}`forbidden comparison`). All
+# share one assumption: without the pilots, pilot and other cities would have moved in parallel. Controls: TWFE is
+# shown with and without the paper's six controls; the robust estimators in this first comparison are unconditional,
+# so the like-for-like comparison is with TWFE *without* controls. The section
+# {ref}`Conditional parallel trends <conditional-cs>` then adds the paper's controls to Callaway–Sant'Anna.
 #
 # **Sample.** Callaway–Sant'Anna needs a balanced panel, so every estimator uses the same sample: the years in which
 # the outcome exists and the cities observed in all of them. Pilots approved after the last of those years are
 # never treated *within the sample* and count as never treated.
 
 # %% tags=["hide-input"]
-CONTROLS = ["Eco", "Gov", "Fix", "Fin", "Tra", "Ope"]
+CONTROLS = available_controls(panel)
 outcomes = [o for o in ("Pro", "Lab", "Mea", "Obj") if o in panel and panel[o].notna().any()]
 absent = [o for o in ("Pro", "Lab", "Mea", "Obj") if o not in outcomes]
 if absent:
     display(Markdown(f"**Not estimated:** {', '.join(absent)} — absent on this track (never simulated)."))
-
-
-def balanced_sample(df, y):
-    """City-years with y, restricted to cities observed in every such year; later pilots recoded never treated."""
-    d = df.dropna(subset=[y])
-    d = d[d.groupby("city_code")["year"].transform("size") == d["year"].nunique()].copy()
-    d.loc[d["first_treat"] > d["year"].max(), "first_treat"] = 0
-    return d
-
-
-def truth_of(y, estimand="att"):
-    if truth is None:
-        return np.nan
-    t = truth.query("outcome == @y and estimand == @estimand")
-    return float(t["value"].iloc[0]) if len(t) else np.nan
 
 # %% [markdown]
 # ## de Chaisemartin–D'Haultfœuille: the implementation
@@ -102,21 +96,12 @@ def truth_of(y, estimand="att"):
 
 # %% tags=["hide-input"]
 glue("moderndid_version", moderndid.__version__, display=False)
-y0 = outcomes[0]
-d0 = balanced_sample(panel, y0)
-L = int(min(8, d0["year"].max() - d0.loc[d0["first_treat"] > 0, "first_treat"].min()))
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    dc = moderndid.did_multiplegt(d0[["city_code", "year", y0, "Inn"]], yname=y0, tname="year", idname="city_code",
-                                  dname="Inn", effects=L)
-cs_nyt_dyn = callaway_santanna(d0, y0, control_group="not_yet_treated", aggregation="dynamic")
-cs_e = cs_nyt_dyn.query("aggregation == 'dynamic' and term != 'ATT'").set_index("event_time")["estimate"]
-check = pd.DataFrame({"horizon_l": dc.effects.horizons.astype(int), "dCDH": dc.effects.estimates,
-                      "CS_not_yet_treated_e=l-1": [cs_e.get(int(h) - 1, np.nan) for h in dc.effects.horizons]})
-check["difference"] = check["dCDH"] - check["CS_not_yet_treated_e=l-1"]
+d0 = balanced_sample(panel, outcomes[0])
+L = dcdh_horizons(d0)
+check = dcdh_vs_cs(d0, outcomes[0], L)
 glue("dcdh_maxdiff", float(check["difference"].abs().max()), display=False)
 save_table(check, "dcdh_vs_cs_check", NB)
-check.round(6)
+check.style.format(precision=6).hide(axis="index")
 
 # %% [markdown]
 # moderndid {glue:text}`moderndid_version`: the largest difference between the dCDH horizon effects and the
@@ -126,58 +111,14 @@ check.round(6)
 # ## All estimators, all outcomes
 
 # %% tags=["hide-input"]
-rows = []
-
-
-def add(y, name, r, term, comparisons, note=""):
-    x = r[r["term"] == term].iloc[0]
-    rows.append(dict(outcome=y, estimator=name, estimate=x["estimate"], std_error=x["std_error"],
-                     conf_low=x["conf_low"], conf_high=x["conf_high"], n_obs=int(x["n_obs"]),
-                     controls_used=comparisons, note=note, truth=truth_of(y)))
-
-
-cs_aggs = []
-for y in outcomes:
-    d = balanced_sample(panel, y)
-    ctrl = [c for c in CONTROLS if c in d and d[c].notna().any()]
-    add(y, "TWFE, paper's controls", twfe(d, y, controls=ctrl), "Inn", "yes",
-        f"controls: {', '.join(ctrl)}; rows with a missing control dropped")
-    add(y, "TWFE, no controls", twfe(d, y), "Inn", "no")
-    for cg, lab in (("never_treated", "never treated"), ("not_yet_treated", "not yet treated")):
-        cs = callaway_santanna(d, y, control_group=cg, aggregation=["simple", "dynamic", "group"])
-        add(y, f"Callaway–Sant'Anna ({lab})", cs[cs["aggregation"] == "simple"], "ATT", "no",
-            "simple aggregation: treated city-years weighted equally")
-        a = cs[cs["term"] == "ATT"].assign(outcome=y, control_group=cg)
-        cs_aggs.append(a[["outcome", "control_group", "aggregation", "estimate", "std_error", "conf_low",
-                          "conf_high"]])
-    max_e = int(d["year"].max() - d.loc[d["first_treat"] > 0, "first_treat"].min())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        sa = sun_abraham(d, y, leads=1, lags=max_e)
-    add(y, "Sun–Abraham", sa[sa["aggregation"] == "att"], "att", "no", "never-treated controls; all post event times")
-    add(y, "Borusyak–Jaravel–Spiess", imputation_did(d, y, horizons=[]), "att", "no",
-        "imputation; Gardner two-stage SEs")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        dcy = moderndid.did_multiplegt(d[["city_code", "year", y, "Inn"]], yname=y, tname="year",
-                                       idname="city_code", dname="Inn", effects=L)
-    rows.append(dict(outcome=y, estimator=f"de Chaisemartin–D'Haultfœuille (avg of {L} horizons)",
-                     estimate=float(dcy.ate.estimate), std_error=float(dcy.ate.std_error),
-                     conf_low=float(dcy.ate.ci_lower), conf_high=float(dcy.ate.ci_upper), n_obs=len(d),
-                     controls_used="no", note=f"moderndid {moderndid.__version__}; different target", truth=np.nan))
-comparison = pd.DataFrame(rows)
+comparison, cs_table = robust_comparison(panel, outcomes, horizons=L)
 comparison["track"] = track
 comparison["scenario"] = scenario if track == "semi_synthetic" else ""
-cs_table = pd.concat(cs_aggs, ignore_index=True)
 save_table(comparison, "robust_comparison", NB)
 save_table(cs_table, "callaway_santanna_aggregations", NB)
-piv = comparison.pivot(index="estimator", columns="outcome", values="estimate")[outcomes]
-piv = piv.loc[comparison["estimator"].drop_duplicates()]
-if truth is not None:
-    piv.loc["truth (average effect on treated city-years)"] = [truth_of(y) for y in outcomes]
-for k, (y, name) in enumerate([("Pro", "TWFE, paper's controls"), ("Pro", "Borusyak–Jaravel–Spiess"),
-                               ("Pro", "Callaway–Sant'Anna (never treated)")]):
-    glue(f"cmp_{k}", float(piv.loc[name, y]) if y in piv.columns else float("nan"), display=False)
+piv = comparison_pivot(comparison, outcomes)
+for k, name in enumerate(["TWFE, paper's controls", "Borusyak–Jaravel–Spiess", "Callaway–Sant'Anna (never treated)"]):
+    glue(f"cmp_{k}", float(piv.loc[name, "Pro"]) if "Pro" in piv.columns else float("nan"), display=False)
 piv.round(3)
 
 # %% [markdown]
@@ -193,22 +134,10 @@ piv.round(3)
 # differ, the effects differ by exposure or by cohort.
 
 # %% tags=["hide-input"]
-cs_table.round(4)
+cs_table.style.format(precision=4).hide(axis="index")
 
 # %% tags=["hide-input"]
-fig, axes = plt.subplots(len(outcomes), 1, figsize=(7.5, 2.6 * len(outcomes)), sharex=False)
-axes = np.atleast_1d(axes)
-for ax, y in zip(axes, outcomes):
-    sub = comparison[comparison["outcome"] == y].reset_index(drop=True)
-    coef_plot(sub, label="estimator", truth="truth" if truth is not None else None, ax=ax,
-              xlabel=f"Effect on {y} (index points)")
-    ax.set_title(y, loc="left")
-    ax.tick_params(axis="y", labelsize=8)
-    if ax.get_legend() is not None and ax is not axes[0]:
-        ax.get_legend().remove()
-if axes[0].get_legend() is not None:
-    axes[0].legend(loc="lower left", fontsize=8)
-fig.tight_layout()
+fig = comparison_figure(comparison, outcomes, with_truth=truth is not None)
 glue("fig_compare", fig, display=False)
 plt.close(fig)
 
@@ -231,30 +160,100 @@ plt.close(fig)
 
 # %% tags=["hide-input"]
 if "Pro_y0" in panel:
-    d = balanced_sample(panel, "Pro_y0")
-    bias = pd.DataFrame({
-        "estimator": ["TWFE, no controls", "Callaway–Sant'Anna (never treated)", "Borusyak–Jaravel–Spiess"],
-        "estimate_on_Pro_y0": [
-            float(twfe(d, "Pro_y0")["estimate"].iloc[0]),
-            float(callaway_santanna(d, "Pro_y0", aggregation="simple").query("term == 'ATT'")["estimate"].iloc[0]),
-            float(imputation_did(d, "Pro_y0", horizons=[]).query("term == 'att'")["estimate"].iloc[0])]})
+    bias, msg = untreated_bias_check(panel)
     save_table(bias, "bias_check_untreated_outcome", NB)
-    vals = ", ".join(f"{v:.3f}" for v in bias["estimate_on_Pro_y0"])
-    worst = float(bias["estimate_on_Pro_y0"].abs().max())
-    glue("bias_worst", worst, display=False)
-    pro_att = truth_of("Pro")
-    if worst < 0.05 * abs(pro_att):
-        msg = (f"On `Pro_y0` the estimators return {vals}: within 5% of the true effect on Pro, so the simulated "
-               "untreated paths of pilot and other cities are (close to) parallel and the gaps to the green crosses "
-               "above come from the estimators and from sampling noise.")
-    else:
-        msg = (f"On `Pro_y0` the estimators return {vals} instead of 0: the simulated untreated paths of pilot and "
-               "other cities are **not parallel**, so every DiD estimate on this panel, robust or not, carries that "
-               "bias; the gaps to the green crosses above are partly this, not TWFE's weighting.")
     display(Markdown(msg))
-    display(bias.round(4))
+    display(bias.style.format(precision=4).hide(axis="index"))
 else:
     display(Markdown("Not available on this track: untreated potential outcomes exist only in simulated data."))
+
+# %% [markdown]
+# (conditional-cs)=
+# ## Conditional parallel trends: Callaway–Sant'Anna with the paper's controls
+#
+# The paper adds six controls to its regressions because pilot cities differ from the others (richer, more
+# open, more invested). Its identifying assumption is therefore *conditional* parallel trends: pilot and other cities
+# **with the same controls** would have moved in parallel without the pilots. Callaway–Sant'Anna can use that
+# assumption directly, without TWFE's linear model of the effects: in every {term}`ATT(g,t) <ATT>` cell it compares
+# the pilots' change with the change of comparison cities made to look like the pilots on the controls. Three ways
+# of doing so (Sant'Anna & Zhao 2020, as in R `did` and moderndid):
+#
+# * **outcome regression**: predict each pilot's untreated change from a regression of the comparison cities'
+#   change on the controls;
+# * **IPW**: reweight the comparison cities by their {term}`propensity score` odds, so that their controls look like
+#   the pilots';
+# * **doubly robust** (did's default): both at once; consistent if *either* model is right.
+#
+# The controls are taken in each cell's base year (before the cohort's approval), so they act as pre-treatment
+# characteristics and a control moved by the pilot itself does not absorb the effect. Everything below uses one
+# sample: the cities with `cs_outcome` and all the controls in every year. Standard errors: influence function,
+# clustered by city, including the estimation error of the propensity score and the regression.
+
+# %% tags=["hide-input"]
+if cs_outcome in outcomes and CONTROLS:
+    cond, cond_cells = conditional_comparison(panel, cs_outcome, CONTROLS, truth=truth_att(panel, cs_outcome))
+    save_table(cond, "conditional_callaway_santanna", NB)
+    for k, v in {**conditional_headline(cond), **overlap_facts(cond_cells, cs_method)}.items():
+        glue(f"cond_{k}", v, display=False)
+    display(comparison_display(cond).style.hide(axis="index"))
+else:
+    display(Markdown(f"**Conditional comparison skipped:** {cs_outcome} or the paper's controls are absent."))
+
+# %% [markdown]
+# On {glue:text}`cond_n_cities` cities, TWFE with the paper's controls gives {glue:text}`cond_twfe:.3f`;
+# Callaway–Sant'Anna with {term}`never-treated` comparisons gives {glue:text}`cond_cs_none:.3f` without controls and,
+# with them, {glue:text}`cond_cs_dr:.3f` (doubly robust), {glue:text}`cond_cs_ipw:.3f` (IPW) and
+# {glue:text}`cond_cs_reg:.3f` (outcome regression); doubly robust with {term}`not-yet-treated` comparisons,
+# {glue:text}`cond_cs_dr_nyt:.3f`. "Truth" (semi-synthetic track) is the true average effect on the treated
+# city-years; "—" marks a track without one, and the missing standard error of the two-step row (explained below). "Cells skipped" counts ATT(g,t) cells without {term}`overlap`, left out
+# exactly as R `did` leaves them out (see below).
+#
+# ### Two meanings of "conditional on the controls"
+#
+# The paper's regression adjusts for the controls *as they move*: a city whose GDP per head grows faster is expected
+# to gain more on the index, by the same coefficient for every city (`Pro = city + year + θ′X_it + τ·Inn`).
+# Callaway–Sant'Anna with covariates instead compares cities with the same control *levels* in the base year and
+# lets their outcome trends differ freely with those levels. Neither assumption implies the other: if pilot cities'
+# controls grow faster than those of comparison cities with the same starting levels, only the first holds. The
+# semi-synthetic world is built to satisfy the paper's version (its generator guarantees parallel trends after the
+# linear adjustment θ′X_it, and it keeps the real controls' diverging trends), so there CS on base-period levels
+# need not find the truth. The last row of the table separates the two: it takes the paper's adjustment first
+# (subtracting θ′X_it with TWFE's θ) and then makes Callaway–Sant'Anna's clean comparisons, giving
+# {glue:text}`cond_cs_adjusted:.3f`.
+
+# %% tags=["hide-input"]
+if cs_outcome in outcomes and CONTROLS:
+    display(Markdown(conditional_verdict(conditional_headline(cond), truth_att(panel, cs_outcome),
+                                         conditional_headline(cond)["cs_adjusted"])))
+
+# %% [markdown]
+# The lesson for applied work: "we control for X" is not one assumption. With slowly moving, pre-determined
+# covariates the two coincide; with controls that trend differently across groups (GDP, fiscal spending, openness)
+# decide which version of parallel trends you believe and pick the estimator that uses it — or, as the two-step row
+# does, combine the time-varying adjustment with clean comparisons (Caetano et al. 2022 develop this properly).
+#
+# ### Overlap: can the comparison cities look like the pilots?
+#
+# Reweighting works only if, for every pilot, some comparison cities have similar controls: propensity scores must
+# stay away from 1. A cohort of a few large, rich cities can be almost perfectly predicted by six controls; R `did`
+# then skips the cell (a score of 0.999 or more), and the weights of comparison cities with a score of 0.995 or more
+# are set to zero ("trimmed"). For the `cs_method` estimator with never-treated comparisons,
+# {glue:text}`cond_cells_kept` cells are estimated and {glue:text}`cond_cells_skipped` skipped; in the estimated
+# cells the scores range from {glue:text}`cond_ps_min:.3f` to {glue:text}`cond_ps_max:.3f`, and at most
+# {glue:text}`cond_share_trimmed_max:.1%` of a cell's comparison cities are trimmed. The table, by cohort:
+
+# %% tags=["hide-input"]
+if cs_outcome in outcomes and CONTROLS:
+    ov = overlap_summary(cond_cells, cs_method)
+    save_table(ov, "conditional_callaway_santanna_overlap", NB)
+    display(overlap_display(ov).style.hide(axis="index"))
+
+# %% [markdown]
+# "—": a cohort with no estimated cell has no scores to report. A skipped cell is not an error of the estimator: it
+# says that the data cannot answer "what would this cohort have done without the pilot, *given its controls*"
+# without extrapolating far beyond the comparison cities. A small cohort of large cities can lose all its cells. The
+# overall ATT then averages only the estimated cells, so it is an average over a smaller set of pilots and years
+# than the unconditional one; a gap between the two can come from the controls *or* from that change of target.
 
 # %% [markdown]
 # ## HonestDiD: how wrong may parallel trends be?
@@ -279,42 +278,14 @@ else:
 if honest_outcome not in outcomes:
     display(Markdown(f"**HonestDiD skipped:** {honest_outcome} is absent on this track."))
 else:
-    dh = balanced_sample(panel, honest_outcome)
-    es = event_study(dh, honest_outcome, leads=honest_leads, lags=honest_lags)
-    sens = []
-    for method, kw in (("relative_magnitude", dict(Mbar=(0, 0.5, 1, 1.5), grid_points=honest_grid)),
-                       ("smoothness", dict(M=tuple(np.round(np.array([0, 0.01, 0.02, 0.05, 0.1]), 3))))):
-        h = honest_did(es, method=method, e=0, **kw)
-        h["bound"] = h.get("Mbar", h.get("M"))
-        sens.append(h.drop(columns=[c for c in ("Mbar", "M") if c in h]))
-    sens = pd.concat(sens, ignore_index=True)
-    sens["outcome"] = honest_outcome
+    sens = honest_sensitivity(panel, honest_outcome, honest_leads, honest_lags, honest_grid)
     save_table(sens, "honest_did", NB)
-    rob = sens[sens["term"] == "robust"]
-    for m in ("relative_magnitude", "smoothness"):
-        r = rob[(rob["method"] == m) & (rob["conf_low"] <= 0) & (rob["conf_high"] >= 0)]
-        glue(f"breakdown_{m}", f"{r['bound'].min():g}" if len(r) else "beyond the largest bound tried",
-             display=False)
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
-    orig = sens[sens["term"] == "original"].iloc[0]
-    for ax, m, lab in zip(axes, ("relative_magnitude", "smoothness"), ("$\\bar M$ (relative magnitude)",
-                                                                     "$M$ (smoothness, index points)")):
-        r = rob[rob["method"] == m].reset_index(drop=True)
-        x = np.arange(len(r))
-        ax.errorbar(x, (r["conf_low"] + r["conf_high"]) / 2, yerr=(r["conf_high"] - r["conf_low"]) / 2, fmt="none",
-                    ecolor=COLORS["ours"], capsize=4, lw=2, label="robust 95% CI")
-        ax.errorbar([-1], [orig["estimate"]], yerr=[[orig["estimate"] - orig["conf_low"]],
-                                                     [orig["conf_high"] - orig["estimate"]]],
-                    fmt="o", color=COLORS["paper"], capsize=4, label="original (exact parallel trends)")
-        ax.set_xticks([-1, *x], ["orig."] + [f"{b:g}" for b in r["bound"]])
-        ax.axhline(0, color=COLORS["ref"], lw=0.8)
-        ax.set_xlabel(lab)
-    axes[0].set_ylabel(f"Effect on {honest_outcome} at e = 0")
-    axes[0].legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
+    for m, v in breakdown_values(sens).items():
+        glue(f"breakdown_{m}", Markdown(v), display=False)
+    fig = honest_figure(sens, honest_outcome)
     glue("fig_honest", fig, display=False)
     plt.close(fig)
-    display(sens.round(4))
+    display(sens.style.format(precision=4, na_rep="—").hide(axis="index"))
 
 # %% [markdown]
 # ```{glue:figure} fig_honest
@@ -326,8 +297,8 @@ else:
 # $\bar M$. Right: smoothness $M$.
 # ```
 #
-# The effect stays significantly positive until $\bar M$ = {glue:text}`breakdown_relative_magnitude` (relative
-# magnitude) and until $M$ = {glue:text}`breakdown_smoothness` (smoothness): below these values, the conclusion
+# The effect stays significantly positive until $\bar M$ = {glue:md}`breakdown_relative_magnitude` (relative
+# magnitude) and until $M$ = {glue:md}`breakdown_smoothness` (smoothness): below these values, the conclusion
 # "the pilots raised the index on impact" survives violations of parallel trends of that size. (The two intervals
 # use different constructions and bounds of different meaning; compare each with its own "original".) HonestDiD
 # bounds only *how wrong* the trends may be, measured against the pre-period; a violation that appears only after
@@ -335,4 +306,69 @@ else:
 # small leads will understate — the semi-synthetic check above shows whether the simulated data contain one.
 
 # %% tags=["hide-input"]
-rerun_box(NB, {"data": data, "scenario": scenario, "honest_outcome": honest_outcome, "honest_grid": honest_grid})
+rerun_box(NB, {"data": data, "scenario": scenario, "honest_outcome": honest_outcome, "honest_grid": honest_grid,
+               "cs_outcome": cs_outcome, "cs_method": cs_method})
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise changes one parameter of this page; the solutions (click to open) were computed when this page was
+# built, with its `data` and `seed`.
+
+# %% tags=["hide-input"]
+from nqp_helpers.chapters import exercises as ex
+
+ex.glue_answers("ex10s", ex.ex10_scenario(data, seed, scenario="heterogeneous", outcome=cs_outcome))
+ex.glue_answers("ex10m", ex.ex10_cs_method(data, seed, method="ipw", outcome=cs_outcome))
+ex.glue_answers("ex10r", ex.ex10_real(outcome=cs_outcome))
+
+# %% [markdown]
+# ```{exercise} Effects that differ by cohort
+# :label: ex-10-scenario
+#
+# Change `scenario` to `"heterogeneous"`: `nqp run notebooks/10_robust_did.py -p scenario heterogeneous`. How far
+# are TWFE (no controls) and Callaway–Sant'Anna ({term}`never-treated`, simple aggregation) from the truth on `Pro`?
+# ```
+#
+# ```{solution} ex-10-scenario
+# :class: dropdown
+#
+# TWFE: {glue:text}`ex10s_twfe:.3f` (gap {glue:text}`ex10s_gap_twfe:+.3f`); Callaway–Sant'Anna:
+# {glue:text}`ex10s_cs:.3f` (gap {glue:text}`ex10s_gap_cs:+.3f`); truth {glue:text}`ex10s_truth:.3f`. TWFE weights
+# cohorts by the variance of their treatment dummy, not by their size, so with cohort-specific effects it targets a
+# different average; Callaway–Sant'Anna's simple aggregation weights every treated city-year equally, which is how
+# the truth is defined.
+# ```
+#
+# ```{exercise} IPW instead of doubly robust
+# :label: ex-10-method
+#
+# Change `cs_method` to `"ipw"`: `nqp run notebooks/10_robust_did.py -p cs_method ipw`. How do the conditional
+# estimate and the number of skipped cells change?
+# ```
+#
+# ```{solution} ex-10-method
+# :class: dropdown
+#
+# Doubly robust: {glue:text}`ex10m_dr:.3f` with {glue:text}`ex10m_skipped_dr` cells skipped; IPW:
+# {glue:text}`ex10m_alt:.3f` with {glue:text}`ex10m_skipped_alt` skipped (truth {glue:text}`ex10m_truth:.3f`).
+# Both use the same {term}`propensity score`, so the same cells lack {term}`overlap`; the doubly robust estimator
+# adds an outcome regression, which helps when the propensity model is wrong but cannot repair an assumption that
+# fails (see "Two meanings of conditional on the controls" above).
+# ```
+#
+# ```{exercise} Public data
+# :label: ex-10-real
+#
+# Run on the real track: `nqp run notebooks/10_robust_did.py -p data real`. How many of the ATT(g,t) cells does
+# the doubly robust conditional Callaway–Sant'Anna skip, and how does its ATT compare with the unconditional one?
+# ```
+#
+# ```{solution} ex-10-real
+# :class: dropdown
+#
+# On {glue:text}`ex10r_cities` cities, {glue:text}`ex10r_skipped` of {glue:text}`ex10r_cells` cells are skipped for
+# lack of overlap. Conditional ATT: {glue:text}`ex10r_cond:.3f`; unconditional, same sample:
+# {glue:text}`ex10r_uncond:.3f`. The two average over different cells, so part of the gap is a change of target, not
+# of assumption.
+# ```

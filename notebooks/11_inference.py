@@ -186,3 +186,47 @@ wb_table.round(4)
 
 # %% tags=["hide-input"]
 rerun_box(NB, {"data": data, "scenario": scenario, "n_draws": n_draws, "n_boot": n_boot, "seed": seed})
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise changes one parameter of this page; the solutions (click to open) were computed when this page was
+# built, with its `data` and `seed`.
+
+# %% tags=["hide-input"]
+from nqp_helpers.chapters import exercises as ex
+
+ex.glue_answers("ex11b", ex.ex11_n_boot(data, seed, n_boot=999, base_n_boot=n_boot))
+ex.glue_answers("ex11d", ex.ex11_n_draws(data, seed, n_draws=200))
+
+# %% [markdown]
+# ```{exercise} Fewer bootstrap draws
+# :label: ex-11-n-boot
+#
+# Change `n_boot` to 999: `nqp run notebooks/11_inference.py -p n_boot 999`. Does the wild cluster bootstrap
+# p-value (Rademacher weights) of the main coefficient change?
+# ```
+#
+# ```{solution} ex-11-n-boot
+# :class: dropdown
+#
+# With this page's `n_boot`: p = {glue:text}`ex11b_p_base:.4f`; with 999 draws: p = {glue:text}`ex11b_p_alt:.4f`.
+# A bootstrap p-value is a share of draws, so it moves in steps of about 1/(B + 1): here
+# {glue:text}`ex11b_floor_base:.5f` and {glue:text}`ex11b_floor_alt:.4f`. A p-value of 0 means no draw was as
+# extreme: read it as "below 1/(B + 1)".
+# ```
+#
+# ```{exercise} How many permutations?
+# :label: ex-11-n-draws
+#
+# Change `n_draws` to 200: `nqp run notebooks/11_inference.py -p n_draws 200`. What is the randomisation-inference
+# p-value for `Pro`, and how precise is it?
+# ```
+#
+# ```{solution} ex-11-n-draws
+# :class: dropdown
+#
+# p = {glue:text}`ex11d_p:.4f`, with a Monte Carlo standard error of {glue:text}`ex11d_mc_se:.4f`
+# (√(p(1 − p)/200)); the smallest attainable p-value is 1/201 = {glue:text}`ex11d_floor:.4f`. Randomisation
+# inference is exact for its null whatever the number of draws; more draws only reduce this simulation noise.
+# ```

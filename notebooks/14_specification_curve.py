@@ -165,3 +165,50 @@ display(mean_by.style.format("{:.3f}") if not mean_by.empty else "no estimates")
 
 # %% tags=["hide-input"]
 rerun_box(NOTEBOOK, {"data": data, "seed": seed, "outcome": outcome, "psm_caliper": psm_caliper})
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise changes one parameter of this page; the solutions (click to open) were computed when this page was
+# built, with its `data` and `seed` (from the table of every specification it saved, `speccurve.csv`).
+
+# %% tags=["hide-input"]
+from nqp_helpers.chapters import exercises as ex
+from nqp_helpers.paths import results_dir
+
+all_specs = pd.read_csv(results_dir("14_specification_curve") / "speccurve.csv")
+ex.glue_answers("ex14o", ex.ex14_outcome(all_specs, outcome="Obj"))
+ex.glue_answers("ex14c", ex.ex14_cluster(all_specs, outcome="Lab"))
+
+# %% [markdown]
+# ```{exercise} Another outcome
+# :label: ex-14-outcome
+#
+# Change `outcome` to `"Obj"` (the sub-index of objects of labour): `nqp run notebooks/14_specification_curve.py -p
+# outcome Obj`. Over how wide a range do its estimates spread, and what share of the specifications finds a
+# significantly positive effect?
+# ```
+#
+# ```{solution} ex-14-outcome
+# :class: dropdown
+#
+# {glue:text}`ex14o_n` specifications for `Obj`, from {glue:text}`ex14o_min:.3f` to {glue:text}`ex14o_max:.3f`;
+# {glue:text}`ex14o_share_sig_pos:.0%` of them have a 95% interval above zero. A curve is only as informative as
+# its spread relative to the standard errors: compare the range with the intervals drawn in the figure.
+# ```
+#
+# ```{exercise} Which choices move significance?
+# :label: ex-14-cluster
+#
+# Change `outcome` to `"Lab"`: `nqp run notebooks/14_specification_curve.py -p outcome Lab`. The curve includes
+# clustering by city and by province; pair every specification with its twin that differs only in clustering. How
+# many pairs change 5% significance for `Lab`?
+# ```
+#
+# ```{solution} ex-14-cluster
+# :class: dropdown
+#
+# {glue:text}`ex14c_flips` of {glue:text}`ex14c_pairs` pairs change significance; the estimates within a pair differ
+# by at most {glue:text}`ex14c_max_est_diff:.1e` (clustering changes only the standard error). A choice that
+# moves only standard errors can still move the stars a paper reports.
+# ```

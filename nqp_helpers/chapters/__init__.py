@@ -1,0 +1,1 @@
+"""Report modules: the computation behind one chapter each, tested in tests/test_<module>.py."""

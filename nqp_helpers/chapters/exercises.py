@@ -1,0 +1,254 @@
+"""Answers to the chapters' exercises, computed in the build (each exercise changes one parameter of its chapter).
+
+What: one function per exercise, named ``ex<chapter>_<parameter>``, returning a dict of numbers that the chapter glues
+into the exercise's hidden solution as ``ex<chapter>_<key>``. Each loads what it needs with the chapter's ``data`` and
+``seed`` and the changed parameter, so the solution is the answer the reader gets from the ``nqp run`` command the
+exercise gives. Why a module: answers that depend on parameters are computed, never typed, and tested here.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..data.load import load_panel
+from ..estimators.bacon import bacon_decomposition, bacon_summary
+from ..estimators.callaway_santanna import callaway_santanna
+from ..estimators.event_study import event_study, pretrend_test
+from ..estimators.iv import iv_first_stage, iv_twfe
+from ..estimators.placebo import placebo_test
+from ..estimators.psm_did import psm_did
+from ..estimators.twfe import twfe
+from ..estimators.wild_bootstrap import wild_bootstrap
+from .robust_did import PAPER_CONTROLS, available_controls, balanced_sample, truth_att
+
+__all__ = [
+    "ex03_cluster",
+    "ex03_pilot_years",
+    "ex03_weights",
+    "ex04_caliper",
+    "ex04_ps_by",
+    "ex05_real_first_stage",
+    "ex05_seed",
+    "ex09_leads",
+    "ex09_scenario",
+    "ex10_cs_method",
+    "ex10_real",
+    "ex10_scenario",
+    "ex11_n_boot",
+    "ex11_n_draws",
+    "ex14_cluster",
+    "ex14_outcome",
+    "glue_answers",
+    "truth_att",
+]
+
+
+def glue_answers(prefix: str, answers: dict) -> None:
+    """Glue every answer as ``<prefix>_<key>`` (myst-nb, not displayed); text as Markdown (use ``{glue:md}``)."""
+    from IPython.display import Markdown
+    from myst_nb import glue
+
+    for k, v in answers.items():
+        glue(f"{prefix}_{k}", Markdown(v) if isinstance(v, str) else v, display=False)
+
+
+def _coef(r, term="Inn", col="estimate") -> float:
+    return float(r.loc[r["term"] == term, col].iloc[0])
+
+
+def _controls(panel):
+    return available_controls(panel, PAPER_CONTROLS)
+
+
+# --- 03 baseline ---------------------------------------------------------------------------------------------------
+def ex03_weights(data, seed, weights="equal", outcome="Pro") -> dict:
+    """TWFE with controls under the paper's weights and under ``weights``, each beside its own truth."""
+    out = {}
+    for key, w in (("paper", "paper"), ("alt", weights)):
+        p = load_panel(data, seed=seed, weights=w)
+        out[key] = _coef(twfe(p, outcome, controls=_controls(p)))
+        out[f"truth_{key}"] = truth_att(p, outcome)
+        out[f"gap_{key}"] = out[key] - out[f"truth_{key}"]
+    return out
+
+
+def ex03_cluster(data, seed, cluster="province", outcome="Pro") -> dict:
+    """Standard error of the Table 2 coefficient clustered by city and by ``cluster`` (and the cluster counts)."""
+    p = load_panel(data, seed=seed)
+    city = twfe(p, outcome, controls=_controls(p))
+    alt = twfe(p, outcome, controls=_controls(p), cluster=cluster)
+    return {"se_city": _coef(city, col="std_error"), "se_alt": _coef(alt, col="std_error"),
+            "g_city": int(city["n_clusters"].iloc[0]), "g_alt": int(alt["n_clusters"].iloc[0]),
+            "ratio": _coef(alt, col="std_error") / _coef(city, col="std_error")}
+
+
+def ex03_pilot_years(data, seed, pilot_years="latest", outcome="Pro") -> dict:
+    """The Table 2 coefficient when range-dated pilots get their ``pilot_years`` approval year."""
+    base = load_panel(data, seed=seed)
+    alt = load_panel(data, seed=seed, pilot_years=pilot_years)
+    moved = (alt.groupby("city_code")["first_treat"].first() != base.groupby("city_code")["first_treat"].first())
+    return {"default": _coef(twfe(base, outcome, controls=_controls(base))),
+            "alt": _coef(twfe(alt, outcome, controls=_controls(alt))), "cities_moved": int(moved.sum()),
+            "truth": truth_att(base, outcome)}
+
+
+# --- 04 PSM-DID ----------------------------------------------------------------------------------------------------
+def _psm(p, outcome, seed, **kw):
+    r = psm_did(p, outcome, covariates=_controls(p), first_treat="first_treat", seed=seed, **kw)
+    return {"est": _coef(r), "n_obs": int(r["n_obs"].iloc[0]), "n_treated": int(r["n_treated_matched"].iloc[0])}
+
+
+def ex04_caliper(data, seed, caliper=0.01, base_caliper=0.05, outcome="Pro") -> dict:
+    """Radius-matching PSM-DID with the chapter's caliper and with ``caliper``: estimate and matched sample size."""
+    p = load_panel(data, seed=seed)
+    a = _psm(p, outcome, seed, method="radius", caliper=base_caliper)
+    b = _psm(p, outcome, seed, method="radius", caliper=caliper)
+    t = truth_att(p, outcome)
+    return {"est_base": a["est"], "n_base": a["n_obs"], "est_alt": b["est"], "n_alt": b["n_obs"], "truth": t,
+            "gap_base": a["est"] - t, "gap_alt": b["est"] - t}
+
+
+def ex04_ps_by(data, seed, ps_by="pooled", caliper=0.05, outcome="Pro") -> dict:
+    """Radius-matching PSM-DID with yearly propensity scores and with ``ps_by``."""
+    p = load_panel(data, seed=seed)
+    a = _psm(p, outcome, seed, method="radius", caliper=caliper, ps_by="year")
+    b = _psm(p, outcome, seed, method="radius", caliper=caliper, ps_by=ps_by)
+    return {"est_year": a["est"], "n_year": a["n_obs"], "est_alt": b["est"], "n_alt": b["n_obs"]}
+
+
+# --- 05 IV ---------------------------------------------------------------------------------------------------------
+def ex05_seed(data, seed, other_seed=1, instrument="iv_ntl", outcome="Pro") -> dict:
+    """IV and TWFE estimates under two seeds: how much each moves with a new draw of the same world."""
+    out = {}
+    for key, s in (("a", seed), ("b", other_seed)):
+        p = load_panel(data, seed=s)
+        out[f"iv_{key}"] = _coef(iv_twfe(p, outcome, instruments=[instrument], controls=_controls(p)))
+        out[f"ols_{key}"] = _coef(twfe(p, outcome, controls=_controls(p)))
+        out[f"truth_{key}"] = truth_att(p, outcome)
+    out["iv_move"] = abs(out["iv_b"] - out["iv_a"])
+    out["ols_move"] = abs(out["ols_b"] - out["ols_a"])
+    return out
+
+
+def ex05_real_first_stage(outcome="Pro") -> dict:
+    """First-stage F of each instrument on the real track (rule of thumb: weak below 10), as text for the page."""
+    p = load_panel("real")
+    out = {}
+    for z in ("iv_ntl", "iv_lzh"):
+        if z in p and p[z].notna().any():
+            f = iv_first_stage(p, instruments=[z], controls=_controls(p), outcome=outcome)
+            out[f"F_{z}"] = f"{float(f['first_stage_F'].iloc[0]):.2f}"
+        else:
+            out[f"F_{z}"] = "not available (the instrument is absent on the real track)"
+    return out
+
+
+# --- 09 event study ------------------------------------------------------------------------------------------------
+def _balanced(p, outcome):
+    ok = p.dropna(subset=[outcome])
+    return ok[ok.groupby("city_code")["year"].transform("size") == ok["year"].nunique()]
+
+
+def ex09_scenario(data, seed, scenario="dynamic", outcome="Pro") -> dict:
+    """TWFE and its forbidden comparisons (Goodman-Bacon) when effects grow with exposure, beside the truth."""
+    p = load_panel(data, seed=seed, scenario=scenario)
+    bd = bacon_decomposition(_balanced(p, outcome), outcome)
+    bs = bacon_summary(bd).set_index("type")
+    forb = bs.loc["Later vs Earlier Treated"] if "Later vs Earlier Treated" in bs.index else None
+    t = truth_att(p, outcome)
+    return {"twfe": float(bd.attrs["twfe_estimate"]), "truth": t, "gap": float(bd.attrs["twfe_estimate"]) - t,
+            "w_forbidden": float(forb["weight"]) if forb is not None else 0.0,
+            "b_forbidden": float(forb["estimate"]) if forb is not None else float("nan")}
+
+
+def ex09_leads(data, seed, leads=2, base_leads=5, lags=10, outcome="Pro") -> dict:
+    """Joint pre-trend test with the chapter's number of leads and with ``leads``."""
+    p = load_panel(data, seed=seed)
+    out = {}
+    for key, k in (("base", base_leads), ("alt", leads)):
+        t = pretrend_test(event_study(p, outcome, leads=k, lags=lags))
+        out[f"p_{key}"] = float(t["p_value"].iloc[0])
+        out[f"q_{key}"] = int(t["df_num"].iloc[0])
+    return out
+
+
+# --- 10 robust DiD -------------------------------------------------------------------------------------------------
+def _cs_simple(d, outcome, **kw):
+    r = callaway_santanna(d, outcome, aggregation="simple", **kw)
+    return float(r.loc[(r["aggregation"] == "simple") & (r["term"] == "ATT"), "estimate"].iloc[0]), r
+
+
+def ex10_scenario(data, seed, scenario="heterogeneous", outcome="Pro") -> dict:
+    """TWFE (no controls) and Callaway–Sant'Anna (never treated) when effects differ by cohort, beside the truth."""
+    p = load_panel(data, seed=seed, scenario=scenario)
+    d = balanced_sample(p, outcome)
+    cs, _ = _cs_simple(d, outcome)
+    tw, t = _coef(twfe(d, outcome)), truth_att(p, outcome)
+    return {"twfe": tw, "cs": cs, "truth": t, "gap_twfe": tw - t, "gap_cs": cs - t}
+
+
+def ex10_cs_method(data, seed, method="ipw", outcome="Pro") -> dict:
+    """Conditional Callaway–Sant'Anna (never treated) by doubly robust and by ``method``: estimate, cells skipped."""
+    p = load_panel(data, seed=seed)
+    ctrl = _controls(p)
+    d = balanced_sample(p, outcome, ctrl)
+    out = {"truth": truth_att(p, outcome)}
+    for key, m in (("dr", "dr"), ("alt", method)):
+        est, r = _cs_simple(d, outcome, controls=ctrl, method=m)
+        out[key] = est
+        out[f"skipped_{key}"] = len(r.attrs["callaway_santanna"]["dropped_cells"])
+        out[f"gap_{key}"] = est - out["truth"]
+    return out
+
+
+def ex10_real(outcome="Pro") -> dict:
+    """Conditional (doubly robust) and unconditional Callaway–Sant'Anna on the real track, with cells skipped."""
+    p = load_panel("real")
+    ctrl = _controls(p)
+    d = balanced_sample(p, outcome, ctrl)
+    cond, r = _cs_simple(d, outcome, controls=ctrl, method="dr")
+    uncond, _ = _cs_simple(d, outcome)
+    n_cells = int((r["aggregation"] == "att_gt").sum())
+    skipped = len(r.attrs["callaway_santanna"]["dropped_cells"])
+    return {"cond": cond, "uncond": uncond, "skipped": skipped, "cells": n_cells + skipped,
+            "cities": int(d["city_code"].nunique())}
+
+
+# --- 11 inference --------------------------------------------------------------------------------------------------
+def ex11_n_boot(data, seed, n_boot=999, base_n_boot=9999, outcome="Pro") -> dict:
+    """Wild cluster bootstrap (Rademacher) p-values with ``base_n_boot`` and ``n_boot`` draws."""
+    p = load_panel(data, seed=seed)
+    out = {}
+    for key, b in (("base", base_n_boot), ("alt", n_boot)):
+        r = wild_bootstrap(p, outcome, controls=_controls(p), n_boot=b, weights="rademacher", seed=seed)
+        out[f"p_{key}"] = float(r["p_value"].iloc[0])  # the bootstrap p-value (analytic: p_value_analytic)
+        out[f"floor_{key}"] = 1 / (b + 1)
+    return out
+
+
+def ex11_n_draws(data, seed, n_draws=200, outcome="Pro") -> dict:
+    """Randomisation-inference p-value with ``n_draws`` permutations and its Monte Carlo standard error."""
+    p = load_panel(data, seed=seed)
+    r = placebo_test(p, [outcome], controls=_controls(p), n_draws=n_draws, seed=seed)
+    pv = float(r["ri_p_value"].iloc[0])
+    return {"p": pv, "mc_se": float(np.sqrt(pv * (1 - pv) / n_draws)), "floor": 1 / (n_draws + 1)}
+
+
+# --- 14 specification curve ----------------------------------------------------------------------------------------
+def ex14_outcome(specs: pd.DataFrame, outcome="Obj") -> dict:
+    """From the chapter's table of every specification: range and share of positive estimates whose 95% interval
+    excludes zero."""
+    s = specs[(specs["outcome"] == outcome)].dropna(subset=["estimate"])
+    return {"n": len(s), "min": float(s["estimate"].min()), "max": float(s["estimate"].max()),
+            "share_sig_pos": float((s["conf_low"] > 0).mean()) if len(s) else float("nan")}
+
+
+def ex14_cluster(specs: pd.DataFrame, outcome="Pro") -> dict:
+    """How many specifications change 5% significance when clustering by province instead of city."""
+    s = specs[specs["outcome"] == outcome].dropna(subset=["estimate"])
+    dims = [c for c in ("weights", "controls", "sample", "estimator") if c in s]
+    sig = s.assign(sig=(s["conf_low"] > 0) | (s["conf_high"] < 0))
+    w = sig.pivot_table(index=dims, columns="cluster", values="sig", aggfunc="first").dropna()
+    est = s.pivot_table(index=dims, columns="cluster", values="estimate", aggfunc="first").dropna()
+    return {"pairs": len(w), "flips": int((w["city"] != w["province"]).sum()),
+            "max_est_diff": float((est["city"] - est["province"]).abs().max())}
