@@ -1,11 +1,13 @@
-"""Monte Carlo teaching lab: the batched cores equal the tidy wrappers; the MC is deterministic and its truth is
-``true_effects``; the error splits exactly into trend and weighting parts."""
+"""Monte Carlo teaching lab: the cores it builds (``make_cores``) equal the tidy wrappers (``fit_wrappers``) on a
+simulated panel; the MC is deterministic and its truth is ``true_effects``; the error splits exactly into trend and
+weighting parts."""
 import numpy as np
 import pandas as pd
 import pytest
 
 from nqp_helpers import montecarlo as mc
 from nqp_helpers.data.semi_synthetic import simulate_panel
+from nqp_helpers.estimators.batched import TWFECore
 from nqp_helpers.errors import NQPInputError
 
 SEED = 20260101
@@ -32,34 +34,7 @@ def test_cores_equal_wrappers(panel, outcome):
     slow = mc.fit_wrappers(panel, outcome)
     for e in mc.ESTIMATORS:
         for k in ("estimate", "std_error", "conf_low", "conf_high"):
-            assert fast[e][k] == pytest.approx(slow[e][k], rel=1e-8, abs=1e-10), (e, k)
-
-
-def test_cores_with_controls_and_province_clusters(panel):
-    from nqp_helpers.estimators.imputation import imputation_did
-    from nqp_helpers.estimators.twfe import twfe
-    ctrl = ["Eco", "Gov", "Fix", "Fin", "Tra", "Ope"]
-    tw = mc.TWFECore(panel, controls=ctrl, clusters=["city_code", "province"]).fit_all(panel["Lab"].to_numpy())
-    bj = mc.BJSCore(panel, controls=ctrl, clusters=["city_code", "province"]).fit_all(panel["Lab"].to_numpy())
-    for cl in ("city_code", "province"):
-        w = twfe(panel, "Lab", controls=ctrl, cluster=cl).query("term == 'Inn'").iloc[0]
-        assert tw[cl]["estimate"] == pytest.approx(w["estimate"], rel=1e-9)
-        assert tw[cl]["std_error"] == pytest.approx(w["std_error"], rel=1e-9)
-        assert tw[cl]["conf_low"] == pytest.approx(w["conf_low"], rel=1e-9)
-        b = imputation_did(panel, "Lab", controls=ctrl, cluster=cl, horizons=[]).query("term == 'att'").iloc[0]
-        assert bj[cl]["estimate"] == pytest.approx(b["estimate"], rel=1e-8)
-        assert bj[cl]["std_error"] == pytest.approx(b["std_error"], rel=1e-7)
-        assert bj[cl]["conf_high"] == pytest.approx(b["conf_high"], rel=1e-8)
-
-
-def test_batch_equals_one_by_one(panel):
-    core = mc.CSCore(panel)
-    Y = np.column_stack([panel[o].to_numpy() for o in ("Pro", "Lab", "Mea")])
-    batch = core.fit(Y)
-    for j in range(3):
-        one = core.fit(Y[:, j])
-        assert batch["estimate"][j] == pytest.approx(one["estimate"], rel=1e-12)
-        assert batch["std_error"][j] == pytest.approx(one["std_error"], rel=1e-12)
+            assert fast[e][k] == pytest.approx(slow[e][k], rel=1e-10, abs=1e-12), (e, k)
 
 
 def test_twfe_cell_weights_sum_to_one_and_reproduce_twfe(panel):
@@ -67,7 +42,7 @@ def test_twfe_cell_weights_sum_to_one_and_reproduce_twfe(panel):
     assert w["weight"].sum() == pytest.approx(1.0, abs=1e-10)
     # TWFE on y1 - y0 effects placed on treated cells = weighted mean of the cell effects
     te = (panel["Pro_y1"] - panel["Pro_y0"]).where(panel["Inn"] == 1, 0.0).to_numpy()
-    est = mc.TWFECore(panel).fit(te)["estimate"]
+    est = TWFECore(panel).fit(te)["estimate"]
     cell = (panel["Pro_y1"] - panel["Pro_y0"])[panel["Inn"] == 1].to_numpy()
     assert est == pytest.approx(float(w["weight"].to_numpy() @ cell), rel=1e-10)
 
