@@ -13,7 +13,7 @@
 # %% tags=["parameters"]
 data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path; the Monte Carlo itself always needs the generator
 seed = 20260101  # base seed: population p uses seed + p, draw d resamples with (seed, d) (the same in every world)
-n_draws = 200  # resampled draws per world (200 makes coverage readable: one draw = 0.005)
+n_draws = 200  # resampled draws per world (200 makes coverage readable: one draw moves it by 1/200)
 n_populations = 20  # simulated populations per world; also the draws of the fixed-city design
 outcome = "Pro"  # outcome index: "Pro", "Lab", "Mea" or "Obj"
 n_jobs = 2  # worker processes for simulating the populations (results do not depend on it)
@@ -80,7 +80,7 @@ fig = lab.weights_figure(w)
 # ## The experiment
 #
 # **Populations and samples.** A *population* is one panel from the generator on the real skeleton (seed
-# `seed + p`): all 285 cities with newly drawn development factors, effect heterogeneity and noise. A *draw* is a
+# `seed + p`): all {glue:text}`n_cities` cities with newly drawn development factors, effect heterogeneity and noise. A *draw* is a
 # new **sample of cities** from a population: within each adoption cohort (the never-treated cities are one cohort)
 # we draw as many cities as the cohort has, with replacement, and give every copy its own id, so a city drawn twice
 # counts as two clusters. This is a cluster bootstrap of the skeleton, and it is the sampling model behind a
@@ -177,7 +177,7 @@ fig = lab.bias_coverage_figure(summary, outcome)
 # to {glue:text}`resample_constant_coverage_max:.3f` of the draws, and its average standard error is
 # {glue:text}`resample_constant_se_ratio_min:.2f` to {glue:text}`resample_constant_se_ratio_max:.2f` times the
 # spread of its estimates: the cluster-robust SE measures what it claims to. The lab's first version drew a new
-# panel on the **same 285 cities** every time. Run on the same populations, that design gives standard errors
+# panel on the **same {glue:text}`n_cities` cities** every time. Run on the same populations, that design gives standard errors
 # {glue:text}`fixed_constant_se_ratio_min:.1f` to {glue:text}`fixed_constant_se_ratio_max:.1f` times the spread of
 # the estimates and coverage of {glue:text}`fixed_constant_coverage_min:.2f` for every estimator (Table 2).
 
@@ -213,9 +213,9 @@ display(lab.uncertainty_table(summary, "constant").style.format(precision=3).hid
 # estimate moves around it with an SD of only {glue:text}`resample_constant_twfe_sd_error_sample:.4f`, and the
 # intervals cover the sample ATT in {glue:text}`resample_constant_coverage_sample_min:.3f` to
 # {glue:text}`resample_constant_coverage_sample_max:.3f` of the draws: conservative, as the theory says. The paper's
-# 278-city panel is close to the whole population of prefecture-level cities, so the design-based reading is the
-# natural one there, and its cluster-robust intervals are then wider than they need to be; they are still the right
-# width for the question "what would another sample of cities show?".
+# panel covers nearly every prefecture-level city, so the design-based reading is the natural one there, and its
+# cluster-robust intervals are then wider than they need to be for it; they are the right width for the question
+# "what would another sample of cities show?".
 
 # %% tags=["hide-input"]
 fig = lab.estimates_figure(draws, outcome, scenario="heterogeneous", estimator="twfe")
@@ -228,7 +228,7 @@ fig = lab.estimates_figure(draws, outcome, scenario="heterogeneous", estimator="
 # ```{note}
 # All numbers are computed from the draws above. The Monte Carlo SEs of bias and coverage (`bias_mcse`,
 # `coverage_mcse`, clustered by population) are in the saved summary table; with {glue:text}`n_draws` draws a
-# coverage of 0.95 has a Monte Carlo SE of about 0.015.
+# coverage of 0.95 has a binomial Monte Carlo SE of {glue:text}`mcse_at_95:.3f`.
 # ```
 
 # %% tags=["hide-input"]

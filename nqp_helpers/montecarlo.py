@@ -1,9 +1,14 @@
-"""Monte Carlo teaching lab: how TWFE and three heterogeneity-robust DiD estimators behave when the truth is known.
+"""Monte Carlo teaching lab: how TWFE and three heterogeneity-robust DiD estimators behave when the truth is known,
+and whether their 95 % intervals cover it.
 
 What
-    For ``r = 1..n_draws`` and each scenario (``constant``, ``dynamic``, ``heterogeneous``) draw a semi-synthetic panel
-    ``simulate_panel(skeleton, seed=base_seed + r, scenario=...)`` on the *same* real skeleton (cities, years, pilot
-    timing), estimate the overall ATT on one outcome (default ``Pro``) with
+    For each scenario (``constant``, ``dynamic``, ``heterogeneous``) simulate ``n_populations`` populations
+    ``simulate_panel(skeleton, seed=base_seed + p, scenario=...)`` on the real skeleton (cities, years, pilot timing)
+    and take ``n_draws`` samples of cities from them: cities drawn with replacement within their adoption cohort
+    (``cohort_bootstrap``; ``resample_cities`` gives one such sample as a panel, copies with new ids). That is the
+    sampling model of a city-clustered SE, so its coverage can be read off. The lab's first design, the same cities
+    in every draw (``designs=("fixed",)``), is kept for comparison: its draws differ only by cell noise. On each draw
+    estimate the overall ATT on one outcome (default ``Pro``) with
 
     * ``twfe``: static TWFE, ``y ~ Inn | city + year`` (CR1 by city, t(G-1));
     * ``callaway_santanna``: CS (2021), never-treated controls, ``simple`` aggregation (analytic IF SE, z);
@@ -11,11 +16,14 @@ What
       longest event time, so its estimand is the same treated-cell average as the truth);
     * ``imputation_bjs``: Borusyak–Jaravel–Spiess imputation, average over all treated cells (did2s SE, t(G-1)),
 
-    and compare each estimate with the truth of that draw (``true_effects``: the mean of ``y1 - y0`` over treated
-    cells). ``summarise`` gives bias, RMSE and coverage of the nominal 95 % interval.
+    and compare each estimate with two truths: the population ATT (mean of ``y1 - y0`` over the population's treated
+    cells, ``true_effects``) and the sample ATT (the same over the draw's treated cells). ``summarise`` gives bias,
+    spread, mean SE and coverage of the nominal 95 % interval for both.
 
 Speed
-    The design (treatment timing, fixed effects, clusters) is the same in every draw; only the outcome changes. Every
+    The design (treatment timing, fixed effects, clusters) is the same in every draw; only the outcome changes
+    (resampling within cohort keeps it so: slot ``i`` of a draw is a copy of a city of slot ``i``'s cohort, so a
+    draw is a row gather of a population's outcomes into the skeleton's slots, with no new design). Every
     estimator here is *linear in the outcome* given the design, so the design-dependent algebra (demeaned regressors,
     their inverse cross-product, the imputation projection, the CS weights and their influence function) is done
     once in the batched cores of :mod:`nqp_helpers.estimators.batched` (the home of ``TWFECore``, ``SACore``,
@@ -23,8 +31,9 @@ Speed
     each core then fits a whole batch of outcomes ``Y`` (N × R) with a few matrix products.
 
 Determinism
-    Draw ``r`` always uses seed ``base_seed + r`` whatever ``n_jobs`` is (common random numbers across scenarios:
-    the same seeds in each scenario), so results are identical for any number of workers.
+    Population ``p`` uses seed ``base_seed + p`` and draw ``d`` resamples with ``default_rng((base_seed, d))``
+    whatever ``n_jobs`` is (common random numbers across scenarios: the same seeds and resamples in each scenario),
+    so results are identical for any number of workers.
 """
 from __future__ import annotations
 
@@ -34,14 +43,32 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 
+from .data.semi_synthetic import (
+    DEFAULT_SEED,
+    SCENARIOS,
+    prepare_skeleton,
+    simulate_panel,
+)
 from .errors import NQPInputError
 from .estimators._common import first_treat_to_int
 from .estimators.batched import BJSCore, CSCore, SACore, TWFECore
-from .data.semi_synthetic import DEFAULT_SEED, SCENARIOS, prepare_skeleton, simulate_panel
 
-__all__ = ["ESTIMATORS", "ESTIMATOR_LABELS", "DESIGNS", "DESIGN_LABELS", "make_cores", "fit_cores", "fit_wrappers",
-           "cohort_bootstrap", "resample_cities", "run_montecarlo", "summarise", "twfe_cell_weights", "DEFAULT_SEED",
-           "SCENARIOS"]
+__all__ = [
+    "DEFAULT_SEED",
+    "DESIGNS",
+    "DESIGN_LABELS",
+    "ESTIMATORS",
+    "ESTIMATOR_LABELS",
+    "SCENARIOS",
+    "cohort_bootstrap",
+    "fit_cores",
+    "fit_wrappers",
+    "make_cores",
+    "resample_cities",
+    "run_montecarlo",
+    "summarise",
+    "twfe_cell_weights",
+]
 
 ESTIMATORS = ("twfe", "callaway_santanna", "sun_abraham", "imputation_bjs")
 ESTIMATOR_LABELS = {"twfe": "TWFE", "callaway_santanna": "Callaway–Sant'Anna", "sun_abraham": "Sun–Abraham",

@@ -11,8 +11,17 @@ from .errors import NQPInputError
 from .montecarlo import ESTIMATOR_LABELS, ESTIMATORS, twfe_cell_weights
 from .plotting import COLORS
 
-__all__ = ["GLUE_STATS", "weights_numbers", "weights_figure", "twfe_verdict", "lab_numbers", "results_table",
-           "uncertainty_table", "bias_coverage_figure", "estimates_figure"]
+__all__ = [
+    "GLUE_STATS",
+    "bias_coverage_figure",
+    "estimates_figure",
+    "lab_numbers",
+    "results_table",
+    "twfe_verdict",
+    "uncertainty_table",
+    "weights_figure",
+    "weights_numbers",
+]
 
 GLUE_STATS = ("bias", "rmse", "coverage", "coverage_sample", "trend_bias", "weighting_bias", "mean_truth", "mean_se",
               "sd_estimate", "se_ratio", "sd_truth_sample", "sd_error_sample")
@@ -21,13 +30,13 @@ _SCENARIO_COLORS = {"constant": "#1f4e79", "dynamic": "#e67e22", "heterogeneous"
 
 
 def weights_numbers(skeleton: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """TWFE's treated-cell weights (``twfe_cell_weights``) and the page's numbers about them: ``n_cells``, the
+    """TWFE's treated-cell weights (``twfe_cell_weights``) and the page's numbers about them: ``n_cities``, ``n_cells``, the
     smallest / largest weight relative to the equal weight ``1/n_cells``, the share of negative weights and the
     number of never-treated cities."""
     w = twfe_cell_weights(skeleton)
     n = len(w)
     never = int((skeleton.groupby("city_code")["first_treat"].first().fillna(0) == 0).sum())
-    return w, {"n_cells": n, "w_min": float(w["weight"].min() * n), "w_max": float(w["weight"].max() * n),
+    return w, {"n_cities": int(skeleton["city_code"].nunique()), "n_cells": n, "w_min": float(w["weight"].min() * n), "w_max": float(w["weight"].max() * n),
                "w_neg_share": float((w["weight"] < 0).mean()), "n_never": never}
 
 
@@ -97,6 +106,7 @@ def lab_numbers(summary: pd.DataFrame, draws: pd.DataFrame) -> dict:
     info = draws.attrs.get("montecarlo", {})
     out["n_draws"] = int(info.get("n_draws", d["draw"].nunique()))
     out["n_populations"] = int(info.get("n_populations", d["population"].nunique()))
+    out["mcse_at_95"] = float(np.sqrt(0.95 * 0.05 / out["n_draws"]))  # binomial MC SE of a 0.95 coverage
     return out
 
 

@@ -2,14 +2,14 @@
 interval), with controls and several cluster levels where the core supports them; a batch equals one-by-one fits."""
 import numpy as np
 import pytest
+from toy_panels import toy_panel
 
+from nqp_helpers.errors import NQPInputError
 from nqp_helpers.estimators.batched import BJSCore, CSCore, SACore, TWFECore
 from nqp_helpers.estimators.callaway_santanna import callaway_santanna
 from nqp_helpers.estimators.imputation import imputation_did
 from nqp_helpers.estimators.sun_abraham import sun_abraham
 from nqp_helpers.estimators.twfe import twfe
-from nqp_helpers.errors import NQPInputError
-from toy_panels import toy_panel
 
 KEYS = ("estimate", "std_error", "conf_low", "conf_high")
 

@@ -7,8 +7,8 @@ import pytest
 
 from nqp_helpers import montecarlo as mc
 from nqp_helpers.data.semi_synthetic import simulate_panel
-from nqp_helpers.estimators.batched import TWFECore
 from nqp_helpers.errors import NQPInputError
+from nqp_helpers.estimators.batched import TWFECore
 
 SEED = 20260101
 
@@ -48,8 +48,8 @@ def test_twfe_cell_weights_sum_to_one_and_reproduce_twfe(panel):
 
 
 def test_montecarlo_deterministic_and_truth(skeleton):
-    kw = dict(n_draws=2, scenarios=["constant", "heterogeneous"], skeleton=skeleton, progress=False,
-              designs=("resample", "fixed"))
+    kw = {"n_draws": 2, "scenarios": ["constant", "heterogeneous"], "skeleton": skeleton, "progress": False,
+          "designs": ("resample", "fixed")}
     a = mc.run_montecarlo(**kw)
     b = mc.run_montecarlo(**kw)
     pd.testing.assert_frame_equal(a, b)
@@ -101,7 +101,7 @@ def test_resample_cities_ids_and_truths():
     assert len(smp) == len(pop)
     assert smp["city_code"].nunique() == pop["city_code"].nunique()  # duplicates get new, unique ids
     assert not smp.duplicated(["city_code", "year"]).any()
-    size = lambda d: d.groupby("city_code")["first_treat"].first().value_counts().sort_index()  # noqa: E731
+    size = lambda d: d.groupby("city_code")["first_treat"].first().value_counts().sort_index()
     pd.testing.assert_series_equal(size(smp), size(pop))
     assert smp["source_city"].nunique() < pop["city_code"].nunique()  # some city drawn twice (n = 40)
     # each new city carries all the rows of its source city
@@ -110,7 +110,7 @@ def test_resample_cities_ids_and_truths():
     assert np.array_equal(one["Pro"].to_numpy(), src["Pro"].to_numpy())
     # two truths: the sample's ATT (its treated cells) and the population's
     te = (smp["Pro_y1"] - smp["Pro_y0"])[smp["Inn"] == 1].mean()
-    att = lambda d: d.query("outcome == 'Pro' and estimand == 'att'")["value"].iloc[0]  # noqa: E731
+    att = lambda d: d.query("outcome == 'Pro' and estimand == 'att'")["value"].iloc[0]
     assert att(smp.attrs["truth"]) == pytest.approx(te, abs=1e-12)
     assert att(smp.attrs["population_truth"]) == att(pop.attrs["truth"])
     pd.testing.assert_frame_equal(smp, mc.resample_cities(pop, seed=(5, 1)))

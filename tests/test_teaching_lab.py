@@ -3,11 +3,11 @@ have human headers and no missing values, the figures draw."""
 import matplotlib
 import numpy as np
 import pytest
+from toy_panels import toy_skeleton
 
 from nqp_helpers import montecarlo as mc
 from nqp_helpers import teaching_lab as lab
 from nqp_helpers.errors import NQPInputError
-from toy_panels import toy_skeleton
 
 matplotlib.use("Agg")
 

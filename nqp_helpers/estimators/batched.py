@@ -22,7 +22,7 @@ from scipy import sparse, stats
 from ..errors import NQPInputError
 from ._common import codes, demean_twoway, fe_dof, first_treat_to_int, ssc_factor
 
-__all__ = ["TWFECore", "SACore", "CSCore", "BJSCore"]
+__all__ = ["BJSCore", "CSCore", "SACore", "TWFECore"]
 
 
 # ---------------------------------------------------------------------------------------------------------- helpers
