@@ -20,6 +20,7 @@ n_jobs = 2  # worker processes for simulating the populations (results do not de
 progress = False  # show a tqdm progress bar (useful with many draws)
 
 # %% tags=["hide-input"]
+import matplotlib.pyplot as plt
 from IPython.display import display
 from myst_nb import glue
 
@@ -68,10 +69,18 @@ w, wnum = lab.weights_numbers(skeleton)
 for k, v in wnum.items():
     glue(k, v, display=False)
 fig = lab.weights_figure(w)
+glue("fig_lab_weights", fig, display=False)
+plt.close(fig)
 
 # %% [markdown]
-# *Figure 1.* Weight TWFE gives to the effect of one treated city-year, by cohort and event time, relative to the
+# ```{glue:figure} fig_lab_weights
+# :alt: Lines by adoption cohort of the TWFE weight of a treated city-year times the number of treated cells, against years since the pilot; a dashed line at 1 marks equal weights.
+# :name: fig-lab-weights
+#
+# Weight TWFE gives to the effect of one treated city-year, by cohort and event time, relative to the
 # equal weight `1/N` of the average effect on the treated (the dashed line; {glue:text}`n_cells` treated cells).
+# ```
+#
 # Weights range from {glue:text}`w_min:.2f` to {glue:text}`w_max:.2f` times the equal weight, and a share
 # {glue:text}`w_neg_share:.3f` of them is negative: with {glue:text}`n_never` never-treated cities as a large clean control group
 # the forbidden comparisons carry little weight on this design, but impact-year cells still count several times more
@@ -130,17 +139,24 @@ display(lab.results_table(summary, "resample").style.format(precision=3).hide(ax
 
 # %% tags=["hide-input"]
 fig = lab.bias_coverage_figure(summary, outcome)
+glue("fig_lab_bias", fig, display=False)
+plt.close(fig)
 
 # %% [markdown]
-# *Figure 2.* Left: mean bias by estimator (groups) and world (colours), split into trends and sampling (plain bar)
+# ```{glue:figure} fig_lab_bias
+# :alt: Two bar charts by estimator and world: left the mean bias split into trend-and-sampling and weighting parts, right the coverage of the 95 % interval with a dashed line at 0.95.
+# :name: fig-lab-bias
+#
+# Left: mean bias by estimator (groups) and world (colours), split into trends and sampling (plain bar)
 # and weighting (hatched bar); the dot is the total. Right: coverage of the nominal 95 % interval (dashed line).
+# ```
 #
 # ## Reading the results
 #
 # The verdicts below are chosen by the code from the table: an estimator "recovers the truth" when its mean bias is
 # less than half its average reported standard error.
 #
-# **Constant effects.** TWFE's weighting part is {glue:text}`resample_constant_twfe_weighting_bias:.4f`: with the
+# **Constant effects.** TWFE's weighting part is {glue:text}`resample_constant_twfe_weighting_bias:.1e`: with the
 # same average effect everywhere, any weights that sum to one recover it (the generator also makes each city's effect
 # unrelated to the weight TWFE gives it), and the robust estimators' weighting parts are zero by construction. TWFE's
 # total bias is {glue:text}`resample_constant_twfe_bias:.4f` against a truth of
@@ -150,7 +166,7 @@ fig = lab.bias_coverage_figure(summary, outcome)
 # parallel *given the six controls*, while the estimators here use no controls.
 #
 # **Dynamic effects.** Effects grow from 0.25 times the constant profile on impact to 2.25 times it after eight
-# years. TWFE gives long-run cells less weight than impact cells (Figure 1), so its weighting part is
+# years. TWFE gives long-run cells less weight than impact cells ({numref}`fig-lab-weights`), so its weighting part is
 # {glue:text}`resample_dynamic_twfe_weighting_bias:.3f` and its total bias
 # {glue:text}`resample_dynamic_twfe_bias:.3f` (coverage {glue:text}`resample_dynamic_twfe_coverage:.3f`): TWFE
 # {glue:text}`dynamic_twfe_verdict`. The three robust estimators have no weighting part.
@@ -176,10 +192,11 @@ fig = lab.bias_coverage_figure(summary, outcome)
 # In the constant world every estimator covers the population ATT in {glue:text}`resample_constant_coverage_min:.3f`
 # to {glue:text}`resample_constant_coverage_max:.3f` of the draws, and its average standard error is
 # {glue:text}`resample_constant_se_ratio_min:.2f` to {glue:text}`resample_constant_se_ratio_max:.2f` times the
-# spread of its estimates: the cluster-robust SE measures what it claims to. The lab's first version drew a new
+# spread of its estimates: {glue:text}`se_phrase`. The lab's first version drew a new
 # panel on the **same {glue:text}`n_cities` cities** every time. Run on the same populations, that design gives standard errors
 # {glue:text}`fixed_constant_se_ratio_min:.1f` to {glue:text}`fixed_constant_se_ratio_max:.1f` times the spread of
-# the estimates and coverage of {glue:text}`fixed_constant_coverage_min:.2f` for every estimator (Table 2).
+# the estimates and coverage between {glue:text}`fixed_constant_coverage_min:.2f` and
+# {glue:text}`fixed_constant_coverage_max:.2f` (Table 2).
 
 # %% tags=["hide-input"]
 display(lab.uncertainty_table(summary, "constant").style.format(precision=3).hide(axis="index"))
@@ -190,15 +207,15 @@ display(lab.uncertainty_table(summary, "constant").style.format(precision=3).hid
 # {glue:text}`n_populations` draws). "Sample ATT" is the average effect of the draw's own treated city-years; with
 # the same cities it equals the population ATT.
 #
-# **Why the first version covered 100 %.** A city-clustered standard error is computed from how much each city's
+# **Why the first version over-covered.** A city-clustered standard error is computed from how much each city's
 # residuals move together over its years: city-level departures from the cohort's path, and (in the treated years)
 # each city's own effect. It treats those as random, as if the cities had been drawn from a larger population and
 # another sample would bring other cities. With the same cities in every draw, nothing of that changes: the effects
 # and the mix of cities are the same, and the generator puts the cohort-by-year means of the untreated paths on
 # parallel lines in every draw, so the city departures cancel within each cohort. Only the cell noise is redrawn,
-# and the estimates move far less than the SE says. Figure 3 shows the consequence: with the same cities every
-# interval covers, even for TWFE in the heterogeneous world, where the bias is
-# {glue:text}`fixed_heterogeneous_twfe_bias:.3f` and coverage is still {glue:text}`fixed_heterogeneous_twfe_coverage:.2f`
+# and the estimates move far less than the SE says. {numref}`fig-lab-intervals` shows the consequence for TWFE in
+# the heterogeneous world: with the same cities the bias is
+# {glue:text}`fixed_heterogeneous_twfe_bias:.3f` with coverage {glue:text}`fixed_heterogeneous_twfe_coverage:.2f`
 # (new cities: {glue:text}`resample_heterogeneous_twfe_coverage:.3f`). Coverage in that design only says whether
 # the bias is below about two standard errors.
 #
@@ -210,20 +227,27 @@ display(lab.uncertainty_table(summary, "constant").style.format(precision=3).hid
 # conservative whenever effects differ across units, because part of what it measures, the spread of the effects
 # themselves, is not uncertainty about the sample's own average. The lab shows both: across new samples the draw's
 # own ATT moves with an SD of {glue:text}`resample_constant_twfe_sd_truth_sample:.4f` (constant world), the TWFE
-# estimate moves around it with an SD of only {glue:text}`resample_constant_twfe_sd_error_sample:.4f`, and the
+# estimate moves around it with an SD of {glue:text}`resample_constant_twfe_sd_error_sample:.4f`, and the
 # intervals cover the sample ATT in {glue:text}`resample_constant_coverage_sample_min:.3f` to
-# {glue:text}`resample_constant_coverage_sample_max:.3f` of the draws: conservative, as the theory says. The paper's
+# {glue:text}`resample_constant_coverage_sample_max:.3f` of the draws, {glue:text}`sample_coverage_phrase`. The paper's
 # panel covers nearly every prefecture-level city, so the design-based reading is the natural one there, and its
 # cluster-robust intervals are then wider than they need to be for it; they are the right width for the question
 # "what would another sample of cities show?".
 
 # %% tags=["hide-input"]
 fig = lab.estimates_figure(draws, outcome, scenario="heterogeneous", estimator="twfe")
+glue("fig_lab_intervals", fig, display=False)
+plt.close(fig)
 
 # %% [markdown]
-# *Figure 3.* TWFE in the heterogeneous world: estimates and 95 % intervals in the first draws of both designs,
+# ```{glue:figure} fig_lab_intervals
+# :alt: Two panels of TWFE estimates with 95 % intervals in successive draws against the dashed population ATT; left, same cities, the estimates barely move from draw to draw; right, new cities, the estimates spread out and red intervals miss.
+# :name: fig-lab-intervals
+#
+# TWFE in the heterogeneous world: estimates and 95 % intervals in the first draws of both designs,
 # against the population ATT (dashed). Left: the same cities in every draw; right: new cities in every draw, with
 # the ATT of each draw's own cities (crosses). Red intervals miss the population ATT.
+# ```
 #
 # ```{note}
 # All numbers are computed from the draws above. The Monte Carlo SEs of bias and coverage (`bias_mcse`,

@@ -17,6 +17,8 @@ __all__ = [
     "estimates_figure",
     "lab_numbers",
     "results_table",
+    "sample_coverage_phrase",
+    "se_phrase",
     "twfe_verdict",
     "uncertainty_table",
     "weights_figure",
@@ -64,6 +66,21 @@ def twfe_verdict(bias: float, mean_se: float) -> str:
     return f"is biased: its bias is {k:.1f} times its average standard error"
 
 
+def se_phrase(ratio_min: float, ratio_max: float) -> str:
+    """Does the mean SE match the spread of the estimates? Judged by the done-when band [0.75, 1.33] of issue 13."""
+    if 0.75 <= ratio_min and ratio_max <= 1.33:
+        return "the cluster-robust SE measures the spread it claims to measure"
+    side = "overstates" if ratio_min > 1.33 else ("understates" if ratio_max < 0.75 else "misstates")
+    return f"the cluster-robust SE {side} the spread of the estimates for at least one estimator"
+
+
+def sample_coverage_phrase(coverage_min: float, nominal: float = 0.95) -> str:
+    """Coverage of the draw's own ATT against the nominal level: conservative (above it) or not."""
+    if coverage_min > nominal:
+        return "above the nominal 95 %: conservative for the sample's own ATT, as the theory says"
+    return "not above the nominal 95 % for every estimator, so the conservativeness is not visible in these draws"
+
+
 def _check(summary: pd.DataFrame):
     need = {"design", "scenario", "estimator", *GLUE_STATS}
     if not need <= set(summary.columns):
@@ -89,6 +106,9 @@ def lab_numbers(summary: pd.DataFrame, draws: pd.DataFrame) -> dict:
         for k in ("coverage", "coverage_sample", "se_ratio"):
             out[f"{design}_constant_{k}_min"] = float(c[k].min())
             out[f"{design}_constant_{k}_max"] = float(c[k].max())
+    if "resample_constant_se_ratio_min" in out:
+        out["se_phrase"] = se_phrase(out["resample_constant_se_ratio_min"], out["resample_constant_se_ratio_max"])
+        out["sample_coverage_phrase"] = sample_coverage_phrase(out["resample_constant_coverage_sample_min"])
     rk = new[new["estimator"].isin(_ROBUST)]
     ratio = float((rk["bias"].abs() / rk["mean_se"]).max())
     out["robust_max_bias"] = float(rk["bias"].abs().max())

@@ -54,3 +54,11 @@ def test_tables_and_figures(mc_run):
                 lab.estimates_figure(draws, "Pro", scenario="heterogeneous")):
         assert len(fig.axes) >= 1
         matplotlib.pyplot.close(fig)
+
+
+def test_phrases_follow_the_numbers():
+    assert lab.se_phrase(0.9, 1.1) == "the cluster-robust SE measures the spread it claims to measure"
+    assert "overstates" in lab.se_phrase(7.3, 8.4)
+    assert "understates" in lab.se_phrase(0.5, 0.6)
+    assert lab.sample_coverage_phrase(0.99).startswith("above the nominal 95 %")
+    assert lab.sample_coverage_phrase(0.93).startswith("not above")
