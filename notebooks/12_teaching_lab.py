@@ -189,14 +189,12 @@ plt.close(fig)
 #
 # ## What a standard error measures: two kinds of uncertainty
 #
-# In the constant world every estimator covers the population ATT in {glue:text}`resample_constant_coverage_min:.3f`
-# to {glue:text}`resample_constant_coverage_max:.3f` of the draws, and its average standard error is
-# {glue:text}`resample_constant_se_ratio_min:.2f` to {glue:text}`resample_constant_se_ratio_max:.2f` times the
-# spread of its estimates: {glue:text}`se_phrase`. The lab's first version drew a new
+# In the constant world the estimators cover the population ATT in {glue:text}`resample_constant_coverage_range`
+# of the draws, and their average standard errors are {glue:text}`resample_constant_se_ratio_range` times the
+# spread of their estimates: {glue:text}`se_phrase`. The lab's first version drew a new
 # panel on the **same {glue:text}`n_cities` cities** every time. Run on the same populations, that design gives standard errors
-# {glue:text}`fixed_constant_se_ratio_min:.1f` to {glue:text}`fixed_constant_se_ratio_max:.1f` times the spread of
-# the estimates and coverage between {glue:text}`fixed_constant_coverage_min:.2f` and
-# {glue:text}`fixed_constant_coverage_max:.2f` (Table 2).
+# {glue:text}`fixed_constant_se_ratio_range` times the spread of the estimates and coverage of
+# {glue:text}`fixed_constant_coverage_range` (Table 2).
 
 # %% tags=["hide-input"]
 display(lab.uncertainty_table(summary, "constant").style.format(precision=3).hide(axis="index"))
@@ -228,8 +226,7 @@ display(lab.uncertainty_table(summary, "constant").style.format(precision=3).hid
 # themselves, is not uncertainty about the sample's own average. The lab shows both: across new samples the draw's
 # own ATT moves with an SD of {glue:text}`resample_constant_twfe_sd_truth_sample:.4f` (constant world), the TWFE
 # estimate moves around it with an SD of {glue:text}`resample_constant_twfe_sd_error_sample:.4f`, and the
-# intervals cover the sample ATT in {glue:text}`resample_constant_coverage_sample_min:.3f` to
-# {glue:text}`resample_constant_coverage_sample_max:.3f` of the draws, {glue:text}`sample_coverage_phrase`. The paper's
+# intervals cover the sample ATT in {glue:text}`resample_constant_coverage_sample_range` of the draws, {glue:text}`sample_coverage_phrase`. The paper's
 # panel covers nearly every prefecture-level city, so the design-based reading is the natural one there, and its
 # cluster-robust intervals are then wider than they need to be for it; they are the right width for the question
 # "what would another sample of cities show?".

@@ -66,6 +66,12 @@ def twfe_verdict(bias: float, mean_se: float) -> str:
     return f"is biased: its bias is {k:.1f} times its average standard error"
 
 
+def value_range(lo: float, hi: float, digits: int = 3) -> str:
+    """``"lo to hi"`` at ``digits`` decimals, or the single value when both round alike."""
+    a, b = f"{lo:.{digits}f}", f"{hi:.{digits}f}"
+    return a if a == b else f"{a} to {b}"
+
+
 def se_phrase(ratio_min: float, ratio_max: float) -> str:
     """Does the mean SE match the spread of the estimates? Judged by the done-when band [0.75, 1.33] of issue 13."""
     if 0.75 <= ratio_min and ratio_max <= 1.33:
@@ -103,9 +109,10 @@ def lab_numbers(summary: pd.DataFrame, draws: pd.DataFrame) -> dict:
         out[f"{sc}_twfe_verdict"] = twfe_verdict(S.loc[(sc, "twfe"), "bias"], S.loc[(sc, "twfe"), "mean_se"])
     for design in dict.fromkeys(summary["design"]):
         c = summary[(summary["design"] == design) & (summary["scenario"] == "constant")]
-        for k in ("coverage", "coverage_sample", "se_ratio"):
+        for k, digits in (("coverage", 3), ("coverage_sample", 3), ("se_ratio", 2 if design == "resample" else 1)):
             out[f"{design}_constant_{k}_min"] = float(c[k].min())
             out[f"{design}_constant_{k}_max"] = float(c[k].max())
+            out[f"{design}_constant_{k}_range"] = value_range(c[k].min(), c[k].max(), digits)
     if "resample_constant_se_ratio_min" in out:
         out["se_phrase"] = se_phrase(out["resample_constant_se_ratio_min"], out["resample_constant_se_ratio_max"])
         out["sample_coverage_phrase"] = sample_coverage_phrase(out["resample_constant_coverage_sample_min"])

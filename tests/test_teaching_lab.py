@@ -62,3 +62,9 @@ def test_phrases_follow_the_numbers():
     assert "understates" in lab.se_phrase(0.5, 0.6)
     assert lab.sample_coverage_phrase(0.99).startswith("above the nominal 95 %")
     assert lab.sample_coverage_phrase(0.93).startswith("not above")
+
+
+def test_value_range():
+    assert lab.value_range(1.0, 1.0, 3) == "1.000"
+    assert lab.value_range(0.93, 0.95, 3) == "0.930 to 0.950"
+    assert lab.value_range(7.32, 8.42, 1) == "7.3 to 8.4"
