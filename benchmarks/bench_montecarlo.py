@@ -34,7 +34,8 @@ def main(n_panels: int = 500, n_jobs: int = 2) -> None:
     per_scen = -(-n_panels // len(mc.SCENARIOS))
     tm: dict = {}
     t0 = time.perf_counter()
-    draws = mc.run_montecarlo(n_draws=per_scen, skeleton=sk, n_jobs=n_jobs, progress=False, timings=tm)
+    draws = mc.run_montecarlo(n_draws=per_scen, n_populations=per_scen, skeleton=sk, n_jobs=n_jobs, progress=False,
+                              timings=tm)  # one simulated population per draw: every panel simulated
     total = time.perf_counter() - t0
     n = per_scen * len(mc.SCENARIOS)
     print(f"Monte Carlo benchmark: {n} panels (3 scenarios × {per_scen}), 4 estimators, {n_jobs} worker(s)")

@@ -1,33 +1,35 @@
 # %% [markdown]
-# # Teaching lab: when does two-way fixed effects fail?
+# # Teaching lab: when does two-way fixed effects fail, and when does a 95 % interval cover?
 #
 # This page draws many semi-synthetic panels with *known* true effects on the real skeleton (cities, years, pilot
 # timing) and asks four estimators for the overall effect of the pilot: the paper's two-way fixed effects (TWFE) and
 # three estimators built for staggered adoption (Callaway–Sant'Anna, Sun–Abraham, Borusyak–Jaravel–Spiess). It
 # reports bias, RMSE and coverage of the 95 % interval in three worlds — constant, dynamic and cohort-heterogeneous
-# effects — and splits each bias into the part due to non-parallel trends and the part due to how the estimator
-# weights heterogeneous effects. The paper reports TWFE only; nothing here is evidence about China.
+# effects — splits each bias into the part due to non-parallel trends and the part due to how the estimator
+# weights heterogeneous effects, and shows what a standard error measures: every draw is a new sample of cities, and
+# the page compares it with the lab's first version, which kept the same cities in every draw. The paper reports
+# TWFE only; nothing here is evidence about China.
 
 # %% tags=["parameters"]
 data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path; the Monte Carlo itself always needs the generator
-seed = 20260101  # base seed: draw r uses seed + r (the same seeds in every scenario)
-n_draws = 20  # Monte Carlo draws per scenario (20 keeps the page under a minute; use 200+ for serious work)
+seed = 20260101  # base seed: population p uses seed + p, draw d resamples with (seed, d) (the same in every world)
+n_draws = 200  # resampled draws per world (200 makes coverage readable: one draw moves it by 1/200)
+n_populations = 20  # simulated populations per world; also the draws of the fixed-city design
 outcome = "Pro"  # outcome index: "Pro", "Lab", "Mea" or "Obj"
-n_jobs = 1  # worker processes for simulating the panels (results do not depend on it)
+n_jobs = 2  # worker processes for simulating the populations (results do not depend on it)
 progress = False  # show a tqdm progress bar (useful with many draws)
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
 from IPython.display import display
 from myst_nb import glue
 
 from nqp_helpers import montecarlo as mc
+from nqp_helpers import teaching_lab as lab
 from nqp_helpers.data.load import load_panel
 from nqp_helpers.data.real import real_panel
 from nqp_helpers.display import rerun_box, save_table, track_banner
-from nqp_helpers.plotting import COLORS, set_style
+from nqp_helpers.plotting import set_style
 
 NOTEBOOK = "12_teaching_lab"
 set_style()
@@ -63,29 +65,22 @@ track_banner("semi_synthetic")
 # number than the average effect.
 
 # %% tags=["hide-input"]
-w = mc.twfe_cell_weights(skeleton)
-n_cells = len(w)
-glue("n_cells", n_cells, display=False)
-glue("w_min", float(w["weight"].min() * n_cells), display=False)
-glue("w_max", float(w["weight"].max() * n_cells), display=False)
-glue("w_neg_share", float((w["weight"] < 0).mean()), display=False)
-glue("n_never", int((skeleton.groupby("city_code")["first_treat"].first() == 0).sum()), display=False)
-by_e = w.groupby("event_time")["weight"].agg(["sum", "count"]).reset_index()
-by_e["weight_per_cell_x_N"] = by_e["sum"] / by_e["count"] * n_cells
-fig, ax = plt.subplots(figsize=(7, 3.2))
-for c, sub in w.groupby("first_treat"):
-    sub = sub.groupby("event_time")["weight"].mean() * n_cells
-    ax.plot(sub.index, sub.to_numpy(), marker="o", ms=3, lw=1, label=f"cohort {c}")
-ax.axhline(1, color=COLORS["truth"], ls="--", lw=1.2, label="equal weight (the ATT)")
-ax.axhline(0, color=COLORS["ref"], lw=0.8)
-ax.set_xlabel("Years since the pilot (event time)")
-ax.set_ylabel("TWFE weight × number of treated cells")
-ax.legend(fontsize=7, ncol=2)
-fig.tight_layout()
+w, wnum = lab.weights_numbers(skeleton)
+for k, v in wnum.items():
+    glue(k, v, display=False)
+fig = lab.weights_figure(w)
+glue("fig_lab_weights", fig, display=False)
+plt.close(fig)
 
 # %% [markdown]
-# *Figure 1.* Weight TWFE gives to the effect of one treated city-year, by cohort and event time, relative to the
+# ```{glue:figure} fig_lab_weights
+# :alt: Lines by adoption cohort of the TWFE weight of a treated city-year times the number of treated cells, against years since the pilot; a dashed line at 1 marks equal weights.
+# :name: fig-lab-weights
+#
+# Weight TWFE gives to the effect of one treated city-year, by cohort and event time, relative to the
 # equal weight `1/N` of the average effect on the treated (the dashed line; {glue:text}`n_cells` treated cells).
+# ```
+#
 # Weights range from {glue:text}`w_min:.2f` to {glue:text}`w_max:.2f` times the equal weight, and a share
 # {glue:text}`w_neg_share:.3f` of them is negative: with {glue:text}`n_never` never-treated cities as a large clean control group
 # the forbidden comparisons carry little weight on this design, but impact-year cells still count several times more
@@ -93,8 +88,22 @@ fig.tight_layout()
 #
 # ## The experiment
 #
-# For each scenario and each draw `r = 1..n_draws` we simulate a panel with seed `seed + r` and estimate the overall
-# effect on the outcome with
+# **Populations and samples.** A *population* is one panel from the generator on the real skeleton (seed
+# `seed + p`): all {glue:text}`n_cities` cities with newly drawn development factors, effect heterogeneity and noise. A *draw* is a
+# new **sample of cities** from a population: within each adoption cohort (the never-treated cities are one cohort)
+# we draw as many cities as the cohort has, with replacement, and give every copy its own id, so a city drawn twice
+# counts as two clusters. This is a cluster bootstrap of the skeleton, and it is the sampling model behind a
+# city-clustered standard error: cities are independent draws, so both their persistent departures from their
+# cohort's path and their own effects change from draw to draw. The lab takes {glue:text}`n_draws` draws per world
+# from {glue:text}`n_populations` populations (draw `d` uses population `(d − 1) mod n_populations + 1`); simulating
+# a population is the costly step, and resampling its cities and fitting all draws at once with the batched
+# estimators is cheap.
+#
+# **Two truths per draw.** The *population ATT* is the mean of `y1 − y0` over the population's treated city-years;
+# the *sample ATT* is the same mean over the treated city-years of the cities actually drawn. They differ because
+# effects differ across cities and each draw holds a different mix of them.
+#
+# **Four estimators** of the overall effect on the outcome, each with its usual standard error:
 #
 # * **TWFE**: `y ~ Inn | city + year`, SE clustered by city;
 # * **Callaway–Sant'Anna**: every cohort × year effect against the never-treated cities, averaged over the treated
@@ -104,162 +113,145 @@ fig.tight_layout()
 # * **BJS imputation**: fit city and year effects on untreated cells only, impute `Y(0)` for treated cells, average
 #   the differences.
 #
-# The truth of each draw is the mean of `y1 - y0` over its treated cells (`true_effects`). Because every estimator
-# is linear in the outcome and `y = y0 + (y1 - y0)·Inn`, its error splits *exactly* into a **trend part** (the
-# estimator applied to `y0`, non-zero when pilot and other cities would not have moved in parallel) and a
-# **weighting part** (the estimator applied to the effects alone, minus their mean). The scenarios change only the
+# Because every estimator is linear in the outcome and `y = y0 + (y1 − y0)·Inn`, its error against the population
+# ATT splits *exactly* into a **trend part** (the estimator applied to `y0`, non-zero when pilot and other cities
+# would not have moved in parallel), a **weighting part** (the estimator applied to the effects alone, minus the
+# sample ATT) and the **sample part** (sample ATT minus population ATT, zero on average). The worlds change only the
 # effects: `constant` (the same effect at every horizon), `dynamic` (small on impact, growing over eight years) and
 # `heterogeneous` (earlier cohorts have larger, time-constant effects).
 
 # %% tags=["hide-input"]
-draws = mc.run_montecarlo(n_draws=n_draws, outcome=outcome, base_seed=seed, skeleton=skeleton, n_jobs=n_jobs,
-                          progress=progress)
+draws = mc.run_montecarlo(n_draws=n_draws, n_populations=n_populations, outcome=outcome, base_seed=seed,
+                          skeleton=skeleton, n_jobs=n_jobs, progress=progress, designs=("resample", "fixed"))
 summary = mc.summarise(draws)
 save_table(draws, "montecarlo_draws", NOTEBOOK)
 save_table(summary, "montecarlo_summary", NOTEBOOK)
-for r in summary.itertuples(index=False):
-    for k in ("bias", "rmse", "coverage", "trend_bias", "weighting_bias", "mean_truth", "mean_se", "sd_estimate"):
-        glue(f"{r.scenario}_{r.estimator}_{k}", float(getattr(r, k)), display=False)
-glue("n_draws", int(n_draws), display=False)
+for k, v in lab.lab_numbers(summary, draws).items():
+    glue(k, v, display=False)
 glue("outcome", outcome, display=False)
-S = summary.set_index(["scenario", "estimator"])
-ROBUST = [e for e in mc.ESTIMATORS if e != "twfe"]
-
-
-def verdict(scenario, est="twfe"):
-    """Does the estimator recover the truth in this scenario? Judged by |bias| against its average standard error."""
-    r = S.loc[(scenario, est)]
-    k = abs(r["bias"]) / r["mean_se"]
-    if k < 0.5:
-        return f"recovers the truth: its bias is {k:.2f} of its average standard error"
-    return f"is biased: its bias is {k:.1f} times its average standard error"
-
-
-for sc in dict.fromkeys(summary["scenario"]):
-    glue(f"{sc}_twfe_verdict", verdict(sc), display=False)
-rk = summary[summary["estimator"].isin(ROBUST)]
-rk_ratio = float((rk["bias"].abs() / rk["mean_se"]).max())
-glue("robust_max_bias", float(rk["bias"].abs().max()), display=False)
-glue("robust_max_ratio", rk_ratio, display=False)
-glue("robust_verdict", "recover the truth in every scenario" if rk_ratio < 0.5 else
-     "are biased in at least one scenario", display=False)
-glue("trend_min", float(summary["trend_bias"].min()), display=False)
-glue("trend_max", float(summary["trend_bias"].max()), display=False)
-glue("se_over_sd", float(S.loc[("constant", "twfe"), "mean_se"] / S.loc[("constant", "twfe"), "sd_estimate"]),
-     display=False)
-cs_sa = draws.pivot_table(index=["scenario", "draw"] if "draw" in draws else ["scenario", "seed"],
-                          columns="estimator", values="estimate")
-gap_cs_sa = float((cs_sa["callaway_santanna"] - cs_sa["sun_abraham"]).abs().max())
-glue("cs_sa_phrase", "give the same point estimate in every draw (largest difference "
-     f"{gap_cs_sa:.1e})" if gap_cs_sa < 1e-6 else f"differ by up to {gap_cs_sa:.3f} across draws", display=False)
-show = summary.assign(estimator=summary["estimator"].map(mc.ESTIMATOR_LABELS))[
-    ["scenario", "estimator", "mean_truth", "mean_estimate", "bias", "trend_bias", "weighting_bias", "rmse",
-     "sd_estimate", "mean_se", "coverage"]]
-display(show.style.format(precision=3).hide(axis="index"))
+display(lab.results_table(summary, "resample").style.format(precision=3).hide(axis="index"))
 
 # %% [markdown]
-# *Table 1.* Monte Carlo results for {glue:text}`outcome`, {glue:text}`n_draws` draws per scenario (semi-synthetic).
-# `bias = trend_bias + weighting_bias`; `sd_estimate` is the spread of the estimates across draws, `mean_se` the
-# average reported standard error; `coverage` is the share of 95 % intervals that contain the draw's truth. With few
-# draws, coverage is coarse (one draw = 1/n_draws).
+# *Table 1.* Monte Carlo results for {glue:text}`outcome`, {glue:text}`n_draws` draws of new cities per world
+# (semi-synthetic). Bias is against the population ATT and splits into the trend, weighting and sample parts;
+# "SD of estimates" is the spread of the estimates across draws, "Mean SE" the average reported standard error;
+# coverage is the share of 95 % intervals that contain the population ATT (one draw = 1/{glue:text}`n_draws`).
 
 # %% tags=["hide-input"]
-est_order = list(mc.ESTIMATORS)
-labels = [mc.ESTIMATOR_LABELS[e] for e in est_order]
-scen = list(dict.fromkeys(summary["scenario"]))
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-width = 0.8 / len(scen)
-pal = {"constant": "#1f4e79", "dynamic": "#e67e22", "heterogeneous": "#8e44ad"}
-for i, s in enumerate(scen):
-    sub = summary[summary["scenario"] == s].set_index("estimator").loc[est_order]
-    x = np.arange(len(est_order)) + (i - (len(scen) - 1) / 2) * width
-    axes[0].bar(x, sub["trend_bias"], width, color=pal[s], alpha=0.45)
-    axes[0].bar(x, sub["weighting_bias"], width, bottom=np.where(np.sign(sub["weighting_bias"]) == np.sign(
-        sub["trend_bias"]), sub["trend_bias"], 0), color=pal[s], hatch="///", edgecolor="white")
-    axes[0].scatter(x, sub["bias"], color="black", s=14, zorder=3)
-    axes[1].bar(x, sub["coverage"], width, color=pal[s], label=s)
-axes[0].axhline(0, color=COLORS["ref"], lw=0.8)
-axes[0].set_ylabel(f"Bias on {outcome} (index points)")
-axes[0].set_title("Bias = trend part (plain) + weighting part (hatched); dot = total", fontsize=9)
-axes[1].axhline(0.95, color=COLORS["truth"], ls="--", lw=1.2)
-axes[1].set_ylim(0, 1.05)
-axes[1].set_ylabel("Coverage of the 95 % interval")
-axes[1].legend(fontsize=8)
-for ax in axes:
-    ax.set_xticks(np.arange(len(est_order)))
-    ax.set_xticklabels(labels, rotation=15, fontsize=8)
-fig.tight_layout()
+fig = lab.bias_coverage_figure(summary, outcome)
+glue("fig_lab_bias", fig, display=False)
+plt.close(fig)
 
 # %% [markdown]
-# *Figure 2.* Left: mean bias by estimator (groups) and scenario (colours), split into the trend part (plain bar) and
-# the weighting part (hatched bar); the dot is the total. Right: coverage of the nominal 95 % interval (dashed line).
-
-# %% tags=["hide-input"]
-fig, axes = plt.subplots(1, len(scen), figsize=(10, 3.4), sharey=True)
-axes = np.atleast_1d(axes)
-for ax, s in zip(axes, scen):
-    d = draws[draws["scenario"] == s]
-    vals = [d.loc[d["estimator"] == e, "estimate"].to_numpy() for e in est_order]
-    ax.boxplot(vals, widths=0.5, showfliers=False)
-    for j, v in enumerate(vals):
-        ax.scatter(np.full(len(v), j + 1) + np.linspace(-0.12, 0.12, len(v)), v, s=6, color=COLORS["ours"], alpha=0.6)
-    ax.axhline(d["truth"].mean(), color=COLORS["truth"], ls="--", lw=1.5, label="truth (mean over draws)")
-    ax.set_title(s)
-    ax.set_xticks(range(1, len(est_order) + 1))
-    ax.set_xticklabels(labels, rotation=30, fontsize=7)
-axes[0].set_ylabel(f"Estimated effect on {outcome}")
-axes[0].legend(fontsize=7, loc="lower left")
-fig.tight_layout()
-
-# %% [markdown]
-# *Figure 3.* Distribution of the estimates across draws (box: quartiles; dots: draws) against the true effect
-# (dashed), by scenario.
+# ```{glue:figure} fig_lab_bias
+# :alt: Two bar charts by estimator and world: left the mean bias split into trend-and-sampling and weighting parts, right the coverage of the 95 % interval with a dashed line at 0.95.
+# :name: fig-lab-bias
+#
+# Left: mean bias by estimator (groups) and world (colours), split into trends and sampling (plain bar)
+# and weighting (hatched bar); the dot is the total. Right: coverage of the nominal 95 % interval (dashed line).
+# ```
 #
 # ## Reading the results
 #
 # The verdicts below are chosen by the code from the table: an estimator "recovers the truth" when its mean bias is
 # less than half its average reported standard error.
 #
-# **Constant effects.** TWFE's weighting part is {glue:text}`constant_twfe_weighting_bias:.4f`: with the same
-# average effect everywhere, any weights that sum to one recover it (the generator also makes each city's effect
+# **Constant effects.** TWFE's weighting part is {glue:text}`resample_constant_twfe_weighting_bias:.1e`: with the
+# same average effect everywhere, any weights that sum to one recover it (the generator also makes each city's effect
 # unrelated to the weight TWFE gives it), and the robust estimators' weighting parts are zero by construction. TWFE's
-# total bias is {glue:text}`constant_twfe_bias:.4f` against a truth of {glue:text}`constant_twfe_mean_truth:.3f`, so
-# TWFE {glue:text}`constant_twfe_verdict` (coverage {glue:text}`constant_twfe_coverage:.2f`). What bias there is
-# comes from the trend part, between {glue:text}`trend_min:.4f` and {glue:text}`trend_max:.4f` over all rows: the
-# generator makes untreated paths parallel *given the six controls*, while the estimators here use no controls.
+# total bias is {glue:text}`resample_constant_twfe_bias:.4f` against a truth of
+# {glue:text}`resample_constant_twfe_mean_truth:.3f`, so TWFE {glue:text}`constant_twfe_verdict` (coverage
+# {glue:text}`resample_constant_twfe_coverage:.3f`). What bias there is comes from the trend part, between
+# {glue:text}`trend_min:.4f` and {glue:text}`trend_max:.4f` over all rows: the generator makes untreated paths
+# parallel *given the six controls*, while the estimators here use no controls.
 #
 # **Dynamic effects.** Effects grow from 0.25 times the constant profile on impact to 2.25 times it after eight
-# years. TWFE gives long-run cells less weight than impact cells (Figure 1), so its weighting part is
-# {glue:text}`dynamic_twfe_weighting_bias:.3f` and its total bias {glue:text}`dynamic_twfe_bias:.3f` (coverage
-# {glue:text}`dynamic_twfe_coverage:.2f`): TWFE {glue:text}`dynamic_twfe_verdict`. The three robust estimators have
-# no weighting part.
+# years. TWFE gives long-run cells less weight than impact cells ({numref}`fig-lab-weights`), so its weighting part is
+# {glue:text}`resample_dynamic_twfe_weighting_bias:.3f` and its total bias
+# {glue:text}`resample_dynamic_twfe_bias:.3f` (coverage {glue:text}`resample_dynamic_twfe_coverage:.3f`): TWFE
+# {glue:text}`dynamic_twfe_verdict`. The three robust estimators have no weighting part.
 #
 # **Heterogeneous cohorts.** Earlier cohorts have larger effects; TWFE's weights by cohort differ from cohort sizes
-# over treated cells, so its weighting part is {glue:text}`heterogeneous_twfe_weighting_bias:.3f` (total
-# {glue:text}`heterogeneous_twfe_bias:.3f`, coverage {glue:text}`heterogeneous_twfe_coverage:.2f`): TWFE
-# {glue:text}`heterogeneous_twfe_verdict`. Again the robust estimators' weighting parts are zero.
+# over treated cells, so its weighting part is {glue:text}`resample_heterogeneous_twfe_weighting_bias:.3f` (total
+# {glue:text}`resample_heterogeneous_twfe_bias:.3f`, coverage
+# {glue:text}`resample_heterogeneous_twfe_coverage:.3f`): TWFE {glue:text}`heterogeneous_twfe_verdict`. Again the
+# robust estimators' weighting parts are zero.
 #
 # **What the robust estimators buy.** Callaway–Sant'Anna, Sun–Abraham and BJS imputation
-# {glue:text}`robust_verdict`: their largest absolute bias over the three scenarios is
+# {glue:text}`robust_verdict`: their largest absolute bias over the three worlds is
 # {glue:text}`robust_max_bias:.4f`, {glue:text}`robust_max_ratio:.2f` of their standard error.
 # Callaway–Sant'Anna and Sun–Abraham {glue:text}`cs_sa_phrase` (never-treated controls, no covariates, balanced
-# panel). Their price is precision: compare `sd_estimate` and `mean_se` across rows (TWFE
-# {glue:text}`dynamic_twfe_sd_estimate:.4f`, BJS {glue:text}`dynamic_imputation_bjs_sd_estimate:.4f` under dynamic
-# effects). Their value is that their estimand is the average effect on the treated *whatever the effects look
-# like*; whether the number is right then depends only on parallel trends, which the event-study pre-trends and the
-# honest-DiD chapter examine.
+# panel). Their price is precision: compare the SD of the estimates across rows (TWFE
+# {glue:text}`resample_dynamic_twfe_sd_estimate:.4f`, BJS
+# {glue:text}`resample_dynamic_imputation_bjs_sd_estimate:.4f` under dynamic effects). Their value is that their
+# estimand is the average effect on the treated *whatever the effects look like*; whether the number is right then
+# depends only on parallel trends, which the event-study pre-trends and the honest-DiD chapter examine.
 #
-# **Reading coverage.** The average reported standard error of TWFE is {glue:text}`se_over_sd:.1f` times the spread
-# of its estimates across draws (constant scenario). The draws share the real skeleton and controls, and the
-# generator puts the cohort-by-year means of the untreated index on parallel paths in every draw, so the draws vary
-# less than the sampling variation a city-clustered standard error allows for. Coverage near 1 for an unbiased
-# estimator and a sharp drop once the bias is a couple of standard errors are both consequences of this.
+# ## What a standard error measures: two kinds of uncertainty
+#
+# In the constant world the estimators cover the population ATT in {glue:text}`resample_constant_coverage_range`
+# of the draws, and their average standard errors are {glue:text}`resample_constant_se_ratio_range` times the
+# spread of their estimates: {glue:text}`se_phrase`. The lab's first version drew a new
+# panel on the **same {glue:text}`n_cities` cities** every time. Run on the same populations, that design gives standard errors
+# {glue:text}`fixed_constant_se_ratio_range` times the spread of the estimates and coverage of
+# {glue:text}`fixed_constant_coverage_range` (Table 2).
+
+# %% tags=["hide-input"]
+display(lab.uncertainty_table(summary, "constant").style.format(precision=3).hide(axis="index"))
+
+# %% [markdown]
+# *Table 2.* The constant world under both sampling designs: new cities in every draw ({glue:text}`n_draws`
+# draws) and the same cities in every draw (the first version, one draw per population,
+# {glue:text}`n_populations` draws). "Sample ATT" is the average effect of the draw's own treated city-years; with
+# the same cities it equals the population ATT.
+#
+# **Why the first version over-covered.** A city-clustered standard error is computed from how much each city's
+# residuals move together over its years: city-level departures from the cohort's path, and (in the treated years)
+# each city's own effect. It treats those as random, as if the cities had been drawn from a larger population and
+# another sample would bring other cities. With the same cities in every draw, nothing of that changes: the effects
+# and the mix of cities are the same, and the generator puts the cohort-by-year means of the untreated paths on
+# parallel lines in every draw, so the city departures cancel within each cohort. Only the cell noise is redrawn,
+# and the estimates move far less than the SE says. {numref}`fig-lab-intervals` shows the consequence for TWFE in
+# the heterogeneous world: with the same cities the bias is
+# {glue:text}`fixed_heterogeneous_twfe_bias:.3f` with coverage {glue:text}`fixed_heterogeneous_twfe_coverage:.2f`
+# (new cities: {glue:text}`resample_heterogeneous_twfe_coverage:.3f`). Coverage in that design only says whether
+# the bias is below about two standard errors.
+#
+# **Sampling-based and design-based uncertainty.** {cite:t}`abadie2020sampling` distinguish two questions an
+# interval can answer. *Sampling-based*: the cities are a sample from a larger population and the estimand is the
+# population's average effect; the uncertainty is which cities we happen to see. *Design-based*: the cities are the
+# population, the estimand is *their* average effect (here the sample ATT), and the uncertainty comes only from
+# which of them were treated when. The usual robust standard error answers the first question. For the second it is
+# conservative whenever effects differ across units, because part of what it measures, the spread of the effects
+# themselves, is not uncertainty about the sample's own average. The lab shows both: across new samples the draw's
+# own ATT moves with an SD of {glue:text}`resample_constant_twfe_sd_truth_sample:.4f` (constant world), the TWFE
+# estimate moves around it with an SD of {glue:text}`resample_constant_twfe_sd_error_sample:.4f`, and the
+# intervals cover the sample ATT in {glue:text}`resample_constant_coverage_sample_range` of the draws, {glue:text}`sample_coverage_phrase`. The paper's
+# panel covers nearly every prefecture-level city, so the design-based reading is the natural one there, and its
+# cluster-robust intervals are then wider than they need to be for it; they are the right width for the question
+# "what would another sample of cities show?".
+
+# %% tags=["hide-input"]
+fig = lab.estimates_figure(draws, outcome, scenario="heterogeneous", estimator="twfe")
+glue("fig_lab_intervals", fig, display=False)
+plt.close(fig)
+
+# %% [markdown]
+# ```{glue:figure} fig_lab_intervals
+# :alt: Two panels of TWFE estimates with 95 % intervals in successive draws against the dashed population ATT; left, same cities, the estimates barely move from draw to draw; right, new cities, the estimates spread out and red intervals miss.
+# :name: fig-lab-intervals
+#
+# TWFE in the heterogeneous world: estimates and 95 % intervals in the first draws of both designs,
+# against the population ATT (dashed). Left: the same cities in every draw; right: new cities in every draw, with
+# the ATT of each draw's own cities (crosses). Red intervals miss the population ATT.
+# ```
 #
 # ```{note}
-# All numbers are computed from the draws above; rerun with more draws (`n_draws`) for tighter Monte Carlo error
-# (the table's `bias_mcse` and `coverage_mcse` columns are in the saved CSV).
+# All numbers are computed from the draws above. The Monte Carlo SEs of bias and coverage (`bias_mcse`,
+# `coverage_mcse`, clustered by population) are in the saved summary table; with {glue:text}`n_draws` draws a
+# coverage of 0.95 has a binomial Monte Carlo SE of {glue:text}`mcse_at_95:.3f`.
 # ```
 
 # %% tags=["hide-input"]
-rerun_box(NOTEBOOK, {"data": data, "seed": seed, "n_draws": n_draws, "outcome": outcome, "n_jobs": n_jobs,
-                     "progress": progress})
+rerun_box(NOTEBOOK, {"data": data, "seed": seed, "n_draws": n_draws, "n_populations": n_populations,
+                     "outcome": outcome, "n_jobs": n_jobs, "progress": progress})

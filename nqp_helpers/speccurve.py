@@ -17,7 +17,7 @@ Choice dimensions (``DIMENSIONS``)
 
 Speed
     Every estimator is linear in the outcome for a fixed design, so for each sample × controls × estimator one
-    batched core (``montecarlo.TWFECore`` / ``BJSCore``) fits all outcome × weighting columns and both cluster
+    batched core (``estimators.batched.TWFECore`` / ``BJSCore``) fits all outcome × weighting columns and both cluster
     levels at once; the PSM sample depends only on the sample (the score uses the controls, not the outcome), so it
     is matched once per sample. Columns with different missing-value patterns (real track) are fitted in groups.
     ``tests/test_speccurve.py`` checks specifications against direct ``twfe`` / ``psm_did`` / ``imputation_did`` calls.
@@ -33,7 +33,7 @@ import pandas as pd
 from .errors import NQPInputError
 from .index import build_index
 from .indicators import INDEX_COLUMNS, INDICATOR_CODES
-from .montecarlo import BJSCore, TWFECore
+from .estimators.batched import BJSCore, TWFECore
 
 __all__ = ["DIMENSIONS", "CONTROLS", "spec_grid", "index_columns", "sample_panel", "run_speccurve",
            "variance_decomposition", "speccurve_plot"]
