@@ -101,9 +101,11 @@ class ArpLfTest:
 
     ``Y``, ``a1``, ``X``, ``sigma_y``: moments ``Y(theta) = Y - a1 theta`` with nuisance loadings ``X`` and covariance
     ``sigma_y``.  ``margin(theta) <= 0`` exactly when the test accepts (moderndid's ``lp_conditional_test`` /
-    ``test_in_identified_set_lf_hybrid`` decision)."""
+    ``test_in_identified_set_lf_hybrid`` decision).  As in R and moderndid, the second stage truncates the
+    conditional law at ``min(v_up, c_LF)`` when there are nuisance parameters (``X`` given) and at ``v_up`` without."""
 
     def __init__(self, Y, a1, X, sigma_y, alpha=0.05, kappa=None, sims=1000, seed=0):
+        self.cap_at_lf = X is not None and np.size(X) > 0  # R/moderndid cap v_up at c_LF only with nuisance
         self.Y, self.a1 = np.asarray(Y, float), np.asarray(a1, float)
         self.S = np.asarray(sigma_y, float)
         self.alpha = float(alpha)
@@ -147,7 +149,8 @@ class ArpLfTest:
         vlo = np.where(den > tol, ratio, -np.inf).max(axis=0)
         vup = np.where(den < -tol, ratio, np.inf).min(axis=0)
         sb = np.sqrt(gg)
-        maxstat, zlo, zup = eta / sb, vlo / sb, np.minimum(vup, self.lf_cv) / sb
+        maxstat, zlo = eta / sb, vlo / sb
+        zup = (np.minimum(vup, self.lf_cv) if self.cap_at_lf else vup) / sb
         size = (self.alpha - self.kappa) / (1 - self.kappa)
         pl, pu = stats.norm.cdf(zlo), stats.norm.cdf(zup)
         pt = pl + (1 - size) * (pu - pl)
