@@ -1,16 +1,18 @@
 """Relative-magnitudes C-LF set by root-finding: its pieces against moderndid (LPs) and scipy, its end points against
 moderndid's test (flip points to 1e-6), a brute-force scan, and R's published EHEC numbers."""
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 from ehec_panel import ehec_event_study
 from scipy import optimize
 
+from nqp_helpers.errors import NQPInputError
 from nqp_helpers.estimators.honest_did import _extract, _rm_span, honest_did
-from nqp_helpers.estimators.honest_rm import (ArpLfTest, dual_vertices, rm_components, rm_conditional_ci,
-                                              rm_constraints)
+from nqp_helpers.estimators.honest_rm import ArpLfTest, dual_vertices, rm_components, rm_conditional_ci, rm_constraints
 
-R_EHEC = pd.read_csv(__import__("pathlib").Path(__file__).parent / "fixtures" / "honestdid_r_ehec.csv")
+R_EHEC = pd.read_csv(Path(__file__).parent / "fixtures" / "honestdid_r_ehec.csv")
 L_FIRST = np.array([1.0, 0.0])
 
 
@@ -65,9 +67,14 @@ def test_dual_vertices_give_the_lp_value():
         assert (Vx @ y).max() == pytest.approx(lp.x[0], abs=1e-9)
 
 
+def test_too_many_post_periods_is_a_clear_error():
+    with pytest.raises(NQPInputError, match="solver='grid'"):
+        dual_vertices(np.ones(24), np.eye(24)[:, :11])
+
+
 def test_least_favourable_cv_equals_moderndid(ehec, md):
     """Same 1,000 draws (seed 0): max over dual vertices = moderndid's 1,000 LPs, to rounding."""
-    b, V, n_pre, n_post, _ = ehec
+    b, V, n_pre, _, _ = ehec
     Y, a1, X, S, rows = _md_pieces(md, b, V, n_pre, -2, True, 0.5)
     t = ArpLfTest(Y[rows], a1[rows], X[rows], S[np.ix_(rows, rows)])
     ref = md[0].compute_least_favorable_cv(X, S, 0.005, rows_for_arp=rows)
@@ -95,14 +102,15 @@ def test_test_decision_equals_moderndid(ehec, md, s, positive, mbar):
 def test_end_points_are_flips_of_moderndids_test(ehec, md):
     """Each component's end points: moderndid's test accepts at them and rejects 1e-6 outside."""
     b, V, n_pre, n_post, _ = ehec
-    lo, hi, info = rm_conditional_ci(b, V, n_pre, n_post, L_FIRST, 0.5, span=_rm_span(b, n_pre, L_FIRST, 0.5, 0.01))
+    lo, _, info = rm_conditional_ci(b, V, n_pre, n_post, L_FIRST, 0.5, span=_rm_span(b, n_pre, L_FIRST, 0.5, 0.01))
     checked = 0
     for (s, pos), (clo, chi, _) in info["components"].items():
         if s == -(n_pre - 1):
             continue  # not in moderndid
         Y, a1, X, S, rows = _md_pieces(md, b, V, n_pre, s, pos, 0.5)
         hl = {"hybrid_kappa": 0.005, "lf_cv": info["tests"][(s, pos)].lf_cv}
-        acc = lambda th: not md[0].lp_conditional_test(Y - a1 * th, X, S, 0.05, "LF", dict(hl), rows_for_arp=rows)["reject"]  # noqa: E731
+        def acc(th, Y=Y, a1=a1, X=X, S=S, hl=hl, rows=rows):
+            return not md[0].lp_conditional_test(Y - a1 * th, X, S, 0.05, "LF", dict(hl), rows_for_arp=rows)["reject"]
         assert acc(clo) and acc(chi) and not acc(clo - 1e-6) and not acc(chi + 1e-6), (s, pos)
         checked += 1
     assert checked == 8 and lo == min(c[0] for c in info["components"].values())
@@ -148,7 +156,7 @@ def test_ehec_matches_r_published_bounds(ehec):
     with R's generator; ours are exact flips with numpy draws (seed 0).  Agreement therefore holds within R's grid
     spacing + the LF Monte Carlo band (end points move by up to ~3e-4 across seeds here) + R's rounding, ~9e-4;
     R's own two published runs differ by up to 3.5e-4 (Mbar = 1.5).  Our exact values: [0.02392, 0.06706] at 0.5."""
-    b, V, n_pre, n_post, _ = ehec
+    _, V, n_pre, _, _ = ehec
     sd = float(np.sqrt(V[n_pre, n_pre]))
     out = honest_did(ehec_event_study(), Mbar=(0.5, 1.0, 1.5, 2.0), e=0)
     rob = out[out["term"] == "robust"].set_index("Mbar")

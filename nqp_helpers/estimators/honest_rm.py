@@ -19,9 +19,10 @@ How (everything is in the moment space ``Y(theta) = A beta_hat - a1 theta`` of o
   critical value is ``>= 0``).  As ``eta`` is convex in ``theta``, ``{eta <= c_LF} = [L1, U1]`` and ``{eta <= 0} = [L0, U0]``
   are intervals computed exactly, and the accepted set satisfies ``[L0, U0] ⊂ accepted ⊂ [L1, U1]``.  Nothing outside
   ``[L1, U1]`` can be accepted and nothing inside ``[L0, U0]`` rejected, so an accepted piece can only be missed in
-  the two shoulders ``[L1, L0]`` and ``[U0, U1]`` (each ~``c_LF`` sd wide).
-* Root-finding.  Each shoulder is scanned at ``scan_points`` equally spaced points (default 100: spacing ~0.03 sd,
-  finer than R's 1,000-point grid over 40 sd); from the outermost accepted scan point and its rejected neighbour,
+  the two shoulders ``[L1, L0]`` and ``[U0, U1]`` (all of ``[L1, U1]`` when ``eta > 0`` everywhere).
+* Root-finding.  Each shoulder is scanned at ``scan_points`` equally spaced points (400 by default from
+  :func:`honest_did`: spacing 0.015 sd on the EHEC example, where R's 1,000-point grid over 40 sd has 0.04 sd); from
+  the outermost accepted scan point and its rejected neighbour,
   bisection on the test's decision (which keeps the bracket [rejected, accepted]) converges to the flip point to 1e-9.
   Bisection, not brentq on ``maxstat - cv``: that difference jumps where the maximising vertex changes, and bisection
   is guaranteed to converge to a flip either way.  The only piece a run can miss is an accepted island narrower than
@@ -40,11 +41,14 @@ set is the larger, R-consistent one.  Deterministic: the least favourable draws 
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 from scipy import stats
 
-__all__ = ["rm_constraints", "dual_vertices", "ArpLfTest", "rm_components", "rm_conditional_ci"]
+from ..errors import NQPInputError
+
+__all__ = ["ArpLfTest", "component_ci", "dual_vertices", "rm_components", "rm_conditional_ci", "rm_constraints"]
 
 MAX_BASES = 300_000  # C(2 n_post, n_post) bases: n_post <= 10 is enumerated; beyond, use the grid solver
 
@@ -80,6 +84,9 @@ def dual_vertices(sd: np.ndarray, X: np.ndarray | None, tol: float = 1e-10) -> n
     r = W.shape[1]
     if r > m:
         return np.zeros((0, m))
+    if math.comb(m, r) > MAX_BASES:
+        raise NQPInputError(f"honest_did: {math.comb(m, r)} dual bases to enumerate ({r - 1} nuisance parameters); "
+                            "use solver='grid' for more than 10 post periods")
     combos = np.array(list(itertools.combinations(range(m), r)), dtype=int)
     WB = W[combos]  # (n_bases, r, r): rows B of W
     ok = np.linalg.cond(WB) < 1e10
@@ -226,7 +233,7 @@ def _outer_end(test, a, b, scan_points, lower, xtol):
     return grid[-1] if i == len(grid) - 1 else _bisect(test, grid[i + 1], grid[i], xtol)
 
 
-def component_ci(test, span=(-np.inf, np.inf), scan_points=100, xtol=1e-9):
+def component_ci(test, span=(-np.inf, np.inf), scan_points=400, xtol=1e-9):
     """(lo, hi, scan spacing) of one component's accepted set within ``span``; (nan, nan, nan) if nothing accepted."""
     l1, u1 = test.level_interval(test.lf_cv)
     l0, u0 = test.level_interval(0.0)
@@ -245,7 +252,7 @@ def component_ci(test, span=(-np.inf, np.inf), scan_points=100, xtol=1e-9):
 
 
 def rm_conditional_ci(beta, sigma, n_pre, n_post, l_vec, mbar, alpha=0.05, span=(-np.inf, np.inf),
-                      scan_points=100, xtol=1e-9, seed=0):
+                      scan_points=400, xtol=1e-9, seed=0):
     """(lo, hi, info) of the Delta^RM(Mbar) C-LF confidence set: union over the (s, sign) components."""
     tests = rm_components(beta, sigma, n_pre, n_post, l_vec, mbar, alpha=alpha, seed=seed)
     comps = {k: component_ci(t, span, scan_points, xtol) for k, t in tests.items()}
