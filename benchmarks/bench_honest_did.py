@@ -2,11 +2,11 @@
 
 Design: the EHEC Medicaid example of HonestDiD's README (data shipped with moderndid; 5 pre, 2 post periods, effect
 on impact), Mbar in (0.5, 1, 1.5, 2), and a 4-pre / 4-post event study on a synthetic staggered panel shaped like the
-robust-DiD chapter's (Mbar in (0, 0.5, 1, 1.5)).  Both solvers run in this process (root: default 400 scan points per
-shoulder); the grid solver is moderndid's
-``compute_conditional_cs_rm`` at 200 points (the previous default) and its run time barely depends on the grid size
-(it spends ~80% in the 1,000 LPs per component of the least favourable critical value).  Prints per-call seconds, the
-grid/root time ratio and the end points of both.  Run: ``python benchmarks/bench_honest_did.py`` (~3 minutes).
+robust-DiD chapter's (Mbar in (0, 0.5, 1, 1.5)).  Both solvers run in this process (root: default 400 scan points
+per shoulder; grid: moderndid's ``compute_conditional_cs_rm`` at 200 points, the previous default).  The grid's run
+time barely depends on its size: ~80% goes to the 1,000 LPs per component of the least favourable critical value.
+Prints per-call seconds, the grid/root time ratio and the end points of both.
+Run: ``python benchmarks/bench_honest_did.py`` (a few minutes, nearly all in the grid solver).
 """
 from __future__ import annotations
 

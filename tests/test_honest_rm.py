@@ -132,6 +132,23 @@ def test_no_piece_missed_against_a_dense_scan(ehec):
         assert hi - step <= grid[acc].max() <= hi + 1e-9
 
 
+def test_earliest_pre_difference_is_a_component():
+    """R's union runs over all n_pre pre-period differences; with a binned first lead the earliest one is often the
+    largest, and then its component sets the bounds (moderndid 0.2.0 leaves it out and reports a narrower set)."""
+    from toy_panels import staggered_panel
+
+    from nqp_helpers.estimators.event_study import event_study
+    b, V, n_pre, n_post, _ = _extract(event_study(staggered_panel(), "y", leads=5, lags=3))
+    diffs = np.abs(np.diff(np.r_[b[:n_pre], 0.0]))
+    assert diffs.argmax() == 0  # the premise: the earliest difference is the largest here
+    l_vec = np.eye(n_post)[0]
+    lo, hi, info = rm_conditional_ci(b, V, n_pre, n_post, l_vec, 1.0, span=_rm_span(b, n_pre, l_vec, 1.0, 1.0))
+    first = info["components"][(-(n_pre - 1), True)]
+    others = [c for k, c in info["components"].items() if k[0] != -(n_pre - 1) and np.isfinite(c[0])]
+    assert (lo, hi) == (first[0], first[1])
+    assert first[0] < min(c[0] for c in others) - 0.3 and first[1] > max(c[1] for c in others) + 0.3
+
+
 def test_no_nuisance_case_equals_moderndid(md):
     """One post period (no nuisance): decisions equal moderndid's test_in_identified_set_lf_hybrid."""
     from moderndid.didhonest.arp_no_nuisance import test_in_identified_set_lf_hybrid
