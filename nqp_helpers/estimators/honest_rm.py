@@ -44,7 +44,7 @@ import itertools
 import math
 
 import numpy as np
-from scipy import stats
+from scipy.special import ndtr, ndtri  # = stats.norm.cdf / .ppf without the frozen-distribution overhead
 
 from ..errors import NQPInputError
 
@@ -159,10 +159,10 @@ class ArpLfTest:
         maxstat, zlo = eta / sb, vlo / sb
         zup = (np.minimum(vup, self.lf_cv) if self.cap_at_lf else vup) / sb
         size = (self.alpha - self.kappa) / (1 - self.kappa)
-        pl, pu = stats.norm.cdf(zlo), stats.norm.cdf(zup)
+        pl, pu = ndtr(zlo), ndtr(zup)
         pt = pl + (1 - size) * (pu - pl)
         with np.errstate(invalid="ignore"):
-            q = np.where(pt <= pl, zlo, np.where(pt >= pu, zup, stats.norm.ppf(pt)))
+            q = np.where(pt <= pl, zlo, np.where(pt >= pu, zup, ndtri(pt)))
         out = maxstat - np.maximum(0.0, q)
         out = np.where((zlo <= maxstat) & (maxstat <= zup), out, -1.0)
         out = np.where(eta > self.lf_cv, eta - self.lf_cv, out)
