@@ -1,4 +1,4 @@
-"""Rambachan-Roth sensitivity: own FLCI (smoothness) closed forms; moderndid RM; monotone widening."""
+"""Rambachan-Roth sensitivity: own FLCI (smoothness) closed forms; RM wrapper vs moderndid; monotone widening."""
 import numpy as np
 import pandas as pd
 import pytest
@@ -40,12 +40,12 @@ def test_smoothness_on_event_study():
 def test_relative_magnitude_monotone():
     df = toy_panel()
     r = event_study(df, "y", leads=3, lags=1)
-    out = honest_did(r, method="relative_magnitude", Mbar=(0, 1), grid_points=60)
+    out = honest_did(r, method="relative_magnitude", Mbar=(0, 1))
     rob = out[out["term"] == "robust"]
     assert (rob["conf_low"] <= rob["estimate"]).all() and (rob["conf_high"] >= rob["estimate"]).all()
     assert np.all(np.diff(rob["conf_low"].to_numpy()) <= 1e-9)
     assert np.all(np.diff(rob["conf_high"].to_numpy()) >= -1e-9)
-    # Mbar = 0: close to the conventional CI (grid resolution)
+    # Mbar = 0: close to the conventional CI
     orig = out.iloc[0]
     width = orig["conf_high"] - orig["conf_low"]
     assert abs(rob.iloc[0]["conf_low"] - orig["conf_low"]) < 0.25 * width
@@ -99,25 +99,42 @@ def test_flci_matches_moderndid(es_toy, target, M):
     assert lo == pytest.approx(rlo, abs=tol) and hi == pytest.approx(rhi, abs=tol)
 
 
-def test_relative_magnitude_matches_moderndid_public_api(es_toy):
-    """Our RM rows = moderndid's public create_sensitivity_results_rm (C-LF, same grid rule and size), first post period.
+def test_relative_magnitude_root_contains_moderndid_grid(es_toy):
+    """Root solver vs moderndid's public create_sensitivity_results_rm (C-LF, 100-point grid), first post period.
 
-    Same method (Andrews-Roth-Pakes conditional / least-favourable hybrid by test inversion), so equal to 1e-8."""
+    Same test (decision-level equality is in tests/test_honest_rm.py); moderndid's union omits one component and its
+    end points are accepted grid points, so its interval lies inside ours and within one grid step of it here."""
     pytest.importorskip("cvxpy")
     from nqp_helpers.estimators.honest_did import load_moderndid_honest
     h = load_moderndid_honest()
     b, V, n_pre, n_post, _ = es_toy
     r = event_study(toy_panel(), "y", leads=4, lags=2)
-    mbars = (0.0, 0.5, 1.0)
-    ours = honest_did(r, method="relative_magnitude", Mbar=mbars, e=0, grid_points=100)
+    mbars = (0.5,)
+    ours = honest_did(r, method="relative_magnitude", Mbar=mbars, e=0)
     ours = ours[ours["term"] == "robust"].reset_index(drop=True)
     ref = h.create_sensitivity_results_rm(b, V, n_pre, n_post, method="C-LF", m_bar_vec=np.array(mbars),
                                           l_vec=np.eye(n_post)[0], grid_points=100)
     ref = ref.to_pandas() if hasattr(ref, "to_pandas") else pd.DataFrame(ref)
-    np.testing.assert_allclose(ours["conf_low"], ref["lb"], atol=1e-8)
-    np.testing.assert_allclose(ours["conf_high"], ref["ub"], atol=1e-8)
-    # and the identified set at Mbar = 0 (point, pre-trends ignored) lies inside every robust interval
+    ids = h.compute_identified_set_rm(m_bar=0.5, true_beta=b, l_vec=np.eye(n_post)[0], num_pre_periods=n_pre,
+                                      num_post_periods=n_post)
+    sd = np.sqrt(V[n_pre, n_pre])
+    step = (ids.id_ub - ids.id_lb + 40 * sd) / 99  # upper bound on moderndid's grid step
+    assert (ours["conf_low"] <= ref["lb"] + 1e-9).all() and (ours["conf_high"] >= ref["ub"] - 1e-9).all()
+    assert (ref["lb"] - ours["conf_low"] <= step).all() and (ours["conf_high"] - ref["ub"] <= step).all()
     assert ((ours["conf_low"] <= ours["estimate"]) & (ours["estimate"] <= ours["conf_high"])).all()
+
+
+def test_grid_solver_is_the_previous_implementation():
+    df = toy_panel()
+    r = event_study(df, "y", leads=3, lags=1)
+    g = honest_did(r, Mbar=(1,), grid_points=40, solver="grid")
+    x = honest_did(r, Mbar=(1,))
+    g, x = g.iloc[1], x.iloc[1]
+    step = (g["conf_high"] - g["conf_low"]) / 2  # coarse grid: its ends are accepted points of (a subset of) our set
+    assert x["conf_low"] <= g["conf_low"] + 1e-9 and x["conf_high"] >= g["conf_high"] - 1e-9
+    assert g["conf_low"] - x["conf_low"] < step and x["conf_high"] - g["conf_high"] < step
+    with pytest.raises(NQPInputError, match="solver"):
+        honest_did(r, Mbar=(1,), solver="newton")
 
 
 def test_no_cvxpy_placeholder_left():

@@ -15,9 +15,16 @@ post periods) when the post-period trend violation ``delta_post`` is restricted 
   the centre with a half-length ~1e-7 longer, so there the test checks the half-length tightly and the centre loosely.
   We keep our own because it needs no conic solver and is ~10x faster.
 * ``method="relative_magnitude"``: Delta^RM(Mbar) — post-period first differences of delta bounded by Mbar times the
-  largest pre-period one.  CI = moderndid's ``compute_conditional_cs_rm`` (conditional / least-favourable hybrid of
-  Andrews–Roth–Pakes, RR's default; test-inversion on a grid).  The test checks it against moderndid's public
-  ``create_sensitivity_results_rm`` (method "C-LF"). Note the two restrictions use DIFFERENT CI constructions (FLCI vs
+  largest pre-period one.  CI = the conditional / least-favourable hybrid of Andrews–Roth–Pakes (RR's default, HonestDiD
+  method "C-LF"), union over which pre-period difference is the largest and its sign.  ``solver="root"`` (default):
+  :func:`nqp_helpers.estimators.honest_rm.rm_conditional_ci` — exact end points (to 1e-9) by bracketing the test's
+  flip points between the convex statistic's level sets and bisecting; see that module for how no accepted piece is
+  missed.  ``solver="grid"``: moderndid's ``compute_conditional_cs_rm`` test inversion on ``grid_points`` points (the
+  previous implementation, kept for the benchmark; moderndid 0.2.0 omits the earliest pre-period difference from the
+  union).  Tests: the root solver's test decision equals moderndid's ``lp_conditional_test`` point by point, its end
+  points are flips of moderndid's test to 1e-6, and on the EHEC Medicaid example it reproduces R's published bounds
+  within R's grid spacing plus the Monte Carlo noise of the least favourable critical value.
+  Note the two restrictions use DIFFERENT CI constructions (FLCI vs
   C-LF hybrid), as in RR's own recommendations; their intervals are not comparable with each other at "equal" bounds.
 
 The ``original`` row is the conventional normal CI ``l'beta_post +/- z sd`` (exact parallel trends).  Inference is
@@ -30,6 +37,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from ..errors import NQPInputError
+from .honest_rm import rm_conditional_ci
 
 __all__ = ["honest_did", "flci_smoothness", "load_moderndid_honest"]
 
@@ -146,17 +154,46 @@ def _extract(event_study_result):
     return b, V, len(pre), len(post), post
 
 
+def _rm_span(b, n_pre, l_vec, mbar, sd):
+    """Search span of HonestDiD / moderndid: l'b_post +/- (Mbar sum_t t|l_t| max|pre first difference| + 20 sd)."""
+    maxpre = float(np.abs(np.diff(np.concatenate([b[:n_pre], [0.0]]))).max())
+    half = mbar * float(np.arange(1, len(l_vec) + 1) @ np.abs(l_vec)) * maxpre + 20 * sd
+    centre = float(l_vec @ b[n_pre:])
+    return centre - half, centre + half
+
+
+def _rm_root(b, V, n_pre, n_post, l_vec, mbar, alpha, sd, grid_points):
+    lo, hi, _ = rm_conditional_ci(b, V, n_pre, n_post, l_vec, mbar, alpha=alpha,
+                                  span=_rm_span(b, n_pre, l_vec, mbar, sd), scan_points=max(int(grid_points), 3))
+    return float(lo), float(hi)
+
+
+def _rm_grid(b, V, n_pre, n_post, l_vec, mbar, alpha, sd, grid_points):
+    """moderndid's grid test inversion over the identified set +/- 20 sd (the previous implementation)."""
+    h = load_moderndid_honest()
+    ids = h.compute_identified_set_rm(m_bar=mbar, true_beta=b, l_vec=l_vec, num_pre_periods=n_pre,
+                                      num_post_periods=n_post)
+    r = h.compute_conditional_cs_rm(betahat=b, sigma=V, num_pre_periods=n_pre, num_post_periods=n_post,
+                                    l_vec=l_vec, m_bar=mbar, alpha=alpha, hybrid_flag="LF",
+                                    grid_points=grid_points, grid_lb=float(ids.id_lb) - 20 * sd,
+                                    grid_ub=float(ids.id_ub) + 20 * sd, seed=0)
+    grid, acc = np.asarray(r["grid"], float), np.asarray(r["accept"], bool)
+    return (float(grid[acc].min()), float(grid[acc].max())) if acc.any() else (np.nan, np.nan)
+
+
 def honest_did(event_study_result, method: str = "relative_magnitude", Mbar=(0, 0.5, 1, 1.5, 2), M=None,
-               e=0, alpha: float = 0.05, grid_points: int = 200) -> pd.DataFrame:
+               e=0, alpha: float = 0.05, grid_points: int | None = None, solver: str = "root") -> pd.DataFrame:
     """Robust CIs for a post-period effect under RR restrictions; one row per bound plus the ``original`` row.
 
     ``e``: post event time (0 = on impact, must be a reported event time) or ``"average"`` (mean of all post
     coefficients).  ``method="relative_magnitude"`` uses ``Mbar``; ``method="smoothness"`` uses ``M`` (default: multiples
     of the standard error of the target, ``(0, .25, .5, 1) x sd``).  Columns: ``term`` (``original``/``robust``),
     ``estimate``, ``conf_low``, ``conf_high``, ``method``, ``ci_method``, ``M``/``Mbar`` (the bound; NaN on the
-    original row), ``event_time``, ``alpha``.  ``grid_points``: test-inversion grid of the RM confidence set, spanning
-    the identified set +/- 20 sd of the target (as ``create_sensitivity_results_rm``); RR's default is 1000, we use
-    200 for speed, so RM bounds are accurate to ~(identified-set width + 40 sd)/200.
+    original row), ``event_time``, ``alpha``.  ``solver``: ``"root"`` (exact RM end points) or ``"grid"``
+    (moderndid's grid inversion).  ``grid_points``: with ``"root"`` (default 400), scan points per shoulder of each
+    component's acceptance bracket (only an accepted island narrower than the scan spacing, 0.015 sd at 400 on the EHEC
+    example, can be missed; the end points are exact either way); with ``"grid"`` (default 200), the test-inversion
+    grid over the identified set +/- 20 sd (end points accurate to one grid step).
     """
     b, V, n_pre, n_post, post = _extract(event_study_result)
     if isinstance(e, str):
@@ -174,19 +211,16 @@ def honest_did(event_study_result, method: str = "relative_magnitude", Mbar=(0, 
     rows = [dict(term="original", estimate=est, conf_low=est - z * sd, conf_high=est + z * sd, method=method,
                  ci_method="conventional", bound=np.nan)]
     if method == "relative_magnitude":
-        h = load_moderndid_honest()
+        if solver not in ("root", "grid"):
+            raise NQPInputError(f"parameter solver={solver!r} must be 'root' or 'grid'")
+        if n_pre < 2:
+            raise NQPInputError("honest_did relative_magnitude: at least two pre-period coefficients are needed")
         for mb in Mbar:
             if mb < 0:
                 raise NQPInputError(f"parameter Mbar contains a negative value {mb}")
-            # grid = identified set +/- 20 sd, as moderndid's (and HonestDiD's) create_sensitivity_results_rm
-            ids = h.compute_identified_set_rm(m_bar=float(mb), true_beta=b, l_vec=l_vec, num_pre_periods=n_pre,
-                                              num_post_periods=n_post)
-            r = h.compute_conditional_cs_rm(betahat=b, sigma=V, num_pre_periods=n_pre, num_post_periods=n_post,
-                                            l_vec=l_vec, m_bar=float(mb), alpha=alpha, hybrid_flag="LF",
-                                            grid_points=grid_points, grid_lb=float(ids.id_lb) - 20 * sd,
-                                            grid_ub=float(ids.id_ub) + 20 * sd)
-            grid, acc = np.asarray(r["grid"], float), np.asarray(r["accept"], bool)
-            lo, hi = (grid[acc].min(), grid[acc].max()) if acc.any() else (np.nan, np.nan)
+            rm_ci = _rm_root if solver == "root" else _rm_grid
+            points = grid_points or (400 if solver == "root" else 200)
+            lo, hi = rm_ci(b, V, n_pre, n_post, l_vec, float(mb), alpha, sd, points)
             rows.append(dict(term="robust", estimate=est, conf_low=lo, conf_high=hi, method=method,
                              ci_method="C-LF", bound=float(mb)))
         bound_name = "Mbar"
