@@ -23,11 +23,17 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from nqp_helpers import load_panel
-from nqp_helpers.compare import compare_to_paper, regression_table, style_table
+from nqp_helpers.compare import compare_to_paper
 from nqp_helpers.display import fmt_num, rerun_box, save_table, track_banner
-from nqp_helpers.estimators.psm_did import balance_table, overlap_data, psm_did, psm_sample
+from nqp_helpers.estimators.psm_did import (
+    balance_table,
+    overlap_data,
+    psm_did,
+    psm_sample,
+)
 from nqp_helpers.estimators.twfe import twfe
 from nqp_helpers.plotting import COLORS, set_style
+from nqp_helpers.regtable import paper_layout, save_regtable
 from nqp_helpers.reported import reported
 
 NB = "04_psm_did"
@@ -218,10 +224,12 @@ if RUN:
     save_table(table3, "table3", NB)
 
     titles = {f"{o} {m}": fits[f"psm_{m}"][fits[f"psm_{m}"].outcome == o] for o in outcomes for m in METHODS}
-    paper_ref = {f"{o} {m}": (3, int(reported(3, o, f"psm_{m}")["column"].iloc[0])) for o in outcomes for m in METHODS}
-    display(style_table(regression_table(titles, ["Inn", "const"], paper=paper_ref, controls=True,
-                                         stats=("n_obs", "r2_overall")),
-                        caption="Table 3 rebuilt: PSM-DID (ours, with the paper's number below)"))
+    col_of = {t: int(reported(3, t.split()[0], f"psm_{t.split()[1]}")["column"].iloc[0]) for t in titles}
+    titles = dict(sorted(titles.items(), key=lambda kv: col_of[kv[0]]))
+    layout = paper_layout(titles, ["Inn", "const"], table=3, column_of=col_of, controls=True, truth=tr or None,
+                          extra_rows={"Matching": {t: t.split()[1] for t in titles}}, caption="Table 3 rebuilt: PSM-DID, ours beside the paper's" + (" and the truth" if tr else ""))
+    save_regtable(layout, "table3_layout", NB)
+    display(layout)
 else:
     glue_missing()
 
@@ -319,7 +327,7 @@ if RUN:
                      **{f"N {o}": int(reported(3, o, f"psm_{m}")["n"].iloc[0]) for o in outcomes}})
     n_readings = pd.DataFrame(rows)
     save_table(n_readings, "matched_n", NB)
-    glue("n_full", int(len(panel)), display=False)
+    glue("n_full", len(panel), display=False)
     display(n_readings)
 else:
     glue_missing()

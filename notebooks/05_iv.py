@@ -20,12 +20,13 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from nqp_helpers import load_panel
-from nqp_helpers.compare import compare_to_paper, regression_table, style_table
+from nqp_helpers.compare import compare_to_paper
 from nqp_helpers.display import fmt_num, rerun_box, save_table, track_banner
 from nqp_helpers.estimators.iv import iv_first_stage, iv_twfe
 from nqp_helpers.estimators.po_decomposition import po_decomposition
 from nqp_helpers.estimators.twfe import twfe
 from nqp_helpers.plotting import COLORS, coef_plot, set_style
+from nqp_helpers.regtable import paper_layout, save_regtable
 from nqp_helpers.reported import reported
 
 NB = "05_iv"
@@ -176,11 +177,15 @@ if RUN:
     save_table(table4, "table4", NB)
     titles = {f"{o} {INSTRUMENTS[z][1]}": fits[INSTRUMENTS[z][0]][fits[INSTRUMENTS[z][0]].outcome == o]
               for o in outcomes for z in instruments}
-    paper_ref = {f"{o} {INSTRUMENTS[z][1]}": (4, int(reported(4, o, INSTRUMENTS[z][0])["column"].iloc[0]))
-                 for o in outcomes for z in instruments}
-    display(style_table(regression_table(titles, ["Inn", "const"], paper=paper_ref, controls=True,
-                                         stats=("n_obs", "first_stage_F")),
-                        caption="Table 4 rebuilt: 2SLS (ours, with the paper's number below)"))
+    col_of = {f"{o} {INSTRUMENTS[z][1]}": int(reported(4, o, INSTRUMENTS[z][0])["column"].iloc[0])
+              for o in outcomes for z in instruments}
+    titles = dict(sorted(titles.items(), key=lambda kv: col_of[kv[0]]))
+    layout = paper_layout(titles, ["Inn", "const"], table=4, column_of=col_of, controls=True, truth=true_att or None,
+                          stats=("n_obs", "first_stage_F"), extra_rows={"Instrument": {t: t.split(" ", 1)[1]
+                                                                                      for t in titles}},
+                          caption="Table 4 rebuilt: 2SLS, ours beside the paper's" + (" and the truth" if true_att else ""))
+    save_regtable(layout, "table4_layout", NB)
+    display(layout)
 else:
     glue_missing()
 

@@ -104,3 +104,55 @@ def test_event_study_plot():
     fig = plotting.event_study_plot(df, group="estimator")
     assert len([ln for ln in fig.axes[0].lines if ln.get_marker() == "o"]) == 2
     plt.close(fig)
+
+
+# ------------------------------------------------------------------------------------------- reader tables
+def test_reader_frame_labels_rounding_missing():
+    from nqp_helpers.display import MISSING, reader_frame
+
+    df = pd.DataFrame({"coef_paper": [0.41234, np.nan], "estimate_minus_truth": [1e-5, -0.25],
+                       "n_obs": [5560, 5000], "status": ["ok", None], "odd_code_name": ["nan", "<NA>"]})
+    shown, missing = reader_frame(df)
+    assert list(shown.columns) == ["Paper", "Ours − truth", "N", "Status", "Odd code name"]
+    assert shown.iloc[0].tolist() == ["0.412", "0.000", "5560", "ok", MISSING]
+    assert shown.iloc[1].tolist() == [MISSING, "-0.250", "5000", MISSING, MISSING]
+    assert missing
+    # a meaningful index becomes a column; a RangeIndex is dropped
+    shown2, missing2 = reader_frame(df.set_index("status").iloc[:1, :1])
+    assert list(shown2.columns) == ["Status", "Paper"] and not missing2
+
+
+def test_table_html_no_index_no_nan_footnote_and_collapse():
+    from nqp_helpers.display import MAX_COLUMNS, table_html
+
+    df = pd.DataFrame({"estimate": [0.1, np.nan], "p_value": [0.5, 0.01]})
+    h = table_html(df, caption="Cap", missing_note="— : why it is missing")
+    assert "nan" not in h.lower() and "—" in h and "why it is missing" in h and "Cap" in h
+    assert "<th></th>" not in h and ">0<" not in h  # no index column
+    assert "<details" not in h
+    wide = pd.DataFrame([range(MAX_COLUMNS + 1)], columns=[f"c{i}" for i in range(MAX_COLUMNS + 1)])
+    assert "<details" in table_html(wide) and "<details" not in table_html(wide, collapse=False)
+    assert "nqp-table" in table_html(df.style.hide(axis="index"))  # a Styler is rendered from its data
+
+
+def test_install_table_format_registers_formatters():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from nqp_helpers.display import install_table_format
+
+    ip = InteractiveShell.instance()
+    assert install_table_format(ip)
+    data, _ = ip.display_formatter.format(pd.DataFrame({"coef_paper": [np.nan]}))
+    assert "Paper" in data["text/html"] and "nan" not in data["text/html"].lower()
+    assert "NaN" not in data["text/plain"]
+
+
+def test_glue_num_formats_missing(monkeypatch):
+    import myst_nb
+
+    from nqp_helpers import display as d
+
+    seen = {}
+    monkeypatch.setattr(myst_nb, "glue", lambda k, v, display=True: seen.update({k: v}))
+    assert d.glue_num("a", 0.12345) == "0.123" and seen["a"] == "0.123"
+    assert d.glue_num("b", float("nan")) == "—" and d.glue_num("c", None, 4) == "—"
