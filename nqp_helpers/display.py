@@ -140,10 +140,28 @@ def rerun_command(notebook: str, params: dict | None = None) -> str:
     return " ".join(parts)
 
 
+DOWNLOADS = "_downloads/nqp"  # folder of the built site holding each chapter's .py, .ipynb and CSVs (book.py)
+
+
+def download_links(notebook: str) -> str:
+    """Markdown links to this chapter's source (.py), executed notebook (.ipynb) and the CSVs it wrote so far.
+
+    The files are copied next to the built pages by :func:`nqp_helpers.downloads.publish` after the build; links are
+    relative to a chapter page (``notebooks/<name>.html``)."""
+    stem = _notebook_stem(notebook)
+    base = f"../{DOWNLOADS}/{stem}"
+    links = [f"[{stem}.py]({base}/{stem}.py)", f"[{stem}.ipynb]({base}/{stem}.ipynb)"]
+    folder = Path(os.environ.get("NQP_RESULTS_DIR", paths.REPO_ROOT / "results")) / stem
+    if folder.is_dir():
+        links += [f"[{p.name}]({base}/{p.name})" for p in sorted(folder.glob("*.csv"))]
+    return "**Downloads:** " + " · ".join(links)
+
+
 def rerun_box(notebook: str, params: dict | None = None) -> Markdown:
-    """Markdown box with the command that re-makes this chapter (change the values to explore)."""
+    """Markdown box with the command that re-makes this chapter (change the values to explore), and the chapter's
+    downloads (:func:`download_links`)."""
     return Markdown("**Re-run this chapter** (change any value):\n\n```bash\n" + rerun_command(notebook, params)
-                    + "\n```\n")
+                    + "\n```\n\n" + download_links(notebook) + "\n")
 
 
 def fmt_num(x, digits: int = 3) -> str:

@@ -156,3 +156,29 @@ def test_glue_num_formats_missing(monkeypatch):
     monkeypatch.setattr(myst_nb, "glue", lambda k, v, display=True: seen.update({k: v}))
     assert d.glue_num("a", 0.12345) == "0.123" and seen["a"] == "0.123"
     assert d.glue_num("b", float("nan")) == "—" and d.glue_num("c", None, 4) == "—"
+
+
+def test_download_links_list_py_ipynb_and_csvs(tmp_path, monkeypatch):
+    monkeypatch.setenv("NQP_RESULTS_DIR", str(tmp_path))
+    (tmp_path / "03_baseline").mkdir()
+    (tmp_path / "03_baseline" / "table2.csv").write_text("a\n1\n")
+    text = display.download_links("notebooks/03_baseline.py")
+    assert "(../_downloads/nqp/03_baseline/03_baseline.py)" in text
+    assert "(../_downloads/nqp/03_baseline/03_baseline.ipynb)" in text
+    assert "[table2.csv](../_downloads/nqp/03_baseline/table2.csv)" in text
+    assert "Downloads" in display.rerun_box("03_baseline").data
+
+
+def test_publish_copies_downloads(tmp_path):
+    from nqp_helpers.downloads import publish
+
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "03_baseline.py").write_text("# %%\nx = 1\n", encoding="utf-8")
+    (tmp_path / "results" / "03_baseline").mkdir(parents=True)
+    (tmp_path / "results" / "03_baseline" / "table2.csv").write_text("a\n1\n")
+    (tmp_path / "results" / "real" / "03_baseline").mkdir(parents=True)
+    (tmp_path / "results" / "real" / "03_baseline" / "table2.csv").write_text("a\n2\n")
+    out = publish(tmp_path)
+    assert (out / "03_baseline" / "03_baseline.py").is_file() and (out / "03_baseline" / "03_baseline.ipynb").is_file()
+    assert (out / "03_baseline" / "table2.csv").read_text() == "a\n1\n"
+    assert (out / "real" / "03_baseline" / "table2.csv").read_text() == "a\n2\n"
