@@ -32,7 +32,7 @@ from nqp_helpers.estimators.psm_did import (
     psm_sample,
 )
 from nqp_helpers.estimators.twfe import twfe
-from nqp_helpers.plotting import COLORS, set_style
+from nqp_helpers.plotting import COLORS, glue_figure, legend_below, set_style
 from nqp_helpers.regtable import paper_layout, save_regtable
 from nqp_helpers.reported import reported
 
@@ -152,18 +152,27 @@ if RUN:
                         common_norm=False, label=f"{grp} (n={len(g)})", warn_singular=False)
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("propensity score")
-        ax.legend(fontsize=8)
+        legend_below(ax, ncol=1, fontsize=8)
     axes[0].set_ylabel("density")
-    fig.tight_layout()
-    plt.show()
 else:
+    fig, ax = plt.subplots(figsize=(7, 1))
+    ax.axis("off")
+    ax.text(0.5, 0.5, "PSM-DID cannot run on this track", ha="center", va="center")
     glue_missing()
+glue_figure("fig_overlap", fig)
 
 
 # %% [markdown]
-# *Figure: propensity-score densities of treated (ever-pilot) and control city-years, before matching and after each
-# matching rule (controls weighted by their matching weight). Scores from the* `ps_by` *logit; n = city-years
-# (cities for the pooled score, where every year of a city shares its score).* Where the two densities overlap, a
+# ```{glue:figure} fig_overlap
+# :alt: Three panels of propensity-score densities, before matching, after radius matching and after nearest-neighbour matching; treated city-years in blue, controls in red, with the group sizes in a legend under each panel.
+# :name: fig-overlap
+#
+# Propensity-score densities of treated (ever-pilot) and control city-years, before matching and after each
+# matching rule (controls weighted by their matching weight). Scores from the `ps_by` logit; n = city-years
+# (cities for the pooled score, where every year of a city shares its score).
+# ```
+#
+# Where the two densities overlap, a
 # comparison is possible; where the treated density has mass but the control density does not, no matching rule can
 # find a comparable control and common support trims those observations.
 #

@@ -29,6 +29,7 @@ Status words (``STATUS_WORDS``), never an exception for a missing or odd file
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -365,7 +366,7 @@ def exhibit_verdicts(semi_results: str | Path, real_results: str | Path, real_co
             row["real_caveat"] = real_caveat(ex.requires, real_columns, attrs)
             head = HEADLINES.get(out)
             if head is None:
-                row["headline"] = ex.description.split(":")[0]
+                row["headline"] = re.split(r"[:(]| by ", ex.description)[0].strip()
                 real_ok = (Path(real_results) / out).is_file()
                 row["real_verdict"] = NO_NUMBER if real_ok else (
                     f"{NOT_ESTIMABLE}: {failed.get(chapter) or 'the chapter wrote no output on this track'}")
@@ -381,8 +382,7 @@ def exhibit_verdicts(semi_results: str | Path, real_results: str | Path, real_co
             r, why = _read_headline(Path(real_results), out)
             if r is None:
                 lacking = [c for c in ex.requires.split("; ") if c and c not in set(real_columns)]
-                reason = (f"the real panel lacks {', '.join(lacking)}" if lacking and why.startswith("the chapter")
-                          else failed.get(chapter) or why)
+                reason = f"the real panel lacks {', '.join(lacking)}" if lacking else failed.get(chapter) or why
                 row["real_verdict"] = f"{NOT_ESTIMABLE}: {reason}"
             else:
                 row["real"], row["real_stars"] = _num(r[_est_col(r.index)]), _ours_stars(r)
@@ -445,9 +445,12 @@ def summary_paragraph(v: pd.DataFrame) -> str:
     def names(d):
         return ", ".join(dict.fromkeys(d["headline"].str.extract(r"\((Table \d)\)")[0].dropna())) or "none"
 
-    parts = [(f"Of the paper's {len(num)} headline coefficients, {len(same)} keep the paper's sign and significance "
-              f"when re-estimated on public data ({names(same)}), {len(differs)} differ ({names(differs)}) and "
-              f"{len(noest)} cannot be estimated because public data lack the variables ({names(noest)}).")]
+    def n(d, one, many):
+        return f"{len(d)} {one if len(d) == 1 else many}"
+
+    parts = [(f"Of the paper's {len(num)} headline coefficients, {n(same, 'keeps', 'keep')} the paper's sign and "
+              f"significance when re-estimated on public data ({names(same)}), {n(differs, 'differs', 'differ')} "
+              f"({names(differs)}) and {len(noest)} cannot be estimated on public data ({names(noest)}).")]
     t2 = v[v["headline"].str.contains(r"\(Table 2\)")]
     if len(t2) and not math.isnan(_num(t2["real"].iloc[0])):
         r = t2.iloc[0]

@@ -154,5 +154,5 @@ def test_exhibit_verdicts_both_tracks(tmp_path):
     assert "nan" not in shown.to_string().lower()
     assert shown.loc[shown["Exhibit"] == "Table 2", "Real data: estimate (SE), N"].iloc[0] == "0.200*** (0.100), N = 1,234"
     text = S.summary_paragraph(v.reset_index())
-    assert "1 keep the paper's sign and significance" in text and "(Table 2)" in text
+    assert "1 keeps the paper's sign and significance" in text and "(Table 2)" in text
     assert "N = 1,234" in text and "1 of 2 headline coefficients" in text and "reproduc" not in text
