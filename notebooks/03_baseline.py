@@ -106,7 +106,7 @@ if track == "semi_synthetic":
     truth = dict(zip(tt.loc[tt["estimand"] == "att", "outcome"], tt.loc[tt["estimand"] == "att", "value"].astype(float)))
 layout = paper_layout(fits, ["Inn", "const"], table=2, column_of=column_of, controls=controls_of, truth=truth,
                       caption="Table 2 re-estimated: ours, the paper's" + (" and the truth" if truth else ""),
-                      notes=[f"Standard errors clustered by {cluster}."])
+                      notes=[f"Standard errors clustered by {dict(city_code='city').get(cluster, cluster)}."])
 save_regtable(layout, "table2_layout", NB)
 display(layout)
 

@@ -62,7 +62,7 @@ track_banner("semi_synthetic")
 # summing to one give the right answer; if effects grow with exposure or differ by cohort, TWFE targets a different
 # number than the average effect.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Heatmap-style chart of the weight two-way fixed effects gives to each treated cohort and event time, relative to the equal weight of the average effect on the treated, shown as a dashed line."}}
 w = mc.twfe_cell_weights(skeleton)
 n_cells = len(w)
 glue("n_cells", n_cells, display=False)
@@ -163,7 +163,7 @@ display(show.style.format(precision=3).hide(axis="index"))
 # average reported standard error; `coverage` is the share of 95 % intervals that contain the draw's truth. With few
 # draws, coverage is coarse (one draw = 1/n_draws).
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Two panels: left, bars of the mean bias of each estimator by scenario split into a trend part and a hatched weighting part with a dot for the total; right, coverage of the nominal 95 percent interval with a dashed line at 95 percent."}}
 est_order = list(mc.ESTIMATORS)
 labels = [mc.ESTIMATOR_LABELS[e] for e in est_order]
 scen = list(dict.fromkeys(summary["scenario"]))
@@ -194,7 +194,7 @@ fig.tight_layout()
 # *Figure 2.* Left: mean bias by estimator (groups) and scenario (colours), split into the trend part (plain bar) and
 # the weighting part (hatched bar); the dot is the total. Right: coverage of the nominal 95 % interval (dashed line).
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Box plots with the individual draws as dots: the distribution of each estimator's estimates across simulated panels, by scenario, against the true effect as a dashed line."}}
 fig, axes = plt.subplots(1, len(scen), figsize=(10, 3.4), sharey=True)
 axes = np.atleast_1d(axes)
 for ax, s in zip(axes, scen):
