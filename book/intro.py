@@ -10,7 +10,10 @@ seed = 20260101  # seed of the semi-synthetic panel whose headline estimate and 
 # forces), *区域经济评论* (Regional Economic Review), 2026, issue 2. Every number on this page is computed when the
 # book is built; none is typed in.
 #
-# **What this replication concludes.** {glue:text}`/notebooks/13_status.py::summary_paragraph:s`
+# ```{admonition} What this replication concludes
+# :class: nqp-summary
+# {glue:text}`/notebooks/13_status.py::summary_paragraph:s`
+# ```
 #
 # ```{glue:} verdict_table
 # :doc: /notebooks/13_status.py

@@ -8,7 +8,10 @@
 # paper's sign and significance; on semi-synthetic data, whether it recovers the known truth (the semi-synthetic world
 # is calibrated to the paper, so agreeing with the paper there proves nothing).
 #
-# **In short:** {glue:text}`summary_paragraph`
+# ```{admonition} In short
+# :class: nqp-summary
+# {glue:text}`summary_paragraph`
+# ```
 
 # %% tags=["parameters"]
 data = "semi_synthetic"  # data track of the simulated column: "semi_synthetic" (default) or a path to a panel file
