@@ -18,9 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-from .paths import NOTEBOOKS_DIR, REPO_ROOT
+from .paths import REPO_ROOT
 
-__all__ = ["CHAPTERS", "read_runs", "real_dir", "run_all", "stale", "start", "wait"]
+__all__ = ["CHAPTERS", "chapters_in", "read_runs", "real_dir", "run_all", "stale", "start", "wait"]
 
 # The chapters that rebuild one of the paper's exhibits (nqp_helpers.reported.exhibits), in build order.
 CHAPTERS = ("02_index", "03_baseline", "04_psm_did", "05_iv", "06_amplification", "07_heterogeneity")
@@ -33,13 +33,19 @@ def real_dir(root: str | os.PathLike | None = None) -> Path:
     return Path(root or REPO_ROOT) / "results" / "real"
 
 
-def _run_one(chapter: str, out: Path, timeout: int) -> dict:
+def chapters_in(root: str | os.PathLike | None = None) -> list[str]:
+    """The :data:`CHAPTERS` present as ``notebooks/<chapter>.py`` under the book root (none in a mini test book)."""
+    nbdir = Path(root or REPO_ROOT) / "notebooks"
+    return [c for c in CHAPTERS if (nbdir / f"{c}.py").is_file()]
+
+
+def _run_one(chapter: str, out: Path, timeout: int, nbdir: Path) -> dict:
     import nbformat
     import papermill as pm
 
     from .runner import read_notebook
 
-    src = NOTEBOOKS_DIR / f"{chapter}.py"
+    src = nbdir / f"{chapter}.py"
     nb = read_notebook(src)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     (out / chapter).mkdir(parents=True, exist_ok=True)
@@ -49,7 +55,7 @@ def _run_one(chapter: str, out: Path, timeout: int) -> dict:
     rec = {"chapter": chapter, "status": "ok", "seconds": None, "error": ""}
     try:
         pm.execute_notebook(str(input_nb), str(out / chapter / f"{chapter}.ipynb"), parameters={"data": "real"},
-                            kernel_name="python3", cwd=str(NOTEBOOKS_DIR), progress_bar=False, log_output=False,
+                            kernel_name="python3", cwd=str(nbdir), progress_bar=False, log_output=False,
                             execution_timeout=timeout)
     except Exception as exc:  # noqa: BLE001 - recorded; the status page reports it as "not estimable"
         rec["status"] = "failed"
@@ -60,14 +66,17 @@ def _run_one(chapter: str, out: Path, timeout: int) -> dict:
     return rec
 
 
-def run_all(root: str | os.PathLike | None = None, chapters=CHAPTERS, timeout: int = 600) -> list[dict]:
-    """Execute ``chapters`` on the real track into ``results/real/`` (sequentially); write and return the records."""
+def run_all(root: str | os.PathLike | None = None, chapters=None, timeout: int = 600) -> list[dict]:
+    """Execute ``chapters`` (default: :func:`chapters_in`) on the real track into ``results/real/`` (sequentially);
+    write and return the records."""
     out = real_dir(root)
+    nbdir = Path(root or REPO_ROOT) / "notebooks"
+    chapters = chapters_in(root) if chapters is None else chapters
     out.mkdir(parents=True, exist_ok=True)
     old = os.environ.get("NQP_RESULTS_DIR")
     os.environ["NQP_RESULTS_DIR"] = str(out)
     try:
-        records = [_run_one(c, out, timeout) for c in chapters]
+        records = [_run_one(c, out, timeout, nbdir) for c in chapters]
     finally:
         if old is None:
             os.environ.pop("NQP_RESULTS_DIR", None)
@@ -133,9 +142,13 @@ if __name__ == "__main__":
 
 def stale(root: str | os.PathLike | None = None, inputs_changed: bool = False) -> bool:
     """True when the real-track results must be re-made: none yet, the package or data changed, or an exhibit
-    chapter's source is newer than the last run."""
+    chapter's source is newer than the last run (never for a book without the exhibit chapters)."""
+    present = chapters_in(root)
+    if not present:
+        return False
     f = real_dir(root) / RUNS_FILE
     if inputs_changed or not f.is_file():
         return True
     done = f.stat().st_mtime
-    return any((NOTEBOOKS_DIR / f"{c}.py").stat().st_mtime > done for c in CHAPTERS)
+    nbdir = Path(root or REPO_ROOT) / "notebooks"
+    return any((nbdir / f"{c}.py").stat().st_mtime > done for c in present)

@@ -7,6 +7,10 @@ from nqp_helpers import realtrack
 
 
 def test_stale_and_read_runs(tmp_path):
+    assert not realtrack.stale(tmp_path)  # a book without the exhibit chapters never runs them
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "03_baseline.py").write_text("# %%\n")
+    assert realtrack.chapters_in(tmp_path) == ["03_baseline"]
     assert realtrack.stale(tmp_path) and realtrack.read_runs(tmp_path) is None
     out = realtrack.real_dir(tmp_path)
     out.mkdir(parents=True)
