@@ -39,13 +39,13 @@ from scipy import stats as st
 from . import paths
 from .reported import exhibits, reported_results, stars
 
-REPRODUCED = "same sign & significance"
+SAME = "same sign & significance"
 DIFFERS = "differs"
 NOT_RUN = "not run on this track"
 MISSING = "output missing"
 UNREADABLE = "output unreadable"
 NO_PAPER_NUMBER = "produced (no paper number)"
-STATUS_WORDS = (REPRODUCED, DIFFERS, NOT_RUN, MISSING, UNREADABLE, NO_PAPER_NUMBER)
+STATUS_WORDS = (SAME, DIFFERS, NOT_RUN, MISSING, UNREADABLE, NO_PAPER_NUMBER)
 
 # output file -> (table, paper spec, outcome, term) of the paper's headline number
 HEADLINES = {
@@ -182,7 +182,7 @@ def _compare(paper_coef: float, paper_stars: str, est: float, sig: bool | None) 
     if sig is None:
         return DIFFERS, "same sign; our significance unknown (no p-value or SE in the output)"
     if sig == paper_sig:
-        return REPRODUCED, ("same sign, significant at 10% in both" if sig else "same sign, not significant in either")
+        return SAME, ("same sign, significant at 10% in both" if sig else "same sign, not significant in either")
     return DIFFERS, ("same sign; significant in the paper, not here" if paper_sig
                      else "same sign; significant here, not in the paper")
 
@@ -282,7 +282,7 @@ def status_counts(status: pd.DataFrame) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------- exhibit verdicts
 # Verdict words that fit each track. Real data: does our estimate agree with the paper's in sign and significance?
 # Semi-synthetic data (the truth is known): does our estimate recover it? Never "reproduced" for simulated data.
-REAL_SAME = "same sign & significance"
+REAL_SAME = SAME
 REAL_DIFFERS = "differs"
 NOT_ESTIMABLE = "not estimable"
 SEMI_RECOVERS = "recovers truth"
@@ -333,7 +333,7 @@ def real_caveat(requires: str, columns, attrs: dict) -> str:
 
 def _real_verdict(paper: float, paper_stars: str, r) -> str:
     word, note = _compare(paper, paper_stars, _num(r[_est_col(r.index)]), _significant(r))
-    return REAL_SAME if word == REPRODUCED else f"{REAL_DIFFERS}: {note}"
+    return REAL_SAME if word == SAME else f"{REAL_DIFFERS}: {note}"
 
 
 def semi_verdict(estimate: float, std_error: float, truth: float) -> str:

@@ -54,7 +54,7 @@ def test_status_words(tmp_path):
     _write(tmp_path, "07_heterogeneity/figure1.csv", pd.DataFrame({"group": ["a"], "estimate": [0.1]}))
     st_df = S.replication_status(tmp_path, track="semi_synthetic")
     r = _row(st_df, "03_baseline/table2.csv")
-    assert r["status"] == S.REPRODUCED and r["ours"] == pytest.approx(0.55) and r["ours_stars"] == "***"
+    assert r["status"] == S.SAME and r["ours"] == pytest.approx(0.55) and r["ours_stars"] == "***"
     assert r["difference"] == pytest.approx(0.55 - 0.413) and r["truth"] == pytest.approx(0.565)
     assert _row(st_df, "04_psm_did/table3.csv")["status"] == S.DIFFERS
     assert "not here" in _row(st_df, "04_psm_did/table3.csv")["note"]
