@@ -199,7 +199,7 @@ else:
 if RUN:
     inn = table4[table4.term == "Inn"]
     display(show_table(inn[["instrument", "outcome", "coef_paper", "stars_paper", "estimate", "stars", "std_error",
-                            "ar_set", "first_stage_F", "ols_estimate", "truth", "status"]], collapse=False,
+                            "ar_set", "first_stage_F", "ols_estimate", "truth", "status"]],
                        caption="Inn with the diagnostics", missing_note="— : no stars (not significant at 10 %) or "
                        "no truth on this track."))
     fig = coef_plot(inn.assign(label=inn.outcome + " · " + inn.instrument.map(lambda z: INSTRUMENTS[z][1])),
