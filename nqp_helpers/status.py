@@ -374,6 +374,7 @@ def exhibit_verdicts(semi_results: str | Path, real_results: str | Path, real_co
                 rows.append(row)
                 continue
             t, spec, outcome, term = head
+            row["exhibit"] = f"Table {t}"  # "Tables 5-7" has one headline per table
             label = "interaction " + term.replace(":", "×") if ":" in term else term
             row["headline"] = f"{label} on {outcome} (Table {t})"
             hit = rep[(rep["table"] == t) & (rep["spec"] == spec) & (rep["outcome"] == outcome) & (rep["term"] == term)]

@@ -64,7 +64,9 @@ JS_WIDE_TABLES = """() => {
   const right = col.getBoundingClientRect().right;
   const out = [];
   for (const t of document.querySelectorAll('main table')) {
-    if (t.offsetParent === null) continue;                       // hidden (e.g. a closed dropdown)
+    if (t.offsetParent === null) continue;                       // hidden
+    const d = t.closest('details');
+    if (d && !d.open) continue;                                  // in a closed dropdown (a wide reference table)
     let el = t, why = '';
     while (el && el !== col) {
       if (el.scrollWidth > el.clientWidth + 2 && getComputedStyle(el).overflowX !== 'visible') why = 'scrolls';

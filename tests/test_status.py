@@ -149,6 +149,7 @@ def test_exhibit_verdicts_both_tracks(tmp_path):
     t4 = v.loc["Inn on Pro (Table 4)"]
     assert t4["real_verdict"] == f"{S.NOT_ESTIMABLE}: the real panel lacks iv_lzh"
     t5 = v.loc["interaction Inn×Hum on Pro (Table 5)"]
+    assert t5["exhibit"] == "Table 5"
     assert t5["real_verdict"].startswith(S.NOT_ESTIMABLE) and "Hum" in t5["real_verdict"]
     shown = S.verdict_display(v.reset_index())
     assert "nan" not in shown.to_string().lower()
