@@ -10,6 +10,19 @@ seed = 20260101  # seed of the semi-synthetic panel whose headline estimate and 
 # forces), *区域经济评论* (Regional Economic Review), 2026, issue 2. Every number on this page is computed when the
 # book is built; none is typed in.
 #
+# ```{admonition} What this replication concludes
+# :class: nqp-summary
+# {glue:text}`/notebooks/13_status.py::summary_paragraph:s`
+# ```
+#
+# ```{glue:} verdict_table
+# :doc: /notebooks/13_status.py
+# ```
+#
+# Verdicts fit their track: on public data, whether our estimate has the paper's sign and significance; on
+# semi-synthetic data, whether it recovers the true effect built into those data. Details and every output file:
+# {doc}`/notebooks/13_status`.
+#
 # ## What the paper claims
 #
 # China has approved national innovative-city pilots in several batches since 2008. The paper treats the pilots as a
@@ -78,7 +91,7 @@ for r in head.itertuples():
     rows.append({"": LABELS.get(r.source, r.source),
                  "<code>Inn</code> on <code>Pro</code> (SE)": f"<b>{fmt_num(r.estimate)}</b>{r.stars} "
                                                               f"({fmt_num(r.std_error)}){ci}",
-                 "true effect": fmt_num(r.truth) or "–", "sample": f"N = {r.n_obs}{cities}, {r.years}",
+                 "true effect": fmt_num(r.truth) or "— (unknown)", "sample": f"N = {r.n_obs}{cities}, {r.years}",
                  "note": html.escape(r.note)})
 display(HTML(pd.DataFrame(rows).to_html(index=False, escape=False, classes="nqp-headline", border=0)))
 
@@ -181,3 +194,13 @@ for k, v in audit_landing_numbers().items():
 # A book build executes every notebook (results are cached, so an unchanged page is not re-run) and fails if any cell
 # fails or Sphinx warns. {doc}`/notebooks/00_quickstart` explains the parameters cell, the data tracks and the run
 # folders. The full list of works cited is on the {doc}`references` page.
+#
+# ## How to cite
+#
+# ```{admonition} How to cite
+# :class: tip
+# Cite this replication as *nqp-replication contributors (2026), "Innovative cities and new quality productive
+# forces: an executable replication", version 0.1.0* (machine-readable: `CITATION.cff` in the repository), and cite
+# the paper it replicates, {cite:t}`an2026innovative`, for its numbers. Each chapter ends with links to download its
+# source (`.py`), the executed notebook (`.ipynb`) and the tables it wrote (CSV, full precision).
+# ```

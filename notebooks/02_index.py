@@ -26,7 +26,7 @@ from nqp_helpers.data.load import load_panel
 from nqp_helpers.display import rerun_box, save_table, track_banner
 from nqp_helpers.index import WEIGHT_SCHEMES
 from nqp_helpers.indicators import DIMENSIONS, INDEX_COLUMNS, INDICATOR_CODES
-from nqp_helpers.plotting import COLORS, set_style
+from nqp_helpers.plotting import COLORS, figure_legend, legend_below, set_style
 from nqp_helpers.reported import reported
 
 NB = "02_index"
@@ -148,7 +148,7 @@ if have_indicators:
     ax.set_xlabel("Year")
     ax.set_ylabel("Mean Pro (0–10)")
     ax.set_xticks(comp.index[::2])
-    ax.legend(loc="upper left")
+    legend_below(ax)
     glue("fig_normalisation", fig, display=False)
     plt.close(fig)
 else:
@@ -217,8 +217,8 @@ if have_indicators:
         ax.set_xlabel("Year")
     for ax in axes[:, 0]:
         ax.set_ylabel("Mean index (0–10)")
-    axes[0][0].legend(loc="upper left", fontsize=8)
     fig.tight_layout()
+    figure_legend(fig, axes[0][0])
     glue("fig_paths", fig, display=False)
     plt.close(fig)
     if missing_dims:

@@ -22,13 +22,20 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from nqp_helpers import index_report as ir
-from nqp_helpers.compare import compare_to_paper, regression_table, style_table
+from nqp_helpers.compare import compare_to_paper
 from nqp_helpers.data.load import load_panel
-from nqp_helpers.display import rerun_box, save_table, track_banner
-from nqp_helpers.estimators.twfe import twfe
+from nqp_helpers.display import (
+    glue_num,
+    rerun_box,
+    save_table,
+    show_table,
+    track_banner,
+)
 from nqp_helpers.errors import NQPInputError
-from nqp_helpers.indicators import DIMENSIONS, INDEX_COLUMNS
+from nqp_helpers.estimators.twfe import twfe
+from nqp_helpers.indicators import INDEX_COLUMNS
 from nqp_helpers.plotting import coef_plot, set_style
+from nqp_helpers.regtable import paper_layout, save_regtable
 from nqp_helpers.reported import reported
 
 NB = "03_baseline"
@@ -93,10 +100,15 @@ glue("cluster_name", cluster, display=False)
 glue("n_clusters", int(first["n_clusters"].iloc[0]), display=False)
 
 paper2 = reported(2, term=None)
-table = regression_table(fits, ["Inn", "const"], paper={k: (2, c) for k, c in column_of.items()},
-                         labels={"const": "Constant"})
-style_table(table, caption="Table 2 re-estimated: ours (stars: *** p<0.01, ** p<0.05, * p<0.10), "
-                           "the paper's value below each")
+truth = None
+if track == "semi_synthetic":
+    tt = panel.attrs["truth"]
+    truth = dict(zip(tt.loc[tt["estimand"] == "att", "outcome"], tt.loc[tt["estimand"] == "att", "value"].astype(float)))
+layout = paper_layout(fits, ["Inn", "const"], table=2, column_of=column_of, controls=controls_of, truth=truth,
+                      caption="Table 2 re-estimated: ours, the paper's" + (" and the truth" if truth else ""),
+                      notes=[f"Standard errors clustered by {dict(city_code='city').get(cluster, cluster)}."])
+save_regtable(layout, "table2_layout", NB)
+display(layout)
 
 # %% [markdown]
 # Sample sizes: the paper reports N = {glue:text}`paper_n` in every column (278 cities × 20 years); ours are
@@ -124,11 +136,6 @@ glue("n_ctrl", int(fits[lbl_yes]["n_obs"].iloc[0]), display=False)
 # `status` reads the comparison from the paper's point of view (same sign, significance at 10 %).
 
 # %% tags=["hide-input"]
-truth = None
-if track == "semi_synthetic":
-    tt = panel.attrs["truth"]
-    tt = tt[tt["estimand"] == "att"]
-    truth = dict(zip(tt["outcome"], tt["value"].astype(float)))
 spec_map = {k: ("baseline_controls" if v else "baseline_no_controls") for k, v in controls_of.items()}
 comparison = compare_to_paper(fits, 2, spec_map, truth=truth)
 comparison = comparison[comparison["term"] == "Inn"].reset_index(drop=True)
@@ -137,7 +144,8 @@ table2 = ir.tidy_table2(fits, paper2, column_of, controls_of, truth)
 save_table(table2, "table2", NB)
 cols = ["column", "outcome", "spec", "coef_paper", "stars_paper", "estimate", "std_error", "stars", "n_obs"] + \
        (["truth", "estimate_minus_truth"] if truth else []) + ["status"]
-comparison[cols].style.format(precision=3, na_rep="–").hide(axis="index")
+show_table(comparison[cols], caption="Coefficient of Inn: paper beside ours" + (" and the truth" if truth else ""),
+           missing_note="— : no stars (not significant at 10 %) or no truth on this track.")
 
 # %% tags=["hide-input"]
 inn = table2[table2["term"] == "Inn"].copy()
@@ -194,9 +202,9 @@ if track == "semi_synthetic" and truth is not None:
             lab = f"({2 * INDEX_COLUMNS.index(y) + 1 + int(wc)}) {y}"
             for k, c in (("gap", "trend_gap"), ("gapse", "trend_gap_se"), ("bias", "estimate_minus_truth"),
                          ("wgap", "weighting_gap")):
-                glue(f"{k}{tag}_{y}", float(r.loc[lab, c]) if lab in r.index else float("nan"), display=False)
-    glue("max_abs_bias", float(decomp["estimate_minus_truth"].abs().max()), display=False)
-    glue("max_abs_wgap", float(decomp["weighting_gap"].abs().max()), display=False)
+                glue_num(f"{k}{tag}_{y}", float(r.loc[lab, c]) if lab in r.index else None, 4 if k == "wgap" else 3)
+    glue_num("max_abs_bias", float(decomp["estimate_minus_truth"].abs().max()))
+    glue_num("max_abs_wgap", float(decomp["weighting_gap"].abs().max()), 4)
     # verdict on the headline column (Pro with controls, else the first column with controls), chosen from the numbers
     row = r.loc["(2) Pro"] if "(2) Pro" in r.index else decomp[decomp["controls"]].iloc[0]
     gap_small = abs(row["trend_gap"]) < 1.96 * row["trend_gap_se"]
@@ -212,27 +220,27 @@ if track == "semi_synthetic" and truth is not None:
                    "heterogeneous effects unevenly (comparisons with already-treated cities), while untreated "
                    "paths are close to parallel")
     glue("decomp_verdict", verdict, display=False)
-    display(decomp.style.format(precision=3).hide(axis="index"))
+    display(show_table(decomp, caption="Bias decomposition by column"))
 else:
     verdict = None
     for y in INDEX_COLUMNS:
         for k in ("gap", "gapse", "bias", "wgap", "gap_noctrl", "gapse_noctrl", "bias_noctrl", "wgap_noctrl"):
-            glue(f"{k}_{y}", float("nan"), display=False)
-    glue("max_abs_bias", float("nan"), display=False)
-    glue("max_abs_wgap", float("nan"), display=False)
+            glue_num(f"{k}_{y}", None)
+    glue_num("max_abs_bias", None)
+    glue_num("max_abs_wgap", None)
     glue("decomp_verdict", "On this track the decomposition cannot be computed", display=False)
     display(Markdown("**Not available on this track.** The decomposition needs both potential outcomes, which only "
                      "the semi-synthetic track has. On real or user data the trend gap "
                      "is unobservable; pre-trend tests and event studies (later chapters) are the indirect check."))
 
 # %% [markdown]
-# On the semi-synthetic track (with controls) the trend gap is {glue:text}`gap_Pro:.3f` (SE
-# {glue:text}`gapse_Pro:.3f`) and the weighting gap {glue:text}`wgap_Pro:.4f` for `Pro`, against an
-# estimate-minus-truth of {glue:text}`bias_Pro:.3f`; for `Lab` the trend gap is {glue:text}`gap_Lab:.3f` (SE
-# {glue:text}`gapse_Lab:.3f`) and the estimate-minus-truth {glue:text}`bias_Lab:.3f` (other tracks: not computable,
-# shown as nan). {glue:text}`decomp_verdict`. Over all eight columns the largest |estimate − truth| is
-# {glue:text}`max_abs_bias:.3f` and the largest |weighting gap| {glue:text}`max_abs_wgap:.4f`. Without the controls
-# the trend gap for `Pro` is {glue:text}`gap_noctrl_Pro:.3f` (SE {glue:text}`gapse_noctrl_Pro:.3f`).
+# On the semi-synthetic track (with controls) the trend gap is {glue:text}`gap_Pro` (SE
+# {glue:text}`gapse_Pro`) and the weighting gap {glue:text}`wgap_Pro` for `Pro`, against an
+# estimate-minus-truth of {glue:text}`bias_Pro`; for `Lab` the trend gap is {glue:text}`gap_Lab` (SE
+# {glue:text}`gapse_Lab`) and the estimate-minus-truth {glue:text}`bias_Lab` (other tracks: not computable,
+# shown as —). {glue:text}`decomp_verdict`. Over all eight columns the largest |estimate − truth| is
+# {glue:text}`max_abs_bias` and the largest |weighting gap| {glue:text}`max_abs_wgap`. Without the controls
+# the trend gap for `Pro` is {glue:text}`gap_noctrl_Pro` (SE {glue:text}`gapse_noctrl_Pro`).
 #
 # Read this as a check of the estimator, not of the paper's identifying assumption. The simulator builds the untreated
 # outcomes so that paths are parallel across adoption cohorts *given the six controls* (entering linearly, as in the
@@ -258,7 +266,7 @@ else:
 # paper does not report. This does not change the sign of any result, but it means the paper's `Pro` coefficient
 # cannot be reproduced from its own sub-index coefficients. The semi-synthetic simulator targets the paper's
 # sub-index effects, and its true `Pro` effect is the same combination of the sub-index truths (with the paper's
-# weights, their mean): {glue:text}`truth_pro:.3f` (nan on other tracks), not the paper's
+# weights, their mean): {glue:text}`truth_pro` (— on other tracks), not the paper's
 # {glue:text}`paper_pro_ctrl:.3f`.
 
 # %% tags=["hide-input"]
@@ -267,7 +275,7 @@ glue("paper_pro_ctrl", float(rep_inn[2]), display=False)
 glue("paper_pro_noctrl", float(rep_inn[1]), display=False)
 glue("paper_mean_ctrl", float(rep_inn[[4, 6, 8]].mean()), display=False)
 glue("paper_mean_noctrl", float(rep_inn[[3, 5, 7]].mean()), display=False)
-glue("truth_pro", float(truth["Pro"]) if truth else float("nan"), display=False)
+glue_num("truth_pro", float(truth["Pro"]) if truth else None)
 W = ir.dimension_weights(panel, weights)
 is_linear = ir.linear_combination_check(panel, W)
 glue("dim_weights", ", ".join(f"{d} {w:.3f}" for d, w in W.items()) if len(W) else "unknown", display=False)

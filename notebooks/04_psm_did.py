@@ -23,11 +23,17 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from nqp_helpers import load_panel
-from nqp_helpers.compare import compare_to_paper, regression_table, style_table
+from nqp_helpers.compare import compare_to_paper
 from nqp_helpers.display import fmt_num, rerun_box, save_table, track_banner
-from nqp_helpers.estimators.psm_did import balance_table, overlap_data, psm_did, psm_sample
+from nqp_helpers.estimators.psm_did import (
+    balance_table,
+    overlap_data,
+    psm_did,
+    psm_sample,
+)
 from nqp_helpers.estimators.twfe import twfe
-from nqp_helpers.plotting import COLORS, set_style
+from nqp_helpers.plotting import COLORS, glue_figure, legend_below, set_style
+from nqp_helpers.regtable import paper_layout, save_regtable
 from nqp_helpers.reported import reported
 
 NB = "04_psm_did"
@@ -146,18 +152,27 @@ if RUN:
                         common_norm=False, label=f"{grp} (n={len(g)})", warn_singular=False)
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("propensity score")
-        ax.legend(fontsize=8)
+        legend_below(ax, ncol=1, fontsize=8)
     axes[0].set_ylabel("density")
-    fig.tight_layout()
-    plt.show()
 else:
+    fig, ax = plt.subplots(figsize=(7, 1))
+    ax.axis("off")
+    ax.text(0.5, 0.5, "PSM-DID cannot run on this track", ha="center", va="center")
     glue_missing()
+glue_figure("fig_overlap", fig)
 
 
 # %% [markdown]
-# *Figure: propensity-score densities of treated (ever-pilot) and control city-years, before matching and after each
-# matching rule (controls weighted by their matching weight). Scores from the* `ps_by` *logit; n = city-years
-# (cities for the pooled score, where every year of a city shares its score).* Where the two densities overlap, a
+# ```{glue:figure} fig_overlap
+# :alt: Three panels of propensity-score densities, before matching, after radius matching and after nearest-neighbour matching; treated city-years in blue, controls in red, with the group sizes in a legend under each panel.
+# :name: fig-overlap
+#
+# Propensity-score densities of treated (ever-pilot) and control city-years, before matching and after each
+# matching rule (controls weighted by their matching weight). Scores from the `ps_by` logit; n = city-years
+# (cities for the pooled score, where every year of a city shares its score).
+# ```
+#
+# Where the two densities overlap, a
 # comparison is possible; where the treated density has mass but the control density does not, no matching rule can
 # find a comparable control and common support trims those observations.
 #
@@ -218,10 +233,12 @@ if RUN:
     save_table(table3, "table3", NB)
 
     titles = {f"{o} {m}": fits[f"psm_{m}"][fits[f"psm_{m}"].outcome == o] for o in outcomes for m in METHODS}
-    paper_ref = {f"{o} {m}": (3, int(reported(3, o, f"psm_{m}")["column"].iloc[0])) for o in outcomes for m in METHODS}
-    display(style_table(regression_table(titles, ["Inn", "const"], paper=paper_ref, controls=True,
-                                         stats=("n_obs", "r2_overall")),
-                        caption="Table 3 rebuilt: PSM-DID (ours, with the paper's number below)"))
+    col_of = {t: int(reported(3, t.split()[0], f"psm_{t.split()[1]}")["column"].iloc[0]) for t in titles}
+    titles = dict(sorted(titles.items(), key=lambda kv: col_of[kv[0]]))
+    layout = paper_layout(titles, ["Inn", "const"], table=3, column_of=col_of, controls=True, truth=tr or None,
+                          extra_rows={"Matching": {t: t.split()[1] for t in titles}}, caption="Table 3 rebuilt: PSM-DID, ours beside the paper's" + (" and the truth" if tr else ""))
+    save_regtable(layout, "table3_layout", NB)
+    display(layout)
 else:
     glue_missing()
 
@@ -319,7 +336,7 @@ if RUN:
                      **{f"N {o}": int(reported(3, o, f"psm_{m}")["n"].iloc[0]) for o in outcomes}})
     n_readings = pd.DataFrame(rows)
     save_table(n_readings, "matched_n", NB)
-    glue("n_full", int(len(panel)), display=False)
+    glue("n_full", len(panel), display=False)
     display(n_readings)
 else:
     glue_missing()

@@ -20,12 +20,13 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from nqp_helpers import load_panel
-from nqp_helpers.compare import compare_to_paper, regression_table, style_table
-from nqp_helpers.display import fmt_num, rerun_box, save_table, track_banner
+from nqp_helpers.compare import compare_to_paper
+from nqp_helpers.display import fmt_num, rerun_box, save_table, show_table, track_banner
 from nqp_helpers.estimators.iv import iv_first_stage, iv_twfe
 from nqp_helpers.estimators.po_decomposition import po_decomposition
 from nqp_helpers.estimators.twfe import twfe
-from nqp_helpers.plotting import COLORS, coef_plot, set_style
+from nqp_helpers.plotting import COLORS, coef_plot, glue_figure, legend_below, set_style
+from nqp_helpers.regtable import paper_layout, save_regtable
 from nqp_helpers.reported import reported
 
 NB = "05_iv"
@@ -176,11 +177,15 @@ if RUN:
     save_table(table4, "table4", NB)
     titles = {f"{o} {INSTRUMENTS[z][1]}": fits[INSTRUMENTS[z][0]][fits[INSTRUMENTS[z][0]].outcome == o]
               for o in outcomes for z in instruments}
-    paper_ref = {f"{o} {INSTRUMENTS[z][1]}": (4, int(reported(4, o, INSTRUMENTS[z][0])["column"].iloc[0]))
-                 for o in outcomes for z in instruments}
-    display(style_table(regression_table(titles, ["Inn", "const"], paper=paper_ref, controls=True,
-                                         stats=("n_obs", "first_stage_F")),
-                        caption="Table 4 rebuilt: 2SLS (ours, with the paper's number below)"))
+    col_of = {f"{o} {INSTRUMENTS[z][1]}": int(reported(4, o, INSTRUMENTS[z][0])["column"].iloc[0])
+              for o in outcomes for z in instruments}
+    titles = dict(sorted(titles.items(), key=lambda kv: col_of[kv[0]]))
+    layout = paper_layout(titles, ["Inn", "const"], table=4, column_of=col_of, controls=True, truth=true_att or None,
+                          stats=("n_obs", "first_stage_F"), extra_rows={"Instrument": {t: t.split(" ", 1)[1]
+                                                                                      for t in titles}},
+                          caption="Table 4 rebuilt: 2SLS, ours beside the paper's" + (" and the truth" if true_att else ""))
+    save_regtable(layout, "table4_layout", NB)
+    display(layout)
 else:
     glue_missing()
 
@@ -193,21 +198,32 @@ else:
 # %% tags=["hide-input"]
 if RUN:
     inn = table4[table4.term == "Inn"]
-    display(inn[["instrument", "outcome", "coef_paper", "stars_paper", "estimate", "stars", "std_error", "ar_set",
-                 "first_stage_F", "ols_estimate", "truth", "status"]].round(3))
+    display(show_table(inn[["instrument", "outcome", "coef_paper", "stars_paper", "estimate", "stars", "std_error",
+                            "ar_set", "first_stage_F", "ols_estimate", "truth", "status"]],
+                       caption="Inn with the diagnostics", missing_note="— : no stars (not significant at 10 %) or "
+                       "no truth on this track."))
     fig = coef_plot(inn.assign(label=inn.outcome + " · " + inn.instrument.map(lambda z: INSTRUMENTS[z][1])),
                     label="label", paper="coef_paper", truth="truth" if truth is not None else None,
                     xlabel="effect of the pilot on the index (2SLS, 95% CI)")
     ax = fig.axes[0]
     ax.scatter(inn["ols_estimate"], np.arange(len(inn))[::-1], marker="|", s=160, color=COLORS["ref"], zorder=4,
                label="our OLS (TWFE)")
-    ax.legend(loc="best", fontsize=8)
-    plt.show()
+    legend_below(ax)
+else:
+    fig, ax = plt.subplots(figsize=(7, 1))
+    ax.axis("off")
+    ax.text(0.5, 0.5, "Table 4 cannot be estimated on this track", ha="center", va="center")
+glue_figure("fig_iv", fig)
 
 # %% [markdown]
-# *Figure: 2SLS estimates of the pilot effect with 95 % confidence intervals (blue), the paper's Table 4 coefficients
+# ```{glue:figure} fig_iv
+# :alt: Coefficient plot with one row per outcome and instrument; blue dots with horizontal 95 percent confidence intervals for our 2SLS estimates, red diamonds for the paper's Table 4 coefficients, grey vertical bars for our OLS estimates and, on the semi-synthetic track, green crosses for the true effects; the legend sits below the plot.
+# :name: fig-iv
+#
+# 2SLS estimates of the pilot effect with 95 % confidence intervals (blue), the paper's Table 4 coefficients
 # (red diamonds), our OLS/TWFE estimate on the same panel (grey bars) and, on the semi-synthetic track, the true
-# average effect on the treated (green crosses).*
+# average effect on the treated (green crosses).
+# ```
 #
 # ## IV versus OLS
 #

@@ -271,7 +271,7 @@ else:
 # track the dashed line is the truth: the true average effect plus the true slope × (m − mean of M among treated
 # city-years).
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Line chart of the pilot's estimated effect on the index against the value of the moderator, with a shaded 95 percent band and, on the semi-synthetic track, the true relation as a dashed line."}}
 if runnable:
     glue("plot_outcome_name", plot_outcome, display=False)
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), sharey=True)

@@ -140,7 +140,7 @@ fig1 = fig1[[c for c in keep if c in fig1]]
 save_table(fig1, "figure1", NOTEBOOK)
 fig1.round(3)
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Coefficient plot of the pilot's effect estimated separately in each city group (innovation capacity, population size, administrative level, old industrial base) with 95 percent confidence intervals and, on the semi-synthetic track, green crosses for the true group effects."}}
 fig, axes = plt.subplots(2, 2, figsize=(10, 6.5))
 for ax, split in zip(axes.ravel(), SPLITS):
     sub = fig1[(fig1["split"] == split) & fig1["estimate"].notna()] if len(fig1) else fig1

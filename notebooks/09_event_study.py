@@ -25,7 +25,7 @@ from nqp_helpers.data.load import load_panel
 from nqp_helpers.display import rerun_box, save_table, track_banner
 from nqp_helpers.estimators.bacon import bacon_decomposition, bacon_summary
 from nqp_helpers.estimators.event_study import event_study, pretrend_test
-from nqp_helpers.plotting import COLORS, event_study_plot, set_style
+from nqp_helpers.plotting import COLORS, event_study_plot, legend_below, set_style
 
 NB = "09_event_study"
 set_style()
@@ -80,7 +80,7 @@ fig, ax = plt.subplots(figsize=(7.5, 4))
 event_study_plot(es, ax=ax, ylabel=f"Effect on {outcome} (index points)")
 if "truth" in es:
     ax.plot(es["event_time"], es["truth"], ls="none", marker="X", ms=7, color=COLORS["truth"], label="truth")
-    ax.legend(loc="upper left")
+    legend_below(ax)
 ax.set_xticks(es["event_time"], [f"≤{e}" if (b and e < 0) else (f"≥{e}" if b else str(e))
                                  for e, b in zip(es["event_time"], es["binned"])])
 glue("fig_es", fig, display=False)
@@ -152,7 +152,7 @@ ax.axhline(bd.attrs["twfe_estimate"], color=COLORS["ref"], ls="--", lw=1, label=
 ax.axhline(0, color=COLORS["ref"], lw=0.6)
 ax.set_xlabel("Weight in the TWFE coefficient")
 ax.set_ylabel(f"2×2 DiD estimate ({outcome})")
-ax.legend(loc="best", fontsize=8)
+legend_below(ax, ncol=2, fontsize=8)
 glue("fig_bacon", fig, display=False)
 plt.close(fig)
 

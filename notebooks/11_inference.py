@@ -24,7 +24,7 @@ from nqp_helpers.data.load import load_panel
 from nqp_helpers.display import rerun_box, save_table, track_banner
 from nqp_helpers.estimators.placebo import placebo_test
 from nqp_helpers.estimators.wild_bootstrap import wild_bootstrap
-from nqp_helpers.plotting import COLORS, set_style
+from nqp_helpers.plotting import COLORS, figure_legend, set_style
 from nqp_helpers.reported import reported
 
 NB = "11_inference"
@@ -108,8 +108,8 @@ for ax, o in zip(axes[0], outcomes):
     ax.set_title(o, loc="left")
     ax.set_xlabel("TWFE coefficient")
 axes[0][0].set_ylabel("Number of placebo draws")
-axes[0][0].legend(loc="upper center", fontsize=7)
 fig.tight_layout()
+figure_legend(fig, axes[0][0])
 glue("fig_placebo", fig, display=False)
 plt.close(fig)
 

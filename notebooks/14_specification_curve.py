@@ -67,7 +67,7 @@ print(f"Computed in {timings['total_s']:.1f} s (PSM matching {timings['psm_s']:.
 glue("n_specs", int(specs["estimate"].notna().sum()), display=False)
 glue("runtime", float(timings["total_s"]), display=False)
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Specification curve: every specification's estimate sorted from smallest to largest with its 95 percent interval, coloured by estimator, above a panel of markers showing each specification's choices; a dotted red line marks the paper's estimate and a dashed green line the true effect."}}
 one = specs[(specs["outcome"] == outcome)].dropna(subset=["estimate"])
 paper_est = float(reported(2, outcome, spec="baseline_controls")["coef"].iloc[0])
 truth = None

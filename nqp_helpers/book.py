@@ -106,9 +106,10 @@ def build_book(path: str | os.PathLike = REPO_ROOT, *, strict: bool = False, all
     ``all_files`` adds ``--all`` (rebuild every page; executed notebooks still come from the cache when unchanged).
     """
     path = Path(path).resolve()
+    inputs_changed = False
     if os.environ.get("NQP_KEEP_CACHE", "").strip().lower() in ("", "0", "false", "no"):
         if _drop_stale_cache(path, inputs_fingerprint(path), echo):
-            all_files = True
+            all_files = inputs_changed = True
     elif echo:
         print("nqp build: NQP_KEEP_CACHE is set; cached executions are reused even if the package or data changed")
     cmd = jupyter_book_executable() + ["build", str(path), "--builder", "html"]
@@ -117,6 +118,7 @@ def build_book(path: str | os.PathLike = REPO_ROOT, *, strict: bool = False, all
     if all_files:
         cmd += ["--all"]
     t0 = time.perf_counter()
+    real = _start_real_track(path, inputs_changed, echo)  # exhibit chapters on the real track, on the second core
     proc = subprocess.Popen(cmd, cwd=path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             encoding="utf-8", errors="replace")
     log: list[str] = []
@@ -126,6 +128,7 @@ def build_book(path: str | os.PathLike = REPO_ROOT, *, strict: bool = False, all
         if echo:
             sys.stdout.write(line)
     rc = proc.wait()
+    _finish_real_track(real, path, echo)
     html = path / "_build" / "html"
     text = "".join(log)
     (path / "_build").mkdir(exist_ok=True)
@@ -143,9 +146,39 @@ def build_book(path: str | os.PathLike = REPO_ROOT, *, strict: bool = False, all
         problems.append("the build log contains a Python traceback")
     if problems:
         raise BookBuildError("book build FAILED (" + "; ".join(problems) + f"); full log: {path / '_build' / 'build.log'}")
+    from .downloads import publish
+
+    publish(path)  # each chapter's .py, .ipynb and CSVs next to its page (display.download_links)
     if echo:
         print(f"built in {time.perf_counter() - t0:.1f} s: {html / 'index.html'}")
     return html
+
+
+def _start_real_track(path: Path, inputs_changed: bool, echo: bool):
+    """Start ``nqp_helpers.realtrack`` in the background when its results are stale (``NQP_SKIP_REAL=1``: never)."""
+    from . import realtrack
+
+    if os.environ.get("NQP_SKIP_REAL", "").strip().lower() not in ("", "0", "false", "no"):
+        return None
+    if not realtrack.stale(path, inputs_changed):
+        return None
+    if echo:
+        print("nqp build: running the exhibit chapters on the real track in parallel (results/real/)")
+    return realtrack.start(path)
+
+
+def _finish_real_track(real, path: Path, echo: bool) -> None:
+    """Wait for the background real-track runs; list any chapter that failed (the status page says so too)."""
+    from . import realtrack
+
+    if real is None:
+        return
+    real.wait()
+    runs = realtrack.read_runs(path) or {"runs": []}
+    failed = [f"{r['chapter']} ({r['error']})" for r in runs["runs"] if r["status"] != "ok"]
+    if echo:
+        print("nqp build: real-track runs " + ("done" if not failed else "done; FAILED: " + "; ".join(failed))
+              + " (" + ", ".join(f"{r['chapter']} {r['seconds']} s" for r in runs["runs"]) + ")")
 
 
 # ----------------------------------------------------------------------------------------------- Sphinx extension

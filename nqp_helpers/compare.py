@@ -1,9 +1,7 @@
-"""Our estimates next to the paper's: a row-by-row comparison and regression tables in the paper's layout.
+"""Our estimates next to the paper's: a row-by-row comparison.
 
-``compare_to_paper`` answers "did we get what the paper printed?" with a status word per coefficient;
-``regression_table`` lays out several models as the paper does (coefficient with stars, "(se)" below, then
-controls / fixed effects / N / R2 rows). Both return DataFrames of plain values or strings that render as HTML in
-Jupyter; ``style_table`` adds light styling without any extra dependency.
+``compare_to_paper`` answers "did we get what the paper printed?" with a status word per coefficient. The tables in
+the paper's layout (numbered columns, SE beneath) are built by :mod:`nqp_helpers.regtable`.
 """
 from __future__ import annotations
 
@@ -17,8 +15,6 @@ from .reported import reported_results, stars
 
 STATUS_ORDER = ("same sign & significance", "same sign, significance differs", "not significant here",
                 "significant here only", "sign differs", "not estimable on this track")
-STAT_LABELS = {"n_obs": "N", "r2": "R²", "r2_within": "R² (within)", "r2_overall": "R²",
-               "n_clusters": "Clusters", "first_stage_f": "First-stage F"}
 _NEEDED = ("term", "outcome", "estimate", "std_error", "p_value", "n_obs")
 
 
@@ -139,100 +135,3 @@ def compare_to_paper(ours, table: int, spec_map, truth=None, paper: pd.DataFrame
     if tf is not None:
         cols += ["truth", "estimate_minus_truth", "paper_minus_truth"]
     return out[cols + ["status"]].rename(columns={"paper_spec": "spec"}).reset_index(drop=True)
-
-
-# ------------------------------------------------------------------------------------------ regression table
-def _fmt(x, digits) -> str:
-    if x is None or (isinstance(x, float) and not np.isfinite(x)) or pd.isna(x):
-        return ""
-    s = f"{float(x):.{digits}f}"
-    return s[1:] if s.startswith("-") and float(s) == 0 else s
-
-
-def _paper_rows(spec) -> pd.DataFrame | None:
-    """A paper reference as a (table, column) tuple or a frame with term, coef, se, stars -> frame or None."""
-    if spec is None:
-        return None
-    if isinstance(spec, tuple):
-        rep = reported_results()
-        return rep[(rep["table"] == spec[0]) & (rep["column"] == spec[1])]
-    return spec
-
-
-def _yes_no(val, model, what) -> str:
-    if isinstance(val, Mapping):
-        val = val.get(model)
-    if val is None:
-        return ""
-    return "Yes" if bool(val) else "No"
-
-
-def regression_table(results: Mapping[str, pd.DataFrame], terms, paper: Mapping | None = None,
-                     stats=("n_obs", "r2_within", "r2_overall"), controls=None, city_fe=True, year_fe=True,
-                     digits: int = 3, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Several models side by side in the paper's layout, as a DataFrame of strings.
-
-    results: {column title: tidy frame}; terms: the coefficient rows, in order; labels: optional display names.
-    Each term gives a row "0.413***" and a row "(0.155)"; with ``paper`` = {column title: (table, column) or a frame
-    with term/coef/se/stars} a third row "paper: 0.413***" follows. Bottom rows: Controls (``controls`` bool or
-    {title: bool}; default: the frame's ``controls`` column/attr if present), City FE, Year FE, then ``stats`` taken
-    from each frame's first row (missing -> blank). The index holds the row labels ("" under a coefficient).
-    """
-    if not results:
-        raise NQPInputError("regression_table: no models given")
-    labels = dict(labels or {})
-    body: list[tuple[str, dict]] = []
-    for term in terms:
-        row, se_row, p_row = {}, {}, {}
-        for name, d in results.items():
-            hit = d[d["term"] == term]
-            if hit.empty:
-                row[name] = se_row[name] = ""
-            else:
-                r = hit.iloc[0]
-                row[name] = _fmt(r["estimate"], digits) + stars(r["p_value"])
-                se_row[name] = f"({_fmt(r['std_error'], digits)})"
-            pr = _paper_rows((paper or {}).get(name))
-            ph = pr[pr["term"] == term] if pr is not None else None
-            p_row[name] = ("" if ph is None or ph.empty else
-                           f"paper: {_fmt(ph['coef'].iloc[0], digits)}{ph['stars'].iloc[0]} "
-                           f"({_fmt(ph['se'].iloc[0], digits)})")
-        body.append((labels.get(term, term), row))
-        body.append(("", se_row))
-        if paper:
-            body.append(("", p_row))
-
-    def infer_controls(name, d):
-        if controls is not None:
-            return _yes_no(controls, name, "controls")
-        if "controls" in d.columns:
-            return _yes_no(d["controls"].iloc[0], name, "controls")
-        return _yes_no(d.attrs.get("controls"), name, "controls")
-
-    body.append(("Controls", {n: infer_controls(n, d) for n, d in results.items()}))
-    body.append(("City FE", {n: _yes_no(city_fe, n, "city_fe") for n in results}))
-    body.append(("Year FE", {n: _yes_no(year_fe, n, "year_fe") for n in results}))
-    for s in stats:
-        vals = {}
-        for n, d in results.items():
-            v = d[s].iloc[0] if s in d.columns and len(d) else np.nan
-            vals[n] = "" if pd.isna(v) else (f"{int(v)}" if s in ("n_obs", "n_clusters") else _fmt(v, digits))
-        if any(vals.values()):
-            body.append((STAT_LABELS.get(s, s), vals))
-    out = pd.DataFrame([r for _, r in body], index=pd.Index([lab for lab, _ in body], name=""),
-                       columns=list(results))
-    return out.fillna("")
-
-
-def style_table(table: pd.DataFrame, caption: str | None = None):
-    """A pandas Styler for ``regression_table`` output: centred cells, left row labels, a rule above the stats."""
-    first_stat = next((i for i, lab in enumerate(table.index) if lab == "Controls"), None)
-    # Table-level CSS only: Styler.map/set_properties refuse the repeated "" row labels.
-    sty = table.style
-    styles = [{"selector": "td", "props": "text-align: center; white-space: nowrap;"},
-              {"selector": "th.row_heading", "props": "text-align: left; font-weight: normal;"},
-              {"selector": "th.col_heading", "props": "text-align: center;"}]
-    if first_stat is not None:
-        styles.append({"selector": f"tbody tr:nth-child({first_stat + 1})", "props": "border-top: 1px solid #888;"})
-    sty = sty.set_table_styles(styles)
-    return sty.set_caption(caption) if caption else sty

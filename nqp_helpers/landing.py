@@ -14,9 +14,11 @@ import pandas as pd
 from .errors import NQPInputError
 from .indicators import INDICATOR_CODES
 
-__all__ = ["CONTROLS", "HEADLINE", "headline_paper", "headline_ours", "headline_table", "audit_counts"]
+__all__ = ["CONTROLS", "HEADLINE", "REAL_PROXIES", "audit_counts", "headline_ours", "headline_paper", "headline_table"]
 
 CONTROLS = ("Eco", "Gov", "Fix", "Fin", "Tra", "Ope")
+# Controls that the real track measures by a documented proxy (nqp_helpers.data.real.PROVENANCE, chapter 03).
+REAL_PROXIES = ("Gov", "Fix", "Tra")
 # The paper's headline: Table 2, outcome Pro, with controls, coefficient of Inn.
 HEADLINE = {"table": 2, "outcome": "Pro", "spec": "baseline_controls", "term": "Inn"}
 TABLE_COLUMNS = ("source", "estimate", "std_error", "conf_low", "conf_high", "stars", "n_obs", "n_clusters",
@@ -80,7 +82,7 @@ def headline_ours(data: str = "semi_synthetic", seed: int | None = None, panel: 
         if absent:
             notes.append("controls absent: " + ", ".join(absent))
         if track == "real":
-            notes.append("Gov, Fix, Tra are proxies")
+            notes.append(", ".join(REAL_PROXIES) + " are proxies")
     return {"source": track, "estimate": float(r["estimate"]), "std_error": float(r["std_error"]),
             "conf_low": float(r["conf_low"]), "conf_high": float(r["conf_high"]), "stars": stars(float(r["p_value"])),
             "n_obs": int(r["n_obs"]), "n_clusters": int(r["n_clusters"]),

@@ -2,6 +2,9 @@
 
 Each plotting function takes an optional ``ax`` (so chapters can compose panels) and returns the Figure; titles and
 captions are left to the notebook. Colours are fixed per role (ours / paper / truth) so readers learn them once.
+Legends sit outside the plotting area (:func:`legend_below`, :func:`legend_right`), so they never cover data, and
+:func:`glue_figure` hands a finished figure to the page, where a ``{glue:figure}`` directive gives it a number, a
+caption and alt text.
 
 ``set_style()`` also registers a CJK-capable font (Noto Sans CJK from Debian's ``fonts-noto-cjk``, or another known
 CJK family) as the fallback of the sans-serif font, so Chinese city and province names render instead of empty boxes.
@@ -140,7 +143,7 @@ def coef_plot(df: pd.DataFrame, label: str = "term", estimate: str = "estimate",
     ax.set_yticks(y, df[label].astype(str))
     ax.set_xlabel(xlabel)
     if paper is not None or truth is not None:
-        ax.legend(loc="best")
+        legend_below(ax)
     return fig
 
 
@@ -171,5 +174,53 @@ def event_study_plot(df: pd.DataFrame, event_time: str = "event_time", estimate:
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if group is not None:
-        ax.legend(loc="best")
+        legend_below(ax)
     return fig
+
+
+def legend_below(ax, ncol: int | None = None, **kwargs):
+    """A legend under the axes (outside the data area), in one row when it fits; returns the Legend (None if the
+    axes have no labelled artists)."""
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return None
+    ncol = ncol or min(len(handles), 4)
+    rows = -(-len(handles) // ncol)
+    # room for the x tick labels and axis label, then the legend rows
+    return ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.18 - 0.02 * (rows - 1)),
+                     ncol=ncol, frameon=False, fontsize=kwargs.pop("fontsize", 9), borderaxespad=0.0, **kwargs)
+
+
+def legend_right(ax, **kwargs):
+    """A legend to the right of the axes (outside the data area); returns the Legend or None."""
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return None
+    return ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
+                     fontsize=kwargs.pop("fontsize", 9), borderaxespad=0.0, **kwargs)
+
+
+def glue_figure(key: str, fig) -> None:
+    """Glue a finished figure for a ``{glue:figure}`` directive (which adds the number, caption and ``:alt:``).
+
+    The figure is saved with a tight bounding box (legends placed outside the axes stay in the image) and closed, so
+    it is not shown a second time at the end of the cell."""
+    from myst_nb import glue
+
+    if fig.get_layout_engine() is None:
+        fig.set_layout_engine("tight")
+    glue(key, fig, display=False)
+    plt.close(fig)
+
+
+def figure_legend(fig, ax=None, ncol: int | None = None, **kwargs):
+    """One legend for a multi-panel figure, centred under all panels (outside every data area); the handles come
+    from ``ax`` (default: the first axes). Returns the Legend or None."""
+    ax = ax or fig.axes[0]
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return None
+    if fig.get_layout_engine() is None:
+        fig.tight_layout()
+    return fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol or min(len(handles), 4),
+                      frameon=False, fontsize=kwargs.pop("fontsize", 9), **kwargs)

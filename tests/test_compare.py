@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nqp_helpers.compare import compare_to_paper, regression_table, style_table
+from nqp_helpers.compare import compare_to_paper
 from nqp_helpers.errors import NQPInputError
 
 
@@ -56,41 +56,3 @@ def test_compare_single_spec_and_errors(ours):
         compare_to_paper(ours.drop(columns="spec"), 2, {"a": "baseline_controls"})
     with pytest.raises(NQPInputError, match="available"):
         compare_to_paper(ours, 2, {"twfe_controls": "baseline_typo"})
-
-
-def test_regression_table_layout():
-    res = {"(1)": _tidy("Pro", 0.484, 0.186, 0.009, r2_within=0.1, r2_overall=0.87),
-           "(2)": pd.concat([_tidy("Pro", 0.413, 0.155, 0.03, r2_within=0.2, r2_overall=0.9),
-                             _tidy("Pro", 0.01, 0.02, 0.5, term="Eco")], ignore_index=True)}
-    t = regression_table(res, ["Inn", "Eco"], paper={"(1)": (2, 1), "(2)": (2, 2)},
-                         controls={"(1)": False, "(2)": True})
-    assert list(t.columns) == ["(1)", "(2)"]
-    assert t.iloc[0].tolist() == ["0.484***", "0.413**"]
-    assert t.iloc[1].tolist() == ["(0.186)", "(0.155)"]
-    assert t.iloc[2, 0] == "paper: 0.484*** (0.186)"
-    assert t.iloc[3].tolist() == ["", "0.010"]          # Eco only in model 2
-    labels = list(t.index)
-    assert labels[:3] == ["Inn", "", ""]
-    assert labels[-6:] == ["Controls", "City FE", "Year FE", "N", "R² (within)", "R²"]
-    assert t.loc["Controls"].tolist() == ["No", "Yes"] and t.loc["N"].tolist() == ["5560", "5560"]
-    assert t.loc["R²"].tolist() == ["0.870", "0.900"]
-    assert (t.map(type) == str).all().all()
-    html = style_table(t, caption="Table 2").to_html()
-    assert "Table 2" in html and "0.484***" in html
-
-
-def test_regression_table_without_paper_or_stats():
-    t = regression_table({"A": _tidy("Lab", -0.0001, 0.1, 0.99)}, ["Inn"], stats=("n_obs", "r2_within"))
-    assert t.iloc[0, 0] == "0.000" and "R² (within)" not in t.index and t.loc["Controls", "A"] == ""
-    with pytest.raises(NQPInputError):
-        regression_table({}, ["Inn"])
-
-
-def test_compare_accepts_semi_synthetic_truth_table():
-    truth = pd.DataFrame({"outcome": ["Lab", "Lab", "Lab"], "estimand": ["att", "att_by_cohort", "interaction"],
-                          "split": ["", "", "Hum"], "value": [0.7, 9.9, 0.5]})
-    ours = {"m": pd.concat([_tidy("Lab", 0.6, 0.3, 0.04), _tidy("Lab", 0.45, 0.2, 0.03, term="Inn:Hum")])}
-    c = compare_to_paper(ours, 5, {"m": "moderation_Hum"}, truth=truth).set_index(["outcome", "term"])
-    assert c.at[("Lab", "Inn"), "truth"] == 0.7 and c.at[("Lab", "Inn:Hum"), "truth"] == 0.5
-    assert c.at[("Lab", "Inn:Hum"), "estimate_minus_truth"] == pytest.approx(-0.05)
-    assert np.isnan(c.at[("Pro", "Inn"), "truth"])

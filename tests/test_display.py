@@ -104,3 +104,81 @@ def test_event_study_plot():
     fig = plotting.event_study_plot(df, group="estimator")
     assert len([ln for ln in fig.axes[0].lines if ln.get_marker() == "o"]) == 2
     plt.close(fig)
+
+
+# ------------------------------------------------------------------------------------------- reader tables
+def test_reader_frame_labels_rounding_missing():
+    from nqp_helpers.display import MISSING, reader_frame
+
+    df = pd.DataFrame({"coef_paper": [0.41234, np.nan], "estimate_minus_truth": [1e-5, -0.25],
+                       "n_obs": [5560, 5000], "status": ["ok", None], "odd_code_name": ["nan", "<NA>"]})
+    shown, missing = reader_frame(df)
+    assert list(shown.columns) == ["Paper", "Ours − truth", "N", "Status", "Odd code name"]
+    assert shown.iloc[0].tolist() == ["0.412", "0.000", "5560", "ok", MISSING]
+    assert shown.iloc[1].tolist() == [MISSING, "-0.250", "5000", MISSING, MISSING]
+    assert missing
+    # a meaningful index becomes a column; a RangeIndex is dropped
+    shown2, missing2 = reader_frame(df.set_index("status").iloc[:1, :1])
+    assert list(shown2.columns) == ["Status", "Paper"] and not missing2
+
+
+def test_table_html_no_index_no_nan_footnote_and_collapse():
+    from nqp_helpers.display import MAX_COLUMNS, table_html
+
+    df = pd.DataFrame({"estimate": [0.1, np.nan], "p_value": [0.5, 0.01]})
+    h = table_html(df, caption="Cap", missing_note="— : why it is missing")
+    assert "nan" not in h.lower() and "—" in h and "why it is missing" in h and "Cap" in h
+    assert "<th></th>" not in h and ">0<" not in h  # no index column
+    assert "<details" not in h
+    wide = pd.DataFrame([range(MAX_COLUMNS + 1)], columns=[f"c{i}" for i in range(MAX_COLUMNS + 1)])
+    assert "<details" in table_html(wide) and "<details" not in table_html(wide, collapse=False)
+    assert "nqp-table" in table_html(df.style.hide(axis="index"))  # a Styler is rendered from its data
+
+
+def test_install_table_format_registers_formatters():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from nqp_helpers.display import install_table_format
+
+    ip = InteractiveShell.instance()
+    assert install_table_format(ip)
+    data, _ = ip.display_formatter.format(pd.DataFrame({"coef_paper": [np.nan]}))
+    assert "Paper" in data["text/html"] and "nan" not in data["text/html"].lower()
+    assert "NaN" not in data["text/plain"]
+
+
+def test_glue_num_formats_missing(monkeypatch):
+    import myst_nb
+
+    from nqp_helpers import display as d
+
+    seen = {}
+    monkeypatch.setattr(myst_nb, "glue", lambda k, v, display=True: seen.update({k: v}))
+    assert d.glue_num("a", 0.12345) == "0.123" and seen["a"] == "0.123"
+    assert d.glue_num("b", float("nan")) == "—" and d.glue_num("c", None, 4) == "—"
+
+
+def test_download_links_list_py_ipynb_and_csvs(tmp_path, monkeypatch):
+    monkeypatch.setenv("NQP_RESULTS_DIR", str(tmp_path))
+    (tmp_path / "03_baseline").mkdir()
+    (tmp_path / "03_baseline" / "table2.csv").write_text("a\n1\n")
+    text = display.download_links("notebooks/03_baseline.py")
+    assert "(../_downloads/nqp/03_baseline/03_baseline.py)" in text
+    assert "(../_downloads/nqp/03_baseline/03_baseline.ipynb)" in text
+    assert "[table2.csv](../_downloads/nqp/03_baseline/table2.csv)" in text
+    assert "Downloads" in display.rerun_box("03_baseline").data
+
+
+def test_publish_copies_downloads(tmp_path):
+    from nqp_helpers.downloads import publish
+
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "03_baseline.py").write_text("# %%\nx = 1\n", encoding="utf-8")
+    (tmp_path / "results" / "03_baseline").mkdir(parents=True)
+    (tmp_path / "results" / "03_baseline" / "table2.csv").write_text("a\n1\n")
+    (tmp_path / "results" / "real" / "03_baseline").mkdir(parents=True)
+    (tmp_path / "results" / "real" / "03_baseline" / "table2.csv").write_text("a\n2\n")
+    out = publish(tmp_path)
+    assert (out / "03_baseline" / "03_baseline.py").is_file() and (out / "03_baseline" / "03_baseline.ipynb").is_file()
+    assert (out / "03_baseline" / "table2.csv").read_text() == "a\n1\n"
+    assert (out / "real" / "03_baseline" / "table2.csv").read_text() == "a\n2\n"

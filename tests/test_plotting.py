@@ -39,3 +39,46 @@ def test_missing_cjk_font_warns_and_still_styles(monkeypatch):
         with pytest.warns(plotting.CJKFontWarning, match="fonts-noto-cjk"):
             assert plotting.set_style() is None
         assert plt.rcParams["font.family"] == [plotting.LATIN_FAMILY]
+
+
+def _legend_outside(fig, legend, ax):
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    lb, ab = legend.get_window_extent(r), ax.get_window_extent(r)
+    return lb.y1 <= ab.y0 + 1 or lb.x0 >= ab.x1 - 1
+
+
+def test_legends_sit_outside_the_data_area():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from nqp_helpers.plotting import coef_plot, figure_legend, legend_below, legend_right
+
+    df = pd.DataFrame({"term": ["a", "b", "c"], "estimate": [0.1, 0.2, 0.3], "conf_low": [0.0, 0.1, 0.2],
+                       "conf_high": [0.2, 0.3, 0.4], "paper": [0.15, 0.25, 0.35]})
+    fig = coef_plot(df, paper="paper", truth={"a": 0.1})
+    ax = fig.axes[0]
+    assert _legend_outside(fig, ax.get_legend(), ax)
+    fig2, ax2 = plt.subplots()
+    ax2.plot([0, 1], [0, 1], label="line")
+    assert _legend_outside(fig2, legend_right(ax2), ax2) and _legend_outside(fig2, legend_below(ax2), ax2)
+    fig3, axes = plt.subplots(1, 2)
+    axes[0].plot([0, 1], [1, 0], label="x")
+    leg = figure_legend(fig3)
+    assert all(_legend_outside(fig3, leg, a) for a in axes)
+    fig4, ax4 = plt.subplots()
+    assert legend_below(ax4) is None and figure_legend(fig4) is None  # nothing labelled: no empty legend
+    plt.close("all")
+
+
+def test_glue_figure_glues_and_closes(monkeypatch):
+    import matplotlib.pyplot as plt
+    import myst_nb
+
+    from nqp_helpers.plotting import glue_figure
+
+    seen = {}
+    monkeypatch.setattr(myst_nb, "glue", lambda k, v, display=True: seen.update({k: (v, display)}))
+    fig, _ = plt.subplots()
+    glue_figure("fig_x", fig)
+    assert seen["fig_x"] == (fig, False) and not plt.fignum_exists(fig.number)

@@ -6,8 +6,11 @@ The browser is offline: requests that leave the site (CDN scripts such as MathJa
 console errors those blocked requests cause are listed but not counted as failures.
 
 Every chapter page (``notebooks/NN_topic``) must show the track banner and the "Re-run this chapter" box with its own
-``nqp run`` command. Screenshots of the landing page and of one exhibit page are saved to
-``_build/html/_screenshots/`` for a human to look at (``landing.png``, ``landing_full.png``, ``exhibit_table2.png``).
+``nqp run`` command. What a reader sees is checked at a desktop width of 1400 px: no displayed table is cut off or
+needs horizontal scrolling (a wide reference table must be collapsed in a dropdown), no "nan", "NaN" or "<NA>" text,
+every image inside a chapter has alt text (not its file name). The status page must show real-data numbers for
+Tables 2-4. Screenshots of the landing page, Table 2 and the status page at 1400 px and 412 px (a phone) are saved to
+``_build/screenshots/`` for a human to look at (``landing_1400.png``, ``table2_412.png``, ...; never committed).
 """
 from __future__ import annotations
 
@@ -50,8 +53,30 @@ BANNER_TITLES = ("Semi-synthetic data", "Real data", "User data")  # nqp_helpers
 CHAPTER_EXCEPTIONS = {
 }
 # Pages photographed for review: page -> [(file name, full page?)]
-SCREENSHOTS = {"index.html": [("landing.png", False), ("landing_full.png", True)],
-               "notebooks/03_baseline.html": [("exhibit_table2.png", False), ("exhibit_table2_full.png", True)]}
+SCREENSHOTS = {"index.html": "landing", "notebooks/03_baseline.html": "table2", "notebooks/13_status.html": "status"}
+SHOTS = REPO / "_build" / "screenshots"
+DESKTOP, PHONE = 1400, 412
+NAN = re.compile(r"\bnan\b|\bNaN\b|<NA>")
+# every table shown on the page (not inside a closed <details>): does it, or a box around it, scroll sideways, or
+# does it stick out of the text column?
+JS_WIDE_TABLES = """() => {
+  const col = document.querySelector('main article') || document.querySelector('main');
+  const right = col.getBoundingClientRect().right;
+  const out = [];
+  for (const t of document.querySelectorAll('main table')) {
+    if (t.offsetParent === null) continue;                       // hidden
+    const d = t.closest('details');
+    if (d && !d.open) continue;                                  // in a closed dropdown (a wide reference table)
+    let el = t, why = '';
+    while (el && el !== col) {
+      if (el.scrollWidth > el.clientWidth + 2 && getComputedStyle(el).overflowX !== 'visible') why = 'scrolls';
+      el = el.parentElement;
+    }
+    if (t.getBoundingClientRect().right > right + 2) why = why || 'wider than the text column';
+    if (why) out.push(why + ': ' + (t.innerText || '').slice(0, 80).replace(/\\s+/g, ' '));
+  }
+  return out;
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +126,7 @@ def _param(rel):
 def test_page(browser, rel):
     page_file = HTML / rel
     assert page_file.is_file(), f"{rel}: page listed in _toc.yml was not built"
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": DESKTOP, "height": 900})
     page = context.new_page()
     blocked: list[str] = []
     errors: list[str] = []
@@ -153,13 +178,56 @@ def test_page(browser, rel):
         if "Re-run this chapter" not in body or f"nqp run notebooks/{stem}.py" not in body:
             chapter.append(f"no 'Re-run this chapter' box with `nqp run notebooks/{stem}.py` (display.rerun_box)")
 
-    for name, full in SCREENSHOTS.get(rel, []):
-        shots = HTML / "_screenshots"
-        shots.mkdir(exist_ok=True)
-        page.screenshot(path=str(shots / name), full_page=full)
+    reader = [f"table not readable at {DESKTOP} px ({w})" for w in page.evaluate(JS_WIDE_TABLES)]
+    text = page.inner_text("main") if page.query_selector("main") else page.inner_text("body")
+    reader += [f"missing value shown as {m!r}: ...{text[max(0, m.start() - 60):m.end() + 20]!r}..."
+               for m in list(NAN.finditer(text))[:5]]
+    if rel.startswith("notebooks/"):
+        alts = page.eval_on_selector_all("main img", "els => els.map(e => [e.getAttribute('alt') || '', e.src])")
+        reader += [f"image without alt text: {src.rsplit('/', 1)[-1]}" for alt, src in alts
+                   if not alt.strip() or alt.strip().endswith((".png", ".svg", ".jpg", ".jpeg"))]
+    if rel in SCREENSHOTS:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{SCREENSHOTS[rel]}_{DESKTOP}.png"), full_page=True)
     context.close()
 
     problems = errors + [f"broken image: {s}" for s in broken_images] + \
         [f"broken internal link: {h}" for h in broken_links] + [f"notebook error output: {t}" for t in error_outputs] \
-        + chapter
+        + chapter + reader
     assert not problems, f"{rel}:\n  " + "\n  ".join(problems)
+
+
+def _open(browser, rel, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.route("**/*", lambda r: r.continue_() if _is_local(r.request.url) else r.abort())
+    page.goto((HTML / rel).as_uri(), wait_until="load")
+    page.wait_for_timeout(300)
+    page.wait_for_load_state("load")
+    return context, page
+
+
+def test_status_page_shows_real_numbers_for_tables_2_to_4(browser):
+    """The status page's exhibit table has, for Tables 2, 3 and 4, a real-data estimate with its N (or says why not)."""
+    context, page = _open(browser, "notebooks/13_status.html", DESKTOP)
+    rows = page.eval_on_selector_all("main table tr", "els => els.map(e => [...e.cells].map(c => c.innerText.trim()))")
+    context.close()
+    header = next((r for r in rows if "Real data: estimate (SE), N" in r), None)
+    assert header, "the status page has no exhibit table with a 'Real data: estimate (SE), N' column"
+    col = header.index("Real data: estimate (SE), N")
+    for table in ("Table 2", "Table 3", "Table 4"):
+        row = next((r for r in rows if r and r[0] == table), None)
+        assert row, f"no row for {table} on the status page"
+        assert re.search(r"-?\d+\.\d{3}\**\s*\(\d+\.\d{3}\), N = [\d,]+", row[col]), \
+            f"{table}: no real-data estimate with N on the status page (cell: {row[col]!r})"
+
+
+@pytest.mark.parametrize("rel", list(SCREENSHOTS))
+def test_phone_screenshots(browser, rel):
+    """At 412 px the page does not scroll sideways as a whole (tables scroll inside their own box); screenshot."""
+    context, page = _open(browser, rel, PHONE)
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{SCREENSHOTS[rel]}_{PHONE}.png"), full_page=True)
+    context.close()
+    assert overflow <= 2, f"{rel}: the whole page scrolls sideways by {overflow} px at {PHONE} px"
