@@ -33,13 +33,14 @@ import pandas as pd
 
 from .errors import NQPInputError
 from .paths import DATA_DIR, REPO_ROOT
+from .realtrack import real_dir
 
 REL_TOL = 1e-9
 ABS_TOL = 1e-12
 TABLE_REL_TOL = 1e-8
 REFERENCE_DIR = DATA_DIR / "reference"
 # track -> the folder its default build writes (``make book`` writes the semi-synthetic track to results/)
-TRACK_RESULTS = {"semi_synthetic": REPO_ROOT / "results", "real": REPO_ROOT / "results_real"}
+TRACK_RESULTS = {"semi_synthetic": REPO_ROOT / "results", "real": real_dir()}  # real: written by the build beside the book
 MAX_CELLS_SHOWN = 5
 
 __all__ = ["ABS_TOL", "REFERENCE_DIR", "REL_TOL", "TABLE_REL_TOL", "TRACK_RESULTS", "ExhibitResult", "close",
