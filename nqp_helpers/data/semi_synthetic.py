@@ -158,6 +158,9 @@ _LZH = (0.0, 1.2, 0.3)
 # exclusion violation (same units, per 1 sd of z(iv_ntl) + z(iv_lzh))
 _CTRL_SCALE = 1.0
 _VIOL = 0.35
+# city sd of the simulated moderators' latent city effect in the default (cell-level) world: the city-level spread
+# of the city-level world's dev loading and own effect combined (sqrt(0.35² + 0.25²), sqrt(0.5² + 0.3²), ...)
+_MOD_SD = (float(np.hypot(0.35, 0.25)), float(np.hypot(0.5, 0.3)), float(np.hypot(0.1, 0.3)))
 _RD_ANCHORS = ([2003, 2008, 2013, 2018, 2022], [1.13, 1.45, 2.00, 2.14, 2.54])
 
 
@@ -467,6 +470,80 @@ def _rd_default(years: np.ndarray) -> np.ndarray:
     return np.interp(years - 1, *_RD_ANCHORS)
 
 
+# ------------------------------------------------------------------------------------------------------- moderation
+MODERATION_MODES = ("cell_level", "city_level")
+
+
+def _fwl_moderation(inn: np.ndarray, M: np.ndarray, X: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
+    """``Inn×M`` residualised on ``Inn``, ``M``, the controls ``X`` and the dummies of ``keys`` (Frisch-Waugh-Lovell):
+    the Tables 5-7 regression ``y ~ Inn + M + Inn×M + X | city + year`` estimates ``sum(D y) / sum(D Inn M)``."""
+    v = _demean(inn * M, keys)
+    Z = np.column_stack([_demean(inn.astype(float), keys), _demean(M, keys)]
+                        + ([_demean(X, keys)] if X.shape[1] else []))
+    return v - Z @ np.linalg.lstsq(Z, v, rcond=None)[0]
+
+
+def moderation_projection(panel: pd.DataFrame, effect: np.ndarray, moderator: str,
+                          controls=CONTROLS) -> float:
+    """Coefficient of ``Inn×M`` in the paper's moderation regression (``y ~ Inn + M + Inn×M + controls | city +
+    year``) fitted to ``Inn × effect`` (the effect part of the outcome): what that regression estimates from the true
+    cell effects. NaN if a column is missing."""
+    need = ["Inn", "city_code", "year", moderator, *controls]
+    if any(c not in panel.columns for c in need):
+        return float("nan")
+    keys = [pd.factorize(panel["city_code"])[0], pd.factorize(panel["year"])[0]]
+    inn = panel["Inn"].to_numpy(float)
+    M = panel[moderator].to_numpy(float)
+    X = panel[list(controls)].to_numpy(float)
+    D = _fwl_moderation(inn, M, X, keys)
+    return float((D * inn * effect).sum() / (D * inn * M).sum())
+
+
+def _cell_moderation(inn: np.ndarray, mods: dict[str, np.ndarray], X: np.ndarray, ci: np.ndarray, t: np.ndarray,
+                     cohort: np.ndarray, hbase: dict[str, np.ndarray], s: np.ndarray,
+                     target: dict[tuple[str, str], float]) -> tuple[dict[str, np.ndarray], dict]:
+    """Cell-level moderation (the default): the effect multiplier of a cell is ``h_dit = hbase_di + sum_m gamma_dm
+    u_mit``, with ``u_m`` = the cell's moderator ``M_mit`` net of its cohort-by-year mean among treated cells and
+    orthogonal (over treated cells) to the TWFE weights and to the other moderators' Tables 5-7 residuals. So the
+    ATT, every cohort-by-year mean effect and the TWFE estimand are unchanged, and ``gamma`` solves, for each
+    dimension, the 3x3 system making the Tables 5-7 estimand of the effect part (in multiplier units) equal to
+    ``target[(m, d)]`` (per unit of M). Returns ``({d: h_dit}, info)``."""
+    tr = inn.astype(bool)
+    keys = [ci, t]
+    names = list(mods)
+    D = {m: _fwl_moderation(inn.astype(float), mods[m], X, keys) for m in names}
+    den = {m: float((D[m] * inn * mods[m]).sum()) for m in names}
+    # TWFE-with-controls weight of each cell (Inn residualised on city, year and the controls)
+    dd = _demean(inn.astype(float), keys)
+    Xd = _demean(X, keys) if X.shape[1] else X
+    w = dd - (Xd @ np.linalg.lstsq(Xd, dd, rcond=None)[0] if X.shape[1] else 0.0)
+    cell = pd.factorize(pd.Series(cohort[tr]).astype(str) + "_" + pd.Series(t[tr]).astype(str))[0]
+
+    def within(v):  # v net of its treated cohort-by-year mean
+        return v - (np.bincount(cell, weights=v) / np.bincount(cell))[cell]
+
+    u = {}
+    for m in names:
+        Z = np.column_stack([within(w[tr])] + [within(D[o][tr]) for o in names if o != m])
+        x = within(mods[m][tr])
+        um = np.zeros(len(inn))
+        um[tr] = x - Z @ np.linalg.lstsq(Z, x, rcond=None)[0]
+        # untreated cells (their Y(1) is never observed): the moderator net of its year mean among treated cells
+        yr_mean = pd.Series(mods[m][tr]).groupby(t[tr]).mean()
+        um[~tr] = mods[m][~tr] - pd.Series(t[~tr]).map(yr_mean).fillna(float(mods[m][tr].mean())).to_numpy()
+        u[m] = um
+    Pi = np.array([[float((D[m] * inn * s * u[o]).sum()) / den[m] for o in names] for m in names])
+    h, gamma, b0 = {}, {}, {}
+    for d, hb in hbase.items():
+        b0[d] = np.array([float((D[m] * inn * s * hb).sum()) / den[m] for m in names])
+        g = np.linalg.solve(Pi, np.array([target[(m, d)] for m in names]) - b0[d])
+        gamma[d] = dict(zip(names, g.tolist()))
+        h[d] = hb + sum(gi * u[m] for gi, m in zip(g, names))  # linear in M: no floor (a few cells < 0)
+    info = {"gamma": gamma, "base_projection": {d: dict(zip(names, v.tolist())) for d, v in b0.items()},
+            "negative_share": {d: float((h[d][tr] < 0).mean()) for d in h}}
+    return h, info
+
+
 # ----------------------------------------------------------------------------------------------------------- index
 @functools.lru_cache(maxsize=1)
 def _paper_index_spec() -> tuple:
@@ -646,7 +723,8 @@ def _prepared(skeleton) -> PreparedSkeleton:
 
 # ----------------------------------------------------------------------------------------------------------- main
 def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAULT_SEED, scenario: str = "constant",
-                   iv_exclusion_violation: bool = False, calibration: dict | None = None) -> pd.DataFrame:
+                   iv_exclusion_violation: bool = False, calibration: dict | None = None,
+                   moderation: str = "cell_level") -> pd.DataFrame:
     """Simulate the semi-synthetic panel on ``skeleton`` (see the module docstring for the DGP).
 
     Parameters
@@ -671,6 +749,8 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
     """
     if scenario not in SCENARIOS:
         raise NQPInputError(f"unknown scenario {scenario!r}; allowed: {list(SCENARIOS)}")
+    if moderation not in MODERATION_MODES:
+        raise NQPInputError(f"unknown moderation {moderation!r}; allowed: {list(MODERATION_MODES)}")
     sk = _prepared(skeleton)
     targets = default_targets()
     if isinstance(calibration, dict):
@@ -741,12 +821,20 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
     # --- moderators
     mod_city = rng.normal(0, 1, (3, n_c))
     mod_noise = rng.normal(0, 1, (3, n))
-    sim_mod = {
-        "Hum": np.exp(np.log(1.5) + 0.35 * dev[ci] + 0.02 * t + 0.25 * mod_city[0][ci] + 0.05 * mod_noise[0]),
-        "Dig": np.log(100 / (1 + np.exp(-(-2.5 + 0.25 * t + 0.5 * dev[ci] + 0.3 * mod_city[1][ci]
-                                              + 0.05 * mod_noise[1])))),
-        "Ind": np.exp(0.3 * mod_city[2][ci] + 0.1 * dev[ci] + 0.005 * t + 0.05 * mod_noise[2]),
-    }
+    if moderation == "city_level":  # moderators load on the development factor (the pre-issue-13 world)
+        sim_mod = {
+            "Hum": np.exp(np.log(1.5) + 0.35 * dev[ci] + 0.02 * t + 0.25 * mod_city[0][ci] + 0.05 * mod_noise[0]),
+            "Dig": np.log(100 / (1 + np.exp(-(-2.5 + 0.25 * t + 0.5 * dev[ci] + 0.3 * mod_city[1][ci]
+                                                  + 0.05 * mod_noise[1])))),
+            "Ind": np.exp(0.3 * mod_city[2][ci] + 0.1 * dev[ci] + 0.005 * t + 0.05 * mod_noise[2]),
+        }
+    else:  # same shapes and spreads, but independent of dev (hence of Y(0)'s proportional growth): see step 3
+        sim_mod = {
+            "Hum": np.exp(np.log(1.5) + 0.02 * t + _MOD_SD[0] * mod_city[0][ci] + 0.05 * mod_noise[0]),
+            "Dig": np.log(100 / (1 + np.exp(-(-2.5 + 0.25 * t + _MOD_SD[1] * mod_city[1][ci]
+                                                  + 0.05 * mod_noise[1])))),
+            "Ind": np.exp(_MOD_SD[2] * mod_city[2][ci] + 0.005 * t + 0.05 * mod_noise[2]),
+        }
     for m in MODERATORS:
         if m in sk.filled:
             filled, miss = sk.filled[m]
@@ -798,8 +886,9 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
         beta = _BETA[sign]
         L = (mu + g * t + sd * (rho * dev[ci] + np.sqrt(1 - rho ** 2) * a_city[k][ci]) + g_year[k][t]
              + 0.05 * b_city[k][ci] * (t / T - 0.5) * 2 + 0.03 * c_city[k][ci] * np.sin(np.pi * t / T))
-        for m in MODERATORS:
-            L = L + beta[m] * zm[m]
+        if moderation == "city_level":  # default: Y(0) does not depend on the moderators (a2 = 0)
+            for m in MODERATORS:
+                L = L + beta[m] * zm[m]
         sys_part = 1 / (1 + np.exp(-L)) if kind == "share" else np.exp(L)
         P, _ = par.fit(sys_part)
         P = P * np.exp(nu * eps[k] - nu ** 2 / 2)  # idiosyncratic noise, mean 1 and independent of everything
@@ -832,8 +921,11 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
     tw_ok = w_ss > 1e-12
     h = {}
     for d in DIMENSIONS:
-        hd = base_c * np.maximum(1 + sum(kappa[(m, d)] * zbar[m] for m in MODERATORS), 0.2)
-        hd = np.maximum(hd, 0.05)
+        if moderation == "city_level":  # effect depends on the city's mean moderators (time-invariant)
+            hd = base_c * np.maximum(1 + sum(kappa[(m, d)] * zbar[m] for m in MODERATORS), 0.2)
+            hd = np.maximum(hd, 0.05)
+        else:  # cell level: the moderators enter below, cell by cell
+            hd = np.maximum(base_c, 0.05)
         means = pd.Series(hd).groupby(cohort_key).transform("mean").to_numpy()
         hd = hd / means
         # remove the (small) within-cohort correlation between h and the weights TWFE-with-controls puts on the
@@ -860,7 +952,14 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
         else:
             A[code] = 2.0 * float(np.nanpercentile(y0[code][post], 10))
     kind_of = {c: _Y0[c][0] for c in INDICATOR_CODES}
-    hs = {d: h[d][ci] * s for d in DIMENSIONS}  # tau_d x A_k x (h x s): same product order as tau*A*h*s below
+    hcell = {d: h[d][ci] for d in DIMENSIONS}
+    mod_info = {"mode": moderation}
+    if moderation == "cell_level":
+        sd_m = {m: float(np.std(df[m].to_numpy(float))) for m in MODERATORS}
+        target_h = {(m, d): kappa[(m, d)] / sd_m[m] for m in MODERATORS for d in DIMENSIONS}
+        hcell, extra = _cell_moderation(inn, {m: df[m].to_numpy(float) for m in MODERATORS},
+                                        np.column_stack([zc[c] for c in CONTROLS]), ci, t, ftr, hcell, s, target_h)
+        mod_info.update(extra, target_per_unit=target_h, moderator_sd=sd_m)
     Y0 = np.vstack([y0[c] for c in INDICATOR_CODES]).astype(float)  # (K, n)
 
     def make_y1(tau: dict[str, float]) -> np.ndarray:
@@ -868,14 +967,14 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
         out = np.empty((K, n))
         for k, code in enumerate(INDICATOR_CODES):
             d = dim_of[code]
-            delta = tau[d] * A[code] * h[d][ci] * s
+            delta = tau[d] * A[code] * hcell[d] * s
             x0 = y0[code]
             if sign_of[code] < 0:
                 out[k] = np.maximum(x0 - delta, 0.5 * x0)
             elif kind_of[code] == "share":
                 out[k] = np.minimum(x0 + delta, np.maximum(0.95, x0))
             elif kind_of[code] == "count":
-                out[k] = np.floor(y0c[code] + delta + u_round[k])
+                out[k] = np.maximum(np.floor(y0c[code] + delta + u_round[k]), 0.0)  # binds only if delta < 0
             else:
                 out[k] = x0 + delta
         return out
@@ -916,7 +1015,22 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
     df.attrs = {}
     df.attrs["track"] = "semi_synthetic"
     df.attrs["options"] = {"seed": seed, "scenario": scenario, "iv_exclusion_violation": bool(iv_exclusion_violation),
-                           "calibration": calibration if isinstance(calibration, (dict, bool)) else None}
+                           "calibration": calibration if isinstance(calibration, (dict, bool)) else None,
+                           "moderation": moderation}
+    if moderation == "cell_level" and inn.any():
+        # the generator's a3 in index units: per unit of M, the multiplier-unit target times the index value of one
+        # multiplier unit in dimension d (ATT_d / mean treated multiplier); Pro is the paper-weighted sum
+        _, W, _ = _paper_index_spec()
+        a3 = {}
+        for d in DIMENSIONS:
+            unit = float(np.mean((i1[d] - i0[d])[inn])) / float(np.mean((hcell[d] * s)[inn]))
+            for m in MODERATORS:
+                a3[(m, d)] = mod_info["target_per_unit"][(m, d)] * unit
+        for m in MODERATORS:
+            a3[(m, "Pro")] = float(sum(W[j] * a3[(m, d)] for j, d in enumerate(DIMENSIONS)))
+        mod_info["a3"] = {f"{m}|{o}": v for (m, o), v in a3.items()}
+        mod_info["target_per_unit"] = {f"{m}|{d}": v for (m, d), v in mod_info["target_per_unit"].items()}
+    df.attrs["moderation"] = mod_info
     df.attrs["calibration"] = {"targets": targets if calibration is not False else None, "tau": dict(tau),
                                "iterations": len(history), "history": history}
     df.attrs["simulated_columns"] = simulated
@@ -989,6 +1103,7 @@ def true_effects(panel: pd.DataFrame) -> pd.DataFrame:
     groupings = [("att_by_cohort", "", _groups(ft)), ("att_by_event_time", "", _groups(tr["year"].to_numpy() - ft))]
     groupings += [("att_by_group", split, _groups(sg[split].to_numpy())) for split in sg.columns]
     mods = {m: panel[m].to_numpy(float)[mask] for m in MODERATORS if m in panel.columns}
+    city_level = (panel.attrs.get("options") or {}).get("moderation") == "city_level"
     rows = []
     for o in INDEX_COLUMNS:
         te = panel[f"{o}_y1"].to_numpy()[mask] - panel[f"{o}_y0"].to_numpy()[mask]
@@ -1002,8 +1117,15 @@ def true_effects(panel: pd.DataFrame) -> pd.DataFrame:
                     rows.append((o, estimand, "", "", np.nan, int(g), _mean(v), len(v)))
                 else:
                     rows.append((o, estimand, split, str(g), np.nan, np.nan, _mean(v), len(v)))
+        te_all = None
         for m, x in mods.items():
-            rows.append((o, "interaction", m, m, np.nan, np.nan, _slope(te.astype(float), x), len(te)))
+            slope = _slope(te.astype(float), x)
+            if te_all is None:
+                te_all = panel[f"{o}_y1"].to_numpy(float) - panel[f"{o}_y0"].to_numpy(float)
+            proj = moderation_projection(panel, te_all, m)
+            rows.append((o, "interaction", m, m, np.nan, np.nan, slope if city_level else proj, len(te)))
+            rows.append((o, "interaction_regression", m, m, np.nan, np.nan, proj, len(te)))
+            rows.append((o, "interaction_slope", m, m, np.nan, np.nan, slope, len(te)))
     out = pd.DataFrame(rows, columns=["outcome", "estimand", "split", "group", "cohort", "event_time", "value",
                                       "n_obs"])
     out["cohort"] = out["cohort"].astype("Int64")
