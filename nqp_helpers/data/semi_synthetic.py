@@ -634,6 +634,15 @@ class PreparedSkeleton:
         self.ft_c[ci] = df["first_treat"].to_numpy()
         self.inn = df["Inn"].to_numpy().astype(bool)
         self.early_c = np.where(self.ft_c > 0, (2023 - self.ft_c) / 15.0, 0.0)
+        # Figure-1 strata (hub x megacity) from the skeleton's attributes: Y(0) is made parallel across adoption
+        # cohorts within each stratum, so parallel trends hold within the admin and size groups too (step 5)
+        strat = np.zeros(n)
+        if "admin_level" in df.columns:
+            strat = strat + 2 * df["admin_level"].isin(HUB_LEVELS).to_numpy()
+        if "size_class" in df.columns:
+            strat = strat + (size_group(df["size_class"]).to_numpy() == "megacity")
+        self.stratum_c = np.zeros(n_c, dtype=int)
+        self.stratum_c[ci] = strat.astype(int)
 
         # development factor inputs: mean of the available z-scores (noise is added per draw)
         zs = []
@@ -677,7 +686,7 @@ class PreparedSkeleton:
         if real and self._design is not None:
             return self._design
         X = np.column_stack([zc[c] for c in CONTROLS])
-        par = _CohortParallel(self.ft_c[self.ci], self.t, self.ci, X)
+        par = _CohortParallel(self.ft_c[self.ci] * 10 + self.stratum_c[self.ci], self.t, self.ci, X)
         w_city = _twfe_treated_weights(self.inn, X, self.ci, self.t, self.n_c)
         if real:
             self._design = (par, w_city)
