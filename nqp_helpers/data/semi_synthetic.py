@@ -675,21 +675,22 @@ class PreparedSkeleton:
             self.rd = pd.Series(year).map(by_year).to_numpy()
         else:
             self.rd = None
-        self._design = None
-        if all(c in self.filled for c in CONTROLS):  # controls all real: the control design is skeleton-only
-            self.control_design({c: _z(self.filled[c][0].astype(float)) for c in CONTROLS})
+        self._w_city = None  # TWFE treated weights (skeleton-only when the six controls are real)
 
-    def control_design(self, zc: dict[str, np.ndarray] | None) -> tuple["_CohortParallel", np.ndarray]:
-        """``_CohortParallel`` and the TWFE treated weights for the controls' z-scores ``zc``; cached when the six
-        controls all come from the skeleton (then ``zc`` is the same in every draw)."""
+    def control_design(self, zc: dict[str, np.ndarray], strata_c: np.ndarray | None = None
+                       ) -> tuple["_CohortParallel", np.ndarray]:
+        """``_CohortParallel`` for the controls' z-scores ``zc`` with Y(0) made parallel across adoption cohorts
+        within each stratum ``strata_c`` (per city; default the skeleton's hub x megacity strata), and the TWFE
+        treated weights (cached when the six controls all come from the skeleton)."""
         real = all(c in self.filled for c in CONTROLS)
-        if real and self._design is not None:
-            return self._design
         X = np.column_stack([zc[c] for c in CONTROLS])
-        par = _CohortParallel(self.ft_c[self.ci] * 10 + self.stratum_c[self.ci], self.t, self.ci, X)
+        strata = self.stratum_c if strata_c is None else np.asarray(strata_c, dtype=int)
+        par = _CohortParallel(self.ft_c[self.ci] * 1000 + strata[self.ci], self.t, self.ci, X)
+        if real and self._w_city is not None:
+            return par, self._w_city
         w_city = _twfe_treated_weights(self.inn, X, self.ci, self.t, self.n_c)
         if real:
-            self._design = (par, w_city)
+            self._w_city = w_city
         return par, w_city
 
 
@@ -885,7 +886,11 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
     u_round = rng.random((K, n))
     y0: dict[str, np.ndarray] = {}
     y0c: dict[str, np.ndarray] = {}  # continuous Y(0) before the randomised rounding of counts
-    par, w_city = sk.control_design(zc)
+    # innovation capacity group (Figure 1a proxy on this track): tercile of the development factor, which drives the
+    # simulated R&D personnel; Y(0) is made parallel within hub x megacity x innovation strata
+    rank_c = pd.Series(dev).rank(method="first").to_numpy()
+    innov_c = np.digitize(rank_c, [n_c / 3, 2 * n_c / 3], right=True)  # 0 low, 1 medium, 2 high
+    par, w_city = sk.control_design(zc, sk.stratum_c * 3 + innov_c)
     q_within = {c: {s_: _within_nonneg(_BETA[s_][c] * zc[c], ci, n_c) for s_ in (1, -1)} for c in CONTROLS}
     viol_within = {s_: _within_nonneg(s_ * zv, ci, n_c) for s_ in (1, -1)} if iv_exclusion_violation else None
     for k, code in enumerate(INDICATOR_CODES):
@@ -913,9 +918,7 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
         y0[code] = np.floor(x + u_round[k]) if kind == "count" else x
 
     # --- heterogeneity multipliers h_{d,i}
-    df_tmp = pd.DataFrame({"city_code": df["city_code"], "year": year, "first_treat": df["first_treat"],
-                           "lab_rd_applied": y0["lab_rd_applied"], "lab_rd_experimental": y0["lab_rd_experimental"]})
-    df["innovation_group"] = innovation_tercile(df_tmp).to_numpy()
+    df["innovation_group"] = np.array(["low", "medium", "high"])[innov_c][ci]
     sg = subgroups(df)
     base = np.ones(n)
     for split, mult in _MULT.items():
