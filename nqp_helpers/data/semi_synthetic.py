@@ -16,9 +16,15 @@ timing (``first_treat``, ``Inn``), attributes (``admin_level``, ``size_class``, 
    hub status and the city mean of ``Eco``, plus N(0, 0.5²) noise. (Night lights are *not* used: they are an
    instrument here, see 4.)
 3. **Moderators** (simulated unless the skeleton has them): ``Hum`` = knowledge-service employment per 100 residents
-   (log-normal, rising 2 %/yr, loads on ``dev``), ``Dig`` = ln(internet users per 100) (logistic diffusion over time,
-   earlier in developed cities), ``Ind`` = manufacturing location quotient (log-normal around 1). They keep these
-   realistic patterns; only their *contribution to Y(0)* is made parallel across cohorts (step 5).
+   (log-normal, rising 2 %/yr), ``Dig`` = ln(internet users per 100) (logistic diffusion over time, so most of its
+   variance is within cities), ``Ind`` = manufacturing location quotient (log-normal around 1). By default
+   (``moderation="cell_level"``) their city effects are independent draws with the spread they would have had with a
+   ``dev`` loading, and they do **not** enter Y(0) (``a2 = 0``): a moderator correlated with ``dev`` would pick up,
+   through ``Inn×M``, the faster absolute growth of developed cities' Y(0) (measured before this design: Inn×Dig off
+   by about 2 SE in every seed). With ``moderation="city_level"`` (the earlier world, opt-in) ``Hum`` loads on
+   ``dev``, ``Dig`` diffuses earlier in developed cities, ``Ind`` loads weakly on ``dev`` and all three enter the
+   latent Y(0) of step 5. The **innovation group** (Figure 1a proxy on this track) is the tercile of ``dev``, which
+   drives the simulated R&D personnel.
 4. **IV ingredients**, simulated on this track (the skeleton's VIIRS ``ntl_base`` is a development measure, so it is
    replaced): ``ntl_base`` ("1997-like" lights) = ``exp(1.0 + 1.2 early_i + 0.5 N(0,1))`` and ``laozihao`` (中华老字号
    firms) = Poisson with log-mean ``0.0 + 1.2 early_i + 0.3 N(0,1)``, where ``early_i = (2023 - first_treat)/15`` for
@@ -34,10 +40,12 @@ timing (``first_treat``, ``Inn``), attributes (``admin_level``, ``size_class``, 
        L_kit = mu_k + g_k t + s_k (rho_k dev_i + sqrt(1-rho_k²) a_ki)      city effect
                + gamma_kt                                              year effect
                + 0.05 b_ki (2t/T - 1) + 0.03 c_ki sin(pi t/T)          city-specific smooth component
-               + sum_m eta_km z(moderator_m)_it                         moderators
+               + sum_m eta_km z(moderator_m)_it                         moderators (city-level world only)
 
    (``a, b, c`` independent N(0, 1)), ``N_kit = exp(L)`` (``expit(L)`` for the share). **Parallel trends by
-   construction**: every row of adoption cohort ``g`` (never-treated cities are one cohort) in year ``t`` is multiplied
+   construction**, also within the Figure-1 groups: every row of adoption cohort ``g`` (never-treated cities are one
+   cohort) within stratum hub × megacity × innovation tercile (a cohort-stratum cell ``g`` below) in year ``t`` is
+   multiplied
    by one factor ``R_kgt > 0`` such that, with ``pi_k`` the least-squares coefficients of ``R N`` on the controls given
    city and cohort-by-year effects, the cohort-by-year means of ``R N - pi_k'X`` equal ``b_kt + c_kg`` (``b_kt`` the
    all-city mean path, ``c_kg`` the cohort's level offset closest to its own path) - a short fixed-point iteration.
@@ -76,10 +84,22 @@ timing (``first_treat``, ``Inn``), attributes (``admin_level``, ``size_class``, 
    percentile of Y(0) from 2008 on), floored at half of Y(0). Shares are capped at 0.95; counts use the shared ``u``.
    ``h_di`` (city heterogeneity, time-invariant) = innovation-capacity tercile {high 1.35, medium 1, low 0.7} ×
    population class {large 1.3, medium 1.1, small 0.8, megacity 0.6} × admin level {hub 1.25, other 0.9} × old
-   industrial base {yes 1.45, no/unknown 1} × ``(1 + sum_m kappa_dm zbar_mi)`` (``zbar`` = standardised city mean of
-   moderator ``m``; ``kappa_dm = 0.25 × r_dm / max_d r_dm`` with ``r_dm`` = paper interaction / paper ATT, Tables 5-7,
-   so interactions are positive and ordered across dimensions like the paper's), floored at 0.2, then **divided by
-   its mean within each adoption cohort** (and among never-treated cities), so cohort-average effects are equal.
+   industrial base {yes 1.45, no/unknown 1} (city-level world only: × ``(1 + sum_m kappa_dm zbar_mi)``, ``zbar`` =
+   standardised city mean of moderator ``m``, floored at 0.2), then **divided by its mean within each adoption
+   cohort** (and among never-treated cities), so cohort-average effects are equal. ``kappa_dm = 0.25 × r_dm /
+   max_d r_dm`` with ``r_dm`` = paper interaction / paper ATT (Tables 5-7): interactions are positive and ordered
+   across dimensions like the paper's.
+
+   **Cell-level moderation (default).** The multiplier of a cell is ``h_dit = h_di + sum_m gamma_dm u_mit`` with
+   ``u_m`` = ``M_m,it`` net of its cohort-by-year mean among treated cells and orthogonal (over treated cells) to
+   the TWFE weights and to the other moderators' Tables 5-7 regressors (Frisch-Waugh-Lovell residuals ``D_m`` of
+   ``Inn×M_m`` on ``Inn, M_m``, the controls and city and year effects). So ATT, cohort-by-year mean effects and
+   the TWFE estimand are unchanged, and ``gamma_d`` solves the 3×3 linear system that makes the coefficient of
+   ``Inn×M_m`` in the paper's single-moderator regression, fitted to the effect part ``Inn·h_d·s``, equal to
+   ``kappa_dm / sd(M_m)`` for every ``m`` - city heterogeneity ``h_di`` and the other moderators included. In
+   index units the generator's parameter is ``a3_dm = kappa_dm / sd(M_m) × ATT_d / mean(h_d s | treated)``
+   (``Pro``: the paper-weighted sum over dimensions), stored in ``attrs["moderation"]["a3"]``; the multiplier
+   is not floored (a few cells have a small negative effect).
    ``s_it`` (scenario): ``constant`` 1; ``dynamic`` ``0.25 + 0.25 min(e, 8)`` with ``e = year - first_treat``
    (0.25 on impact, 2.25 after 8 years); ``heterogeneous`` ``clip(1 + 0.08 (2015 - first_treat), 0.4, 2)`` (earlier
    cohorts larger, constant over event time). For untreated cells Y(1) is the outcome had the pilot started that year
@@ -98,7 +118,11 @@ timing (``first_treat``, ``Inn``), attributes (``admin_level``, ``size_class``, 
 
 The truth (``true_effects``) is measured on the generated data, never assumed: ATT, ATT by cohort and event time,
 ATT by subgroup (innovation tercile, population class, admin level, old industrial base) and, for each moderator,
-the slope of a least-squares line of the cell effect on the moderator among treated cells ("interaction").
+``interaction_regression`` (the coefficient of ``Inn×M`` in the paper's Tables 5-7 regression, with the six controls
+and city and year effects, fitted to ``Inn × (y1 - y0)``: what that regression estimates from the true effects;
+equal to ``a3`` up to the caps and floors of the natural-unit effects), ``interaction_slope`` (least-squares slope
+of the cell effect on M among treated cells) and ``interaction`` (the truth: ``interaction_regression`` in the
+default world, ``interaction_slope`` in the city-level world).
 """
 from __future__ import annotations
 
@@ -746,6 +770,8 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
     iv_exclusion_violation : if True, ``iv_ntl`` and ``iv_lzh`` also enter Y(0) directly.
     calibration : ``None`` (targets = paper Table 2 cols 4/6/8), a dict ``{"Lab": .., "Mea": .., "Obj": ..}`` of
         target ATTs (index units; missing keys keep the default), or ``False`` (no calibration, ``tau_d = 0.08``).
+    moderation : ``"cell_level"`` (default: effects depend on each cell's moderators, Tables 5-7 correctly
+        specified) or ``"city_level"`` (effects depend on the city means of the moderators; see the module doc).
 
     Returns
     -------
@@ -1099,7 +1125,9 @@ def true_effects(panel: pd.DataFrame) -> pd.DataFrame:
     Columns: ``outcome`` (Pro/Lab/Mea/Obj), ``estimand`` (``att``, ``att_by_cohort``, ``att_by_event_time``,
     ``att_by_group``, ``interaction``), ``split`` (innovation/size/admin/industrial for ``att_by_group``; the moderator
     for ``interaction``), ``group``, ``cohort``, ``event_time``, ``value``, ``n_obs``. All averages are over treated
-    cells (``Inn == 1``); ``interaction`` is the least-squares slope of the cell effect on the moderator there.
+    cells (``Inn == 1``); ``interaction_regression`` is the Tables 5-7 regression fitted to the effect part,
+    ``interaction_slope`` the least-squares slope of the cell effect on the moderator among treated cells and
+    ``interaction`` the first in the default world, the second with ``moderation="city_level"``.
     """
     need = [f"{c}_y{j}" for c in INDEX_COLUMNS for j in (0, 1)]
     absent = [c for c in need if c not in panel.columns]
