@@ -144,7 +144,7 @@ if runnable and truth is not None:
     n_cover = int(((it["estimate"] - it["truth"]).abs() <= 1.96 * it["std_error"]).sum())
     n_wrong = int((np.sign(it["estimate"]) != np.sign(it["truth"])).sum())
     cover_txt = (f"{n_cover} of the {len(it)} estimated interactions lie within 1.96 standard errors of the "
-                 f"true slope, and {n_wrong} have the opposite sign to it")
+                 f"truth, and {n_wrong} have the opposite sign to it")
 glue("inter_cover", cover_txt, display=False)
 
 # %% [markdown]
