@@ -170,13 +170,13 @@ plt.show()
 #
 # {glue:text}`figure1_misses`
 #
-# Parallel trends hold by construction within the administrative-level and megacity groups of the semi-synthetic
-# world (untreated paths are made parallel across adoption cohorts within each hub × megacity stratum), hence also
-# for the whole sample. They are **not** guaranteed within the innovation terciles, the other size classes or the
-# old-industrial-base split: the innovation proxy is formed from pre-pilot levels of the outcome's own R&D
-# indicators, and untreated outcomes grow proportionally to their level, so conditioning on a pre-period level
-# selects never-treated cities with different later growth. The `trend_gap` column measures this on the page;
-# groups with one or two pilot cities (or few never-treated ones) have unreliable cluster-robust SEs.
+# Parallel trends hold by construction, in expectation, within the administrative-level, megacity and innovation
+# groups of the semi-synthetic world: untreated paths are made parallel across adoption cohorts within each
+# hub × megacity × innovation stratum (hence also in the whole sample; on this track the innovation group is the
+# tercile of the development factor that drives the simulated R&D personnel). They are **not** guaranteed within
+# the large, medium and small size classes taken separately or within the old-industrial-base split; the
+# `trend_gap` column measures them on the page. A group with one or two pilot cities compares those few cities'
+# paths with the rest, and its cluster-robust SE is unreliable (typically too small).
 #
 # ## Are the group effects different? (not in the paper)
 #
