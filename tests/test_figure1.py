@@ -50,3 +50,16 @@ def test_explain_misses_names_the_larger_part():
     assert "other" not in txt
     assert "No split-sample TWFE" in explain_misses(f.iloc[1:])
     assert "not known" in explain_misses(f.drop(columns="truth"))
+
+
+def test_robust_row_says_why_when_not_estimable():
+    from nqp_helpers.estimators.heterogeneity import subgroup_robust
+    df = _toy()
+    # group "b": every city treated from 2008 on, so no untreated city-year is left in 2008-2015
+    b = df["g"] == "b"
+    df.loc[b, "first_treat"] = 2008
+    df.loc[b, "Inn"] = (df.loc[b, "year"] >= 2008).astype(int)
+    r = subgroup_robust(df, "Pro", "g", controls=["Eco"]).set_index(["group_value", "estimator"])
+    assert np.isnan(r.at[("b", "imputation_bjs"), "estimate"])
+    assert "not estimable" in r.at[("b", "imputation_bjs"), "note"]
+    assert np.isfinite(r.at[("a", "imputation_bjs"), "estimate"])

@@ -247,8 +247,14 @@ def subgroup_robust(df: pd.DataFrame, outcome: str, group: str, first_treat: str
     rows = []
     for g in levels:
         x = d[d[group] == g]
-        r = imputation_did(x, outcome, first_treat=first_treat, unit=unit, time=time, controls=controls,
-                           cluster=cluster, horizons=[], alpha=alpha)
+        try:
+            r = imputation_did(x, outcome, first_treat=first_treat, unit=unit, time=time, controls=controls,
+                               cluster=cluster, horizons=[], alpha=alpha)
+        except NQPInputError as err:  # e.g. a year in which every city of the group is treated: say so, no number
+            rows.append(pd.DataFrame([dict(term=treatment, estimate=np.nan, std_error=np.nan, outcome=outcome,
+                                           estimator="imputation_bjs", group=group, group_value=g,
+                                           note=f"imputation not estimable: {err}")]))
+            continue
         rows.append(r[r["term"] == "att"].assign(term=treatment, group=group, group_value=g))
     out = pd.concat([twfe_rows, *rows], ignore_index=True)
     fc = d.groupby(unit)[first_treat].first()
