@@ -29,6 +29,7 @@ from .validate import BALANCED, validate_panel
 SOURCES = ("semi_synthetic", "real")
 FILE_TYPES = (".csv", ".parquet", ".pq", ".xlsx", ".dta")
 OPTIONS = {"drop_uncertain": ("real", "semi_synthetic"), "calibration": ("semi_synthetic",),
+           "moderation": ("semi_synthetic",),
            "na": ("real", "user"), "known_codes": ("user",)}
 TRACKS = ("real", "semi_synthetic", "user")
 
@@ -119,7 +120,8 @@ def load_panel(source: str | os.PathLike = "semi_synthetic", seed: int = DEFAULT
         On the semi-synthetic track other weights rebuild the observed index *and* both potential outcomes with the
         same weights and bounds (``reweight_index``), so ``attrs["truth"]`` is the truth of the index analysed.
     balanced : ``"reject"`` or ``"warn"`` for an unbalanced user panel.
-    **options : ``drop_uncertain`` (real, semi-synthetic), ``calibration`` (semi-synthetic), ``na`` (index NaN
+    **options : ``drop_uncertain`` (real, semi-synthetic), ``calibration`` and ``moderation`` (semi-synthetic:
+        ``"cell_level"`` default, ``"city_level"``), ``na`` (index NaN
         policy; real and user), ``known_codes`` (user: allowed city codes).
     """
     unknown = [k for k in options if k not in OPTIONS]
@@ -158,7 +160,8 @@ def load_panel(source: str | os.PathLike = "semi_synthetic", seed: int = DEFAULT
     if track == "semi_synthetic":
         sk = _real(pilot_years, district_pilots, options.get("drop_uncertain", False))
         df = simulate_panel(sk, seed=seed, scenario=scenario, iv_exclusion_violation=iv_exclusion_violation,
-                            calibration=options.get("calibration"))
+                            calibration=options.get("calibration"),
+                            moderation=options.get("moderation", "cell_level"))
         if not (isinstance(weights, str) and weights == "paper"):
             df = reweight_index(df, weights)
         df.attrs["track"] = "semi_synthetic"

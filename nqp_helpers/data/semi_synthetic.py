@@ -16,9 +16,15 @@ timing (``first_treat``, ``Inn``), attributes (``admin_level``, ``size_class``, 
    hub status and the city mean of ``Eco``, plus N(0, 0.5²) noise. (Night lights are *not* used: they are an
    instrument here, see 4.)
 3. **Moderators** (simulated unless the skeleton has them): ``Hum`` = knowledge-service employment per 100 residents
-   (log-normal, rising 2 %/yr, loads on ``dev``), ``Dig`` = ln(internet users per 100) (logistic diffusion over time,
-   earlier in developed cities), ``Ind`` = manufacturing location quotient (log-normal around 1). They keep these
-   realistic patterns; only their *contribution to Y(0)* is made parallel across cohorts (step 5).
+   (log-normal, rising 2 %/yr), ``Dig`` = ln(internet users per 100) (logistic diffusion over time, so most of its
+   variance is within cities), ``Ind`` = manufacturing location quotient (log-normal around 1). By default
+   (``moderation="cell_level"``) their city effects are independent draws with the spread they would have had with a
+   ``dev`` loading, and they do **not** enter Y(0) (``a2 = 0``): a moderator correlated with ``dev`` would pick up,
+   through ``Inn×M``, the faster absolute growth of developed cities' Y(0) (measured before this design: Inn×Dig off
+   by about 2 SE in every seed). With ``moderation="city_level"`` (the earlier world, opt-in) ``Hum`` loads on
+   ``dev``, ``Dig`` diffuses earlier in developed cities, ``Ind`` loads weakly on ``dev`` and all three enter the
+   latent Y(0) of step 5. The **innovation group** (Figure 1a proxy on this track) is the tercile of ``dev``, which
+   drives the simulated R&D personnel.
 4. **IV ingredients**, simulated on this track (the skeleton's VIIRS ``ntl_base`` is a development measure, so it is
    replaced): ``ntl_base`` ("1997-like" lights) = ``exp(1.0 + 1.2 early_i + 0.5 N(0,1))`` and ``laozihao`` (中华老字号
    firms) = Poisson with log-mean ``0.0 + 1.2 early_i + 0.3 N(0,1)``, where ``early_i = (2023 - first_treat)/15`` for
@@ -34,10 +40,12 @@ timing (``first_treat``, ``Inn``), attributes (``admin_level``, ``size_class``, 
        L_kit = mu_k + g_k t + s_k (rho_k dev_i + sqrt(1-rho_k²) a_ki)      city effect
                + gamma_kt                                              year effect
                + 0.05 b_ki (2t/T - 1) + 0.03 c_ki sin(pi t/T)          city-specific smooth component
-               + sum_m eta_km z(moderator_m)_it                         moderators
+               + sum_m eta_km z(moderator_m)_it                         moderators (city-level world only)
 
    (``a, b, c`` independent N(0, 1)), ``N_kit = exp(L)`` (``expit(L)`` for the share). **Parallel trends by
-   construction**: every row of adoption cohort ``g`` (never-treated cities are one cohort) in year ``t`` is multiplied
+   construction**, also within the Figure-1 groups: every row of adoption cohort ``g`` (never-treated cities are one
+   cohort) within stratum hub × megacity × innovation tercile (a cohort-stratum cell ``g`` below) in year ``t`` is
+   multiplied
    by one factor ``R_kgt > 0`` such that, with ``pi_k`` the least-squares coefficients of ``R N`` on the controls given
    city and cohort-by-year effects, the cohort-by-year means of ``R N - pi_k'X`` equal ``b_kt + c_kg`` (``b_kt`` the
    all-city mean path, ``c_kg`` the cohort's level offset closest to its own path) - a short fixed-point iteration.
@@ -76,10 +84,22 @@ timing (``first_treat``, ``Inn``), attributes (``admin_level``, ``size_class``, 
    percentile of Y(0) from 2008 on), floored at half of Y(0). Shares are capped at 0.95; counts use the shared ``u``.
    ``h_di`` (city heterogeneity, time-invariant) = innovation-capacity tercile {high 1.35, medium 1, low 0.7} ×
    population class {large 1.3, medium 1.1, small 0.8, megacity 0.6} × admin level {hub 1.25, other 0.9} × old
-   industrial base {yes 1.45, no/unknown 1} × ``(1 + sum_m kappa_dm zbar_mi)`` (``zbar`` = standardised city mean of
-   moderator ``m``; ``kappa_dm = 0.25 × r_dm / max_d r_dm`` with ``r_dm`` = paper interaction / paper ATT, Tables 5-7,
-   so interactions are positive and ordered across dimensions like the paper's), floored at 0.2, then **divided by
-   its mean within each adoption cohort** (and among never-treated cities), so cohort-average effects are equal.
+   industrial base {yes 1.45, no/unknown 1} (city-level world only: × ``(1 + sum_m kappa_dm zbar_mi)``, ``zbar`` =
+   standardised city mean of moderator ``m``, floored at 0.2), then **divided by its mean within each adoption
+   cohort** (and among never-treated cities), so cohort-average effects are equal. ``kappa_dm = 0.25 × r_dm /
+   max_d r_dm`` with ``r_dm`` = paper interaction / paper ATT (Tables 5-7): interactions are positive and ordered
+   across dimensions like the paper's.
+
+   **Cell-level moderation (default).** The multiplier of a cell is ``h_dit = h_di + sum_m gamma_dm u_mit`` with
+   ``u_m`` = ``M_m,it`` net of its cohort-by-year mean among treated cells and orthogonal (over treated cells) to
+   the TWFE weights and to the other moderators' Tables 5-7 regressors (Frisch-Waugh-Lovell residuals ``D_m`` of
+   ``Inn×M_m`` on ``Inn, M_m``, the controls and city and year effects). So ATT, cohort-by-year mean effects and
+   the TWFE estimand are unchanged, and ``gamma_d`` solves the 3×3 linear system that makes the coefficient of
+   ``Inn×M_m`` in the paper's single-moderator regression, fitted to the effect part ``Inn·h_d·s``, equal to
+   ``kappa_dm / sd(M_m)`` for every ``m`` - city heterogeneity ``h_di`` and the other moderators included. In
+   index units the generator's parameter is ``a3_dm = kappa_dm / sd(M_m) × ATT_d / mean(h_d s | treated)``
+   (``Pro``: the paper-weighted sum over dimensions), stored in ``attrs["moderation"]["a3"]``; the multiplier
+   is not floored (a few cells have a small negative effect).
    ``s_it`` (scenario): ``constant`` 1; ``dynamic`` ``0.25 + 0.25 min(e, 8)`` with ``e = year - first_treat``
    (0.25 on impact, 2.25 after 8 years); ``heterogeneous`` ``clip(1 + 0.08 (2015 - first_treat), 0.4, 2)`` (earlier
    cohorts larger, constant over event time). For untreated cells Y(1) is the outcome had the pilot started that year
@@ -98,7 +118,11 @@ timing (``first_treat``, ``Inn``), attributes (``admin_level``, ``size_class``, 
 
 The truth (``true_effects``) is measured on the generated data, never assumed: ATT, ATT by cohort and event time,
 ATT by subgroup (innovation tercile, population class, admin level, old industrial base) and, for each moderator,
-the slope of a least-squares line of the cell effect on the moderator among treated cells ("interaction").
+``interaction_regression`` (the coefficient of ``Inn×M`` in the paper's Tables 5-7 regression, with the six controls
+and city and year effects, fitted to ``Inn × (y1 - y0)``: what that regression estimates from the true effects;
+equal to ``a3`` up to the caps and floors of the natural-unit effects), ``interaction_slope`` (least-squares slope
+of the cell effect on M among treated cells) and ``interaction`` (the truth: ``interaction_regression`` in the
+default world, ``interaction_slope`` in the city-level world).
 """
 from __future__ import annotations
 
@@ -158,6 +182,9 @@ _LZH = (0.0, 1.2, 0.3)
 # exclusion violation (same units, per 1 sd of z(iv_ntl) + z(iv_lzh))
 _CTRL_SCALE = 1.0
 _VIOL = 0.35
+# city sd of the simulated moderators' latent city effect in the default (cell-level) world: the city-level spread
+# of the city-level world's dev loading and own effect combined (sqrt(0.35² + 0.25²), sqrt(0.5² + 0.3²), ...)
+_MOD_SD = (float(np.hypot(0.35, 0.25)), float(np.hypot(0.5, 0.3)), float(np.hypot(0.1, 0.3)))
 _RD_ANCHORS = ([2003, 2008, 2013, 2018, 2022], [1.13, 1.45, 2.00, 2.14, 2.54])
 
 
@@ -467,6 +494,80 @@ def _rd_default(years: np.ndarray) -> np.ndarray:
     return np.interp(years - 1, *_RD_ANCHORS)
 
 
+# ------------------------------------------------------------------------------------------------------- moderation
+MODERATION_MODES = ("cell_level", "city_level")
+
+
+def _fwl_moderation(inn: np.ndarray, M: np.ndarray, X: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
+    """``Inn×M`` residualised on ``Inn``, ``M``, the controls ``X`` and the dummies of ``keys`` (Frisch-Waugh-Lovell):
+    the Tables 5-7 regression ``y ~ Inn + M + Inn×M + X | city + year`` estimates ``sum(D y) / sum(D Inn M)``."""
+    v = _demean(inn * M, keys)
+    Z = np.column_stack([_demean(inn.astype(float), keys), _demean(M, keys)]
+                        + ([_demean(X, keys)] if X.shape[1] else []))
+    return v - Z @ np.linalg.lstsq(Z, v, rcond=None)[0]
+
+
+def moderation_projection(panel: pd.DataFrame, effect: np.ndarray, moderator: str,
+                          controls=CONTROLS) -> float:
+    """Coefficient of ``Inn×M`` in the paper's moderation regression (``y ~ Inn + M + Inn×M + controls | city +
+    year``) fitted to ``Inn × effect`` (the effect part of the outcome): what that regression estimates from the true
+    cell effects. NaN if a column is missing."""
+    need = ["Inn", "city_code", "year", moderator, *controls]
+    if any(c not in panel.columns for c in need):
+        return float("nan")
+    keys = [pd.factorize(panel["city_code"])[0], pd.factorize(panel["year"])[0]]
+    inn = panel["Inn"].to_numpy(float)
+    M = panel[moderator].to_numpy(float)
+    X = panel[list(controls)].to_numpy(float)
+    D = _fwl_moderation(inn, M, X, keys)
+    return float((D * inn * effect).sum() / (D * inn * M).sum())
+
+
+def _cell_moderation(inn: np.ndarray, mods: dict[str, np.ndarray], X: np.ndarray, ci: np.ndarray, t: np.ndarray,
+                     cohort: np.ndarray, hbase: dict[str, np.ndarray], s: np.ndarray,
+                     target: dict[tuple[str, str], float]) -> tuple[dict[str, np.ndarray], dict]:
+    """Cell-level moderation (the default): the effect multiplier of a cell is ``h_dit = hbase_di + sum_m gamma_dm
+    u_mit``, with ``u_m`` = the cell's moderator ``M_mit`` net of its cohort-by-year mean among treated cells and
+    orthogonal (over treated cells) to the TWFE weights and to the other moderators' Tables 5-7 residuals. So the
+    ATT, every cohort-by-year mean effect and the TWFE estimand are unchanged, and ``gamma`` solves, for each
+    dimension, the 3x3 system making the Tables 5-7 estimand of the effect part (in multiplier units) equal to
+    ``target[(m, d)]`` (per unit of M). Returns ``({d: h_dit}, info)``."""
+    tr = inn.astype(bool)
+    keys = [ci, t]
+    names = list(mods)
+    D = {m: _fwl_moderation(inn.astype(float), mods[m], X, keys) for m in names}
+    den = {m: float((D[m] * inn * mods[m]).sum()) for m in names}
+    # TWFE-with-controls weight of each cell (Inn residualised on city, year and the controls)
+    dd = _demean(inn.astype(float), keys)
+    Xd = _demean(X, keys) if X.shape[1] else X
+    w = dd - (Xd @ np.linalg.lstsq(Xd, dd, rcond=None)[0] if X.shape[1] else 0.0)
+    cell = pd.factorize(pd.Series(cohort[tr]).astype(str) + "_" + pd.Series(t[tr]).astype(str))[0]
+
+    def within(v):  # v net of its treated cohort-by-year mean
+        return v - (np.bincount(cell, weights=v) / np.bincount(cell))[cell]
+
+    u = {}
+    for m in names:
+        Z = np.column_stack([within(w[tr])] + [within(D[o][tr]) for o in names if o != m])
+        x = within(mods[m][tr])
+        um = np.zeros(len(inn))
+        um[tr] = x - Z @ np.linalg.lstsq(Z, x, rcond=None)[0]
+        # untreated cells (their Y(1) is never observed): the moderator net of its year mean among treated cells
+        yr_mean = pd.Series(mods[m][tr]).groupby(t[tr]).mean()
+        um[~tr] = mods[m][~tr] - pd.Series(t[~tr]).map(yr_mean).fillna(float(mods[m][tr].mean())).to_numpy()
+        u[m] = um
+    Pi = np.array([[float((D[m] * inn * s * u[o]).sum()) / den[m] for o in names] for m in names])
+    h, gamma, b0 = {}, {}, {}
+    for d, hb in hbase.items():
+        b0[d] = np.array([float((D[m] * inn * s * hb).sum()) / den[m] for m in names])
+        g = np.linalg.solve(Pi, np.array([target[(m, d)] for m in names]) - b0[d])
+        gamma[d] = dict(zip(names, g.tolist()))
+        h[d] = hb + sum(gi * u[m] for gi, m in zip(g, names))  # linear in M: no floor (a few cells < 0)
+    info = {"gamma": gamma, "base_projection": {d: dict(zip(names, v.tolist())) for d, v in b0.items()},
+            "negative_share": {d: float((h[d][tr] < 0).mean()) for d in h}}
+    return h, info
+
+
 # ----------------------------------------------------------------------------------------------------------- index
 @functools.lru_cache(maxsize=1)
 def _paper_index_spec() -> tuple:
@@ -557,6 +658,15 @@ class PreparedSkeleton:
         self.ft_c[ci] = df["first_treat"].to_numpy()
         self.inn = df["Inn"].to_numpy().astype(bool)
         self.early_c = np.where(self.ft_c > 0, (2023 - self.ft_c) / 15.0, 0.0)
+        # Figure-1 strata (hub x megacity) from the skeleton's attributes: Y(0) is made parallel across adoption
+        # cohorts within each stratum, so parallel trends hold within the admin and size groups too (step 5)
+        strat = np.zeros(n)
+        if "admin_level" in df.columns:
+            strat = strat + 2 * df["admin_level"].isin(HUB_LEVELS).to_numpy()
+        if "size_class" in df.columns:
+            strat = strat + (size_group(df["size_class"]).to_numpy() == "megacity")
+        self.stratum_c = np.zeros(n_c, dtype=int)
+        self.stratum_c[ci] = strat.astype(int)
 
         # development factor inputs: mean of the available z-scores (noise is added per draw)
         zs = []
@@ -589,21 +699,22 @@ class PreparedSkeleton:
             self.rd = pd.Series(year).map(by_year).to_numpy()
         else:
             self.rd = None
-        self._design = None
-        if all(c in self.filled for c in CONTROLS):  # controls all real: the control design is skeleton-only
-            self.control_design({c: _z(self.filled[c][0].astype(float)) for c in CONTROLS})
+        self._w_city = None  # TWFE treated weights (skeleton-only when the six controls are real)
 
-    def control_design(self, zc: dict[str, np.ndarray] | None) -> tuple["_CohortParallel", np.ndarray]:
-        """``_CohortParallel`` and the TWFE treated weights for the controls' z-scores ``zc``; cached when the six
-        controls all come from the skeleton (then ``zc`` is the same in every draw)."""
+    def control_design(self, zc: dict[str, np.ndarray], strata_c: np.ndarray | None = None
+                       ) -> tuple["_CohortParallel", np.ndarray]:
+        """``_CohortParallel`` for the controls' z-scores ``zc`` with Y(0) made parallel across adoption cohorts
+        within each stratum ``strata_c`` (per city; default the skeleton's hub x megacity strata), and the TWFE
+        treated weights (cached when the six controls all come from the skeleton)."""
         real = all(c in self.filled for c in CONTROLS)
-        if real and self._design is not None:
-            return self._design
         X = np.column_stack([zc[c] for c in CONTROLS])
-        par = _CohortParallel(self.ft_c[self.ci], self.t, self.ci, X)
+        strata = self.stratum_c if strata_c is None else np.asarray(strata_c, dtype=int)
+        par = _CohortParallel(self.ft_c[self.ci] * 1000 + strata[self.ci], self.t, self.ci, X)
+        if real and self._w_city is not None:
+            return par, self._w_city
         w_city = _twfe_treated_weights(self.inn, X, self.ci, self.t, self.n_c)
         if real:
-            self._design = (par, w_city)
+            self._w_city = w_city
         return par, w_city
 
 
@@ -646,7 +757,8 @@ def _prepared(skeleton) -> PreparedSkeleton:
 
 # ----------------------------------------------------------------------------------------------------------- main
 def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAULT_SEED, scenario: str = "constant",
-                   iv_exclusion_violation: bool = False, calibration: dict | None = None) -> pd.DataFrame:
+                   iv_exclusion_violation: bool = False, calibration: dict | None = None,
+                   moderation: str = "cell_level") -> pd.DataFrame:
     """Simulate the semi-synthetic panel on ``skeleton`` (see the module docstring for the DGP).
 
     Parameters
@@ -658,6 +770,8 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
     iv_exclusion_violation : if True, ``iv_ntl`` and ``iv_lzh`` also enter Y(0) directly.
     calibration : ``None`` (targets = paper Table 2 cols 4/6/8), a dict ``{"Lab": .., "Mea": .., "Obj": ..}`` of
         target ATTs (index units; missing keys keep the default), or ``False`` (no calibration, ``tau_d = 0.08``).
+    moderation : ``"cell_level"`` (default: effects depend on each cell's moderators, Tables 5-7 correctly
+        specified) or ``"city_level"`` (effects depend on the city means of the moderators; see the module doc).
 
     Returns
     -------
@@ -671,6 +785,8 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
     """
     if scenario not in SCENARIOS:
         raise NQPInputError(f"unknown scenario {scenario!r}; allowed: {list(SCENARIOS)}")
+    if moderation not in MODERATION_MODES:
+        raise NQPInputError(f"unknown moderation {moderation!r}; allowed: {list(MODERATION_MODES)}")
     sk = _prepared(skeleton)
     targets = default_targets()
     if isinstance(calibration, dict):
@@ -741,12 +857,20 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
     # --- moderators
     mod_city = rng.normal(0, 1, (3, n_c))
     mod_noise = rng.normal(0, 1, (3, n))
-    sim_mod = {
-        "Hum": np.exp(np.log(1.5) + 0.35 * dev[ci] + 0.02 * t + 0.25 * mod_city[0][ci] + 0.05 * mod_noise[0]),
-        "Dig": np.log(100 / (1 + np.exp(-(-2.5 + 0.25 * t + 0.5 * dev[ci] + 0.3 * mod_city[1][ci]
-                                              + 0.05 * mod_noise[1])))),
-        "Ind": np.exp(0.3 * mod_city[2][ci] + 0.1 * dev[ci] + 0.005 * t + 0.05 * mod_noise[2]),
-    }
+    if moderation == "city_level":  # moderators load on the development factor (the pre-issue-13 world)
+        sim_mod = {
+            "Hum": np.exp(np.log(1.5) + 0.35 * dev[ci] + 0.02 * t + 0.25 * mod_city[0][ci] + 0.05 * mod_noise[0]),
+            "Dig": np.log(100 / (1 + np.exp(-(-2.5 + 0.25 * t + 0.5 * dev[ci] + 0.3 * mod_city[1][ci]
+                                                  + 0.05 * mod_noise[1])))),
+            "Ind": np.exp(0.3 * mod_city[2][ci] + 0.1 * dev[ci] + 0.005 * t + 0.05 * mod_noise[2]),
+        }
+    else:  # same shapes and spreads, but independent of dev (hence of Y(0)'s proportional growth): see step 3
+        sim_mod = {
+            "Hum": np.exp(np.log(1.5) + 0.02 * t + _MOD_SD[0] * mod_city[0][ci] + 0.05 * mod_noise[0]),
+            "Dig": np.log(100 / (1 + np.exp(-(-2.5 + 0.25 * t + _MOD_SD[1] * mod_city[1][ci]
+                                                  + 0.05 * mod_noise[1])))),
+            "Ind": np.exp(_MOD_SD[2] * mod_city[2][ci] + 0.005 * t + 0.05 * mod_noise[2]),
+        }
     for m in MODERATORS:
         if m in sk.filled:
             filled, miss = sk.filled[m]
@@ -788,7 +912,11 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
     u_round = rng.random((K, n))
     y0: dict[str, np.ndarray] = {}
     y0c: dict[str, np.ndarray] = {}  # continuous Y(0) before the randomised rounding of counts
-    par, w_city = sk.control_design(zc)
+    # innovation capacity group (Figure 1a proxy on this track): tercile of the development factor, which drives the
+    # simulated R&D personnel; Y(0) is made parallel within hub x megacity x innovation strata
+    rank_c = pd.Series(dev).rank(method="first").to_numpy()
+    innov_c = np.digitize(rank_c, [n_c / 3, 2 * n_c / 3], right=True)  # 0 low, 1 medium, 2 high
+    par, w_city = sk.control_design(zc, sk.stratum_c * 3 + innov_c)
     q_within = {c: {s_: _within_nonneg(_BETA[s_][c] * zc[c], ci, n_c) for s_ in (1, -1)} for c in CONTROLS}
     viol_within = {s_: _within_nonneg(s_ * zv, ci, n_c) for s_ in (1, -1)} if iv_exclusion_violation else None
     for k, code in enumerate(INDICATOR_CODES):
@@ -798,8 +926,9 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
         beta = _BETA[sign]
         L = (mu + g * t + sd * (rho * dev[ci] + np.sqrt(1 - rho ** 2) * a_city[k][ci]) + g_year[k][t]
              + 0.05 * b_city[k][ci] * (t / T - 0.5) * 2 + 0.03 * c_city[k][ci] * np.sin(np.pi * t / T))
-        for m in MODERATORS:
-            L = L + beta[m] * zm[m]
+        if moderation == "city_level":  # default: Y(0) does not depend on the moderators (a2 = 0)
+            for m in MODERATORS:
+                L = L + beta[m] * zm[m]
         sys_part = 1 / (1 + np.exp(-L)) if kind == "share" else np.exp(L)
         P, _ = par.fit(sys_part)
         P = P * np.exp(nu * eps[k] - nu ** 2 / 2)  # idiosyncratic noise, mean 1 and independent of everything
@@ -815,9 +944,7 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
         y0[code] = np.floor(x + u_round[k]) if kind == "count" else x
 
     # --- heterogeneity multipliers h_{d,i}
-    df_tmp = pd.DataFrame({"city_code": df["city_code"], "year": year, "first_treat": df["first_treat"],
-                           "lab_rd_applied": y0["lab_rd_applied"], "lab_rd_experimental": y0["lab_rd_experimental"]})
-    df["innovation_group"] = innovation_tercile(df_tmp).to_numpy()
+    df["innovation_group"] = np.array(["low", "medium", "high"])[innov_c][ci]
     sg = subgroups(df)
     base = np.ones(n)
     for split, mult in _MULT.items():
@@ -832,8 +959,11 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
     tw_ok = w_ss > 1e-12
     h = {}
     for d in DIMENSIONS:
-        hd = base_c * np.maximum(1 + sum(kappa[(m, d)] * zbar[m] for m in MODERATORS), 0.2)
-        hd = np.maximum(hd, 0.05)
+        if moderation == "city_level":  # effect depends on the city's mean moderators (time-invariant)
+            hd = base_c * np.maximum(1 + sum(kappa[(m, d)] * zbar[m] for m in MODERATORS), 0.2)
+            hd = np.maximum(hd, 0.05)
+        else:  # cell level: the moderators enter below, cell by cell
+            hd = np.maximum(base_c, 0.05)
         means = pd.Series(hd).groupby(cohort_key).transform("mean").to_numpy()
         hd = hd / means
         # remove the (small) within-cohort correlation between h and the weights TWFE-with-controls puts on the
@@ -860,7 +990,14 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
         else:
             A[code] = 2.0 * float(np.nanpercentile(y0[code][post], 10))
     kind_of = {c: _Y0[c][0] for c in INDICATOR_CODES}
-    hs = {d: h[d][ci] * s for d in DIMENSIONS}  # tau_d x A_k x (h x s): same product order as tau*A*h*s below
+    hcell = {d: h[d][ci] for d in DIMENSIONS}
+    mod_info = {"mode": moderation}
+    if moderation == "cell_level":
+        sd_m = {m: float(np.std(df[m].to_numpy(float))) for m in MODERATORS}
+        target_h = {(m, d): kappa[(m, d)] / sd_m[m] for m in MODERATORS for d in DIMENSIONS}
+        hcell, extra = _cell_moderation(inn, {m: df[m].to_numpy(float) for m in MODERATORS},
+                                        np.column_stack([zc[c] for c in CONTROLS]), ci, t, ftr, hcell, s, target_h)
+        mod_info.update(extra, target_per_unit=target_h, moderator_sd=sd_m)
     Y0 = np.vstack([y0[c] for c in INDICATOR_CODES]).astype(float)  # (K, n)
 
     def make_y1(tau: dict[str, float]) -> np.ndarray:
@@ -868,14 +1005,14 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
         out = np.empty((K, n))
         for k, code in enumerate(INDICATOR_CODES):
             d = dim_of[code]
-            delta = tau[d] * A[code] * h[d][ci] * s
+            delta = tau[d] * A[code] * hcell[d] * s
             x0 = y0[code]
             if sign_of[code] < 0:
                 out[k] = np.maximum(x0 - delta, 0.5 * x0)
             elif kind_of[code] == "share":
                 out[k] = np.minimum(x0 + delta, np.maximum(0.95, x0))
             elif kind_of[code] == "count":
-                out[k] = np.floor(y0c[code] + delta + u_round[k])
+                out[k] = np.maximum(np.floor(y0c[code] + delta + u_round[k]), 0.0)  # binds only if delta < 0
             else:
                 out[k] = x0 + delta
         return out
@@ -916,7 +1053,22 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
     df.attrs = {}
     df.attrs["track"] = "semi_synthetic"
     df.attrs["options"] = {"seed": seed, "scenario": scenario, "iv_exclusion_violation": bool(iv_exclusion_violation),
-                           "calibration": calibration if isinstance(calibration, (dict, bool)) else None}
+                           "calibration": calibration if isinstance(calibration, (dict, bool)) else None,
+                           "moderation": moderation}
+    if moderation == "cell_level" and inn.any():
+        # the generator's a3 in index units: per unit of M, the multiplier-unit target times the index value of one
+        # multiplier unit in dimension d (ATT_d / mean treated multiplier); Pro is the paper-weighted sum
+        _, W, _ = _paper_index_spec()
+        a3 = {}
+        for d in DIMENSIONS:
+            unit = float(np.mean((i1[d] - i0[d])[inn])) / float(np.mean((hcell[d] * s)[inn]))
+            for m in MODERATORS:
+                a3[(m, d)] = mod_info["target_per_unit"][(m, d)] * unit
+        for m in MODERATORS:
+            a3[(m, "Pro")] = float(sum(W[j] * a3[(m, d)] for j, d in enumerate(DIMENSIONS)))
+        mod_info["a3"] = {f"{m}|{o}": v for (m, o), v in a3.items()}
+        mod_info["target_per_unit"] = {f"{m}|{d}": v for (m, d), v in mod_info["target_per_unit"].items()}
+    df.attrs["moderation"] = mod_info
     df.attrs["calibration"] = {"targets": targets if calibration is not False else None, "tau": dict(tau),
                                "iterations": len(history), "history": history}
     df.attrs["simulated_columns"] = simulated
@@ -973,7 +1125,9 @@ def true_effects(panel: pd.DataFrame) -> pd.DataFrame:
     Columns: ``outcome`` (Pro/Lab/Mea/Obj), ``estimand`` (``att``, ``att_by_cohort``, ``att_by_event_time``,
     ``att_by_group``, ``interaction``), ``split`` (innovation/size/admin/industrial for ``att_by_group``; the moderator
     for ``interaction``), ``group``, ``cohort``, ``event_time``, ``value``, ``n_obs``. All averages are over treated
-    cells (``Inn == 1``); ``interaction`` is the least-squares slope of the cell effect on the moderator there.
+    cells (``Inn == 1``); ``interaction_regression`` is the Tables 5-7 regression fitted to the effect part,
+    ``interaction_slope`` the least-squares slope of the cell effect on the moderator among treated cells and
+    ``interaction`` the first in the default world, the second with ``moderation="city_level"``.
     """
     need = [f"{c}_y{j}" for c in INDEX_COLUMNS for j in (0, 1)]
     absent = [c for c in need if c not in panel.columns]
@@ -989,6 +1143,7 @@ def true_effects(panel: pd.DataFrame) -> pd.DataFrame:
     groupings = [("att_by_cohort", "", _groups(ft)), ("att_by_event_time", "", _groups(tr["year"].to_numpy() - ft))]
     groupings += [("att_by_group", split, _groups(sg[split].to_numpy())) for split in sg.columns]
     mods = {m: panel[m].to_numpy(float)[mask] for m in MODERATORS if m in panel.columns}
+    city_level = (panel.attrs.get("options") or {}).get("moderation") == "city_level"
     rows = []
     for o in INDEX_COLUMNS:
         te = panel[f"{o}_y1"].to_numpy()[mask] - panel[f"{o}_y0"].to_numpy()[mask]
@@ -1002,8 +1157,15 @@ def true_effects(panel: pd.DataFrame) -> pd.DataFrame:
                     rows.append((o, estimand, "", "", np.nan, int(g), _mean(v), len(v)))
                 else:
                     rows.append((o, estimand, split, str(g), np.nan, np.nan, _mean(v), len(v)))
+        te_all = None
         for m, x in mods.items():
-            rows.append((o, "interaction", m, m, np.nan, np.nan, _slope(te.astype(float), x), len(te)))
+            slope = _slope(te.astype(float), x)
+            if te_all is None:
+                te_all = panel[f"{o}_y1"].to_numpy(float) - panel[f"{o}_y0"].to_numpy(float)
+            proj = moderation_projection(panel, te_all, m)
+            rows.append((o, "interaction", m, m, np.nan, np.nan, slope if city_level else proj, len(te)))
+            rows.append((o, "interaction_regression", m, m, np.nan, np.nan, proj, len(te)))
+            rows.append((o, "interaction_slope", m, m, np.nan, np.nan, slope, len(te)))
     out = pd.DataFrame(rows, columns=["outcome", "estimand", "split", "group", "cohort", "event_time", "value",
                                       "n_obs"])
     out["cohort"] = out["cohort"].astype("Int64")

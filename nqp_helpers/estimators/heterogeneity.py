@@ -38,7 +38,7 @@ from ..errors import NQPInputError
 from ._common import fit_within, require_columns, tidy
 
 
-def _prep(df, outcome, group, treatment, unit, time, controls, cluster):
+def _prep(df, outcome, group, treatment, unit, time, controls, cluster, min_groups=2):
     controls = list(controls)
     require_columns(df, [outcome, group, treatment, *controls, unit, time, cluster], "heterogeneity")
     used = list(dict.fromkeys([outcome, group, treatment, *controls, unit, time] + ([cluster] if cluster else [])))
@@ -50,8 +50,9 @@ def _prep(df, outcome, group, treatment, unit, time, controls, cluster):
         raise NQPInputError(f"heterogeneity: column {group!r} varies within unit {nun[nun > 1].index[0]!r}; "
                             "groups must be unit-level (time-invariant)")
     levels = sorted(d[group].unique().tolist())
-    if len(levels) < 2:
-        raise NQPInputError(f"heterogeneity: column {group!r} has fewer than 2 groups in the estimation sample")
+    if len(levels) < min_groups:
+        raise NQPInputError(f"heterogeneity: column {group!r} has fewer than {min_groups} groups in the estimation "
+                            "sample")
     for g in levels:
         if d.loc[d[group] == g, treatment].nunique() < 2:
             raise NQPInputError(f"heterogeneity: column {treatment!r} does not vary within group {group}={g!r}")
@@ -59,12 +60,14 @@ def _prep(df, outcome, group, treatment, unit, time, controls, cluster):
 
 
 def subgroup_effects(df: pd.DataFrame, outcome: str, group: str, treatment: str = "Inn", unit: str = "city_code",
-                     time: str = "year", controls=(), cluster: str | None = None, alpha: float = 0.05) -> pd.DataFrame:
+                     time: str = "year", controls=(), cluster: str | None = None, alpha: float = 0.05,
+                     min_groups: int = 2) -> pd.DataFrame:
     """Separate TWFE ``outcome ~ treatment + controls | unit + time`` per group (Figure 1).
 
     One tidy row per group (term = ``treatment``) with the extra columns ``group`` (column name) and ``group_value``.
+    ``min_groups=1`` allows a single group (its own TWFE regression).
     """
-    d, controls, levels = _prep(df, outcome, group, treatment, unit, time, controls, cluster)
+    d, controls, levels = _prep(df, outcome, group, treatment, unit, time, controls, cluster, min_groups)
     rows = []
     for g in levels:
         fit = fit_within(d[d[group] == g], outcome, [treatment, *controls], unit, time, cluster=cluster)
@@ -224,4 +227,60 @@ def group_orderings(df: pd.DataFrame, outcome: str, group: str, treatment: str =
     out["ordering"] = [f"{a} > {b_}" if e > 0 else f"{a} < {b_}"
                        for a, b_, e in zip(out["group_a"], out["group_b"], est)]
     out["survives"] = out["p_holm"] < alpha
+    return out
+
+
+def subgroup_robust(df: pd.DataFrame, outcome: str, group: str, first_treat: str = "first_treat",
+                    treatment: str = "Inn", unit: str = "city_code", time: str = "year", controls=(),
+                    cluster: str | None = None, alpha: float = 0.05) -> pd.DataFrame:
+    """Figure 1 with a heterogeneity-robust estimate: per group, the paper's split-sample TWFE
+    (:func:`subgroup_effects`, ``estimator == "subgroup_twfe"``) and the Borusyak–Jaravel–Spiess imputation ATT on
+    the same rows (:func:`~nqp_helpers.estimators.imputation.imputation_did`, not-yet- and never-treated cities as
+    controls, ``estimator == "imputation_bjs"``; its SE convention is that module's). Extra columns
+    ``group_value``, ``pilot_cities`` and ``never_treated_cities`` (cities of the group with ``first_treat`` 0)."""
+    from .imputation import imputation_did
+    twfe_rows = subgroup_effects(df, outcome, group, treatment, unit, time, controls, cluster, alpha, min_groups=1)
+    d, controls, levels = _prep(df, outcome, group, treatment, unit, time, controls, cluster, min_groups=1)
+    require_columns(df, [first_treat], "subgroup_robust")
+    ft = pd.to_numeric(df.loc[d.index, first_treat], errors="coerce").fillna(0).to_numpy()
+    d = d.assign(**{first_treat: ft})
+    rows = []
+    for g in levels:
+        x = d[d[group] == g]
+        try:
+            r = imputation_did(x, outcome, first_treat=first_treat, unit=unit, time=time, controls=controls,
+                               cluster=cluster, horizons=[], alpha=alpha)
+        except NQPInputError as err:  # e.g. a year in which every city of the group is treated: say so, no number
+            rows.append(pd.DataFrame([dict(term=treatment, estimate=np.nan, std_error=np.nan, outcome=outcome,
+                                           estimator="imputation_bjs", group=group, group_value=g,
+                                           note=f"imputation not estimable: {err}")]))
+            continue
+        rows.append(r[r["term"] == "att"].assign(term=treatment, group=group, group_value=g))
+    out = pd.concat([twfe_rows, *rows], ignore_index=True)
+    fc = d.groupby(unit)[first_treat].first()
+    gc = d.groupby(unit)[group].first()
+    out["pilot_cities"] = out["group_value"].map((fc > 0).groupby(gc).sum()).astype(int)
+    out["never_treated_cities"] = out["group_value"].map((fc == 0).groupby(gc).sum()).astype(int)
+    return out[[c for c in out.columns if c not in ("aggregation", "event_time", "n_treated_obs")]]
+
+
+def subgroup_gap_split(df: pd.DataFrame, outcome: str, y0: str, y1: str, group: str, treatment: str = "Inn",
+                       unit: str = "city_code", time: str = "year", controls=(), cluster: str | None = None,
+                       ) -> pd.DataFrame:
+    """Per group, the exact split of the split-sample TWFE coefficient used for Table 2 (OLS is linear in the
+    outcome, ``y = y0 + Inn·(y1 − y0)``): ``trend_gap`` = the coefficient on the untreated outcome ``y0`` (zero in
+    expectation under parallel trends within the group; with its CR1 SE ``trend_gap_se``), ``effect_part`` = the
+    coefficient on ``Inn·(y1 − y0)`` and ``weighting_gap`` = effect part − the group's ATT (``att``: mean of
+    ``y1 − y0`` over its treated rows). Only with both potential outcomes (semi-synthetic track)."""
+    require_columns(df, [y0, y1], "subgroup_gap_split")
+    eff = "__effect_part__"
+    dd = df.assign(**{eff: df[treatment] * (df[y1] - df[y0])})
+    gap = subgroup_effects(dd, y0, group, treatment, unit, time, controls, cluster, min_groups=1)
+    part = subgroup_effects(dd, eff, group, treatment, unit, time, controls, cluster, min_groups=1)
+    tr = dd[dd[treatment] == 1]
+    att = (tr[y1] - tr[y0]).groupby(tr[group]).mean()
+    out = pd.DataFrame({"group": group, "group_value": gap["group_value"], "trend_gap": gap["estimate"],
+                        "trend_gap_se": gap["std_error"], "effect_part": part["estimate"].to_numpy()})
+    out["att"] = out["group_value"].map(att).to_numpy()
+    out["weighting_gap"] = out["effect_part"] - out["att"]
     return out
