@@ -17,6 +17,10 @@ from nqp_helpers.paths import PROCESSED_DIR
 
 CONTROLS = ["Eco", "Gov", "Fix", "Fin", "Tra", "Ope"]
 SEEDS = range(1, 11)
+# The valid world gets 30 seeds: the 2SLS mean-bias check needs the power. With 10 seeds its Monte-Carlo SE (~0.011)
+# let seeds 1-10 alone sit 2.8 SE from zero (-0.032) while seeds 11-30 gave +0.015 and +0.018; over 1-30 the mean
+# bias is 0.0005 (MCSE 0.0087), so a true bias of 0.03 still fails the 2.5-SE bound.
+SEEDS_VALID = range(1, 31)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +75,7 @@ def test_default_seed_identification(sk):
 
 @pytest.fixture(scope="module")
 def mc(sk):
-    return {"valid": pd.DataFrame([_one(sk, s) for s in SEEDS]),
+    return {"valid": pd.DataFrame([_one(sk, s) for s in SEEDS_VALID]),
             "violated": pd.DataFrame([_one(sk, s, violation=True) for s in SEEDS])}
 
 
@@ -96,7 +100,7 @@ def test_iv_valid_by_default(mc):
     assert d["iv_ntl_F"].median() > 20 and d["iv_lzh_F"].median() > 10
     for z in ("iv_ntl", "iv_lzh"):
         p = d[f"{z}_rf_p"]
-        assert p.mean() > 0.25 and (p < 0.05).sum() <= 3, p.tolist()
+        assert p.mean() > 0.25 and (p < 0.05).sum() <= 0.3 * len(p), p.tolist()  # at most 3 in 10, as before
 
 
 @pytest.mark.slow
