@@ -20,19 +20,11 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 
 from . import paths
+from .variables import PAPER_VARIABLES
 from .errors import NQPInputError
 
 SEMI_SYNTHETIC_TEXT = ("SEMI-SYNTHETIC DATA: real cities, years and pilot timing; indicators simulated with known "
                        "true effects. Tests the pipeline and teaches; proves nothing about China.")
-# Variables the paper uses, grouped for the banner of the real track.
-PAPER_VARIABLES = {
-    "index": ("Pro", "Lab", "Mea", "Obj"),
-    "treatment": ("first_treat", "Inn"),
-    "controls": ("Eco", "Gov", "Fix", "Fin", "Tra", "Ope"),
-    "moderators": ("Hum", "Dig", "Ind"),
-    "instruments": ("iv_ntl", "iv_lzh"),
-    "heterogeneity": ("size_class", "admin_level", "old_industrial_base"),
-}
 _STYLE = {"semi_synthetic": ("warning", "#b35900", "#fff4e5"), "real": ("note", "#1f5f99", "#eaf2fb"),
           "user": ("tip", "#2e7d32", "#edf7ee")}
 

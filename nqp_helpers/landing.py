@@ -13,10 +13,10 @@ import pandas as pd
 
 from .errors import NQPInputError
 from .indicators import INDICATOR_CODES
+from .variables import CONTROLS
 
 __all__ = ["CONTROLS", "HEADLINE", "REAL_PROXIES", "audit_counts", "headline_ours", "headline_paper", "headline_table"]
 
-CONTROLS = ("Eco", "Gov", "Fix", "Fin", "Tra", "Ope")
 # Controls that the real track measures by a documented proxy (nqp_helpers.data.real.PROVENANCE, chapter 03).
 REAL_PROXIES = ("Gov", "Fix", "Tra")
 # The paper's headline: Table 2, outcome Pro, with controls, coefficient of Inn.

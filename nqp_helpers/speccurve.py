@@ -34,11 +34,11 @@ from .errors import NQPInputError
 from .index import build_index
 from .indicators import INDEX_COLUMNS, INDICATOR_CODES
 from .estimators.batched import BJSCore, TWFECore
+from .variables import CONTROLS
 
 __all__ = ["DIMENSIONS", "CONTROLS", "spec_grid", "index_columns", "sample_panel", "run_speccurve",
            "variance_decomposition", "speccurve_plot"]
 
-CONTROLS = ("Eco", "Gov", "Fix", "Fin", "Tra", "Ope")
 DIMENSIONS = {
     "weights": ("paper", "entropy", "critic", "equal"),
     "controls": ("none", "paper"),

@@ -16,7 +16,7 @@ from nqp_helpers.chapters.robust_did import (
     overlap_facts,
     overlap_summary,
 )
-from nqp_helpers.display import PAPER_VARIABLES
+from nqp_helpers.variables import PAPER_VARIABLES
 from nqp_helpers.errors import NQPInputError
 from nqp_helpers.estimators.callaway_santanna import callaway_santanna
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..display import PAPER_VARIABLES
+from ..variables import PAPER_VARIABLES
 from ..errors import NQPInputError
 from ..estimators.callaway_santanna import callaway_santanna
 from ..estimators.twfe import twfe
