@@ -210,7 +210,7 @@ ex.glue_answers("ex08y", ex.ex08_n_years(table, claims, n_years=19, base_n_years
 # With G = {glue:text}`ex08g_g_base`: {glue:text}`ex08g_consistent_base` consistent, {glue:text}`ex08g_boundary_base`
 # on a boundary, {glue:text}`ex08g_inconsistent_base` inconsistent of {glue:text}`ex08g_n_stars` printed stars; with
 # G = {glue:text}`ex08g_g_alt`: {glue:text}`ex08g_consistent_alt`, {glue:text}`ex08g_boundary_alt` and
-# {glue:text}`ex08g_inconsistent_alt`, so {glue:text}`ex08g_flips` rows change status. t(G − 1) with few degrees of
+# {glue:text}`ex08g_inconsistent_alt` respectively, so {glue:text}`ex08g_flips` rows change status. t(G − 1) with few degrees of
 # freedom has fatter tails, so more ratios fall between the normal's and the t's thresholds (boundary); since the
 # check accepts either reference, no printed star becomes harder to justify. The headline goes from
 # {glue:md}`ex08g_headline_base` to {glue:md}`ex08g_headline_alt`: the page also reads `n_clusters` as the number
@@ -231,7 +231,7 @@ ex.glue_answers("ex08y", ex.ex08_n_years(table, claims, n_years=19, base_n_years
 #
 # With {glue:text}`ex08y_implied_base` expected observations, {glue:text}`ex08y_ok_base` of the
 # {glue:text}`ex08y_tested` full-sample columns match; with {glue:text}`ex08y_implied_alt`,
-# {glue:text}`ex08y_ok_alt` do. Compare the printed N of these columns ({glue:text}`ex08y_printed`) with the two
+# {glue:text}`ex08y_ok_alt` do. Compare the printed N of these columns ({glue:md}`ex08y_printed`) with the two
 # expected values: a match means no city-year of the balanced panel was dropped, so lagged controls would have
 # needed data from before the first sample year. The matched (PSM) columns are not tested against this N.
 # ```
