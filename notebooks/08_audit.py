@@ -10,6 +10,16 @@
 # Of {glue:text}`n_rows` rows checked ({glue:text}`n_tested` of them tests), {glue:text}`n_rows_inconsistent` are
 # inconsistent, but many restate one problem or rest on a premise another check already rejects. Counted as
 # independent problems, the audit has **{glue:text}`headline`**.
+#
+# ```{admonition} Learning goals
+# :class: tip
+# After this chapter you can
+# 1. check a printed table against itself: stars against coefficient and standard error, N against the panel, R²
+#    across nested models, a composite index against its sub-indices, each allowing every number its rounding;
+# 2. state the premise a check rests on (a reference distribution, a linear aggregation, one matched sample) and
+#    say what a failed check does and does not show;
+# 3. count independent problems rather than rows, and name the innocent explanation of each.
+# ```
 
 # %% tags=["parameters"]
 data = "semi_synthetic"  # data track (this page audits printed numbers; it reads no panel, so the track does not matter)
@@ -171,3 +181,57 @@ display(Markdown(prose.closing_note(independent)))
 # %% tags=["hide-input"]
 rerun_box(NOTEBOOK, {"data": data, "seed": seed, "reported_path": reported_path, "n_clusters": n_clusters,
                      "n_years": n_years})
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise changes one parameter of this page; the solutions (click to open) were computed when this page was
+# built, on the same table of printed results.
+
+# %% tags=["hide-input"]
+from nqp_helpers.chapters import exercises as ex
+
+ex.glue_answers("ex08g", ex.ex08_n_clusters(table, claims, n_clusters=30, base_n_clusters=n_clusters,
+                                            n_years=n_years))
+ex.glue_answers("ex08y", ex.ex08_n_years(table, claims, n_years=19, base_n_years=n_years, n_clusters=n_clusters))
+
+# %% [markdown]
+# ```{exercise} Fewer clusters behind the stars
+# :label: ex-08-n-clusters
+#
+# Suppose the standard errors were clustered by province, about 30 clusters, instead of by city: change
+# `n_clusters` to 30, `nqp run notebooks/08_audit.py -p n_clusters 30`. How many of the printed stars change
+# status in the stars check, and does any new inconsistency appear? Read the headline too: what else changed?
+# ```
+#
+# ```{solution} ex-08-n-clusters
+# :class: dropdown
+#
+# With G = {glue:text}`ex08g_g_base`: {glue:text}`ex08g_consistent_base` consistent, {glue:text}`ex08g_boundary_base`
+# on a boundary, {glue:text}`ex08g_inconsistent_base` inconsistent of {glue:text}`ex08g_n_stars` printed stars; with
+# G = {glue:text}`ex08g_g_alt`: {glue:text}`ex08g_consistent_alt`, {glue:text}`ex08g_boundary_alt` and
+# {glue:text}`ex08g_inconsistent_alt` respectively, so {glue:text}`ex08g_flips` rows change status. t(G − 1) with few degrees of
+# freedom has fatter tails, so more ratios fall between the normal's and the t's thresholds (boundary); since the
+# check accepts either reference, no printed star becomes harder to justify. The headline goes from
+# {glue:md}`ex08g_headline_base` to {glue:md}`ex08g_headline_alt`: the page also reads `n_clusters` as the number
+# of cities in the sample-size check, so {glue:text}`ex08g_n_bad_alt` full-sample columns now miss N = cities ×
+# years. That "finding" is the exercise's wrong premise, not a problem of the paper: a check is only as good as
+# the premise it states.
+# ```
+#
+# ```{exercise} One year fewer
+# :label: ex-08-n-years
+#
+# Had the paper lagged its controls by a year, the regressions would lose 2004. Change `n_years` to 19:
+# `nqp run notebooks/08_audit.py -p n_years 19`. How many full-sample columns still have N = cities × years?
+# ```
+#
+# ```{solution} ex-08-n-years
+# :class: dropdown
+#
+# With {glue:text}`ex08y_implied_base` expected observations, {glue:text}`ex08y_ok_base` of the
+# {glue:text}`ex08y_tested` full-sample columns match; with {glue:text}`ex08y_implied_alt`,
+# {glue:text}`ex08y_ok_alt` do. Compare the printed N of these columns ({glue:md}`ex08y_printed`) with the two
+# expected values: a match means no city-year of the balanced panel was dropped, so lagged controls would have
+# needed data from before the first sample year. The matched (PSM) columns are not tested against this N.
+# ```

@@ -2,13 +2,25 @@
 # # Teaching lab: when does two-way fixed effects fail, and when does a 95 % interval cover?
 #
 # This page draws many semi-synthetic panels with *known* true effects on the real skeleton (cities, years, pilot
-# timing) and asks four estimators for the overall effect of the pilot: the paper's two-way fixed effects (TWFE) and
-# three estimators built for staggered adoption (Callaway–Sant'Anna, Sun–Abraham, Borusyak–Jaravel–Spiess). It
-# reports bias, RMSE and coverage of the 95 % interval in three worlds — constant, dynamic and cohort-heterogeneous
-# effects — splits each bias into the part due to non-parallel trends and the part due to how the estimator
-# weights heterogeneous effects, and shows what a standard error measures: every draw is a new sample of cities, and
-# the page compares it with the lab's first version, which kept the same cities in every draw. The paper reports
-# TWFE only; nothing here is evidence about China.
+# timing) and asks four estimators for the overall effect of the pilot: the paper's two-way fixed effects
+# ({term}`TWFE`) and three estimators built for {term}`staggered adoption` (Callaway–Sant'Anna, Sun–Abraham,
+# Borusyak–Jaravel–Spiess). It reports bias, RMSE and coverage of the 95 % interval in three worlds — constant,
+# dynamic and cohort-heterogeneous effects — splits each bias into the part due to non-parallel trends and the part
+# due to how the estimator weights heterogeneous effects, and shows what a standard error measures: every draw is a
+# new sample of cities, and the page compares it with the lab's first version, which kept the same cities in every
+# draw. The paper reports TWFE only; nothing here is evidence about China.
+#
+# ```{admonition} Learning goals
+# :class: tip
+# After this chapter you can
+# 1. say what TWFE averages under staggered adoption: a weight for every treated city-year, smaller for long-treated
+#    cells, {term}`forbidden comparisons <forbidden comparison>` included;
+# 2. split an estimator's bias into a trend part ({term}`parallel trends`), a weighting part and a sample part, on
+#    data whose true {term}`ATT` is known;
+# 3. read the coverage of a 95 % interval together with its Monte Carlo standard error;
+# 4. tell sampling-based from design-based uncertainty, and explain why redrawing only the noise on the same cities
+#    makes intervals cover too often.
+# ```
 
 # %% tags=["parameters"]
 data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path; the Monte Carlo itself always needs the generator
@@ -41,7 +53,7 @@ track_banner(panel)
 #
 # Bias and coverage are statements about the distance between an estimate and the *truth*, so they can only be
 # measured where the truth is known. Whatever `data` is set to, the lab therefore draws its panels from the
-# semi-synthetic generator (`simulate_panel`) built on the **real skeleton**: the real 2004–2023 cities, their pilot
+# {term}`semi-synthetic <semi-synthetic track>` generator (`simulate_panel`) built on the **real skeleton**: the real 2004–2023 cities, their pilot
 # years and their real controls; only the indicators are simulated, with both potential outcomes, so the true
 # average effect on the treated cells is known in every draw.
 
@@ -60,7 +72,7 @@ track_banner("semi_synthetic")
 # `τ_it` of the treated city-years, with weights `D̃_it / Σ D̃²` (`D̃` = treatment after removing city and year means;
 # de Chaisemartin & D'Haultfœuille 2020). The weights sum to one but are not equal: they fall with time since
 # adoption, and can turn negative for long-treated cells of early cohorts, which then serve as "controls" for later
-# cohorts (the *forbidden comparisons* of Goodman-Bacon 2021). If effects are the same in every cell, any weights
+# cohorts (the {term}`forbidden comparisons <forbidden comparison>` of Goodman-Bacon 2021). If effects are the same in every cell, any weights
 # summing to one give the right answer; if effects grow with exposure or differ by cohort, TWFE targets a different
 # number than the average effect.
 
@@ -90,7 +102,8 @@ plt.close(fig)
 #
 # **Populations and samples.** A *population* is one panel from the generator on the real skeleton (seed
 # `seed + p`): all {glue:text}`n_cities` cities with newly drawn development factors, effect heterogeneity and noise. A *draw* is a
-# new **sample of cities** from a population: within each adoption cohort (the never-treated cities are one cohort)
+# new **sample of cities** from a population: within each adoption {term}`cohort` (the {term}`never-treated` cities
+# are one cohort)
 # we draw as many cities as the cohort has, with replacement, and give every copy its own id, so a city drawn twice
 # counts as two clusters. This is a cluster bootstrap of the skeleton, and it is the sampling model behind a
 # city-clustered standard error: cities are independent draws, so both their persistent departures from their
@@ -255,3 +268,81 @@ plt.close(fig)
 # %% tags=["hide-input"]
 rerun_box(NOTEBOOK, {"data": data, "seed": seed, "n_draws": n_draws, "n_populations": n_populations,
                      "outcome": outcome, "n_jobs": n_jobs, "progress": progress})
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise changes one parameter of this page; the solutions (click to open) were computed when this page was
+# built, from its draws and, where the change needs new populations, from a Monte Carlo run with the same seeds.
+
+# %% tags=["hide-input"]
+from nqp_helpers.chapters import exercises as ex
+
+ex.glue_answers("ex12d", ex.ex12_n_draws(draws, n_draws=min(50, n_draws)))
+ex.glue_answers("ex12p", ex.ex12_n_populations(draws, skeleton, seed, n_populations=2 * n_populations,
+                                               n_jobs=n_jobs))
+ex.glue_answers("ex12o", ex.ex12_outcome(draws, skeleton, seed, outcome="Obj", n_jobs=n_jobs))
+
+# %% [markdown]
+# ```{exercise} Coverage and its Monte Carlo error
+# :label: ex-12-n-draws
+#
+# Use a quarter of the draws: `nqp run notebooks/12_teaching_lab.py -p n_draws 50`. What is TWFE's coverage in the
+# constant and the dynamic world, with its Monte Carlo standard error? Can you still tell the two worlds apart?
+# ```
+#
+# ```{solution} ex-12-n-draws
+# :class: dropdown
+#
+# With {glue:text}`ex12d_n_all` draws: constant {glue:text}`ex12d_cov_constant_all:.3f` (Monte Carlo SE
+# {glue:text}`ex12d_mcse_constant_all:.3f`), dynamic {glue:text}`ex12d_cov_dynamic_all:.3f`
+# ({glue:text}`ex12d_mcse_dynamic_all:.3f`), a difference of {glue:text}`ex12d_diff_all:.3f`. With
+# {glue:text}`ex12d_n_alt` draws (the first ones of this page: draw *d* always uses the same population and the
+# same resample of cities): constant {glue:text}`ex12d_cov_constant_alt:.3f`
+# ({glue:text}`ex12d_mcse_constant_alt:.3f`), dynamic {glue:text}`ex12d_cov_dynamic_alt:.3f`
+# ({glue:text}`ex12d_mcse_dynamic_alt:.3f`), a difference of {glue:text}`ex12d_diff_alt:.3f`. The Monte Carlo SE
+# shrinks roughly like one over the square root of the number of draws; a difference in coverage means something
+# only when it is several such SEs.
+# ```
+#
+# ```{exercise} Is 100 % coverage evidence?
+# :label: ex-12-n-populations
+#
+# The same-city design of Table 2 has only `n_populations` draws. Double them: `nqp run
+# notebooks/12_teaching_lab.py -p n_populations 40`. Does TWFE in the constant world still cover every time, and
+# which number in Table 2 is the stronger evidence that its intervals are too wide for that design?
+# ```
+#
+# ```{solution} ex-12-n-populations
+# :class: dropdown
+#
+# Same cities, {glue:text}`ex12p_n_base` draws: coverage {glue:text}`ex12p_cov_base:.3f`;
+# {glue:text}`ex12p_n_alt` draws: {glue:text}`ex12p_cov_alt:.3f`. Were true coverage 95 %, all
+# {glue:text}`ex12p_n_base` intervals would cover with probability {glue:text}`ex12p_p_all_base:.2f` and all
+# {glue:text}`ex12p_n_alt` with {glue:text}`ex12p_p_all_alt:.2f`, so a run of hits alone is weak evidence. The
+# stronger evidence is the mean SE over the spread of the estimates: {glue:text}`ex12p_se_ratio_base:.1f` and
+# {glue:text}`ex12p_se_ratio_alt:.1f` with the same cities, against {glue:text}`ex12p_se_ratio_resample:.2f` with
+# new cities (coverage {glue:text}`ex12p_cov_resample:.3f` on this page). The SE measures variation, which cities
+# and their own effects, that the same-city design never produces.
+# ```
+#
+# ```{exercise} Another outcome
+# :label: ex-12-outcome
+#
+# Change `outcome` to `"Obj"`: `nqp run notebooks/12_teaching_lab.py -p outcome Obj`. How large is TWFE's bias in
+# each world, against its Monte Carlo SE, and how much of it is the weighting part?
+# ```
+#
+# ```{solution} ex-12-outcome
+# :class: dropdown
+#
+# On `Obj` (population ATT about {glue:text}`ex12o_constant_mean_truth:.3f`), TWFE's bias is
+# {glue:text}`ex12o_constant_bias:+.4f` (Monte Carlo SE {glue:text}`ex12o_constant_bias_mcse:.4f`, weighting part
+# {glue:text}`ex12o_constant_weighting_bias:+.4f`) with constant effects, {glue:text}`ex12o_dynamic_bias:+.4f`
+# ({glue:text}`ex12o_dynamic_bias_mcse:.4f`, weighting {glue:text}`ex12o_dynamic_weighting_bias:+.4f`) with dynamic
+# effects and {glue:text}`ex12o_heterogeneous_bias:+.4f` ({glue:text}`ex12o_heterogeneous_bias_mcse:.4f`,
+# weighting {glue:text}`ex12o_heterogeneous_weighting_bias:+.4f`) with heterogeneous cohorts; its mean SE is about
+# {glue:text}`ex12o_constant_mean_se:.3f`. The robust estimators' largest absolute bias is
+# {glue:text}`ex12o_robust_max_bias:.4f`. A bias is a finding only when it is several Monte Carlo SEs; whether it
+# matters for inference depends on its size against the SE.
+# ```

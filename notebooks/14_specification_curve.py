@@ -5,6 +5,18 @@
 # clustering level. This page estimates **every combination** of those choices (4 × 2 × 5 × 3 × 2 = 240 per outcome),
 # draws them as a specification curve beside the paper's Table 2 estimate (and the truth on the semi-synthetic
 # track), and measures which choice drives the spread.
+#
+# ```{admonition} Learning goals
+# :class: tip
+# After this chapter you can
+# 1. lay out a paper's fixed choices (index weights, controls, sample, estimator, clustering) as a grid and
+#    estimate every combination;
+# 2. read a specification curve: the spread of the estimates against their intervals, and which choice drives it;
+# 3. tell choices that change the estimand (index weights) from choices that change the estimate, and those that
+#    move only the standard error (clustering);
+# 4. on the {term}`semi-synthetic track`, set each specification beside the exact {term}`ATT` of its own index and
+#    sample.
+# ```
 
 # %% tags=["parameters"]
 data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path to your own panel file

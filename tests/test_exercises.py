@@ -63,3 +63,90 @@ def test_speccurve_answers_on_a_small_table():
     assert (o["n"], o["min"], o["max"], o["share_sig_pos"]) == (4, -0.05, 0.25, 0.25)
     c = ex.ex14_cluster(specs, "Obj")
     assert (c["pairs"], c["flips"], c["max_est_diff"]) == (2, 1, 0.0)
+
+
+# --- 08 audit: the paper's printed table (data/paper), no panel ----------------------------------------------------
+def test_audit_cluster_answer_matches_the_stars_check():
+    from nqp_helpers.audit import check_stars
+    from nqp_helpers.reported import reported_results
+
+    table = reported_results(None)
+    a = ex.ex08_n_clusters(table, n_clusters=30)
+    for key, g in (("base", 278), ("alt", 30)):
+        direct = check_stars(table, n_clusters=g)["status"].value_counts()
+        assert a[f"boundary_{key}"] == direct.get("boundary", 0)
+        assert a[f"inconsistent_{key}"] == direct.get("inconsistent", 0)
+    assert a["flips"] >= abs(a["boundary_alt"] - a["boundary_base"])
+    assert a["n_stars"] == a["consistent_alt"] + a["boundary_alt"] + a["inconsistent_alt"]
+    assert a["n_bad_alt"] > a["n_bad_base"]          # 30 x 20 is not the panel's N: the same parameter is G and cities
+    same = ex.ex08_n_clusters(table, n_clusters=278)
+    assert same["flips"] == 0 and same["headline_alt"] == same["headline_base"]
+
+
+def test_audit_years_answer_matches_the_sample_size_check():
+    from nqp_helpers.audit import check_sample_sizes
+    from nqp_helpers.reported import reported_results
+
+    table = reported_results(None)
+    a = ex.ex08_n_years(table, n_years=19)
+    direct = check_sample_sizes(table, n_years=19)
+    full = direct[(direct["check"] == "n_full_panel") & (direct["status"] != "info")]
+    assert (a["tested"], a["ok_alt"]) == (len(full), int((full["status"] == "consistent").sum()))
+    assert a["implied_alt"] == 278 * 19 and a["ok_base"] >= a["ok_alt"]
+
+
+# --- 12 teaching lab: a tiny Monte Carlo (4 draws from 2 populations) ----------------------------------------------
+@pytest.fixture(scope="module")
+def lab():
+    from nqp_helpers.data.real import real_panel
+    from nqp_helpers.montecarlo import run_montecarlo
+
+    sk = real_panel()
+    return sk, run_montecarlo(n_draws=4, n_populations=2, base_seed=5, skeleton=sk, progress=False,
+                              designs=("resample", "fixed"))
+
+
+def _twfe(draws, scenario, design):
+    from nqp_helpers.montecarlo import summarise
+
+    s = summarise(draws)
+    return s[(s["design"] == design) & (s["scenario"] == scenario) & (s["estimator"] == "twfe")].iloc[0]
+
+
+def test_fewer_draws_answer_is_the_run_with_fewer_draws(lab):
+    from nqp_helpers.errors import NQPInputError
+    from nqp_helpers.montecarlo import run_montecarlo
+
+    sk, draws = lab
+    a = ex.ex12_n_draws(draws, n_draws=2)
+    short = run_montecarlo(n_draws=2, n_populations=2, base_seed=5, skeleton=sk, progress=False,
+                           scenarios=("constant", "dynamic"), estimators=("twfe",))
+    for sc in ("constant", "dynamic"):
+        r = _twfe(short, sc, "resample")
+        assert a[f"cov_{sc}_alt"] == r["coverage"]
+        assert a[f"mcse_{sc}_alt"] == pytest.approx(r["coverage_mcse"], nan_ok=True)
+        assert a[f"cov_{sc}_all"] == _twfe(draws, sc, "resample")["coverage"]
+    with pytest.raises(NQPInputError, match="n_draws"):
+        ex.ex12_n_draws(draws, n_draws=5)
+
+
+def test_more_populations_answer_is_the_run_with_more_populations(lab):
+    from nqp_helpers.montecarlo import run_montecarlo
+
+    sk, draws = lab
+    a = ex.ex12_n_populations(draws, sk, 5, n_populations=3)
+    r = _twfe(run_montecarlo(n_draws=3, n_populations=3, base_seed=5, skeleton=sk, progress=False,
+                             designs=("fixed",), scenarios=("constant",), estimators=("twfe",)), "constant", "fixed")
+    assert (a["n_base"], a["n_alt"]) == (2, 3)
+    assert a["cov_alt"] == r["coverage"] and a["se_ratio_alt"] == pytest.approx(r["se_ratio"], rel=1e-9)
+    assert a["p_all_alt"] == pytest.approx(0.95 ** 3)
+    assert a["cov_base"] == _twfe(draws, "constant", "fixed")["coverage"]
+
+
+def test_outcome_answer_reproduces_the_page_for_its_own_outcome(lab):
+    sk, draws = lab
+    a = ex.ex12_outcome(draws, sk, 5, outcome="Pro")     # the page's own outcome: the page's own numbers
+    for sc in ("constant", "dynamic", "heterogeneous"):
+        r = _twfe(draws, sc, "resample")
+        assert a[f"{sc}_bias"] == pytest.approx(r["bias"], rel=1e-9, abs=1e-12)
+        assert a[f"{sc}_mean_se"] == pytest.approx(r["mean_se"], rel=1e-9)

@@ -10,8 +10,9 @@ pytestmark = pytest.mark.slow
 
 # chapter page -> number of exercises appended at its end
 EXERCISE_PAGES = {"notebooks/03_baseline.html": 3, "notebooks/04_psm_did.html": 2, "notebooks/05_iv.html": 2,
-                  "notebooks/09_event_study.html": 2, "notebooks/10_robust_did.html": 3,
-                  "notebooks/11_inference.html": 2, "notebooks/14_specification_curve.html": 2}
+                  "notebooks/08_audit.html": 2, "notebooks/09_event_study.html": 2,
+                  "notebooks/10_robust_did.html": 3, "notebooks/11_inference.html": 2,
+                  "notebooks/12_teaching_lab.html": 3, "notebooks/14_specification_curve.html": 2}
 
 
 @pytest.mark.parametrize("page", sorted(EXERCISE_PAGES))
@@ -27,8 +28,9 @@ def test_solutions_hidden_until_clicked(browser, page):  # noqa: F811
             sol = sols.nth(i)
             body = sol.locator("section p").first
             assert body.count() == 1 and not body.is_visible(), f"{page}: solution {i + 1} visible on load"
-            text = body.inner_text()
-            assert "nan" not in text.split() and "{glue" not in text, f"{page}: solution {i + 1}: {text!r}"
+            text = body.text_content()  # inner_text() of a hidden element is empty: it would check nothing
+            assert "nan" not in text.split() and "{glue" not in text and " object>" not in text, \
+                f"{page}: solution {i + 1}: {text!r}"
             sol.locator("button.toggle-button").click()
             body.wait_for(state="visible", timeout=3000)
             assert body.is_visible(), f"{page}: solution {i + 1} still hidden after a click"

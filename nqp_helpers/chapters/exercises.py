@@ -10,7 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import audit
+from .. import montecarlo as mc
 from ..data.load import load_panel
+from ..errors import NQPInputError
 from ..estimators.bacon import bacon_decomposition, bacon_summary
 from ..estimators.callaway_santanna import callaway_santanna
 from ..estimators.event_study import event_study, pretrend_test
@@ -29,6 +32,8 @@ __all__ = [
     "ex04_ps_by",
     "ex05_real_first_stage",
     "ex05_seed",
+    "ex08_n_clusters",
+    "ex08_n_years",
     "ex09_leads",
     "ex09_scenario",
     "ex10_cs_method",
@@ -36,6 +41,9 @@ __all__ = [
     "ex10_scenario",
     "ex11_n_boot",
     "ex11_n_draws",
+    "ex12_n_draws",
+    "ex12_n_populations",
+    "ex12_outcome",
     "ex14_cluster",
     "ex14_outcome",
     "glue_answers",
@@ -143,6 +151,41 @@ def ex05_real_first_stage(outcome="Pro") -> dict:
     return out
 
 
+# --- 08 audit ------------------------------------------------------------------------------------------------------
+def _audit(table, claims, n_clusters, n_years):
+    f = audit.run_all(table, claims=claims, n_clusters=n_clusters, n_years=n_years)
+    return f, audit.headline(audit.independent_findings(f))
+
+
+def ex08_n_clusters(table, claims="paper", n_clusters=30, base_n_clusters=278, n_years=20) -> dict:
+    """The stars check with G = ``base_n_clusters`` and ``n_clusters`` in the t(G - 1) reference: status counts,
+    rows whose status changes, and what the same parameter does to the full-panel N check and the headline."""
+    out = {"g_base": base_n_clusters, "g_alt": n_clusters}
+    st = {}
+    for key, g in (("base", base_n_clusters), ("alt", n_clusters)):
+        f, out[f"headline_{key}"] = _audit(table, claims, g, n_years)
+        st[key] = f[f["check"] == "stars"].set_index("row_id")["status"]
+        for status in ("consistent", "boundary", "inconsistent"):
+            out[f"{status}_{key}"] = int((st[key] == status).sum())
+        out[f"n_bad_{key}"] = int((f.loc[f["check"] == "n_full_panel", "status"] == "inconsistent").sum())
+    out["n_stars"] = len(st["base"])
+    out["flips"] = int((st["base"] != st["alt"].reindex(st["base"].index)).sum())
+    return out
+
+
+def ex08_n_years(table, claims="paper", n_years=19, base_n_years=20, n_clusters=278) -> dict:
+    """The full-sample N check with ``base_n_years`` and ``n_years`` years: columns tested and columns matching
+    N = cities x years, and the printed N of the full-sample columns."""
+    out = {}
+    for key, y in (("base", base_n_years), ("alt", n_years)):
+        f, _ = _audit(table, claims, n_clusters, y)
+        full = f[(f["check"] == "n_full_panel") & (f["status"] != "info")]
+        out[f"ok_{key}"], out[f"implied_{key}"] = int((full["status"] == "consistent").sum()), n_clusters * y
+    out["tested"] = len(full)
+    out["printed"] = ", ".join(str(int(v)) for v in sorted(full["reported"].unique()))
+    return out
+
+
 # --- 09 event study ------------------------------------------------------------------------------------------------
 def _balanced(p, outcome):
     ok = p.dropna(subset=[outcome])
@@ -232,6 +275,66 @@ def ex11_n_draws(data, seed, n_draws=200, outcome="Pro") -> dict:
     r = placebo_test(p, [outcome], controls=_controls(p), n_draws=n_draws, seed=seed)
     pv = float(r["ri_p_value"].iloc[0])
     return {"p": pv, "mc_se": float(np.sqrt(pv * (1 - pv) / n_draws)), "floor": 1 / (n_draws + 1)}
+
+
+# --- 12 teaching lab -----------------------------------------------------------------------------------------------
+def _twfe_row(summary, scenario, design="resample"):
+    s = summary[(summary["scenario"] == scenario) & (summary["estimator"] == "twfe")]
+    return s[s["design"] == design].iloc[0] if "design" in s else s.iloc[0]
+
+
+def ex12_n_draws(draws: pd.DataFrame, n_draws=50) -> dict:
+    """TWFE coverage (and its Monte Carlo SE) in the constant and dynamic worlds with all resampled draws and with
+    the first ``n_draws``, which are the draws a run with ``n_draws`` gets (same populations and resamples)."""
+    d = draws[draws["design"] == "resample"]
+    n_all = int(d["draw"].max())
+    if not 2 <= n_draws <= n_all:
+        raise NQPInputError(f"parameter n_draws={n_draws!r} must be between 2 and the {n_all} draws of the page")
+    out = {"n_all": n_all, "n_alt": int(n_draws)}
+    for key, x in (("all", d), ("alt", d[d["draw"] <= n_draws])):
+        s = mc.summarise(x)
+        for sc in ("constant", "dynamic"):
+            r = _twfe_row(s, sc)
+            out[f"cov_{sc}_{key}"], out[f"mcse_{sc}_{key}"] = float(r["coverage"]), float(r["coverage_mcse"])
+        out[f"diff_{key}"] = out[f"cov_constant_{key}"] - out[f"cov_dynamic_{key}"]
+    return out
+
+
+def ex12_n_populations(draws: pd.DataFrame, skeleton, seed, n_populations=40, n_jobs=1) -> dict:
+    """TWFE in the constant world, fixed-city design, with the page's populations and with ``n_populations``:
+    coverage, mean SE / SD, and the chance that all draws cover if true coverage were 95%. Populations beyond the
+    page's are simulated (population p uses seed + p), so the answer is the run with ``n_populations``."""
+    fixed = draws[draws["design"] == "fixed"]
+    n0, outcome = int(fixed["population"].max()), str(fixed["outcome"].iloc[0])
+    if n_populations > n0:
+        more = mc.run_montecarlo(n_draws=n_populations - n0, n_populations=n_populations - n0, outcome=outcome,
+                                 base_seed=int(seed) + n0, skeleton=skeleton, n_jobs=n_jobs, progress=False,
+                                 designs=("fixed",), estimators=("twfe",), scenarios=("constant",))
+        fixed = pd.concat([fixed, more.assign(draw=more["draw"] + n0, population=more["population"] + n0)])
+    out = {"n_base": n0, "n_alt": int(n_populations)}
+    for key, x in (("base", fixed[fixed["population"] <= n0]), ("alt", fixed[fixed["population"] <= n_populations])):
+        r = _twfe_row(mc.summarise(x), "constant", "fixed")
+        out[f"cov_{key}"], out[f"se_ratio_{key}"] = float(r["coverage"]), float(r["se_ratio"])
+        out[f"p_all_{key}"] = 0.95 ** out[f"n_{key}"]
+    r = _twfe_row(mc.summarise(draws[draws["design"] == "resample"]), "constant")
+    out["cov_resample"], out["se_ratio_resample"] = float(r["coverage"]), float(r["se_ratio"])
+    return out
+
+
+def ex12_outcome(draws: pd.DataFrame, skeleton, seed, outcome="Obj", n_jobs=1) -> dict:
+    """Mean bias of TWFE (with its Monte Carlo SE and mean SE) in each world on ``outcome``, resampled design with
+    the page's draws and populations, and the robust estimators' largest absolute bias."""
+    info = draws.attrs["montecarlo"]
+    d = mc.run_montecarlo(n_draws=info["n_draws"], n_populations=info["n_populations"], outcome=outcome,
+                          base_seed=int(seed), skeleton=skeleton, n_jobs=n_jobs, progress=False)
+    s = mc.summarise(d)
+    out = {}
+    for sc in mc.SCENARIOS:
+        r = _twfe_row(s, sc)
+        for k in ("bias", "bias_mcse", "mean_se", "weighting_bias", "mean_truth"):
+            out[f"{sc}_{k}"] = float(r[k])
+    out["robust_max_bias"] = float(s.loc[s["estimator"] != "twfe", "bias"].abs().max())
+    return out
 
 
 # --- 14 specification curve ----------------------------------------------------------------------------------------
