@@ -9,7 +9,7 @@ from nqp_helpers.data.load import load_panel
 from nqp_helpers.display import fmt_num
 from nqp_helpers.estimators.iv import iv_twfe
 from nqp_helpers.reported import reported
-from nqp_helpers.variables import INSTRUMENTS
+from nqp_helpers.variables import CONTROLS, INSTRUMENTS
 
 SEED = 20260101
 OUT = ["Pro", "Lab"]
@@ -65,7 +65,7 @@ def test_table4_columns(semi, t4):
     inn = tab[tab.term == "Inn"]
     assert set(inn["instrument"]) == set(INSTRUMENTS) and len(inn) == 8  # the paper's 8 columns
     assert inn["estimate"].notna().sum() == 4 and set(inn.loc[inn.estimate.isna(), "outcome"]) == {"Mea", "Obj"}
-    direct = iv_twfe(semi, "Lab", instruments=["iv_lzh"], controls=["Eco", "Gov", "Fix", "Fin", "Tra", "Ope"])
+    direct = iv_twfe(semi, "Lab", instruments=["iv_lzh"], controls=list(CONTROLS))
     row = inn[(inn.instrument == "iv_lzh") & (inn.outcome == "Lab")].iloc[0]
     assert row["estimate"] == float(direct["estimate"].iloc[0]) and row["spec"] == "iv_laozihao"
     np.testing.assert_allclose(inn["iv_ols_ratio"], inn["estimate"] / inn["ols_estimate"])

@@ -8,6 +8,7 @@ from nqp_helpers.data.load import load_panel
 from nqp_helpers.display import fmt_num
 from nqp_helpers.estimators.psm_did import psm_did
 from nqp_helpers.reported import reported
+from nqp_helpers.variables import CONTROLS
 
 SEED = 20260101
 
@@ -65,7 +66,7 @@ def test_balance_summary_counts(samples):
 def test_table3_rows_match_direct_estimates(semi, t3):
     tab = t3.table
     assert set(tab["spec"]) == {"psm_radius", "psm_nearest", "psm_radius_pooled", "psm_nearest_pooled"}
-    direct = psm_did(semi, "Lab", covariates=["Eco", "Gov", "Fix", "Fin", "Tra", "Ope"], ps_by="pooled",
+    direct = psm_did(semi, "Lab", covariates=list(CONTROLS), ps_by="pooled",
                      sample="matched", first_treat="first_treat", seed=SEED, method="nearest", n_neighbors=1)
     row = tab[(tab.spec == "psm_nearest_pooled") & (tab.outcome == "Lab") & (tab.term == "Inn")].iloc[0]
     assert row["estimate"] == float(direct["estimate"].iloc[0]) and row["ps_by"] == "pooled"
