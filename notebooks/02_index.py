@@ -16,19 +16,17 @@ rank_year = 2023  # year in which city rankings are compared across weighting sc
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
 from nqp_helpers import index_report as ir
+from nqp_helpers.chapters import index as ch
+from nqp_helpers.chapters.glue import glue_all
 from nqp_helpers.data.load import load_panel
 from nqp_helpers.display import rerun_box, save_table, track_banner
-from nqp_helpers.index import WEIGHT_SCHEMES
-from nqp_helpers.indicators import DIMENSIONS, INDEX_COLUMNS, INDICATOR_CODES
-from nqp_helpers.plotting import COLORS, figure_legend, legend_below, set_style
-from nqp_helpers.reported import reported
+from nqp_helpers.plotting import set_style
 
+# %% tags=["hide-input"]
 NB = "02_index"
 set_style()
 panel = load_panel(data, seed=seed, weights=weights)
@@ -36,28 +34,9 @@ track = panel.attrs.get("track", "user")
 track_banner(panel)
 
 # %% tags=["hide-input"]
-if weights not in WEIGHT_SCHEMES:
-    raise ValueError(f"weights must be one of {list(WEIGHT_SCHEMES)}, got {weights!r}")
-present = [c for c in INDICATOR_CODES if c in panel and panel[c].notna().any()]
-missing = [c for c in INDICATOR_CODES if c not in present]
-have_indicators = len(present) > 0
-if have_indicators:
-    indices = ir.indices_by_scheme(panel)
-    headline = indices[weights]
-    missing_dims = headline.attrs["missing_dimensions"]
-else:
-    indices, headline, missing_dims = {}, None, list(DIMENSIONS)
-glue("n_present", len(present), display=False)
-glue("n_missing", len(missing), display=False)
-if missing:
-    display(Markdown(
-        f"**Indicators absent on this track ({len(missing)} of 18):** {', '.join(f'`{c}`' for c in missing)}. "
-        "They are not simulated: the index below is built from the "
-        f"{len(present)} indicator(s) present, with the weights renormalised over them."
-        + (f" **The dimension(s) {', '.join(missing_dims)} cannot be built** (no public indicator), so their "
-           "sub-index is empty and `Pro` is the weighted mean of the other dimension(s)." if missing_dims else "")))
-else:
-    display(Markdown("All 18 indicators of Table 1 are present on this track."))
+idx = ch.build_indices(panel, weights)
+glue_all({"n_present": len(idx.present), "n_missing": len(idx.missing)})
+display(Markdown(ch.coverage_note(idx)))
 
 # %% [markdown]
 # ## The indicator system and four weighting schemes
@@ -83,25 +62,12 @@ else:
 # weight is the sum of the global weights of its indicators, so it is not 1/3.
 
 # %% tags=["hide-input"]
-if have_indicators:
-    table1 = ir.weights_comparison(panel, indices=indices)
+table1 = ir.weights_comparison(panel, indices=idx.indices) if idx.have_indicators else None
+glue_all(ch.weights_numbers(table1))
+if table1 is not None:
     save_table(table1, "table1", NB)
-    g = table1.dropna(subset=["g_entropy"])
-    top = g.loc[g["g_entropy"].idxmax()]
-    low = g.loc[g["g_entropy"].idxmin()]
-    glue("entropy_top", f"{top['label_en']} ({top['code']})", display=False)
-    glue("entropy_top_w", float(top["g_entropy"]), display=False)
-    glue("entropy_low", f"{low['label_en']} ({low['code']})", display=False)
-    glue("entropy_low_w", float(low["g_entropy"]), display=False)
-    glue("max_gap_entropy", float((g["g_entropy"] - g["g_paper"]).abs().max()), display=False)
-    show = table1[["dimension", "indicator_zh", "label_en", "direction", "present", "w_paper_table1", "w_entropy",
-                   "w_critic", "w_equal", "g_paper", "g_entropy", "g_critic", "g_equal"]]
-    display(show.style.format(precision=3, na_rep="–").hide(axis="index"))
+    display(ch.table1_styler(table1))
 else:
-    for k in ("entropy_top", "entropy_low"):
-        glue(k, "n/a", display=False)
-    for k in ("entropy_top_w", "entropy_low_w", "max_gap_entropy"):
-        glue(k, float("nan"), display=False)
     display(Markdown("**Table 1 cannot be computed:** the panel has none of the 18 indicator columns "
                      "(only ready-made index columns, if any)."))
 
@@ -130,37 +96,14 @@ else:
 
 # %% tags=["hide-input"]
 glue("scheme", weights, display=False)
-if have_indicators:
-    per_year = ir.per_year_index(panel, weights=weights)
-    comp = pd.DataFrame({"year": panel["year"].to_numpy(), "whole panel": headline["Pro"].to_numpy(),
-                         "within each year": per_year["Pro"].to_numpy()}).groupby("year").mean().dropna()
-    glue("first_year", int(comp.index.min()), display=False)
-    glue("last_year", int(comp.index.max()), display=False)
-    glue("growth_whole", float(comp["whole panel"].iloc[-1] - comp["whole panel"].iloc[0]), display=False)
-    glue("growth_per_year", float(comp["within each year"].iloc[-1] - comp["within each year"].iloc[0]),
-         display=False)
+comp = ch.normalisation_contrast(panel, idx)
+glue_all(ch.contrast_numbers(comp))
+if comp is not None:
     save_table(comp.reset_index(), "normalisation_contrast", NB)
-    fig, ax = plt.subplots(figsize=(7, 3.6))
-    ax.plot(comp.index, comp["whole panel"], marker="o", ms=3, color=COLORS["ours"],
-            label="min-max over the whole panel (used)")
-    ax.plot(comp.index, comp["within each year"], marker="s", ms=3, color=COLORS["ref"], ls="--",
-            label="min-max within each year")
-    ax.set_xlabel("Year")
-    ax.set_ylabel("Mean Pro (0–10)")
-    ax.set_xticks(comp.index[::2])
-    legend_below(ax)
-    glue("fig_normalisation", fig, display=False)
-    plt.close(fig)
 else:
-    for k, v in (("first_year", 0), ("last_year", 0), ("growth_whole", float("nan")),
-                 ("growth_per_year", float("nan"))):
-        glue(k, v, display=False)
     display(Markdown("No indicators: the normalisation contrast cannot be drawn."))
-    fig, ax = plt.subplots(figsize=(7, 1))
-    ax.axis("off")
-    ax.text(0.5, 0.5, "not available on this panel (no indicator columns)", ha="center")
-    glue("fig_normalisation", fig, display=False)
-    plt.close(fig)
+glue("fig_normalisation", ch.normalisation_figure(comp), display=False)
+plt.close("all")
 
 # %% [markdown]
 # ```{glue:figure} fig_normalisation
@@ -180,16 +123,8 @@ else:
 # {glue:text}`min_pro:.2f`–{glue:text}`max_pro:.2f`).
 
 # %% tags=["hide-input"]
-paper_consts = reported(2, term="const")["coef"]
-glue("paper_const_min", float(paper_consts.min()), display=False)
-glue("paper_const_max", float(paper_consts.max()), display=False)
-pro_src = headline if have_indicators else panel
-pro_vals = pro_src["Pro"] if "Pro" in pro_src else pd.Series(dtype=float)
-glue("mean_pro", float(pro_vals.mean()), display=False)
-glue("min_pro", float(pro_vals.min()), display=False)
-glue("max_pro", float(pro_vals.max()), display=False)
-scale_tab = pd.DataFrame({c: pro_src[c].describe() for c in INDEX_COLUMNS if c in pro_src and pro_src[c].notna().any()})
-scale_tab.T.round(3)
+glue_all(ch.scale_numbers(panel, idx))
+ch.scale_table(panel, idx)
 
 # %% [markdown]
 # ## The index over time: pilot and non-pilot cities
@@ -200,37 +135,14 @@ scale_tab.T.round(3)
 # batches is what the difference-in-differences picks up.
 
 # %% tags=["hide-input"]
-if have_indicators:
-    paths = ir.paths_by_group(panel, headline)
+paths = ir.paths_by_group(panel, idx.headline) if idx.have_indicators else None
+glue("fig_paths", ch.paths_figure(paths), display=False)
+plt.close("all")
+if paths is not None:
     save_table(paths, "index_paths", NB)
-    vars_ = [c for c in INDEX_COLUMNS if c in set(paths["variable"])]
-    ncol = 2 if len(vars_) > 1 else 1
-    nrow = -(-len(vars_) // ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(7, 2.9 * nrow), squeeze=False)
-    for ax in axes.ravel()[len(vars_):]:
-        ax.axis("off")
-    for ax, v in zip(axes.ravel(), vars_):
-        for grp, col, ls in (("pilot", COLORS["ours"], "-"), ("never treated", COLORS["ref"], "--")):
-            d = paths[(paths["variable"] == v) & (paths["group"] == grp)]
-            ax.plot(d["year"], d["mean"], color=col, ls=ls, label=grp)
-        ax.set_title(v)
-        ax.set_xlabel("Year")
-    for ax in axes[:, 0]:
-        ax.set_ylabel("Mean index (0–10)")
-    fig.tight_layout()
-    figure_legend(fig, axes[0][0])
-    glue("fig_paths", fig, display=False)
-    plt.close(fig)
-    if missing_dims:
-        display(Markdown(f"Not drawn: {', '.join(missing_dims)} (no indicator on this track)."))
-    wide = paths.pivot_table(index=["variable", "group"], columns="year", values="mean")
-    display(wide.round(2))
-else:
-    fig, ax = plt.subplots(figsize=(7, 1))
-    ax.axis("off")
-    ax.text(0.5, 0.5, "not available on this panel (no indicator columns)", ha="center")
-    glue("fig_paths", fig, display=False)
-    plt.close(fig)
+    if idx.missing_dims:
+        display(Markdown(f"Not drawn: {', '.join(idx.missing_dims)} (no indicator on this track)."))
+    display(paths.pivot_table(index=["variable", "group"], columns="year", values="mean").round(2))
 
 # %% [markdown]
 # ```{glue:figure} fig_paths
@@ -252,52 +164,22 @@ else:
 # the share of cities that move says that city league tables built from such an index are fragile.
 
 # %% tags=["hide-input"]
-if have_indicators:
-    years_ok = sorted(panel.loc[np.all([indices[s]["Pro"].notna().to_numpy() for s in indices], axis=0), "year"]
-                      .unique())
-    ry = int(rank_year) if int(rank_year) in years_ok else int(years_ok[-1])
-    if ry != int(rank_year):
-        display(Markdown(f"`rank_year` = {rank_year} has no index values on this track; using {ry}, the latest "
-                         "year that has."))
-    corr, moves = ir.rank_stability(panel, indices, ry, reference="paper", threshold=10)
-    glue("rank_year_used", ry, display=False)
-    for _, r in moves.iterrows():
-        glue(f"rho_{r['scheme']}", float(r["spearman_vs_paper"]), display=False)
-        glue(f"moved_{r['scheme']}", float(r["share_moved_gt_10"]), display=False)
-    save_table(moves.assign(year=ry), "rank_stability", NB)
-    display(corr.round(3))
-    display(moves.style.format({"spearman_vs_paper": "{:.3f}", "share_moved_gt_10": "{:.0%}",
-                                "median_abs_move": "{:.1f}", "max_abs_move": "{:.0f}"}).hide(axis="index"))
+rank = ch.rank_comparison(panel, idx, rank_year)
+glue_all(rank.numbers)
+if rank.note:
+    display(Markdown(rank.note))
+if rank.moves is not None:
+    save_table(rank.moves.assign(year=rank.year), "rank_stability", NB)
+    display(rank.corr.round(3))
+    display(ch.moves_styler(rank.moves))
 else:
-    glue("rank_year_used", int(rank_year), display=False)
-    for s in WEIGHT_SCHEMES:
-        glue(f"rho_{s}", float("nan"), display=False)
-        glue(f"moved_{s}", float("nan"), display=False)
     display(Markdown("No indicators: rankings across weighting schemes cannot be compared."))
 
 # %% [markdown]
 # ## What this track can and cannot show
 
 # %% tags=["hide-input"]
-if track == "semi_synthetic":
-    msg = ("The indicators are simulated around the real cities and pilot dates, so the weights, paths and rank "
-           "correlations above describe the simulator, not Chinese cities. They show how the index machinery "
-           "behaves; the true effect of the pilots on each index is known by construction (next chapter).")
-elif track == "real":
-    msg = (f"Only {len(present)} of the 18 indicators exist in public city data "
-           f"({', '.join(f'`{c}`' for c in present)}), and they cover fewer years than the paper. "
-           + (f"The dimension(s) {', '.join(missing_dims)} cannot be built at all. " if missing_dims else "")
-           + (f"The Obj sub-index rests on negative-direction intensities whose range is set by a few extreme "
-              f"city-years, so most cities score near the top (mean {headline['Obj'].mean():.2f} of 10). "
-              if have_indicators and headline["Obj"].notna().any()
-              and (table1.loc[table1["present"] & (table1["dimension"] == "Obj"), "direction"] == "-").all() else "")
-           + "The real-track index is therefore a much narrower measure than the paper's and its weights are the "
-           "paper's renormalised over what is present; compare it with the paper only as an illustration.")
-else:
-    msg = ("User panel: the index was " + ("built from your indicator columns" if have_indicators else
-                                           "taken as supplied (no indicator columns)")
-           + "; the numbers are yours.")
-Markdown(f"**{track.replace('_', '-')} track.** " + msg)
+Markdown(ch.track_note(track, idx, table1))
 
 # %% tags=["hide-input"]
 rerun_box(NB, {"data": data, "seed": seed, "weights": weights, "rank_year": rank_year})

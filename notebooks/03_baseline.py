@@ -16,57 +16,28 @@ pilot_years = "default"  # approval year of range-dated pilots: "default" (midpo
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from nqp_helpers import index_report as ir
-from nqp_helpers.compare import compare_to_paper
+from nqp_helpers.chapters import baseline as ch
+from nqp_helpers.chapters.glue import glue_all
 from nqp_helpers.data.load import load_panel
-from nqp_helpers.display import (
-    glue_num,
-    rerun_box,
-    save_table,
-    show_table,
-    track_banner,
-)
-from nqp_helpers.errors import NQPInputError
-from nqp_helpers.estimators.twfe import twfe
-from nqp_helpers.indicators import INDEX_COLUMNS
-from nqp_helpers.plotting import coef_plot, set_style
-from nqp_helpers.regtable import paper_layout, save_regtable
+from nqp_helpers.display import rerun_box, save_table, show_table, track_banner
+from nqp_helpers.index_report import tidy_table2
+from nqp_helpers.plotting import set_style
+from nqp_helpers.regtable import save_regtable
 from nqp_helpers.reported import reported
 
+# %% tags=["hide-input"]
 NB = "03_baseline"
-CONTROLS = ("Eco", "Gov", "Fix", "Fin", "Tra", "Ope")
 set_style()
 panel = load_panel(data, seed=seed, weights=weights, pilot_years=pilot_years)
 track = panel.attrs.get("track", "user")
 track_banner(panel)
 
 # %% tags=["hide-input"]
-if cluster not in panel.columns:
-    raise NQPInputError(f"cluster={cluster!r} is not a column of the panel; e.g. 'city_code' or 'province'")
-outcomes = [y for y in INDEX_COLUMNS if y in panel and panel[y].notna().any()]
-skipped = [y for y in INDEX_COLUMNS if y not in outcomes]
-controls = [c for c in CONTROLS if c in panel and panel[c].notna().any()]
-absent_controls = [c for c in CONTROLS if c not in controls]
-notes = []
-if skipped:
-    notes.append(f"**Outcome(s) not estimated: {', '.join(skipped)}.** The track has no indicator for "
-                 + ("this dimension" if len(skipped) == 1 else "these dimensions")
-                 + " (no public city-level data on robots, AI firms, fibre, broadband, energy or water intensity), "
-                 "so the sub-index cannot be built; it is not simulated.")
-if absent_controls:
-    notes.append(f"**Controls absent:** {', '.join(absent_controls)}; the 'with controls' columns use "
-                 f"{', '.join(controls) or 'none'}.")
-if track == "real":
-    notes.append("**Controls on the real track are partly proxies:** `Gov` = general-budget *revenue* / GDP (the "
-                 "paper: expenditure / GDP), `Tra` = road area per capita (the paper: road length / land area), "
-                 "`Fix` = gross fixed-capital formation / GDP (the paper: fixed-asset investment / GDP). `Gov` ends in "
-                 "2016 and `Fix` covers 2006–2018, so the 'with controls' sample is smaller; N is stated per column.")
-display(Markdown("\n\n".join(notes) if notes else "All four outcomes and all six controls are present."))
+outcomes, controls = ch.sample_spec(panel, cluster)
+display(Markdown(ch.sample_notes(track, outcomes, controls)))
 
 # %% [markdown]
 # ## The regression
@@ -85,28 +56,10 @@ display(Markdown("\n\n".join(notes) if notes else "All four outcomes and all six
 # 0.83–0.90 are of this kind).
 
 # %% tags=["hide-input"]
-fits, column_of, controls_of = {}, {}, {}
-for i, y in enumerate(INDEX_COLUMNS):
-    if y not in outcomes:
-        continue
-    for with_ctrl in (False, True):
-        col = 2 * i + 1 + int(with_ctrl)
-        label = f"({col}) {y}"
-        fits[label] = twfe(panel, y, controls=controls if with_ctrl else (), cluster=cluster).assign(
-            controls=with_ctrl)
-        column_of[label], controls_of[label] = col, with_ctrl
-first = next(iter(fits.values()))
-glue("cluster_name", cluster, display=False)
-glue("n_clusters", int(first["n_clusters"].iloc[0]), display=False)
-
+t2 = ch.fit_table2(panel, outcomes, controls, cluster)
 paper2 = reported(2, term=None)
-truth = None
-if track == "semi_synthetic":
-    tt = panel.attrs["truth"]
-    truth = dict(zip(tt.loc[tt["estimand"] == "att", "outcome"], tt.loc[tt["estimand"] == "att", "value"].astype(float)))
-layout = paper_layout(fits, ["Inn", "const"], table=2, column_of=column_of, controls=controls_of, truth=truth,
-                      caption="Table 2 re-estimated: ours, the paper's" + (" and the truth" if truth else ""),
-                      notes=[f"Standard errors clustered by {dict(city_code='city').get(cluster, cluster)}."])
+truth = ch.truth_by_outcome(panel)
+layout = ch.table2_layout(t2, truth, cluster)
 save_regtable(layout, "table2_layout", NB)
 display(layout)
 
@@ -116,11 +69,7 @@ display(layout)
 # rows with a missing outcome or control are dropped, never filled on the real track).
 
 # %% tags=["hide-input"]
-glue("paper_n", int(paper2["n"].iloc[0]), display=False)
-lbl_no = next(k for k, v in controls_of.items() if not v)
-lbl_yes = next(k for k, v in controls_of.items() if v)
-glue("n_noctrl", int(fits[lbl_no]["n_obs"].iloc[0]), display=False)
-glue("n_ctrl", int(fits[lbl_yes]["n_obs"].iloc[0]), display=False)
+glue_all(ch.sample_numbers(t2, paper2, cluster))
 
 # %% [markdown]
 # ## Paper, ours and the truth
@@ -136,27 +85,16 @@ glue("n_ctrl", int(fits[lbl_yes]["n_obs"].iloc[0]), display=False)
 # `status` reads the comparison from the paper's point of view (same sign, significance at 10 %).
 
 # %% tags=["hide-input"]
-spec_map = {k: ("baseline_controls" if v else "baseline_no_controls") for k, v in controls_of.items()}
-comparison = compare_to_paper(fits, 2, spec_map, truth=truth)
-comparison = comparison[comparison["term"] == "Inn"].reset_index(drop=True)
+comparison = ch.comparison_table(t2, truth)
 save_table(comparison, "table2_comparison", NB)
-table2 = ir.tidy_table2(fits, paper2, column_of, controls_of, truth)
+table2 = tidy_table2(t2.fits, paper2, t2.column_of, t2.controls_of, truth)
 save_table(table2, "table2", NB)
-cols = ["column", "outcome", "spec", "coef_paper", "stars_paper", "estimate", "std_error", "stars", "n_obs"] + \
-       (["truth", "estimate_minus_truth"] if truth else []) + ["status"]
-show_table(comparison[cols], caption="Coefficient of Inn: paper beside ours" + (" and the truth" if truth else ""),
+show_table(comparison[ch.comparison_columns(truth)],
+           caption="Coefficient of Inn: paper beside ours" + (" and the truth" if truth else ""),
            missing_note="— : no stars (not significant at 10 %) or no truth on this track.")
 
 # %% tags=["hide-input"]
-inn = table2[table2["term"] == "Inn"].copy()
-inn = inn.merge(pd.concat([f[f["term"] == "Inn"][["conf_low", "conf_high"]].assign(model=k) for k, f in fits.items()]),
-                on="model")
-inn["label"] = inn["outcome"] + np.where(inn["controls"], ", with controls", ", no controls")
-fig = coef_plot(inn, label="label", paper="paper_coef", truth="truth" if truth else None,
-                xlabel="Effect of the pilot (Inn) on the index, 0–10 scale")
-fig.axes[0].set_title("Coefficient of Inn: ours (95% CI), the paper's" + (", the truth" if truth else ""), fontsize=10)
-fig.axes[0].legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3)
-fig.tight_layout()
+fig = ch.table2_figure(table2, t2, truth)
 glue("fig_table2", fig, display=False)
 plt.close(fig)
 
@@ -180,55 +118,13 @@ plt.close(fig)
 # can be computed (`weighting_gap` = effect part − truth).
 
 # %% tags=["hide-input"]
-if track == "semi_synthetic" and truth is not None:
-    rows = []
-    for label, f in fits.items():
-        y, wc = f["outcome"].iloc[0], controls_of[label]
-        d = panel.assign(_eff=panel["Inn"] * (panel[f"{y}_y1"] - panel[f"{y}_y0"]))
-        ctrl = controls if wc else ()
-        gap = twfe(d, f"{y}_y0", controls=ctrl, cluster=cluster)
-        eff = twfe(d, "_eff", controls=ctrl, cluster=cluster)
-        rows.append({"model": label, "outcome": y, "controls": wc,
-                     "estimate": float(f.loc[f["term"] == "Inn", "estimate"].iloc[0]), "truth": truth[y],
-                     "trend_gap": float(gap["estimate"].iloc[0]), "trend_gap_se": float(gap["std_error"].iloc[0]),
-                     "effect_part": float(eff["estimate"].iloc[0])})
-    decomp = pd.DataFrame(rows)
-    decomp["estimate_minus_truth"] = decomp["estimate"] - decomp["truth"]
-    decomp["weighting_gap"] = decomp["effect_part"] - decomp["truth"]
+decomp = ch.bias_decomposition(panel, t2, controls, truth, cluster) if track == "semi_synthetic" and truth else None
+numbers, verdict = ch.decomposition_numbers(decomp)
+glue_all(numbers)
+if decomp is not None:
     save_table(decomp, "table2_bias_decomposition", NB)
-    r = decomp.set_index("model")
-    for y in INDEX_COLUMNS:
-        for tag, wc in (("", True), ("_noctrl", False)):
-            lab = f"({2 * INDEX_COLUMNS.index(y) + 1 + int(wc)}) {y}"
-            for k, c in (("gap", "trend_gap"), ("gapse", "trend_gap_se"), ("bias", "estimate_minus_truth"),
-                         ("wgap", "weighting_gap")):
-                glue_num(f"{k}{tag}_{y}", float(r.loc[lab, c]) if lab in r.index else None, 4 if k == "wgap" else 3)
-    glue_num("max_abs_bias", float(decomp["estimate_minus_truth"].abs().max()))
-    glue_num("max_abs_wgap", float(decomp["weighting_gap"].abs().max()), 4)
-    # verdict on the headline column (Pro with controls, else the first column with controls), chosen from the numbers
-    row = r.loc["(2) Pro"] if "(2) Pro" in r.index else decomp[decomp["controls"]].iloc[0]
-    gap_small = abs(row["trend_gap"]) < 1.96 * row["trend_gap_se"]
-    wgap_small = abs(row["weighting_gap"]) < 0.5 * row["trend_gap_se"]
-    if gap_small and wgap_small:
-        verdict = ("Both parts are small: the trend gap is within 1.96 standard errors of zero and the effect part is "
-                   "within sampling noise of the truth, so TWFE with the controls recovers the truth here")
-    elif abs(row["trend_gap"]) >= abs(row["weighting_gap"]):
-        verdict = ("Most of the distance between our estimate and the truth is the trend gap, a failure of parallel "
-                   "untreated paths given the controls, not the estimator's weighting")
-    else:
-        verdict = ("Most of the distance between our estimate and the truth is the weighting gap: TWFE weights "
-                   "heterogeneous effects unevenly (comparisons with already-treated cities), while untreated "
-                   "paths are close to parallel")
-    glue("decomp_verdict", verdict, display=False)
     display(show_table(decomp, caption="Bias decomposition by column"))
 else:
-    verdict = None
-    for y in INDEX_COLUMNS:
-        for k in ("gap", "gapse", "bias", "wgap", "gap_noctrl", "gapse_noctrl", "bias_noctrl", "wgap_noctrl"):
-            glue_num(f"{k}_{y}", None)
-    glue_num("max_abs_bias", None)
-    glue_num("max_abs_wgap", None)
-    glue("decomp_verdict", "On this track the decomposition cannot be computed", display=False)
     display(Markdown("**Not available on this track.** The decomposition needs both potential outcomes, which only "
                      "the semi-synthetic track has. On real or user data the trend gap "
                      "is unobservable; pre-trend tests and event studies (later chapters) are the indirect check."))
@@ -270,54 +166,16 @@ else:
 # {glue:text}`paper_pro_ctrl:.3f`.
 
 # %% tags=["hide-input"]
-rep_inn = paper2[paper2["term"] == "Inn"].set_index("column")["coef"]
-glue("paper_pro_ctrl", float(rep_inn[2]), display=False)
-glue("paper_pro_noctrl", float(rep_inn[1]), display=False)
-glue("paper_mean_ctrl", float(rep_inn[[4, 6, 8]].mean()), display=False)
-glue("paper_mean_noctrl", float(rep_inn[[3, 5, 7]].mean()), display=False)
-glue_num("truth_pro", float(truth["Pro"]) if truth else None)
-W = ir.dimension_weights(panel, weights)
-is_linear = ir.linear_combination_check(panel, W)
-glue("dim_weights", ", ".join(f"{d} {w:.3f}" for d, w in W.items()) if len(W) else "unknown", display=False)
-
-
-def beta(y, with_ctrl):
-    lab = next((k for k, v in controls_of.items() if v == with_ctrl and k.endswith(f" {y}")), None)
-    if lab is None:
-        return np.nan
-    f = fits[lab]
-    return float(f.loc[f["term"] == "Inn", "estimate"].iloc[0])
-
-
-for tag, wc in (("ctrl", True), ("noctrl", False)):
-    glue(f"ours_pro_{tag}", beta("Pro", wc), display=False)
-    comb = sum(W[d] * beta(d, wc) for d in W.index) if len(W) else np.nan
-    glue(f"ours_comb_{tag}", float(comb), display=False)
-if not is_linear:
-    display(Markdown("**Note:** in this panel `Pro` is *not* exactly the weighted sum of the sub-indices with the "
-                     "weights above (e.g. a user file with its own `Pro`), so the identity need not hold here."))
-elif track == "real":
-    display(Markdown("On the real track `Mea` cannot be built, so `Pro` combines `Lab` and `Obj` only "
-                     "(weights renormalised); the identity holds with those two weights."))
+glue_all(ch.linearity_numbers(panel, weights, t2, paper2, truth))
+note = ch.linearity_note(panel, weights, track)
+if note:
+    display(Markdown(note))
 
 # %% [markdown]
 # ## What this track can and cannot show
 
 # %% tags=["hide-input"]
-if track == "semi_synthetic" and verdict is None:
-    msg = "Simulated indicators. None of this says whether the pilots raised productive forces in China."
-elif track == "semi_synthetic":
-    msg = ("The true effects were calibrated to the paper's sub-index coefficients (paper weights). "
-           f"{verdict}. The simulator makes untreated paths parallel given the controls by construction, so this "
-           "checks the estimator and the code, not the paper's identifying assumption. None of this says whether "
-           "the pilots raised productive forces in China.")
-elif track == "real":
-    msg = ("The outcome here is a narrow public-data index (3 of 18 indicators, no `Mea`), and several controls are "
-           "proxies with gaps. The coefficients answer a different, much smaller question than the paper's; read "
-           "them as an illustration of the method on public data, not as a replication.")
-else:
-    msg = "User panel: the estimates are computed from your file; compare them with the paper at your own risk."
-Markdown(f"**{track.replace('_', '-')} track.** " + msg)
+Markdown(ch.track_note(track, verdict))
 
 # %% tags=["hide-input"]
 rerun_box(NB, {"data": data, "seed": seed, "weights": weights, "cluster": cluster, "pilot_years": pilot_years})

@@ -15,35 +15,22 @@ ps_by = "year"  # propensity score: "year" (one logit per year, city-year matchi
 sample = "matched"  # rows in the regression: "matched" (matched treated + used controls) or "support" (all rows on common support)
 
 # %% tags=["hide-input"]
-import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
-import seaborn as sns
 from IPython.display import Markdown, display
 from myst_nb import glue
 
 from nqp_helpers import load_panel
-from nqp_helpers.compare import compare_to_paper
-from nqp_helpers.display import fmt_num, rerun_box, save_table, track_banner
-from nqp_helpers.estimators.psm_did import (
-    balance_table,
-    overlap_data,
-    psm_did,
-    psm_sample,
-)
-from nqp_helpers.estimators.twfe import twfe
-from nqp_helpers.plotting import COLORS, glue_figure, legend_below, set_style
-from nqp_helpers.regtable import paper_layout, save_regtable
-from nqp_helpers.reported import reported
+from nqp_helpers.chapters import psm_did as ch
+from nqp_helpers.chapters.glue import glue_all
+from nqp_helpers.display import rerun_box, save_table, track_banner
+from nqp_helpers.plotting import glue_figure, set_style
+from nqp_helpers.regtable import save_regtable
 
+# %% tags=["hide-input"]
 NB = "04_psm_did"
-CONTROLS = ["Eco", "Gov", "Fix", "Fin", "Tra", "Ope"]
-OUTCOMES = ["Pro", "Lab", "Mea", "Obj"]
-METHODS = {"radius": dict(method="radius", caliper=caliper), "nearest": dict(method="nearest", n_neighbors=n_neighbors)}
+METHODS = ch.matching_methods(caliper, n_neighbors)
 set_style()
 panel = load_panel(data, seed=seed)
 track = panel.attrs.get("track", "user")
-truth = panel.attrs.get("truth")
 track_banner(panel)
 
 # %% [markdown]
@@ -71,33 +58,12 @@ track_banner(panel)
 # This page runs with `ps_by = "{glue:text}`ps_by`"` and `sample = "{glue:text}`sample`"`.
 
 # %% tags=["hide-input"]
-glue("caliper", caliper, display=False)
-glue("n_neighbors", n_neighbors, display=False)
-glue("ps_by", ps_by, display=False)
-glue("sample", sample, display=False)
-missing = [c for c in CONTROLS if c not in panel or panel[c].notna().sum() == 0]
-outcomes = [o for o in OUTCOMES if o in panel and panel[o].notna().any()]
-absent = [o for o in OUTCOMES if o not in outcomes]
-RUN = not missing and bool(outcomes)
-GLUED_NUMBERS = ["n_bad_radius", "n_bad_nearest", "max_smd_before", "max_smd_after_radius", "max_smd_after_nearest", "n_off_support_radius",
-                 "n_off_support_nearest", "max_gap_truth", "n_full", "paper_radius_Pro", "paper_base_Pro",
-                 *[f"est_{m}_Pro" for m in METHODS]]
-
-
-def glue_missing():
-    """Glue "n/a" for every number of the prose when the exhibit cannot run on this panel."""
-    for key in GLUED_NUMBERS:
-        glue(key, "n/a", display=False)
-
-
-if missing:
-    display(Markdown(f"**Cannot run PSM-DID on this panel**: the control(s) {', '.join(missing)} are absent, and the "
-                     "propensity score needs all six. The cells below estimate nothing."))
-if absent:
-    display(Markdown(f"**Outcome(s) absent on this track**: {', '.join(absent)} — no public source supplies the "
-                     "indicators of this index dimension, so those columns of Table 3 are skipped (not simulated)."))
-complete = panel[CONTROLS].notna().all(axis=1)
-print(f"{complete.sum()} of {len(panel)} city-years have all six controls; outcomes estimated: {', '.join(outcomes)}")
+glue_all({"caliper": caliper, "n_neighbors": n_neighbors, "ps_by": ps_by, "sample": sample})
+avail = ch.availability(panel)
+RUN = avail.run
+for note in avail.notes():
+    display(Markdown(note))
+print(avail.summary())
 
 # %% [markdown]
 # ## Balance and overlap
@@ -109,24 +75,14 @@ print(f"{complete.sum()} of {len(panel)} city-years have all six controls; outco
 
 # %% tags=["hide-input"]
 if RUN:
-    samples = {m: psm_sample(panel, covariates=CONTROLS, ps_by=ps_by, first_treat="first_treat", seed=seed, **kw)
-               for m, kw in METHODS.items()}
-    balance = pd.concat([balance_table(s, CONTROLS).assign(method=m, ps_by=ps_by) for m, s in samples.items()],
-                        ignore_index=True)
+    samples = ch.matched_samples(panel, METHODS, ps_by, seed)
+    balance, numbers = ch.balance_summary(samples, ps_by)
     save_table(balance, "balance", NB)
-    max_smd_before = balance["smd_before"].abs().max()
-    glue("max_smd_before", float(max_smd_before), display=False)
-    for m in METHODS:
-        glue(f"max_smd_after_{m}", float(balance.loc[balance.method == m, "smd_after"].abs().max()), display=False)
-        s = samples[m]
-        glue(f"n_off_support_{m}", int((~s["_on_support"] & (s["_treat"] > 0)).sum()), display=False)
-    n_bad = {m: int((balance.loc[balance.method == m, "smd_after"].abs() > 0.1).sum()) for m in METHODS}
-    glue("n_bad_radius", n_bad["radius"], display=False)
-    glue("n_bad_nearest", n_bad["nearest"], display=False)
-    display(balance.pivot(index="covariate", columns="method", values=["smd_before", "smd_after", "var_ratio_after"]).round(3))
+    glue_all(numbers)
+    display(balance.pivot(index="covariate", columns="method",
+                          values=["smd_before", "smd_after", "var_ratio_after"]).round(3))
 else:
-    glue_missing()
-
+    glue_all(ch.glued_missing(METHODS))
 
 # %% [markdown]
 # Before matching the largest |SMD| is {glue:text}`max_smd_before:.3f`; after matching it is
@@ -140,27 +96,11 @@ else:
 
 # %% tags=["hide-input"]
 if RUN:
-    ov = pd.concat([overlap_data(s).assign(method=m) for m, s in samples.items()], ignore_index=True)
-    panels = [("Before matching", ov[(ov.stage == "before") & (ov.method == "radius")]),
-              ("After radius matching", ov[(ov.stage == "after") & (ov.method == "radius")]),
-              ("After nearest-neighbour matching", ov[(ov.stage == "after") & (ov.method == "nearest")])]
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), sharex=True, sharey=True)
-    for ax, (title, d) in zip(axes, panels):
-        for grp, col in (("treated", COLORS["ours"]), ("control", COLORS["paper"])):
-            g = d[d.group == grp]
-            sns.kdeplot(x=g["ps"], weights=g["weight"], ax=ax, color=col, fill=True, alpha=0.25, cut=0,
-                        common_norm=False, label=f"{grp} (n={len(g)})", warn_singular=False)
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel("propensity score")
-        legend_below(ax, ncol=1, fontsize=8)
-    axes[0].set_ylabel("density")
+    fig = ch.overlap_figure(samples)
 else:
-    fig, ax = plt.subplots(figsize=(7, 1))
-    ax.axis("off")
-    ax.text(0.5, 0.5, "PSM-DID cannot run on this track", ha="center", va="center")
-    glue_missing()
+    fig = ch.unavailable_figure()
+    glue_all(ch.glued_missing(METHODS))
 glue_figure("fig_overlap", fig)
-
 
 # %% [markdown]
 # ```{glue:figure} fig_overlap
@@ -183,65 +123,14 @@ glue_figure("fig_overlap", fig)
 
 # %% tags=["hide-input"]
 if RUN:
-    def truth_on_sample(smp, outcome):
-        """Mean of y1 - y0 over treated rows of the regression sample (semi-synthetic track only)."""
-        if f"{outcome}_y1" not in smp:
-            return np.nan
-        rows = smp[(smp["_weight"] > 0) if sample == "matched" else smp["_on_support"]]
-        rows = rows[(rows["Inn"] > 0) & rows[outcome].notna()]
-        return float((rows[f"{outcome}_y1"] - rows[f"{outcome}_y0"]).mean())
-
-
-    other = "pooled" if ps_by == "year" else "year"
-    fits, extra = {}, []
-    for spec_ps in (ps_by, other):
-        for m, kw in METHODS.items():
-            smp = samples[m] if spec_ps == ps_by else psm_sample(panel, covariates=CONTROLS, ps_by=spec_ps,
-                                                                 first_treat="first_treat", seed=seed, **kw)
-            for o in outcomes:
-                r = psm_did(panel, o, covariates=CONTROLS, ps_by=spec_ps, sample=sample, first_treat="first_treat",
-                            seed=seed, **kw)
-                label = f"psm_{m}" if spec_ps == ps_by else f"psm_{m}_{spec_ps}"
-                fits.setdefault(label, []).append(r)
-                extra.append({"spec": label, "outcome": o, "ps_by": spec_ps, "method": m,
-                              "r2": r["r2_overall"].iloc[0], "n_treated_matched": r["n_treated_matched"].iloc[0],
-                              "n_dropped_off_support": r["n_dropped_off_support"].iloc[0],
-                              "truth_sample": truth_on_sample(smp, o)})
-    fits = {k: pd.concat(v, ignore_index=True) for k, v in fits.items()}
-    extra = pd.DataFrame(extra)
-
-    main = compare_to_paper({k: fits[k] for k in ("psm_radius", "psm_nearest")}, 3,
-                            {"psm_radius": "psm_radius", "psm_nearest": "psm_nearest"}, truth=truth)
-    if truth is None:
-        main["truth"] = np.nan
-    rob = []
-    for k in (f"psm_radius_{other}", f"psm_nearest_{other}"):
-        f = fits[k]
-        f = f[f.term.isin(["Inn", "const"])]
-        rob.append(pd.DataFrame({"table": 3, "spec": k, "outcome": f.outcome, "term": f.term, "estimate": f.estimate,
-                                 "std_error": f.std_error, "p_value": f.p_value, "n_obs": f.n_obs,
-                                 "stars": [("***" if p < .01 else "**" if p < .05 else "*" if p < .1 else "")
-                                           for p in f.p_value]}))
-    table3 = pd.concat([main, *rob], ignore_index=True)
-    tr = {} if truth is None else truth[truth.estimand == "att"].set_index("outcome")["value"].to_dict()
-    table3.loc[table3.term == "Inn", "truth"] = table3.loc[table3.term == "Inn", "outcome"].map(tr)
-    table3 = table3.merge(extra, on=["spec", "outcome"], how="left")
-    table3.loc[table3.term != "Inn", ["truth", "truth_sample"]] = np.nan
-    table3 = table3.assign(track=track, sample=sample, caliper=caliper, n_neighbors=n_neighbors, seed=seed)
-    table3["method"] = table3["spec"].str.extract(r"psm_(radius|nearest)")[0]
-    table3["ps_by"] = table3["ps_by"].fillna(ps_by)
-    save_table(table3, "table3", NB)
-
-    titles = {f"{o} {m}": fits[f"psm_{m}"][fits[f"psm_{m}"].outcome == o] for o in outcomes for m in METHODS}
-    col_of = {t: int(reported(3, t.split()[0], f"psm_{t.split()[1]}")["column"].iloc[0]) for t in titles}
-    titles = dict(sorted(titles.items(), key=lambda kv: col_of[kv[0]]))
-    layout = paper_layout(titles, ["Inn", "const"], table=3, column_of=col_of, controls=True, truth=tr or None,
-                          extra_rows={"Matching": {t: t.split()[1] for t in titles}}, caption="Table 3 rebuilt: PSM-DID, ours beside the paper's" + (" and the truth" if tr else ""))
+    t3 = ch.table3(panel, samples, METHODS, avail.outcomes, ps_by=ps_by, sample=sample, seed=seed, caliper=caliper,
+                   n_neighbors=n_neighbors)
+    save_table(t3.table, "table3", NB)
+    layout = ch.table3_layout(t3, avail.outcomes, METHODS)
     save_regtable(layout, "table3_layout", NB)
     display(layout)
 else:
-    glue_missing()
-
+    glue_all(ch.glued_missing(METHODS))
 
 # %% [markdown]
 # The same Inn coefficients side by side: paper, ours, and — on the semi-synthetic track — the true average effect
@@ -252,56 +141,18 @@ else:
 
 # %% tags=["hide-input"]
 if RUN:
-    base = {o: float(twfe(panel, o, controls=CONTROLS)["estimate"].iloc[0]) for o in outcomes}
-    table3["baseline_twfe"] = np.where(table3.term == "Inn", table3["outcome"].map(base), np.nan)
-    save_table(table3, "table3", NB)
-    show = table3[table3.term == "Inn"][["spec", "outcome", "coef_paper", "stars_paper", "n_paper", "estimate", "stars",
-                                          "std_error", "n_obs", "baseline_twfe", "truth", "truth_sample", "status"]]
-    display(show.round(3))
+    base = ch.add_baseline(t3, panel, avail.outcomes)
+    save_table(t3.table, "table3", NB)
+    display(t3.table[t3.table.term == "Inn"][ch.SHOWN].round(3))
 else:
-    glue_missing()
-
+    glue_all(ch.glued_missing(METHODS))
 
 # %% tags=["hide-input"]
 if RUN:
-    inn = table3[(table3.term == "Inn")].set_index(["spec", "outcome"])
-    for m in METHODS:
-        for o in outcomes:
-            glue(f"est_{m}_{o}", float(inn.at[(f"psm_{m}", o), "estimate"]), display=False)
-    for o in OUTCOMES:
-        glue(f"paper_radius_{o}", float(reported(3, o, "psm_radius")["coef"].iloc[0]), display=False)
-    glue("paper_base_Pro", float(reported(2, "Pro", "baseline_controls")["coef"].iloc[0]), display=False)
-    if truth is not None:
-        t = inn.loc[[f"psm_{m}" for m in METHODS]]
-        gap = (t["estimate"] - t["truth"]).abs()
-        glue("max_gap_truth", float(gap.max()), display=False)
-        b_gap = abs(base["Pro"] - tr["Pro"])
-        moved = {m: abs(inn.at[(f"psm_{m}", "Pro"), "estimate"] - tr["Pro"]) for m in METHODS}
-        z = (t["estimate"] - t["truth_sample"]).abs() / t["std_error"]
-        n_near = int(inn.loc["psm_nearest", "n_obs"].iloc[0])
-        display(Markdown(
-            f"**Semi-synthetic check.** True ATT for Pro: {fmt_num(tr['Pro'])}. Our full-panel baseline gives "
-            f"{fmt_num(base['Pro'])} (error {fmt_num(b_gap)}); PSM-DID gives "
-            f"{fmt_num(inn.at[('psm_radius', 'Pro'), 'estimate'])} with radius matching (error {fmt_num(moved['radius'])}) "
-            f"and {fmt_num(inn.at[('psm_nearest', 'Pro'), 'estimate'])} with nearest-neighbour matching (error "
-            f"{fmt_num(moved['nearest'])}). The largest error over the eight columns is {fmt_num(gap.max())} index "
-            f"points, and no column is more than {fmt_num(z.max(), 2)} standard errors from the truth on its own "
-            f"regression sample. In this "
-            f"simulation untreated paths are parallel across adoption cohorts given the six controls, by "
-            f"construction, so the full-panel baseline is already unbiased; matching has no selection on "
-            f"unobservables to remove. It changes which city-years are compared (nearest-neighbour matching keeps "
-            f"{fmt_num(n_near)} of {fmt_num(len(panel))} rows) and so adds sampling noise. "
-            + ("Every PSM-DID column is within 1.96 standard errors of the truth on its sample, consistent with "
-               "sampling noise alone. " if z.max() < 1.96 else
-               "At least one column lies more than 1.96 standard errors from the truth on its sample: more than "
-               "sampling noise (a matched subsample need not keep the parallel-trends property of the full panel). ")
-            + "The paper's numbers are no test of ours here: our indicators are simulated."))
-    else:
-        glue("max_gap_truth", "n/a", display=False)
-        display(Markdown("No true effects on this track: compare with the paper and with the baseline chapter only."))
+    glue_all(ch.headline_numbers(t3, METHODS, avail.outcomes))
+    display(Markdown(ch.semi_synthetic_check(t3, base, METHODS, len(panel))))
 else:
-    glue_missing()
-
+    glue_all(ch.glued_missing(METHODS))
 
 # %% [markdown]
 # ## Matched N: what the paper's sample sizes tell us
@@ -324,23 +175,12 @@ else:
 
 # %% tags=["hide-input"]
 if RUN:
-    rows = []
-    for m, kw in METHODS.items():
-        for smp_rule in ("matched", "support"):
-            for pb in ("year", "pooled"):
-                ns = {o: int(psm_did(panel, o, covariates=CONTROLS, ps_by=pb, sample=smp_rule, first_treat="first_treat",
-                                     seed=seed, **kw)["n_obs"].iloc[0]) for o in outcomes}
-                rows.append({"method": m, "sample": smp_rule, "ps_by": pb, **{f"N {o}": n for o, n in ns.items()}})
-    for m in METHODS:
-        rows.append({"method": m, "sample": "paper", "ps_by": "?",
-                     **{f"N {o}": int(reported(3, o, f"psm_{m}")["n"].iloc[0]) for o in outcomes}})
-    n_readings = pd.DataFrame(rows)
+    n_readings = ch.matched_n(panel, METHODS, avail.outcomes, seed)
     save_table(n_readings, "matched_n", NB)
     glue("n_full", len(panel), display=False)
     display(n_readings)
 else:
-    glue_missing()
-
+    glue_all(ch.glued_missing(METHODS))
 
 # %% [markdown]
 # *Our panel has {glue:text}`n_full` city-years.* On our data N is the same across outcomes in every reading (unless
