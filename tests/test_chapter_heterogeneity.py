@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 
-from nqp_helpers.figure1 import explain_misses, figure1_rows
+from nqp_helpers.chapters.heterogeneity import explain_misses, figure1_rows
 
 
 def _toy(seed=0, n=60, years=range(2004, 2016)):

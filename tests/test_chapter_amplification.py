@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 
-from nqp_helpers.amplification import misleads_sentence, within_share
+from nqp_helpers.chapters.amplification import misleads_sentence, within_share
 
 
 def test_within_share_by_hand():
