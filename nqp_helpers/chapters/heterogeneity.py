@@ -1,15 +1,27 @@
-"""Figure 1 (subgroup heterogeneity) as a results table: per group the paper's split-sample TWFE, the imputation
-(BJS) estimate for the same rows, the group's truth, and the attribution of every TWFE miss beyond 2 SE.
+"""Chapter 07 (Figure 1, heterogeneity): every computation of the page, so the notebook is prose, short calls and
+glue.
+
+What: :func:`subgroup_counts` (cities and pilot cities per group), :func:`figure1_table` (per group the paper's
+split-sample TWFE, the imputation (BJS) estimate for the same rows, the group's truth and, via :func:`figure1_rows`,
+the attribution of every TWFE miss beyond 2 SE, :func:`explain_misses`), :func:`figure1_figure`,
+:func:`equality_tests` (pooled Wald and permutation tests of equal group effects, Holm-adjusted pairwise orderings)
+and :func:`check_claims` (the paper's heterogeneity claims, from ``data/paper/heterogeneity_claims.csv``, each
+checked on this track).
 
 The attribution is the exact split used for Table 2 (``estimators.heterogeneity.subgroup_gap_split``): TWFE =
 trend gap (coefficient on the untreated outcome) + effect part, weighting gap = effect part − the group's ATT.
 """
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .estimators.heterogeneity import subgroup_gap_split, subgroup_robust
+from ..errors import NQPInputError
+from ..estimators.heterogeneity import (group_orderings, permutation_test_equal_effects, pooled_interaction_test,
+                                        subgroup_gap_split, subgroup_robust)
+from ..plotting import coef_plot
+from ..variables import CONTROLS
 
 ESTIMATOR_LABELS = {"subgroup_twfe": "TWFE, split sample (paper)", "imputation_bjs": "Imputation (BJS)"}
 
@@ -50,3 +62,189 @@ def explain_misses(fig1: pd.DataFrame, k: float = 2.0) -> str:
                    f"(SE {r.trend_gap_se:.3f}), weighting gap {r.weighting_gap:+.3f}: mostly the {main}. "
                    f"{int(r.pilot_cities)} pilot and {int(r.never_treated_cities)} never-treated cities.")
     return "\n".join(out)
+
+
+SPLITS = {  # split -> (panel of the paper, title, group order as in the paper's text)
+    "innovation": ("1a", "Innovation capacity (proxy for innovation type)", ["high", "medium", "low"]),
+    "size": ("1b", "Population size (2014 standard)", ["megacity", "large", "medium", "small"]),
+    "admin": ("1c", "Administrative level", ["hub", "other"]),
+    "industrial": ("1d", "Old industrial base", ["old_base", "non_old_base"]),
+}
+FIGURE1_COLUMNS = ["panel", "split", "group_value", "estimator", "cities", "pilot_cities", "never_treated_cities",
+                   "term", "estimate", "std_error", "p_value", "conf_low", "conf_high", "n_obs", "n_clusters",
+                   "outcome", "truth", "trend_gap", "trend_gap_se", "weighting_gap", "note", "track"]
+PAIR_COLUMNS = ["split", "term", "estimate", "std_error", "p_value", "p_holm", "ordering", "survives"]
+NOT_TESTABLE = "not testable on this track"
+
+
+def check_columns(panel: pd.DataFrame, outcome: str) -> None:
+    """Raise :class:`NQPInputError` naming the columns Figure 1 needs (the outcome and the six controls) if absent."""
+    missing = [c for c in (*CONTROLS, outcome) if c not in panel]
+    if missing:
+        raise NQPInputError(f"the panel lacks {missing}; Figure 1 needs the outcome and the six controls")
+
+
+def absent_note(track: str, absent) -> str:
+    """Markdown: which splits cannot be built on this track and why."""
+    return (f"**Not available on the {track} track**: split(s) {', '.join(absent)} — the columns they are "
+            "built from are absent (innovation: R&D-personnel indicators `lab_rd_applied`, "
+            "`lab_rd_experimental` or `innovation_group`). Nothing is simulated in their place.")
+
+
+def subgroup_counts(d: pd.DataFrame, present) -> pd.DataFrame:
+    """Cities and pilot cities per group of each split in ``present`` (``d``: panel joined with its subgroups)."""
+    return (d.assign(treated_city=d["first_treat"].fillna(0) > 0)
+            .melt(id_vars=["city_code", "treated_city"], value_vars=list(present), var_name="split",
+                  value_name="group")
+            .drop_duplicates(["city_code", "split"])
+            .groupby(["split", "group"]).agg(cities=("city_code", "size"), pilot_cities=("treated_city", "sum"))
+            .reset_index())
+
+
+def count_values(d: pd.DataFrame, counts: pd.DataFrame, present) -> dict[str, str]:
+    """Glued strings: groups with fewer than five pilot cities, cities of unknown old-industrial-base status, cities."""
+    few = counts[(counts["group"] != "unknown") & (counts["pilot_cities"] < 5)]
+    n_unknown = int(counts.query("split == 'industrial' and group == 'unknown'")["cities"].sum()) \
+        if "industrial" in present else 0
+    return {"few_pilot_groups": "; ".join(f"{r.split} = {r.group} ({r.pilot_cities})" for r in few.itertuples())
+            or "none", "n_unknown_oib": str(n_unknown), "n_cities": str(d["city_code"].nunique())}
+
+
+def usable(d: pd.DataFrame, split: str, outcome: str):
+    """Complete rows of known group whose group has variation in Inn; and the groups set aside with the reason."""
+    x = d[d[split].notna() & (d[split] != "unknown")].dropna(subset=[outcome, *CONTROLS])
+    var = x.groupby(split)["Inn"].nunique()
+    dropped = {g: "no variation in Inn (no pilot city or all pilot)" for g in var.index[var < 2]}
+    return x[~x[split].isin(list(dropped))], dropped
+
+
+def figure1_table(d: pd.DataFrame, present, counts: pd.DataFrame, outcome: str, truth: pd.DataFrame | None,
+                  track: str) -> pd.DataFrame:
+    """Figure 1 as a table: :func:`figure1_rows` for every split, groups set aside with their reason, counts, the
+    paper's panel label; rows in the paper's group order, TWFE before imputation."""
+    rows, dropped_all = [], []
+    for split in present:
+        x, dropped = usable(d, split, outcome)
+        dropped_all += [dict(split=split, group=g, reason=r) for g, r in dropped.items()]
+        if x[split].nunique() >= 1:
+            rows.append(figure1_rows(x, outcome, split, list(CONTROLS), truth).drop(columns=["pilot_cities"]))
+    fig1 = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    for dr in dropped_all:
+        fig1 = pd.concat([fig1, pd.DataFrame([dict(split=dr["split"], group_value=dr["group"], estimate=np.nan,
+                                                   note=dr["reason"])])], ignore_index=True)
+    fig1 = fig1.merge(counts.rename(columns={"group": "group_value"}), on=["split", "group_value"], how="left")
+    fig1 = fig1.assign(panel=fig1["split"].map({k: v[0] for k, v in SPLITS.items()}), track=track)
+    order = {s: {g: i for i, g in enumerate(SPLITS[s][2])} for s in SPLITS}
+    fig1["_o"] = [order[s].get(g, 99) for s, g in zip(fig1["split"], fig1["group_value"])]
+    fig1 = fig1.sort_values(["panel", "_o", "estimator"], ascending=[True, True, False]).drop(columns="_o")
+    return fig1[[c for c in FIGURE1_COLUMNS if c in fig1]].reset_index(drop=True)
+
+
+def figure1_figure(fig1: pd.DataFrame, present, outcome: str):
+    """Figure 1 re-made: one coefficient plot per split (both estimators, 95% CI, truth crosses), one legend."""
+    fig, axes = plt.subplots(2, 2, figsize=(11, 9))
+    handles, labels = [], []
+    for ax, split in zip(axes.ravel(), SPLITS):
+        sub = fig1[(fig1["split"] == split) & fig1["estimate"].notna()] if len(fig1) else fig1
+        if split not in present or sub.empty:
+            ax.text(0.5, 0.5, f"({SPLITS[split][0]}) not estimable on this track", ha="center", va="center",
+                    transform=ax.transAxes)
+            ax.set_axis_off()
+            continue
+        sub = sub.assign(label=[f"{g}, {'TWFE' if e == 'subgroup_twfe' else 'imputation'}\n({int(n)} pilot cities)"
+                                for g, e, n in zip(sub["group_value"], sub["estimator"], sub["pilot_cities"])])
+        coef_plot(sub, label="label", truth="truth" if "truth" in sub else None, ax=ax,
+                  xlabel=f"Effect of the pilot on {outcome}")
+        ax.set_title(f"({SPLITS[split][0]}) {SPLITS[split][1]}", fontsize=10)
+        handles, labels = ax.get_legend_handles_labels()
+        if ax.get_legend():
+            ax.get_legend().remove()
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=9)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
+
+
+def equality_tests(d: pd.DataFrame, present, outcome: str, n_perm: int, seed: int, alpha: float, track: str):
+    """Per split: the pooled model's cluster-robust Wald test and the permutation test of equal group effects
+    (``seed + i`` for the i-th split), and every pairwise difference with Holm-adjusted p-values."""
+    tests, pairs = [], []
+    for i, split in enumerate(present):
+        x, _ = usable(d, split, outcome)
+        if x[split].nunique() < 2:
+            tests.append(dict(split=split, note="fewer than 2 estimable groups: no test"))
+            continue
+        w = pooled_interaction_test(x, outcome, split, controls=list(CONTROLS))
+        pm = permutation_test_equal_effects(x, outcome, split, controls=list(CONTROLS), n_draws=int(n_perm),
+                                            seed=seed + i)
+        wr = w.iloc[-1]
+        tests.append(dict(split=split, groups=int(x[split].nunique()), wald_F=wr["statistic"], df_num=wr["df_num"],
+                          df_den=wr["df_den"], p_wald=wr["p_value"], p_permutation=pm["p_value"].iloc[0],
+                          n_perm_valid=int(pm["n_draws"].iloc[0]), range_of_effects=wr["estimate"]))
+        go = group_orderings(x, outcome, split, controls=list(CONTROLS), alpha=alpha)
+        pairs.append(go.assign(split=split))
+    tests = pd.DataFrame(tests).assign(outcome=outcome, track=track)
+    pairs = pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame(columns=["split", "group_a", "group_b"])
+    return tests, pairs
+
+
+def claim_text(kind: str, a: str, b) -> str:
+    """The claim as the table states it: ``a > b``, ``a significant`` or ``a not significant``."""
+    return f"{a} > {b}" if kind == "greater" else f"{a} {'significant' if kind == 'signif' else 'not significant'}"
+
+
+def _check_one(c, pairs: pd.DataFrame, fig1: pd.DataFrame, alpha: float) -> dict:
+    """One claim: an ordering against the Holm-adjusted pairwise test, a significance claim against the group's own
+    split-sample TWFE (p < 0.10 and positive)."""
+    split, kind, a, b = c.split, c.kind, c.group_a, c.group_b
+    row = dict(split=split, claim=claim_text(kind, a, b), kind=kind, estimate=np.nan, p=np.nan, holds=NOT_TESTABLE)
+    if kind == "greater":
+        hit = pairs[(pairs["split"] == split) & (((pairs["group_a"] == a) & (pairs["group_b"] == b))
+                                                 | ((pairs["group_a"] == b) & (pairs["group_b"] == a)))]
+        if len(hit):
+            h = hit.iloc[0]
+            diff = h["estimate"] if h["group_a"] == a else -h["estimate"]
+            row.update(estimate=diff, p=h["p_holm"],
+                       holds="yes" if diff > 0 and h["p_holm"] < alpha else
+                       ("same sign, not significant after Holm" if diff > 0 else "no (opposite sign)"))
+        return row
+    hit = fig1[(fig1["split"] == split) & (fig1["group_value"] == a) & fig1["estimate"].notna()
+               & (fig1["estimator"] == "subgroup_twfe")] if len(fig1) else fig1
+    if len(hit):
+        h = hit.iloc[0]
+        sig = h["p_value"] < 0.10 and h["estimate"] > 0
+        row.update(estimate=h["estimate"], p=h["p_value"], holds="yes" if sig == (kind == "signif") else "no")
+    return row
+
+
+def check_claims(claims: pd.DataFrame, pairs: pd.DataFrame, fig1: pd.DataFrame, alpha: float, outcome: str,
+                 track: str, truth: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each of the paper's heterogeneity claims (rows of ``reported.heterogeneity_claims``) checked on this track;
+    on the semi-synthetic track ``true_difference`` gives the truth of each ordering."""
+    out = pd.DataFrame([_check_one(c, pairs, fig1, alpha) for c in claims.itertuples(index=False)])
+    out = out.assign(outcome=outcome, track=track)
+    if truth is not None:
+        tv = truth[(truth["estimand"] == "att_by_group") & (truth["outcome"] == outcome)]
+        tv = tv.set_index(["split", "group"])["value"]
+        out["true_difference"] = [float(tv[(sp, a)] - tv[(sp, b)])
+                                  if k == "greater" and (sp, a) in tv and (sp, b) in tv else np.nan
+                                  for sp, k, a, b in zip(claims["split"], claims["kind"], claims["group_a"],
+                                                         claims["group_b"])]
+    return out
+
+
+def claim_values(checked: pd.DataFrame) -> dict[str, str]:
+    """Glued strings: orderings stated and surviving, claims holding and untestable, and what the truth says."""
+    ordering = checked["kind"] == "greater"
+    out = {"n_orderings": str(int(ordering.sum())),
+           "n_orderings_survive": str(int((ordering & (checked["holds"] == "yes")).sum())),
+           "n_claims_hold": f"{int((checked['holds'] == 'yes').sum())} of {len(checked)}",
+           "n_claims_untestable": str(int((checked["holds"] == NOT_TESTABLE).sum()))}
+    if "true_difference" not in checked:
+        out["truth_orderings"] = "the true group effects are not known on this track"
+        return out
+    g = checked[ordering & checked["true_difference"].notna()]
+    reversed_ = [f"{sp}: {c}" for sp, c, v in zip(g["split"], g["claim"], g["true_difference"]) if v <= 0]
+    out["truth_orderings"] = (f"the true group effects follow {int((g['true_difference'] > 0).sum())} of the "
+                              f"{len(g)} stated orderings that can be evaluated"
+                              + (f" (not: {'; '.join(reversed_)})" if reversed_ else ""))
+    return out
