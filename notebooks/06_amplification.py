@@ -26,13 +26,13 @@ from nqp_helpers.display import rerun_box, save_table, track_banner
 from nqp_helpers.plotting import set_style
 from nqp_helpers.reported import reported_results
 
-NOTEBOOK = "06_amplification"
 set_style()
+NOTEBOOK = "06_amplification"
 
 # %% tags=["hide-input"]
 panel = load_panel(data, seed=seed, **({"scenario": scenario} if data == "semi_synthetic" else {}))
 track, truth = panel.attrs["track"], panel.attrs.get("truth")
-track_banner(panel)
+display(track_banner(panel))
 missing = amp.missing_columns(panel)
 runnable = not missing
 if missing:

@@ -28,8 +28,8 @@ from nqp_helpers.display import rerun_box, save_table, track_banner
 from nqp_helpers.plotting import set_style
 from nqp_helpers.reported import heterogeneity_claims
 
-NOTEBOOK = "07_heterogeneity"
 set_style()
+NOTEBOOK = "07_heterogeneity"
 
 # %% tags=["hide-input"]
 panel = load_panel(data, seed=seed, **({"scenario": scenario} if data == "semi_synthetic" else {}))
