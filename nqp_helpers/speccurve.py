@@ -31,9 +31,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import NQPInputError
+from .estimators.batched import BJSCore, TWFECore
 from .index import build_index
 from .indicators import INDEX_COLUMNS, INDICATOR_CODES
-from .estimators.batched import BJSCore, TWFECore
 from .variables import CONTROLS, OUTCOMES
 
 __all__ = ["DIMENSIONS", "CONTROLS", "spec_grid", "index_columns", "sample_panel", "run_speccurve",
@@ -50,8 +50,9 @@ DIMENSIONS = {
 CLUSTER_COLUMNS = {"city": "city_code", "province": "province"}
 LABELS = {"paper": "paper", "entropy": "entropy", "critic": "CRITIC", "equal": "equal", "none": "none",
           "all": "all cities", "no_municipalities": "w/o municipalities", "no_2022_cohort": "w/o 2022 cohort",
-          "pilot_years_earliest": "uncertain pilots: earliest year", "pilot_years_latest": "uncertain pilots: latest year",
-          "twfe": "TWFE", "psm_did": "PSM-DID", "imputation_bjs": "BJS imputation", "city": "city", "province": "province"}
+          "pilot_years_earliest": "uncertain pilots: earliest year",
+          "pilot_years_latest": "uncertain pilots: latest year", "twfe": "TWFE", "psm_did": "PSM-DID",
+          "imputation_bjs": "BJS imputation", "city": "city", "province": "province"}
 
 
 def spec_grid(outcomes=INDEX_COLUMNS, **choices) -> pd.DataFrame:

@@ -1,8 +1,17 @@
-"""Figure 1 table assembly and the attribution of TWFE misses."""
+"""Chapter 07 report module: Figure 1 table assembly, the attribution of TWFE misses, the group counts, the tests
+of equal effects and the check of the paper's heterogeneity claims."""
+import matplotlib
 import numpy as np
 import pandas as pd
+import pytest
 
+from nqp_helpers.chapters import heterogeneity as het
 from nqp_helpers.chapters.heterogeneity import explain_misses, figure1_rows
+from nqp_helpers.errors import NQPInputError
+from nqp_helpers.reported import heterogeneity_claims
+from nqp_helpers.variables import CONTROLS
+
+matplotlib.use("Agg")
 
 
 def _toy(seed=0, n=60, years=range(2004, 2016)):
@@ -63,3 +72,86 @@ def test_robust_row_says_why_when_not_estimable():
     assert np.isnan(r.at[("b", "imputation_bjs"), "estimate"])
     assert "not estimable" in r.at[("b", "imputation_bjs"), "note"]
     assert np.isfinite(r.at[("a", "imputation_bjs"), "estimate"])
+
+
+def _paper_like(seed=0):
+    """The toy panel with the split ``admin`` (hub = group a, other = group b) and the paper's six controls."""
+    df = _toy(seed).rename(columns={"g": "admin"})
+    df["admin"] = df["admin"].map({"a": "hub", "b": "other"})
+    rng = np.random.default_rng(seed)
+    for c in CONTROLS:
+        df[c] = rng.normal(size=len(df))
+    return df
+
+
+def test_counts_by_hand():
+    d = pd.DataFrame({"city_code": [1, 1, 2, 3, 4], "first_treat": [2010, 2010, 0, np.nan, 2012],
+                      "admin": ["hub", "hub", "hub", "other", "other"],
+                      "industrial": ["old_base", "old_base", "unknown", "unknown", "non_old_base"]})
+    c = het.subgroup_counts(d, ["admin", "industrial"]).set_index(["split", "group"])
+    assert c.at[("admin", "hub"), "cities"] == 2 and c.at[("admin", "hub"), "pilot_cities"] == 1
+    assert c.at[("industrial", "unknown"), "cities"] == 2
+    v = het.count_values(d, c.reset_index(), ["admin", "industrial"])
+    assert v["n_unknown_oib"] == "2" and v["n_cities"] == "4"
+    assert v["few_pilot_groups"] == "admin = hub (1); admin = other (1); industrial = non_old_base (1); " \
+        "industrial = old_base (1)"
+    assert het.count_values(d, c.reset_index(), ["admin"])["n_unknown_oib"] == "0"
+
+
+def test_usable_sets_aside_groups_without_variation():
+    d = _paper_like()
+    d.loc[d["admin"] == "other", "Inn"] = 0
+    x, dropped = het.usable(d, "admin", "Pro")
+    assert set(x["admin"]) == {"hub"} and list(dropped) == ["other"]
+    with pytest.raises(NQPInputError, match="Eco"):
+        het.check_columns(d.drop(columns="Eco"), "Pro")
+
+
+def test_figure1_table_equality_tests_and_figure():
+    d = _paper_like()
+    counts = het.subgroup_counts(d, ["admin"])
+    f = het.figure1_table(d, ["admin"], counts, "Pro", None, "user")
+    assert list(f["group_value"]) == ["hub", "hub", "other", "other"]  # the paper's order, TWFE first
+    assert list(f["estimator"][:2]) == ["subgroup_twfe", "imputation_bjs"] and (f["panel"] == "1c").all()
+    assert list(f.columns) == [c for c in het.FIGURE1_COLUMNS if c in f]
+    tests, pairs = het.equality_tests(d, ["admin"], "Pro", n_perm=19, seed=1, alpha=0.05, track="user")
+    assert tests.iloc[0]["groups"] == 2 and 0 < tests.iloc[0]["p_permutation"] <= 1 and len(pairs) == 1
+    fig = het.figure1_figure(f, ["admin"], "Pro")
+    assert len(fig.axes) == 4
+    import matplotlib.pyplot as plt
+    plt.close(fig)
+
+
+def test_claims_file_matches_the_splits():
+    c = heterogeneity_claims()
+    assert len(c) == 17 and c["claim_id"].is_unique
+    for r in c.itertuples():
+        groups = het.SPLITS[r.split][2]
+        assert r.group_a in groups and (r.group_b in groups if r.kind == "greater" else r.group_b == "")
+        assert f"({het.SPLITS[r.split][0]})" in r.quote_zh and r.figure_panel == het.SPLITS[r.split][0]
+
+
+def test_check_claims_reads_both_directions_and_says_why():
+    claims = pd.DataFrame([dict(split="admin", kind="greater", group_a="hub", group_b="other"),
+                           dict(split="admin", kind="greater", group_a="other", group_b="hub"),
+                           dict(split="admin", kind="signif", group_a="hub", group_b=""),
+                           dict(split="admin", kind="not_signif", group_a="other", group_b=""),
+                           dict(split="size", kind="signif", group_a="small", group_b="")])
+    pairs = pd.DataFrame([dict(split="admin", group_a="other", group_b="hub", estimate=-0.3, p_holm=0.01)])
+    fig1 = pd.DataFrame([dict(split="admin", group_value="hub", estimator="subgroup_twfe", estimate=0.5, p_value=0.01),
+                         dict(split="admin", group_value="other", estimator="subgroup_twfe", estimate=0.2,
+                              p_value=0.3)])
+    truth = pd.DataFrame({"estimand": "att_by_group", "outcome": "Pro", "split": "admin", "group": ["hub", "other"],
+                          "value": [0.4, 0.6]})
+    out = het.check_claims(claims, pairs, fig1, 0.05, "Pro", "user", truth)
+    assert list(out["claim"]) == ["hub > other", "other > hub", "hub significant", "other not significant",
+                                  "small significant"]
+    assert list(out["holds"]) == ["yes", "no (opposite sign)", "yes", "yes", het.NOT_TESTABLE]
+    assert out["estimate"].iloc[0] == pytest.approx(0.3) and out["true_difference"].iloc[0] == pytest.approx(-0.2)
+    v = het.claim_values(out)
+    assert v["n_orderings"] == "2" and v["n_orderings_survive"] == "1" and v["n_claims_hold"] == "3 of 5"
+    assert v["n_claims_untestable"] == "1"
+    assert v["truth_orderings"] == ("the true group effects follow 1 of the 2 stated orderings that can be "
+                                    "evaluated (not: admin: hub > other)")
+    no_truth = het.check_claims(claims, pairs, fig1, 0.05, "Pro", "real")
+    assert "not known" in het.claim_values(no_truth)["truth_orderings"]

@@ -18,8 +18,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import NQPInputError
-from ..estimators.heterogeneity import (group_orderings, permutation_test_equal_effects, pooled_interaction_test,
-                                        subgroup_gap_split, subgroup_robust)
+from ..estimators.heterogeneity import (
+    group_orderings,
+    permutation_test_equal_effects,
+    pooled_interaction_test,
+    subgroup_gap_split,
+    subgroup_robust,
+)
 from ..plotting import coef_plot
 from ..variables import CONTROLS
 
