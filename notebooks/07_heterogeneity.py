@@ -22,11 +22,11 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from nqp_helpers import load_panel
+from nqp_helpers.audit import check_heterogeneity_claims, heterogeneity_claim_values
 from nqp_helpers.chapters import heterogeneity as het
 from nqp_helpers.data.semi_synthetic import subgroups
 from nqp_helpers.display import rerun_box, save_table, track_banner
 from nqp_helpers.plotting import set_style
-from nqp_helpers.reported import heterogeneity_claims
 
 set_style()
 NOTEBOOK = "07_heterogeneity"
@@ -144,9 +144,9 @@ pairs[[c for c in het.PAIR_COLUMNS if c in pairs]].round(4)
 # group's own regression (p < 0.10), an ordering claim against the pooled model's Holm-adjusted pairwise test.
 
 # %% tags=["hide-input"]
-claims = het.check_claims(heterogeneity_claims(), pairs, fig1, alpha, outcome, track, truth)
+claims = check_heterogeneity_claims("paper", pairs, fig1, alpha, outcome, track, truth)
 save_table(claims, "paper_claims", NOTEBOOK)
-for k, v in het.claim_values(claims).items():
+for k, v in heterogeneity_claim_values(claims).items():
     glue(k, v, display=False)
 claims.round(4)
 

@@ -5,8 +5,8 @@ What: :func:`subgroup_counts` (cities and pilot cities per group), :func:`figure
 split-sample TWFE, the imputation (BJS) estimate for the same rows, the group's truth and, via :func:`figure1_rows`,
 the attribution of every TWFE miss beyond 2 SE, :func:`explain_misses`), :func:`figure1_figure`,
 :func:`equality_tests` (pooled Wald and permutation tests of equal group effects, Holm-adjusted pairwise orderings)
-and :func:`check_claims` (the paper's heterogeneity claims, from ``data/paper/heterogeneity_claims.csv``, each
-checked on this track).
+the paper's heterogeneity claims (``data/paper/heterogeneity_claims.csv``) are checked against these estimates
+by ``nqp_helpers.audit.heterogeneity``.
 
 The attribution is the exact split used for Table 2 (``estimators.heterogeneity.subgroup_gap_split``): TWFE =
 trend gap (coefficient on the untreated outcome) + effect part, weighting gap = effect part − the group's ATT.
@@ -79,7 +79,6 @@ FIGURE1_COLUMNS = ["panel", "split", "group_value", "estimator", "cities", "pilo
                    "term", "estimate", "std_error", "p_value", "conf_low", "conf_high", "n_obs", "n_clusters",
                    "outcome", "truth", "trend_gap", "trend_gap_se", "weighting_gap", "note", "track"]
 PAIR_COLUMNS = ["split", "term", "estimate", "std_error", "p_value", "p_holm", "ordering", "survives"]
-NOT_TESTABLE = "not testable on this track"
 
 
 def check_columns(panel: pd.DataFrame, outcome: str) -> None:
@@ -190,66 +189,3 @@ def equality_tests(d: pd.DataFrame, present, outcome: str, n_perm: int, seed: in
     tests = pd.DataFrame(tests).assign(outcome=outcome, track=track)
     pairs = pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame(columns=["split", "group_a", "group_b"])
     return tests, pairs
-
-
-def claim_text(kind: str, a: str, b) -> str:
-    """The claim as the table states it: ``a > b``, ``a significant`` or ``a not significant``."""
-    return f"{a} > {b}" if kind == "greater" else f"{a} {'significant' if kind == 'signif' else 'not significant'}"
-
-
-def _check_one(c, pairs: pd.DataFrame, fig1: pd.DataFrame, alpha: float) -> dict:
-    """One claim: an ordering against the Holm-adjusted pairwise test, a significance claim against the group's own
-    split-sample TWFE (p < 0.10 and positive)."""
-    split, kind, a, b = c.split, c.kind, c.group_a, c.group_b
-    row = dict(split=split, claim=claim_text(kind, a, b), kind=kind, estimate=np.nan, p=np.nan, holds=NOT_TESTABLE)
-    if kind == "greater":
-        hit = pairs[(pairs["split"] == split) & (((pairs["group_a"] == a) & (pairs["group_b"] == b))
-                                                 | ((pairs["group_a"] == b) & (pairs["group_b"] == a)))]
-        if len(hit):
-            h = hit.iloc[0]
-            diff = h["estimate"] if h["group_a"] == a else -h["estimate"]
-            row.update(estimate=diff, p=h["p_holm"],
-                       holds="yes" if diff > 0 and h["p_holm"] < alpha else
-                       ("same sign, not significant after Holm" if diff > 0 else "no (opposite sign)"))
-        return row
-    hit = fig1[(fig1["split"] == split) & (fig1["group_value"] == a) & fig1["estimate"].notna()
-               & (fig1["estimator"] == "subgroup_twfe")] if len(fig1) else fig1
-    if len(hit):
-        h = hit.iloc[0]
-        sig = h["p_value"] < 0.10 and h["estimate"] > 0
-        row.update(estimate=h["estimate"], p=h["p_value"], holds="yes" if sig == (kind == "signif") else "no")
-    return row
-
-
-def check_claims(claims: pd.DataFrame, pairs: pd.DataFrame, fig1: pd.DataFrame, alpha: float, outcome: str,
-                 track: str, truth: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Each of the paper's heterogeneity claims (rows of ``reported.heterogeneity_claims``) checked on this track;
-    on the semi-synthetic track ``true_difference`` gives the truth of each ordering."""
-    out = pd.DataFrame([_check_one(c, pairs, fig1, alpha) for c in claims.itertuples(index=False)])
-    out = out.assign(outcome=outcome, track=track)
-    if truth is not None:
-        tv = truth[(truth["estimand"] == "att_by_group") & (truth["outcome"] == outcome)]
-        tv = tv.set_index(["split", "group"])["value"]
-        out["true_difference"] = [float(tv[(sp, a)] - tv[(sp, b)])
-                                  if k == "greater" and (sp, a) in tv and (sp, b) in tv else np.nan
-                                  for sp, k, a, b in zip(claims["split"], claims["kind"], claims["group_a"],
-                                                         claims["group_b"])]
-    return out
-
-
-def claim_values(checked: pd.DataFrame) -> dict[str, str]:
-    """Glued strings: orderings stated and surviving, claims holding and untestable, and what the truth says."""
-    ordering = checked["kind"] == "greater"
-    out = {"n_orderings": str(int(ordering.sum())),
-           "n_orderings_survive": str(int((ordering & (checked["holds"] == "yes")).sum())),
-           "n_claims_hold": f"{int((checked['holds'] == 'yes').sum())} of {len(checked)}",
-           "n_claims_untestable": str(int((checked["holds"] == NOT_TESTABLE).sum()))}
-    if "true_difference" not in checked:
-        out["truth_orderings"] = "the true group effects are not known on this track"
-        return out
-    g = checked[ordering & checked["true_difference"].notna()]
-    reversed_ = [f"{sp}: {c}" for sp, c, v in zip(g["split"], g["claim"], g["true_difference"]) if v <= 0]
-    out["truth_orderings"] = (f"the true group effects follow {int((g['true_difference'] > 0).sum())} of the "
-                              f"{len(g)} stated orderings that can be evaluated"
-                              + (f" (not: {'; '.join(reversed_)})" if reversed_ else ""))
-    return out
