@@ -15,22 +15,17 @@ n_boot = 9999  # wild cluster bootstrap draws
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
+from nqp_helpers.chapters import inference as inf
 from nqp_helpers.data.load import load_panel
 from nqp_helpers.display import rerun_box, save_table, track_banner
-from nqp_helpers.estimators.placebo import placebo_test
-from nqp_helpers.estimators.wild_bootstrap import wild_bootstrap
-from nqp_helpers.plotting import COLORS, figure_legend, set_style
-from nqp_helpers.reported import reported
+from nqp_helpers.plotting import set_style
 
 NB = "11_inference"
 set_style()
 panel = load_panel(data, seed=seed, scenario=scenario)
-track = panel.attrs.get("track", "user")
 truth = panel.attrs.get("truth")
 track_banner(panel)
 
@@ -48,20 +43,11 @@ track_banner(panel)
 # standard small-cluster refinement of the t-test.
 
 # %% tags=["hide-input"]
-CONTROLS = [c for c in ("Eco", "Gov", "Fix", "Fin", "Tra", "Ope") if c in panel and panel[c].notna().any()]
-outcomes = [o for o in ("Pro", "Lab", "Mea", "Obj") if o in panel and panel[o].notna().any()]
-absent = [o for o in ("Pro", "Lab", "Mea", "Obj") if o not in outcomes]
-missing_ctrl = [c for c in ("Eco", "Gov", "Fix", "Fin", "Tra", "Ope") if c not in CONTROLS]
-notes = []
-if absent:
-    notes.append(f"{', '.join(absent)} absent on this track (never simulated): not tested")
-if missing_ctrl:
-    notes.append(f"controls {', '.join(missing_ctrl)} absent: left out")
-if notes:
-    display(Markdown("**Note:** " + "; ".join(notes) + "."))
-cohorts = panel.groupby("city_code")["first_treat"].first()
-glue("n_pilots", int((cohorts > 0).sum()), display=False)
-glue("n_cities", int(len(cohorts)), display=False)
+outcomes, controls, note = inf.available_variables(panel)
+if note:
+    display(Markdown(note))
+for k, v in inf.assignment_counts(panel).items():
+    glue(k, v, display=False)
 glue("n_draws", int(n_draws), display=False)
 
 # %% [markdown]
@@ -75,41 +61,14 @@ glue("n_draws", int(n_draws), display=False)
 # 1/({glue:text}`n_draws` + 1).
 
 # %% tags=["hide-input"]
-ri = placebo_test(panel, outcomes, controls=CONTROLS, n_draws=n_draws, seed=seed)
-draws = ri.attrs["draws"]
-ri_table = ri[["outcome", "term", "estimate", "std_error", "p_value", "ri_p_value", "placebo_mean", "placebo_sd",
-               "placebo_q025", "placebo_q975", "n_draws", "n_obs", "n_clusters", "engine"]].rename(
-    columns={"p_value": "p_value_cluster_robust"})
-if truth is not None:
-    ri_table.insert(3, "truth", [float(truth.query("outcome == @o and estimand == 'att'")["value"].iloc[0])
-                                 for o in ri_table["outcome"]])
+ri_table, draws = inf.placebo_table(panel, outcomes, controls, n_draws, seed, truth)
 save_table(ri_table, "placebo", NB)
-r0 = ri_table.set_index("outcome").loc[outcomes[0]]
-glue("ri_first_outcome", outcomes[0], display=False)
-glue("ri_est", float(r0["estimate"]), display=False)
-glue("ri_p", float(r0["ri_p_value"]), display=False)
-glue("ri_q975", float(r0["placebo_q975"]), display=False)
-glue("ri_sd", float(r0["placebo_sd"]), display=False)
-glue("ri_se", float(r0["std_error"]), display=False)
-d0 = draws.loc[draws["outcome"] == outcomes[0], "estimate"].abs()
-glue("ri_where", "lies outside the whole placebo distribution" if abs(r0["estimate"]) > d0.max()
-     else "lies inside the placebo distribution", display=False)
+for k, v in inf.placebo_values(ri_table, draws).items():
+    glue(k, v, display=False)
 ri_table.round(4)
 
 # %% tags=["hide-input"]
-fig, axes = plt.subplots(1, len(outcomes), figsize=(2.6 * len(outcomes) + 1, 3.2), squeeze=False)
-for ax, o in zip(axes[0], outcomes):
-    d = draws.loc[draws["outcome"] == o, "estimate"]
-    obs = float(ri_table.set_index("outcome").loc[o, "estimate"])
-    ax.hist(d, bins=30, color=COLORS["band"], alpha=0.7, lw=0, label="placebo pilots")
-    ax.axvline(obs, color=COLORS["paper"], lw=2, label="actual pilots")
-    lo, hi = min(d.min(), obs), max(d.max(), obs)
-    ax.set_xlim(lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo))
-    ax.set_title(o, loc="left")
-    ax.set_xlabel("TWFE coefficient")
-axes[0][0].set_ylabel("Number of placebo draws")
-fig.tight_layout()
-figure_legend(fig, axes[0][0])
+fig = inf.placebo_figure(ri_table, draws)
 glue("fig_placebo", fig, display=False)
 plt.close(fig)
 
@@ -134,44 +93,12 @@ plt.close(fig)
 # ## Wild cluster bootstrap for the main coefficient
 
 # %% tags=["hide-input"]
-main = outcomes[0]
-boots = []
-for w in ("rademacher", "webb"):
-    b = wild_bootstrap(panel, main, controls=CONTROLS, n_boot=n_boot, weights=w, seed=seed)
-    boots.append(b)
-wb = pd.concat(boots, ignore_index=True)
-analytic = wb.iloc[0]
-se = float(analytic["std_error"])
-df_t = int(analytic["n_clusters"]) - 1
-from scipy import stats  # noqa: E402  (t quantile of the analytic interval)
-
-tq = stats.t.ppf(0.975, df_t)
-rows = [dict(method="analytic CR1, t(G−1)", estimate=analytic["estimate"], std_error=se,
-             p_value=analytic["p_value_analytic"], conf_low=analytic["estimate"] - tq * se,
-             conf_high=analytic["estimate"] + tq * se, n_boot=np.nan)]
-for _, b in wb.iterrows():
-    rows.append(dict(method=f"wild cluster bootstrap {b['bootstrap']}, {b['weights'].capitalize()} weights",
-                     estimate=b["estimate"], std_error=se, p_value=b["p_value"], conf_low=b["conf_low"],
-                     conf_high=b["conf_high"], n_boot=b["n_boot"]))
-wb_table = pd.DataFrame(rows)
-wb_table.insert(0, "outcome", main)
-wb_table["n_clusters"] = int(analytic["n_clusters"])
-wb_table["seed"] = seed
+wb_table = inf.bootstrap_table(panel, outcomes[0], controls, n_boot, seed)
 save_table(wb_table, "wild_bootstrap", NB)
-for k, r in wb_table.iterrows():
-    glue(f"wb_lo_{k}", float(r["conf_low"]), display=False)
-    glue(f"wb_hi_{k}", float(r["conf_high"]), display=False)
-    glue(f"wb_p_{k}", float(r["p_value"]), display=False)
-glue("wb_main", main, display=False)
-glue("wb_width_ratio", float((wb_table["conf_high"] - wb_table["conf_low"]).iloc[1:].max()
-                             / (wb_table["conf_high"] - wb_table["conf_low"]).iloc[0]), display=False)
+for k, v in inf.bootstrap_values(wb_table).items():
+    glue(k, v, display=False)
 glue("n_boot", int(n_boot), display=False)
-try:
-    paper = reported(2, outcome=main, spec="baseline_controls").iloc[0]
-    display(Markdown(f"The paper (Table 2, with controls): {float(paper['coef']):.3f} (SE {float(paper['se']):.3f})"
-                     f"{paper['stars']} — its coefficients are on its own index scale; see the baseline chapter."))
-except Exception as exc:  # the paper's table is absent or has no such row
-    display(Markdown(f"Paper's number not available: {exc}"))
+display(Markdown(inf.paper_note(outcomes[0])))
 wb_table.round(4)
 
 # %% [markdown]

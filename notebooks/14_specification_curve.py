@@ -58,42 +58,22 @@ track_banner(panel)
 # column is the true ATT of the index actually analysed, over the sample's truly treated cells.
 
 # %% tags=["hide-input"]
-track = panel.attrs["track"]
 timings = {}
 specs = sc.run_speccurve(panel, seed=seed, psm_caliper=psm_caliper, timings=timings)
 save_table(specs, "speccurve", NOTEBOOK)
-skipped = specs[specs["estimate"].isna()]
-if len(skipped):
-    print(f"Skipped {len(skipped)} of {len(specs)} specifications on the {track!r} track:")
-    for note, n in skipped["note"].value_counts().items():
-        print(f"  {n:4d}  {note}")
-else:
-    print(f"All {len(specs)} specifications estimated.")
-if track == "real":
-    print("Real track: the index is built only from the real indicators present "
-          f"({', '.join(c for c in panel.attrs.get('index_weights', pd.DataFrame({'code': []}))['code'])}); "
-          "weights are renormalised over them, so a dimension with one indicator (Lab) is the same under every "
-          "weighting. Controls are the documented proxies listed in the banner.")
-print(f"Computed in {timings['total_s']:.1f} s (PSM matching {timings['psm_s']:.1f} s, "
-      f"TWFE {timings['twfe_s']:.1f} s, PSM-DID {timings['psm_did_s']:.1f} s, BJS {timings['imputation_bjs_s']:.1f} s).")
+print(sc.run_summary(specs, panel, timings))
 glue("n_specs", int(specs["estimate"].notna().sum()), display=False)
 glue("runtime", float(timings["total_s"]), display=False)
 
 # %% tags=["hide-input"] mystnb={"image": {"alt": "Specification curve: every specification's estimate sorted from smallest to largest with its 95 percent interval, coloured by estimator, above a panel of markers showing each specification's choices; a dotted red line marks the paper's estimate and a dashed green line the true effect."}}
-one = specs[(specs["outcome"] == outcome)].dropna(subset=["estimate"])
+one = sc.outcome_specs(specs, outcome)
 paper_est = float(reported(2, outcome, spec="baseline_controls")["coef"].iloc[0])
-truth = None
-if track == "semi_synthetic":
-    tr = panel.attrs["truth"]
-    truth = float(tr.loc[(tr["outcome"] == outcome) & (tr["estimand"] == "att"), "value"].iloc[0])
 if one.empty:
     print(f"No specification could be estimated for {outcome} on this track (see the skipped list above).")
 else:
-    fig = sc.speccurve_plot(specs, outcome, truth=truth, paper=paper_est)
-    glue("o_min", float(one["estimate"].min()), display=False)
-    glue("o_max", float(one["estimate"].max()), display=False)
-    glue("o_median", float(one["estimate"].median()), display=False)
-    glue("o_share_sig", float((one["conf_low"] > 0).mean()), display=False)
+    fig = sc.speccurve_plot(specs, outcome, truth=sc.true_att(panel, outcome), paper=paper_est)
+    for k, v in sc.curve_values(one).items():
+        glue(k, v, display=False)
 glue("outcome", outcome, display=False)
 glue("paper_est", paper_est, display=False)
 
@@ -108,41 +88,11 @@ glue("paper_est", paper_est, display=False)
 # %% tags=["hide-input"]
 vd = sc.variance_decomposition(specs)
 save_table(vd, "speccurve_variance_decomposition", NOTEBOOK)
-wide = vd.pivot(index="dimension", columns="outcome", values="share")
-wide = wide.reindex([*sc.DIMENSIONS, "interactions"])[[o for o in ("Pro", "Lab", "Mea", "Obj") if o in wide.columns]]
+wide = sc.decomposition_table(vd)
 display(wide.style.format("{:.1%}"))
-for o in wide.columns:
-    for dim, v in wide[o].items():
-        glue(f"vd_{o}_{dim}", float(v), display=False)
-glue("cluster_share", float(wide.loc["cluster", outcome]) if outcome in wide.columns else float("nan"), display=False)
-if "truth" in specs and not one.empty:
-    one = specs[(specs["outcome"] == outcome)].dropna(subset=["estimate"])
-    tw = one.groupby("weights")["truth"].first()
-    glue("truth_range", f"the true ATT on {outcome} is {tw.min():.3f} with {tw.idxmin()} weights and {tw.max():.3f} "
-         f"with {tw.idxmax()} weights (paper weights: {tw.get('paper', float('nan')):.3f})", display=False)
-    dated = one[~one["sample"].str.startswith("pilot_years_")]
-    misd = one[one["sample"].str.startswith("pilot_years_")]
-    err, z = dated["estimate"] - dated["truth"], (dated["estimate"] - dated["truth"]).abs() / dated["std_error"]
-    cover = float(((dated["conf_low"] <= dated["truth"]) & (dated["truth"] <= dated["conf_high"])).mean())
-    txt = (f"with the correct pilot dates, estimate minus truth ranges from {err.min():.3f} to {err.max():.3f} "
-           f"(median {err.median():.3f}; at most {z.max():.1f} standard errors) and a share {cover:.2f} of the 95 % "
-           "intervals contains the truth, so " + (
-               "every weighting, estimator, control set and sample recovers its own truth up to sampling noise."
-               if z.max() < 1.96 else
-               "some specifications miss their truth by more than sampling noise; the table below shows which "
-               "weighting and estimator."))
-    if len(misd):
-        me = (misd["estimate"] - misd["truth"]).groupby(misd["sample"]).mean()
-        txt += (" The deliberately misdated samples move the estimates by "
-                + " and ".join(f"{v:+.3f} on average ({k.removeprefix('pilot_years_')} dates)" for k, v in me.items())
-                + ".")
-    glue("truth_verdict", txt, display=False)
-else:
-    glue("truth_range", "not known on this track", display=False)
-    glue("truth_verdict", "not known on this track.", display=False)
-top = wide[outcome].drop("interactions").idxmax() if outcome in wide.columns else ""
-glue("top_dim", str(top), display=False)
-glue("top_share", float(wide[outcome].max()) if outcome in wide.columns else float("nan"), display=False)
+values = {**sc.decomposition_values(wide, outcome), **sc.truth_sentences(specs, outcome)}
+for k, v in values.items():
+    glue(k, v, display=False)
 
 # %% [markdown]
 # *Table 1.* Share of the variance of the estimates (across specifications, per outcome) explained by each choice
@@ -163,10 +113,7 @@ glue("top_share", float(wide[outcome].max()) if outcome in wide.columns else flo
 # sample): {glue:text}`truth_verdict`
 
 # %% tags=["hide-input"]
-mean_by = (one.groupby(["weights", "estimator"])["estimate"].mean().unstack("estimator")
-           if not one.empty else pd.DataFrame())
-if "truth" in one and not mean_by.empty:
-    mean_by["truth (all cities)"] = one[one["sample"] == "all"].groupby("weights")["truth"].first()
+mean_by = sc.mean_by_weighting(one)
 display(mean_by.style.format("{:.3f}") if not mean_by.empty else "no estimates")
 
 # %% [markdown]

@@ -98,6 +98,38 @@ def reported(table: int, outcome: str | None = None, spec: str | None = None, te
     return d[sel].reset_index(drop=True)
 
 
+HETEROGENEITY_CLAIM_COLUMNS = ("claim_id", "section", "figure_panel", "split", "kind", "group_a", "group_b",
+                               "group_a_zh", "group_b_zh", "quote_zh")
+HETEROGENEITY_CLAIM_KINDS = ("signif", "not_signif", "greater")
+
+
+def _bad_claim(path: Path, row_idx: int, column: str, value, why: str) -> NQPInputError:
+    return NQPInputError(f"heterogeneity_claims: {path.name}, row {row_idx} (CSV line {row_idx + 2}), "
+                         f"column '{column}': {why} (value {value!r})")
+
+
+def heterogeneity_claims(path: str | Path | None = None) -> pd.DataFrame:
+    """The paper's Figure 1 claims (section 四(四)), read from ``data/paper/heterogeneity_claims.csv``.
+
+    One row per claim: ``kind`` "signif"/"not_signif" (group ``group_a`` has a significant / no significant effect)
+    or "greater" (``group_a``'s effect exceeds ``group_b``'s); ``split`` and the groups use the project's split names
+    (``nqp_helpers.chapters.heterogeneity.SPLITS``), ``*_zh`` the paper's names, ``quote_zh`` the sentence verbatim.
+    A malformed file raises :class:`NQPInputError` naming row and column.
+    """
+    path = Path(path) if path is not None else PAPER_DIR / "heterogeneity_claims.csv"
+    raw = read_fact_csv(path, HETEROGENEITY_CLAIM_COLUMNS, "heterogeneity_claims")
+    for col in ("claim_id", "section", "figure_panel", "split", "kind", "group_a", "quote_zh"):
+        for i in raw.index[raw[col] == ""]:
+            raise _bad_claim(path, i, col, raw.at[i, col], "must not be empty")
+    for i in raw.index[~raw["kind"].isin(HETEROGENEITY_CLAIM_KINDS)]:
+        raise _bad_claim(path, i, "kind", raw.at[i, "kind"], f"must be one of {list(HETEROGENEITY_CLAIM_KINDS)}")
+    for i in raw.index[(raw["kind"] == "greater") != (raw["group_b"] != "")]:
+        raise _bad_claim(path, i, "group_b", raw.at[i, "group_b"], "must be given exactly when kind is 'greater'")
+    for i in raw.index[raw["claim_id"].duplicated()]:
+        raise _bad_claim(path, i, "claim_id", raw.at[i, "claim_id"], "duplicated")
+    return raw[list(HETEROGENEITY_CLAIM_COLUMNS)].reset_index(drop=True)
+
+
 def _one_star(p) -> str:
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return ""

@@ -31,13 +31,14 @@ import numpy as np
 import pandas as pd
 
 from .errors import NQPInputError
+from .estimators.batched import BJSCore, TWFECore
 from .index import build_index
 from .indicators import INDEX_COLUMNS, INDICATOR_CODES
-from .estimators.batched import BJSCore, TWFECore
-from .variables import CONTROLS
+from .variables import CONTROLS, OUTCOMES
 
 __all__ = ["DIMENSIONS", "CONTROLS", "spec_grid", "index_columns", "sample_panel", "run_speccurve",
-           "variance_decomposition", "speccurve_plot"]
+           "variance_decomposition", "speccurve_plot", "run_summary", "outcome_specs", "true_att", "curve_values",
+           "decomposition_table", "decomposition_values", "truth_sentences", "mean_by_weighting"]
 
 DIMENSIONS = {
     "weights": ("paper", "entropy", "critic", "equal"),
@@ -49,8 +50,9 @@ DIMENSIONS = {
 CLUSTER_COLUMNS = {"city": "city_code", "province": "province"}
 LABELS = {"paper": "paper", "entropy": "entropy", "critic": "CRITIC", "equal": "equal", "none": "none",
           "all": "all cities", "no_municipalities": "w/o municipalities", "no_2022_cohort": "w/o 2022 cohort",
-          "pilot_years_earliest": "uncertain pilots: earliest year", "pilot_years_latest": "uncertain pilots: latest year",
-          "twfe": "TWFE", "psm_did": "PSM-DID", "imputation_bjs": "BJS imputation", "city": "city", "province": "province"}
+          "pilot_years_earliest": "uncertain pilots: earliest year",
+          "pilot_years_latest": "uncertain pilots: latest year", "twfe": "TWFE", "psm_did": "PSM-DID",
+          "imputation_bjs": "BJS imputation", "city": "city", "province": "province"}
 
 
 def spec_grid(outcomes=INDEX_COLUMNS, **choices) -> pd.DataFrame:
@@ -317,3 +319,101 @@ def speccurve_plot(specs: pd.DataFrame, outcome: str, truth: float | None = None
     ax2.grid(False)
     fig.tight_layout()
     return fig
+
+
+# --- What chapter 14 shows: the run summary, the curve's numbers, the decomposition table, verdicts against the truth.
+
+def run_summary(specs: pd.DataFrame, panel: pd.DataFrame, timings: dict) -> str:
+    """Plain text for the page: which specifications were skipped and why, the real track's caveat, the run time."""
+    track = panel.attrs["track"]
+    skipped = specs[specs["estimate"].isna()]
+    lines = []
+    if len(skipped):
+        lines.append(f"Skipped {len(skipped)} of {len(specs)} specifications on the {track!r} track:")
+        lines += [f"  {n:4d}  {note}" for note, n in skipped["note"].value_counts().items()]
+    else:
+        lines.append(f"All {len(specs)} specifications estimated.")
+    if track == "real":
+        codes = panel.attrs.get("index_weights", pd.DataFrame({"code": []}))["code"]
+        lines.append(f"Real track: the index is built only from the real indicators present ({', '.join(codes)}); "
+                     "weights are renormalised over them, so a dimension with one indicator (Lab) is the same under "
+                     "every weighting. Controls are the documented proxies listed in the banner.")
+    lines.append(f"Computed in {timings['total_s']:.1f} s (PSM matching {timings['psm_s']:.1f} s, "
+                 f"TWFE {timings['twfe_s']:.1f} s, PSM-DID {timings['psm_did_s']:.1f} s, "
+                 f"BJS {timings['imputation_bjs_s']:.1f} s).")
+    return "\n".join(lines)
+
+
+def outcome_specs(specs: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """The estimated specifications of one outcome."""
+    return specs[(specs["outcome"] == outcome)].dropna(subset=["estimate"])
+
+
+def true_att(panel: pd.DataFrame, outcome: str) -> float | None:
+    """The true ATT of ``outcome`` on the paper-weighted index (semi-synthetic track), else ``None``."""
+    if panel.attrs.get("track") != "semi_synthetic":
+        return None
+    tr = panel.attrs["truth"]
+    return float(tr.loc[(tr["outcome"] == outcome) & (tr["estimand"] == "att"), "value"].iloc[0])
+
+
+def curve_values(one: pd.DataFrame) -> dict[str, float]:
+    """Glued numbers of one outcome's curve: range, median, share of intervals above zero."""
+    return {"o_min": float(one["estimate"].min()), "o_max": float(one["estimate"].max()),
+            "o_median": float(one["estimate"].median()), "o_share_sig": float((one["conf_low"] > 0).mean())}
+
+
+def decomposition_table(vd: pd.DataFrame) -> pd.DataFrame:
+    """:func:`variance_decomposition` wide: dimensions (then "interactions") by outcome."""
+    wide = vd.pivot(index="dimension", columns="outcome", values="share")
+    return wide.reindex([*DIMENSIONS, "interactions"])[[o for o in OUTCOMES if o in wide.columns]]
+
+
+def decomposition_values(wide: pd.DataFrame, outcome: str) -> dict:
+    """Glued numbers: every share (``vd_<outcome>_<dimension>``), the clustering share and the largest dimension of
+    ``outcome``."""
+    out = {f"vd_{o}_{dim}": float(v) for o in wide.columns for dim, v in wide[o].items()}
+    has = outcome in wide.columns
+    out["cluster_share"] = float(wide.loc["cluster", outcome]) if has else float("nan")
+    out["top_dim"] = str(wide[outcome].drop("interactions").idxmax() if has else "")
+    out["top_share"] = float(wide[outcome].max()) if has else float("nan")
+    return out
+
+
+def truth_sentences(specs: pd.DataFrame, outcome: str) -> dict[str, str]:
+    """Glued sentences against the truth (semi-synthetic track): the range of the true ATT across weightings, and how
+    far the correctly dated specifications are from their truths and the misdated ones move."""
+    one = outcome_specs(specs, outcome)
+    if "truth" not in specs or one.empty:
+        return {"truth_range": "not known on this track", "truth_verdict": "not known on this track."}
+    tw = one.groupby("weights")["truth"].first()
+    rng = (f"the true ATT on {outcome} is {tw.min():.3f} with {tw.idxmin()} weights and {tw.max():.3f} "
+           f"with {tw.idxmax()} weights (paper weights: {tw.get('paper', float('nan')):.3f})")
+    dated = one[~one["sample"].str.startswith("pilot_years_")]
+    misd = one[one["sample"].str.startswith("pilot_years_")]
+    err, z = dated["estimate"] - dated["truth"], (dated["estimate"] - dated["truth"]).abs() / dated["std_error"]
+    cover = float(((dated["conf_low"] <= dated["truth"]) & (dated["truth"] <= dated["conf_high"])).mean())
+    txt = (f"with the correct pilot dates, estimate minus truth ranges from {err.min():.3f} to {err.max():.3f} "
+           f"(median {err.median():.3f}; at most {z.max():.1f} standard errors) and a share {cover:.2f} of the 95 % "
+           "intervals contains the truth, so " + (
+               "every weighting, estimator, control set and sample recovers its own truth up to sampling noise."
+               if z.max() < 1.96 else
+               "some specifications miss their truth by more than sampling noise; the table below shows which "
+               "weighting and estimator."))
+    if len(misd):
+        me = (misd["estimate"] - misd["truth"]).groupby(misd["sample"]).mean()
+        txt += (" The deliberately misdated samples move the estimates by "
+                + " and ".join(f"{v:+.3f} on average ({k.removeprefix('pilot_years_')} dates)" for k, v in me.items())
+                + ".")
+    return {"truth_range": rng, "truth_verdict": txt}
+
+
+def mean_by_weighting(one: pd.DataFrame) -> pd.DataFrame:
+    """Mean estimate of one outcome by weighting (rows) and estimator (columns), with the exact truth of each
+    weighting's index over all cities when known."""
+    if one.empty:
+        return pd.DataFrame()
+    mean_by = one.groupby(["weights", "estimator"])["estimate"].mean().unstack("estimator")
+    if "truth" in one:
+        mean_by["truth (all cities)"] = one[one["sample"] == "all"].groupby("weights")["truth"].first()
+    return mean_by

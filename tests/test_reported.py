@@ -7,7 +7,7 @@ import pytest
 
 from nqp_helpers import paths
 from nqp_helpers.errors import NQPInputError
-from nqp_helpers.reported import EXHIBITS, exhibits, reported, reported_results, stars
+from nqp_helpers.reported import EXHIBITS, exhibits, heterogeneity_claims, reported, reported_results, stars
 
 
 def test_reads_paper_file():
@@ -79,3 +79,19 @@ def test_exhibits_cover_every_table_and_notebook():
         assert nb.startswith("notebooks/") and nb.endswith(".py")
         assert all(o.startswith(stem + "/") and o.endswith(".csv") for o in outs.split("; "))
     assert paths.NOTEBOOKS_DIR.name == "notebooks"
+
+
+def test_heterogeneity_claims_file_and_bad_rows(tmp_path):
+    c = heterogeneity_claims()
+    assert set(c["kind"]) == {"signif", "not_signif", "greater"} and (c["quote_zh"] != "").all()
+    assert ((c["kind"] == "greater") == (c["group_b"] != "")).all()
+    src = (paths.PAPER_DIR / "heterogeneity_claims.csv").read_text(encoding="utf-8").splitlines()
+    for k, (old, new, col) in enumerate([(",signif,", ",significant,", "kind"),
+                                         (",greater,high,medium,", ",greater,high,,", "group_b")]):
+        line = next(i for i, s in enumerate(src) if old in s)
+        bad = tmp_path / f"bad{k}.csv"
+        bad.write_text("\n".join(src[:line] + [src[line].replace(old, new, 1)] + src[line + 1:]), encoding="utf-8")
+        with pytest.raises(NQPInputError, match=rf"heterogeneity_claims: .*CSV line {line + 1}\), column '{col}'"):
+            heterogeneity_claims(bad)
+    with pytest.raises(NQPInputError, match="not found"):
+        heterogeneity_claims(tmp_path / "absent.csv")

@@ -102,3 +102,58 @@ def test_sample_levels(panel):
     assert len(e) == len(p) and (e["first_treat"] != p["first_treat"]).any()
     with pytest.raises(NQPInputError, match="sample"):
         sc.sample_panel(p, "odd")
+
+
+# --- what chapter 14 shows, on hand-made specification tables ------------------------------------------------------
+
+def _specs(truth=True):
+    """Two weightings x two samples x two estimators for Pro; the misdated sample is off by 0.1."""
+    rows = []
+    for w, tv in (("paper", 1.0), ("entropy", 2.0)):
+        for s in ("all", "pilot_years_latest"):
+            for e, bias in (("twfe", 0.0), ("imputation_bjs", 0.05)):
+                est = tv + bias + (0.1 if s.startswith("pilot_years_") else 0.0)
+                rows.append(dict(outcome="Pro", weights=w, sample=s, estimator=e, estimate=est, std_error=0.1,
+                                 conf_low=est - 0.2, conf_high=est + 0.2, truth=tv, note=""))
+    rows.append(dict(outcome="Pro", weights="critic", sample="all", estimator="psm_did", estimate=np.nan,
+                     note="no match"))
+    df = pd.DataFrame(rows)
+    return df if truth else df.drop(columns="truth")
+
+
+def test_run_summary_lists_skips_and_times():
+    p = pd.DataFrame({"x": [1]})
+    p.attrs.update(track="real", index_weights=pd.DataFrame({"code": ["a1", "b2"]}))
+    t = dict(total_s=1.0, psm_s=0.1, twfe_s=0.2, psm_did_s=0.3, imputation_bjs_s=0.4)
+    txt = sc.run_summary(_specs(), p, t).splitlines()
+    assert txt[0] == "Skipped 1 of 9 specifications on the 'real' track:" and txt[1] == "     1  no match"
+    assert "(a1, b2)" in txt[2] and txt[3].startswith("Computed in 1.0 s (PSM matching 0.1 s")
+    p.attrs["track"] = "user"
+    assert sc.run_summary(_specs().dropna(subset=["estimate"]), p, t).startswith("All 8 specifications estimated.")
+    assert sc.true_att(p, "Pro") is None
+
+
+def test_curve_values_truth_sentences_and_means():
+    one = sc.outcome_specs(_specs(), "Pro")
+    assert len(one) == 8
+    v = sc.curve_values(one)
+    assert v["o_min"] == 1.0 and v["o_max"] == pytest.approx(2.15) and v["o_share_sig"] == 1.0
+    s = sc.truth_sentences(_specs(), "Pro")
+    assert s["truth_range"] == "the true ATT on Pro is 1.000 with paper weights and 2.000 with entropy weights " \
+                               "(paper weights: 1.000)"
+    assert "ranges from 0.000 to 0.050" in s["truth_verdict"] and "at most 0.5 standard errors" in s["truth_verdict"]
+    assert "recovers its own truth" in s["truth_verdict"] and "+0.125 on average (latest dates)" in s["truth_verdict"]
+    assert sc.truth_sentences(_specs(truth=False), "Pro")["truth_verdict"] == "not known on this track."
+    m = sc.mean_by_weighting(one)
+    assert m.at["paper", "twfe"] == pytest.approx(1.05) and m.at["entropy", "truth (all cities)"] == 2.0
+    assert sc.mean_by_weighting(one.iloc[:0]).empty
+
+
+def test_decomposition_table_and_values():
+    vd = pd.DataFrame({"outcome": "Pro", "dimension": [*sc.DIMENSIONS, "interactions"],
+                       "share": [0.5, 0.1, 0.2, 0.15, 0.0, 0.05]})
+    wide = sc.decomposition_table(vd)
+    assert list(wide.index) == [*sc.DIMENSIONS, "interactions"] and list(wide.columns) == ["Pro"]
+    v = sc.decomposition_values(wide, "Pro")
+    assert v["top_dim"] == "weights" and v["top_share"] == 0.5 and v["cluster_share"] == 0.0
+    assert v["vd_Pro_sample"] == 0.2 and np.isnan(sc.decomposition_values(wide, "Lab")["top_share"])

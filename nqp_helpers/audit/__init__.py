@@ -52,6 +52,7 @@ from .findings import (
     run_all,
     summary,
 )
+from .heterogeneity import check_heterogeneity_claims, heterogeneity_claim_values
 from .panel import DEFAULT_NESTED, adjusted_r2_fall, check_r2, check_sample_sizes
 from .rescaling import min_violation, violation
 from .stars import check_stars
@@ -76,6 +77,7 @@ __all__ = [
     "amplification_claims",
     "assign_findings",
     "check_constants",
+    "check_heterogeneity_claims",
     "check_iv_vs_ols",
     "check_linear_aggregation",
     "check_moderation_main_effects",
@@ -85,6 +87,7 @@ __all__ = [
     "check_stars",
     "dimension_weights",
     "headline",
+    "heterogeneity_claim_values",
     "independent_findings",
     "min_violation",
     "row_id",
