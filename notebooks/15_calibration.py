@@ -20,9 +20,10 @@ scenario = "constant"  # effect scenario of the semi-synthetic world: "constant"
 from myst_nb import glue
 
 from nqp_helpers.calibration import calibrate, headline_coverage, summarise
-from nqp_helpers.display import rerun_box, save_table
+from nqp_helpers.display import rerun_box, save_table, track_banner
 
 NOTEBOOK = "15_calibration"
+display(track_banner("semi_synthetic"))
 if data != "semi_synthetic":
     raise ValueError(f"data={data!r}: calibration needs the semi-synthetic track, the only one with a known truth")
 seeds = list(range(int(seed), int(seed) + int(n_seeds)))

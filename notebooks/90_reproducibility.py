@@ -33,7 +33,7 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from nqp_helpers import paths, repro_report, verify
-from nqp_helpers.display import rerun_box, track_banner
+from nqp_helpers.display import rerun_box, show_table, track_banner
 
 NOTEBOOK = "90_reproducibility"
 display(track_banner(data if data in verify.TRACK_RESULTS else "user"))
@@ -72,7 +72,7 @@ repro_report.styled(times)
 # %% tags=["hide-input"]
 files = repro_report.output_files(base)
 glue("n_files", str(len(files)), display=False)
-repro_report.styled(files)
+show_table(files, caption="Result files with their row counts and sha256", collapse=True)
 
 # %% [markdown]
 # ## Seeds
