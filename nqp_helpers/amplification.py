@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data.semi_synthetic import CONTROLS, MODERATORS
+from .variables import CONTROLS, MODERATORS
 from .estimators.moderation import moderation
 
 WORLDS = {"cell_level": "effect depends on M_it (default)", "city_level": "effect depends on the city mean of M"}

@@ -25,7 +25,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data.semi_synthetic import CONTROLS, MODERATORS, subgroups
+from .data.attributes import subgroups
+from .variables import CONTROLS, MODERATORS
 from .errors import NQPInputError
 from .indicators import INDEX_COLUMNS
 
