@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .variables import CONTROLS, MODERATORS
 from .estimators.moderation import moderation
+from .variables import CONTROLS, MODERATORS
 
 WORLDS = {"cell_level": "effect depends on M_it (default)", "city_level": "effect depends on the city mean of M"}
 

@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 
 from .data.attributes import subgroups
-from .variables import CONTROLS, MODERATORS
 from .errors import NQPInputError
 from .indicators import INDEX_COLUMNS
+from .variables import CONTROLS, MODERATORS
 
 SPLITS = ("innovation", "size", "admin", "industrial")
 COLUMNS = ["exhibit", "outcome", "quantity", "estimator", "role", "estimate", "std_error", "truth", "pilot_cities"]

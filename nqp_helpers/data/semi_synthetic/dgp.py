@@ -16,13 +16,19 @@ from .moderation import _cell_moderation
 from .parallel import _within_nonneg
 from .parameters import (
     _BETA,
+    _CALIB_STEPS,
+    _CALIB_TOL,
     _CTRL_SCALE,
+    _DEV_NOISE_SD,
+    _DYNAMIC,
+    _HETEROGENEOUS,
     _LZH,
     _MOD_SD,
     _MULT,
     _NTL,
     _RD_ANCHORS,
     _SIM_CTRL,
+    _TAU_UNCALIBRATED,
     _VIOL,
     _Y0,
     DEFAULT_SEED,
@@ -91,7 +97,7 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
     simulated: list[str] = []
 
     # --- development factor from real attributes
-    noise_dev = rng.normal(0, 0.5, n_c)
+    noise_dev = rng.normal(0, _DEV_NOISE_SD, n_c)
     dev = _z(sk.dev_base + noise_dev)
 
     # --- attributes absent from the skeleton
@@ -254,9 +260,10 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
     if scenario == "constant":
         s = np.ones(n)
     elif scenario == "dynamic":
-        s = 0.25 + 0.25 * np.minimum(np.where(inn, e_time, 0), 8)
+        s = _DYNAMIC[0] + _DYNAMIC[1] * np.minimum(np.where(inn, e_time, 0), _DYNAMIC[2])
     else:
-        s = np.where(ftr > 0, np.clip(1 + 0.08 * (2015 - ftr), 0.4, 2.0), 1.0)
+        slope, pivot, s_lo, s_hi = _HETEROGENEOUS
+        s = np.where(ftr > 0, np.clip(1 + slope * (pivot - ftr), s_lo, s_hi), 1.0)
 
     # --- effect scales A_k
     post = year >= 2008 if (year >= 2008).any() else np.ones(n, bool)
@@ -301,14 +308,14 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
         lo, hi = array_bounds(obs)
         return Y1, obs, index_arrays(obs, lo, hi), index_arrays(Y0, lo, hi), index_arrays(Y1, lo, hi)
 
-    tau = {d: (targets[d] / 10.0 if calibration is not False else 0.08) for d in DIMENSIONS}
+    tau = {d: (targets[d] / 10.0 if calibration is not False else _TAU_UNCALIBRATED) for d in DIMENSIONS}
     history = []
     Y1, obs, idx, i0, i1 = indices(tau)
     if calibration is not False and inn.any():
-        for _ in range(25):
+        for _ in range(_CALIB_STEPS):
             att = {d: float(np.mean((i1[d] - i0[d])[inn])) for d in DIMENSIONS}
             history.append({**{f"tau_{d}": tau[d] for d in DIMENSIONS}, **{f"att_{d}": att[d] for d in DIMENSIONS}})
-            if max(abs(att[d] - targets[d]) for d in DIMENSIONS) < 5e-4:
+            if max(abs(att[d] - targets[d]) for d in DIMENSIONS) < _CALIB_TOL:
                 break
             tau = {d: tau[d] * targets[d] / att[d] if att[d] > 0 else tau[d] * 2 for d in DIMENSIONS}
             Y1, obs, idx, i0, i1 = indices(tau)

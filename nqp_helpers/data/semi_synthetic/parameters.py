@@ -57,3 +57,13 @@ _SIM_CTRL = {
     "Fix": (np.log(0.5), -0.05, 0.05, 0.3, 0.10, True), "Fin": (np.log(0.9), 0.25, 0.03, 0.3, 0.08, True),
     "Tra": (np.log(0.6), 0.3, 0.03, 0.4, 0.06, True), "Ope": (np.log(0.02), 0.5, -0.02, 0.6, 0.25, True),
 }
+# sd of the noise added to the development factor's inputs (step 2)
+_DEV_NOISE_SD = 0.5
+# effect profiles s_it (step 6): dynamic a + b min(e, cap); heterogeneous clip(1 + slope (pivot - first_treat), lo, hi)
+_DYNAMIC = (0.25, 0.25, 8)
+_HETEROGENEOUS = (0.08, 2015, 0.4, 2.0)
+# calibration of tau_d (step 7): at most this many steps, stop when every |ATT_d - target_d| < tolerance;
+# without calibration tau_d is fixed
+_CALIB_STEPS = 25
+_CALIB_TOL = 5e-4
+_TAU_UNCALIBRATED = 0.08
