@@ -49,7 +49,7 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
     calibration : ``None`` (targets = paper Table 2 cols 4/6/8), a dict ``{"Lab": .., "Mea": .., "Obj": ..}`` of
         target ATTs (index units; missing keys keep the default), or ``False`` (no calibration, ``tau_d = 0.08``).
     moderation : ``"cell_level"`` (default: effects depend on each cell's moderators, Tables 5-7 correctly
-        specified) or ``"city_level"`` (effects depend on the city means of the moderators; see the module doc).
+        specified) or ``"city_level"`` (effects depend on the city means of the moderators; see the DGP page).
 
     Returns
     -------
