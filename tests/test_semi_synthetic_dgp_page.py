@@ -52,6 +52,16 @@ def test_development_factor_profiles_and_calibration_quoted():
     assert all(f"`{s}`" in page for s in p.SCENARIOS)
 
 
+def test_outcome_and_moderation_parameters_quoted():
+    page = _page()
+    b, c = p._SMOOTH
+    assert f"+ {_g(b)} b_ki (2t/T - 1) + {_g(c)} c_ki sin(pi t/T)" in page
+    lo, hi = p._SHARE_CLIP
+    assert f"shares are clipped to [{lo:.0e}, {_g(hi)}]".replace("e-04", "e-4") in page
+    assert f"Shares are capped at {_g(hi)}" in page
+    assert f"`kappa_dm = {_g(p._KAPPA_MAX)} × r_dm / max_d r_dm`" in page
+
+
 def test_page_in_toc_and_description_well_formed():
     toc = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text(encoding="utf-8"))
     files = [c["file"] for part in toc["parts"] for c in part["chapters"]]

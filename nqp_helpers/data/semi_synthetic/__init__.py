@@ -2,9 +2,10 @@
 
 The data-generating process is described step by step on the book page ``book/semi_synthetic_dgp.md`` (also
 returned by ``dgp_description()``). Modules: ``parameters`` (the DGP's constants), ``calibration`` (targets from
-the paper's reported numbers), ``skeleton`` (skeleton-only preparation, cached), ``parallel`` (parallel trends by
-construction: the cohort fixed-point solver), ``moderation`` (cell-level effect multipliers), ``dgp``
-(``simulate_panel``, ``reweight_index``), ``truth`` (``true_effects``). Figure-1 subgroups live in
+the paper's reported numbers), ``skeleton`` (skeleton-only preparation, cached), ``covariates`` (steps 1-4),
+``outcomes`` (step 5, Y(0)), ``parallel`` (parallel trends by construction: the cohort fixed-point solver),
+``effects`` and ``moderation`` (step 6), ``dgp`` (``simulate_panel``, ``reweight_index``), ``truth``
+(``true_effects``). Figure-1 subgroups live in
 ``nqp_helpers.data.attributes``.
 """
 from __future__ import annotations

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ...errors import NQPInputError
 from ...indicators import DIMENSIONS
+from .parameters import _KAPPA_MAX
 
 
 def _reported_key() -> tuple:
@@ -68,6 +69,6 @@ def _targets_and_kappa(key: tuple) -> tuple[dict, dict]:
             ratios[d] = max(coef, 0.0) / att[d]
         top = max(ratios.values()) or 1.0
         for d in DIMENSIONS:
-            kappa[(m, d)] = 0.25 * ratios[d] / top
+            kappa[(m, d)] = _KAPPA_MAX * ratios[d] / top
     return att, kappa
 

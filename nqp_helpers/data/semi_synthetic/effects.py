@@ -10,7 +10,7 @@ from ...indicators import DIMENSIONS, INDICATOR_CODES
 from ...variables import MODERATORS
 from ..attributes import subgroups
 from .calibration import _kappa
-from .parameters import _DYNAMIC, _HETEROGENEOUS, _MULT, _Y0
+from .parameters import _DYNAMIC, _HETEROGENEOUS, _MULT, _SHARE_CLIP, _Y0
 from .skeleton import PreparedSkeleton, _z
 
 
@@ -88,7 +88,7 @@ def make_y1(tau: dict[str, float], y0: dict[str, np.ndarray], y0c: dict[str, np.
         if sign_of[code] < 0:
             out[k] = np.maximum(x0 - delta, 0.5 * x0)
         elif kind == "share":
-            out[k] = np.minimum(x0 + delta, np.maximum(0.95, x0))
+            out[k] = np.minimum(x0 + delta, np.maximum(_SHARE_CLIP[1], x0))
         elif kind == "count":
             out[k] = np.maximum(np.floor(y0c[code] + delta + u_round[k]), 0.0)  # binds only if delta < 0
         else:

@@ -11,7 +11,7 @@ import pandas as pd
 from ...indicators import INDICATOR_CODES
 from ...variables import CONTROLS, MODERATORS
 from .parallel import _within_nonneg
-from .parameters import _BETA, _CTRL_SCALE, _VIOL, _Y0
+from .parameters import _BETA, _CTRL_SCALE, _SHARE_CLIP, _SMOOTH, _VIOL, _Y0
 from .skeleton import PreparedSkeleton, _z
 
 
@@ -59,7 +59,7 @@ def untreated_outcomes(df: pd.DataFrame, sk: PreparedSkeleton, dev: np.ndarray, 
         mu = np.log(med / (1 - med)) if kind == "share" else np.log(med)
         beta = _BETA[sign]
         L = (mu + g * t + sd * (rho * dev[ci] + np.sqrt(1 - rho ** 2) * a_city[k][ci]) + g_year[k][t]
-             + 0.05 * b_city[k][ci] * (t / T - 0.5) * 2 + 0.03 * c_city[k][ci] * np.sin(np.pi * t / T))
+             + _SMOOTH[0] * b_city[k][ci] * (t / T - 0.5) * 2 + _SMOOTH[1] * c_city[k][ci] * np.sin(np.pi * t / T))
         if moderation == "city_level":  # default: Y(0) does not depend on the moderators (a2 = 0)
             for m in MODERATORS:
                 L = L + beta[m] * zm[m]
@@ -73,7 +73,7 @@ def untreated_outcomes(df: pd.DataFrame, sk: PreparedSkeleton, dev: np.ndarray, 
         if viol_within is not None:
             x = x + scale * _VIOL * viol_within[sign]  # raises the index (sign-aware)
         if kind == "share":
-            x = np.clip(x, 1e-4, 0.95)
+            x = np.clip(x, *_SHARE_CLIP)
         y0c[code] = x
         y0[code] = np.floor(x + u_round[k]) if kind == "count" else x
     return Untreated(y0, y0c, u_round, innov_c, w_city, zc)

@@ -67,3 +67,9 @@ _HETEROGENEOUS = (0.08, 2015, 0.4, 2.0)
 _CALIB_STEPS = 25
 _CALIB_TOL = 5e-4
 _TAU_UNCALIBRATED = 0.08
+# city-specific smooth component of the latent Y(0) (step 5): amplitudes of b_ki (2t/T - 1) and c_ki sin(pi t/T)
+_SMOOTH = (0.05, 0.03)
+# natural-unit range of the share indicators (step 5)
+_SHARE_CLIP = (1e-4, 0.95)
+# largest moderation strength kappa_dm (step 6): kappa_dm = _KAPPA_MAX r_dm / max_d r_dm
+_KAPPA_MAX = 0.25
