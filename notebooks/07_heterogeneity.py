@@ -24,7 +24,7 @@ from myst_nb import glue
 from nqp_helpers import load_panel
 from nqp_helpers.audit import check_heterogeneity_claims, heterogeneity_claim_values
 from nqp_helpers.chapters import heterogeneity as het
-from nqp_helpers.data.semi_synthetic import subgroups
+from nqp_helpers.data.attributes import subgroups
 from nqp_helpers.display import rerun_box, save_table, track_banner
 from nqp_helpers.plotting import set_style
 

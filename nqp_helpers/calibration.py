@@ -25,9 +25,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data.semi_synthetic import CONTROLS, MODERATORS, subgroups
+from .data.attributes import subgroups
 from .errors import NQPInputError
 from .indicators import INDEX_COLUMNS
+from .variables import CONTROLS, MODERATORS
 
 SPLITS = ("innovation", "size", "admin", "industrial")
 COLUMNS = ["exhibit", "outcome", "quantity", "estimator", "role", "estimate", "std_error", "truth", "pilot_cities"]

@@ -35,6 +35,8 @@ Weighting schemes (each returns a table ``code, dimension, indicator_weight, dim
 """
 from __future__ import annotations
 
+import functools
+import warnings
 from typing import Iterable
 
 import numpy as np
@@ -102,15 +104,18 @@ def normalise(panel: pd.DataFrame, codes: Iterable[str] | None = None,
     for c in codes:
         v = pd.to_numeric(panel[c], errors="coerce").to_numpy(dtype=float)
         lo, hi, sign = bounds.loc[c, "lo"], bounds.loc[c, "hi"], bounds.loc[c, "sign"]
-        rng = hi - lo
-        if not np.isfinite(rng) or rng == 0:
-            x = np.where(np.isnan(v), np.nan, 0.0)
-        elif sign > 0:
-            x = (v - lo) / rng
-        else:
-            x = (hi - v) / rng
-        out[c] = x
+        out[c] = _normalise_values(v, lo, hi, sign)
     return pd.DataFrame(out, index=panel.index, columns=codes), bounds
+
+
+def _normalise_values(v: np.ndarray, lo: float, hi: float, sign: int) -> np.ndarray:
+    """The min-max map of one indicator's values with direction ``sign`` (constant indicator -> 0)."""
+    rng = hi - lo
+    if not np.isfinite(rng) or rng == 0:
+        return np.where(np.isnan(v), np.nan, 0.0)
+    if sign > 0:
+        return (v - lo) / rng
+    return (hi - v) / rng
 
 
 def _split_global(codes: list[str], g: np.ndarray) -> pd.DataFrame:
@@ -212,6 +217,66 @@ def _weighted_sum(x: np.ndarray, w: np.ndarray, na: str) -> np.ndarray:
     return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
+def _renormalise(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """Indicator weights renormalised within each dimension and dimension weights over the dimensions present (the
+    table with ``indicator_weight_raw``/``dimension_weight_raw``); returns (table, dimension weights)."""
+    w_sum = table.groupby("dimension")["indicator_weight_raw"].transform("sum")
+    table["indicator_weight"] = table["indicator_weight_raw"] / w_sum.where(w_sum > 0, np.nan)
+    dims_present = [d for d in DIMENSIONS if d in set(table["dimension"])]
+    dw = table.groupby("dimension")["dimension_weight_raw"].first()
+    dw = dw.reindex(dims_present)
+    dw = dw / dw.sum()
+    table["dimension_weight"] = table["dimension"].map(dw)
+    return table, dw
+
+
+@functools.lru_cache(maxsize=1)
+def _paper_array_spec() -> tuple:
+    """``index_arrays``' view of the paper weighting on all 18 indicators: per dimension the row positions (in
+    ``INDICATOR_CODES``) and renormalised indicator weights, the dimension weights and the indicator signs."""
+    table = weights_paper().rename(columns={"indicator_weight": "indicator_weight_raw",
+                                            "dimension_weight": "dimension_weight_raw"})
+    table, dw = _renormalise(table)
+    pos = {c: k for k, c in enumerate(INDICATOR_CODES)}
+    dims = []
+    for d in DIMENSIONS:
+        sub = table[table["dimension"] == d]
+        dims.append((d, np.array([pos[c] for c in sub["code"]]), sub["indicator_weight"].to_numpy(dtype=float)))
+    cat = _catalogue()
+    sign = np.array([int(cat.loc[c, "sign"]) for c in INDICATOR_CODES])
+    return tuple(dims), dw.reindex(list(DIMENSIONS)).to_numpy(dtype=float), sign
+
+
+def paper_dimension_weights() -> dict[str, float]:
+    """The paper's dimension weights as ``build_index(weights="paper")`` uses them on all 18 indicators."""
+    return dict(zip(DIMENSIONS, _paper_array_spec()[1].tolist()))
+
+
+def array_bounds(Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Panel min and max of each indicator (rows of ``Y``, K x n), NaN ignored, as ``normalise`` computes them."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows give NaN bounds, as in normalise
+        return np.nanmin(Y, axis=1), np.nanmax(Y, axis=1)
+
+
+def index_arrays(Y: np.ndarray, lo: np.ndarray, hi: np.ndarray, scale: float = 10) -> dict[str, np.ndarray]:
+    """numpy entry point of ``build_index(weights="paper", bounds=(lo, hi))``: the 18 indicators are the rows of
+    ``Y`` (K x n, in ``INDICATOR_CODES`` order). Same normalisation (``_normalise_values``), weights
+    (``_renormalise``) and matrix-vector products as ``build_index``, without building DataFrames (the
+    semi-synthetic generator's calibration loop builds three indices per step)."""
+    dims, W, sign = _paper_array_spec()
+    X = np.empty_like(Y, dtype=float)
+    for k in range(Y.shape[0]):
+        X[k] = _normalise_values(Y[k], lo[k], hi[k], sign[k])
+    out = {}
+    subs = np.empty((len(dims), Y.shape[1]))  # (D, n); .T below is the (n, D) Fortran-ordered frame pandas gives
+    for j, (d, rows, w) in enumerate(dims):
+        subs[j] = scale * _weighted_sum(X[rows].T, w, "propagate")  # (n, k_d) Fortran-ordered, as in build_index
+        out[d] = subs[j]
+    out["Pro"] = _weighted_sum(subs.T, W, "propagate")
+    return {c: out[c] for c in INDEX_COLUMNS}
+
+
 def build_index(panel: pd.DataFrame, weights="paper", scale: float = 10, codes: Iterable[str] | None = None,
                 bounds: pd.DataFrame | None = None, na: str = "propagate") -> pd.DataFrame:
     """Build ``Pro, Lab, Mea, Obj`` from the indicator columns of ``panel``.
@@ -248,14 +313,9 @@ def build_index(panel: pd.DataFrame, weights="paper", scale: float = 10, codes: 
     if absent_in_table:
         raise NQPInputError(f"weights table has no weight for indicator(s) {absent_in_table}")
 
-    w_sum = table.groupby("dimension")["indicator_weight_raw"].transform("sum")
-    table["indicator_weight"] = table["indicator_weight_raw"] / w_sum.where(w_sum > 0, np.nan)
-    dims_present = [d for d in DIMENSIONS if d in set(table["dimension"])]
+    table, dw = _renormalise(table)
+    dims_present = list(dw.index)
     missing_dims = [d for d in DIMENSIONS if d not in dims_present]
-    dw = table.groupby("dimension")["dimension_weight_raw"].first()
-    dw = dw.reindex(dims_present)
-    dw = dw / dw.sum()
-    table["dimension_weight"] = table["dimension"].map(dw)
 
     out = pd.DataFrame(index=panel.index, columns=list(INDEX_COLUMNS), dtype=float)
     for d in DIMENSIONS:

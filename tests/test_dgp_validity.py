@@ -1,5 +1,5 @@
-"""The semi-synthetic DGP makes the identifying assumptions hold by construction (module docstring of
-``nqp_helpers.data.semi_synthetic``, step 5 "Guarantee"): in the ``constant`` scenario TWFE with the six controls is
+"""The semi-synthetic DGP makes the identifying assumptions hold by construction (book page
+``book/semi_synthetic_dgp.md``, step 5 "Guarantee"): in the ``constant`` scenario TWFE with the six controls is
 unbiased for the ATT and the shift-share instruments are valid; ``iv_exclusion_violation=True`` breaks exclusion;
 ``dynamic`` and ``heterogeneous`` effects bias TWFE (the teaching point). Checked on the real skeleton."""
 from __future__ import annotations

@@ -5,7 +5,7 @@ import pytest
 from nqp_helpers.errors import NQPInputError
 from nqp_helpers.index import (build_index, normalise, weights_critic, weights_entropy, weights_equal,
                                weights_paper)
-from nqp_helpers.indicators import DIMENSIONS, INDICATOR_CODES, indicator_catalogue
+from nqp_helpers.indicators import DIMENSIONS, INDEX_COLUMNS, INDICATOR_CODES, indicator_catalogue
 
 
 def _full_panel(n=30, seed=1):
@@ -134,3 +134,24 @@ def test_bad_weights_named():
         build_index(_full_panel(), weights="entropyy")
     with pytest.raises(NQPInputError, match="na policy"):
         build_index(_full_panel(), na="drop")
+
+
+def test_index_arrays_equals_build_index_with_the_same_bounds():
+    """The numpy entry point (used by the semi-synthetic generator's calibration loop) is build_index on arrays."""
+    from nqp_helpers.index import array_bounds, index_arrays, paper_dimension_weights
+
+    rng = np.random.default_rng(5)
+    panel = pd.DataFrame({c: rng.lognormal(size=60) for c in INDICATOR_CODES})
+    panel.iloc[3, 2] = np.nan  # a missing cell propagates, as in build_index
+    other = panel * rng.uniform(0.5, 1.5, size=panel.shape)  # values outside the bounds map outside [0, 1]
+    lo, hi = array_bounds(panel[list(INDICATOR_CODES)].to_numpy().T)
+    ref = build_index(panel)
+    bounds = ref.attrs["bounds"]
+    assert np.allclose(lo, bounds["lo"]) and np.allclose(hi, bounds["hi"])
+    for frame in (panel, other):
+        got = index_arrays(frame[list(INDICATOR_CODES)].to_numpy().T, lo, hi)
+        want = build_index(frame, bounds=bounds)
+        for col in INDEX_COLUMNS:
+            np.testing.assert_allclose(got[col], want[col].to_numpy(), rtol=1e-13, atol=0, equal_nan=True)
+    w = ref.attrs["weights"].groupby("dimension")["dimension_weight"].first()
+    assert paper_dimension_weights() == pytest.approx(w.to_dict(), rel=1e-15)

@@ -20,6 +20,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..errors import NQPInputError
 from ..paths import RAW_DIR
 from . import real_sources as rs
 
@@ -32,6 +33,7 @@ REGIONS = {
 }
 PROVINCE_REGION = {p: r for r, ps in REGIONS.items() for p in ps}
 OIB_COMPLETE_PROVINCES = ("黑龙江省",)
+HUB_LEVELS = ("municipality", "sub_provincial", "provincial_capital")  # Figure 1's "hub" cities
 SIZE_CLASSES = ("超大城市", "特大城市", "大城市Ⅰ型", "大城市Ⅱ型", "中等城市", "小城市Ⅰ型", "小城市Ⅱ型")
 
 
@@ -88,3 +90,71 @@ def city_attributes(roster: pd.DataFrame, pop: pd.DataFrame, wd: pd.DataFrame, r
                                   np.where(df["pop_urban"].notna(), "urban (城镇) resident population 2014 (WD-GPI)", ""))
     df["size_class"] = df["pop_base"].map(size_class)
     return df.drop(columns=["pop_urban", "pop"])
+
+
+# ------------------------------------------------- Figure 1 subgroups (real and semi-synthetic tracks)
+def size_group(size_class) -> pd.Series:
+    """Map ``size_class`` labels (Chinese 2014 standard or English) to ``megacity/large/medium/small/unknown``."""
+    def one(s):
+        s = "" if s is None or (isinstance(s, float) and np.isnan(s)) else str(s).lower()
+        if any(k in s for k in ("超大", "特大", "mega", "super")):
+            return "megacity"
+        if any(k in s for k in ("大", "large", "big")):
+            return "large"
+        if any(k in s for k in ("中", "medium")):
+            return "medium"
+        if any(k in s for k in ("小", "small")):
+            return "small"
+        return "unknown"
+    memo: dict = {}  # labels repeat (one per city-year): classify each distinct label once
+
+    def cached(s):
+        try:
+            return memo[s]
+        except KeyError:
+            memo[s] = r = one(s)
+            return r
+        except TypeError:  # unhashable label
+            return one(s)
+    return pd.Series([cached(s) for s in size_class], index=getattr(size_class, "index", None), dtype=object)
+
+
+def innovation_tercile(panel: pd.DataFrame, before: int | None = None) -> pd.Series:
+    """Innovation-capacity tercile (``high/medium/low``) of each row's city: terciles over cities of the pre-period
+    mean of ``log(lab_rd_applied + lab_rd_experimental)`` (R&D personnel), pre-period = years before ``before``
+    (default: the first pilot year; if no such year, the first three years)."""
+    for c in ("lab_rd_applied", "lab_rd_experimental"):
+        if c not in panel.columns:
+            raise NQPInputError(f"innovation_tercile needs column {c!r}")
+    ft = pd.to_numeric(panel["first_treat"], errors="coerce").fillna(0) if "first_treat" in panel else pd.Series(0)
+    if before is None:
+        pos = ft[ft > 0]
+        before = int(pos.min()) if len(pos) else int(panel["year"].min()) + 3
+    pre = panel[panel["year"] < before]
+    if pre.empty:
+        pre = panel[panel["year"] < panel["year"].min() + 3]
+    v = np.log(pre["lab_rd_applied"] + pre["lab_rd_experimental"] + 1.0).groupby(pre["city_code"]).mean()
+    rank = v.rank(method="first")
+    grp = pd.cut(rank, bins=[0, len(v) / 3, 2 * len(v) / 3, len(v) + 1], labels=["low", "medium", "high"])
+    return panel["city_code"].map(grp.astype(str)).fillna("unknown")
+
+
+def subgroups(panel: pd.DataFrame) -> pd.DataFrame:
+    """The four heterogeneity splits of the paper's Figure 1 for every row: ``innovation`` (tercile, see
+    ``innovation_tercile``; uses column ``innovation_group`` when present), ``size`` (``size_group``), ``admin``
+    (``hub`` = municipality / sub-provincial / provincial capital, else ``other``), ``industrial``
+    (``old_base`` / ``non_old_base`` / ``unknown``)."""
+    out = pd.DataFrame(index=panel.index)
+    if "innovation_group" in panel.columns:
+        out["innovation"] = panel["innovation_group"].astype(str)
+    elif {"lab_rd_applied", "lab_rd_experimental"} <= set(panel.columns):
+        out["innovation"] = innovation_tercile(panel)
+    if "size_class" in panel.columns:
+        out["size"] = size_group(panel["size_class"]).to_numpy()
+    if "admin_level" in panel.columns:
+        out["admin"] = np.where(panel["admin_level"].isin(HUB_LEVELS), "hub", "other")
+    if "old_industrial_base" in panel.columns:
+        o = pd.to_numeric(panel["old_industrial_base"], errors="coerce")
+        out["industrial"] = np.where(o == 1, "old_base", np.where(o == 0, "non_old_base", "unknown"))
+    return out
+
