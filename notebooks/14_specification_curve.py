@@ -32,7 +32,7 @@ from myst_nb import glue
 from nqp_helpers import speccurve as sc
 from nqp_helpers.data.load import load_panel
 from nqp_helpers.display import rerun_box, save_table, track_banner
-from nqp_helpers.plotting import set_style
+from nqp_helpers.plotting import glue_figure, set_style
 from nqp_helpers.reported import reported
 
 NOTEBOOK = "14_specification_curve"
@@ -65,25 +65,33 @@ print(sc.run_summary(specs, panel, timings))
 glue("n_specs", int(specs["estimate"].notna().sum()), display=False)
 glue("runtime", float(timings["total_s"]), display=False)
 
-# %% tags=["hide-input"] mystnb={"image": {"alt": "Specification curve: every specification's estimate sorted from smallest to largest with its 95 percent interval, coloured by estimator, above a panel of markers showing each specification's choices; a dotted red line marks the paper's estimate and a dashed green line the true effect."}}
+# %% tags=["hide-input"]
 one = sc.outcome_specs(specs, outcome)
 paper_est = float(reported(2, outcome, spec="baseline_controls")["coef"].iloc[0])
 if one.empty:
     print(f"No specification could be estimated for {outcome} on this track (see the skipped list above).")
 else:
-    fig = sc.speccurve_plot(specs, outcome, truth=sc.true_att(panel, outcome), paper=paper_est)
+    glue_figure("fig_speccurve", sc.speccurve_plot(specs, outcome, truth=sc.true_att(panel, outcome), paper=paper_est))
     for k, v in sc.curve_values(one).items():
         glue(k, v, display=False)
 glue("outcome", outcome, display=False)
 glue("paper_est", paper_est, display=False)
 
 # %% [markdown]
-# *Figure 1.* Specification curve for {glue:text}`outcome`: every estimated specification sorted by its estimate,
-# with its 95 % interval (colour = estimator); the panel below marks each specification's choices. Dotted red line:
-# the paper's Table 2 estimate with controls ({glue:text}`paper_est:.3f`). On the semi-synthetic track the dashed
-# green line is the true effect on the paper-weighted index; indices with other weights are different quantities
-# with their own exact truths (Table 2 and the `truth` column of `speccurve.csv`). Estimates range from {glue:text}`o_min:.3f` to {glue:text}`o_max:.3f` (median
-# {glue:text}`o_median:.3f`); a share {glue:text}`o_share_sig:.2f` of the intervals lies above zero.
+# ```{glue:figure} fig_speccurve
+# :alt: Specification curve: every specification's estimate sorted from smallest to largest with its 95 percent interval, coloured by estimator, above a panel of markers showing each specification's choices; a dotted red line marks the paper's estimate and a dashed green line the true effect; the legend sits to the right of the plot.
+# :name: fig-speccurve
+#
+# Specification curve for the chosen outcome: every estimated specification sorted by its estimate, with its 95 %
+# interval (colour = estimator); the panel below marks each specification's choices. Dotted red line: the paper's
+# Table 2 estimate with controls. On the semi-synthetic track the dashed green line is the true effect on the
+# paper-weighted index; indices with other weights are different quantities with their own exact truths (Table 2
+# and the `truth` column of `speccurve.csv`).
+# ```
+#
+# For {glue:text}`outcome`, against the paper's {glue:text}`paper_est:.3f`, the estimates range from
+# {glue:text}`o_min:.3f` to {glue:text}`o_max:.3f` (median {glue:text}`o_median:.3f`); a share
+# {glue:text}`o_share_sig:.2f` of the intervals lies above zero.
 
 # %% tags=["hide-input"]
 vd = sc.variance_decomposition(specs)

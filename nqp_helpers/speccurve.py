@@ -286,7 +286,7 @@ def speccurve_plot(specs: pd.DataFrame, outcome: str, truth: float | None = None
     over an indicator panel marking each specification's choices. ``truth`` / ``paper`` draw horizontal lines."""
     import matplotlib.pyplot as plt
 
-    from .plotting import COLORS
+    from .plotting import COLORS, legend_right
     d = specs[(specs["outcome"] == outcome)].dropna(subset=["estimate"]).sort_values("estimate").reset_index(drop=True)
     if d.empty:
         raise NQPInputError(f"speccurve_plot: no estimated specification for outcome {outcome!r}")
@@ -308,7 +308,7 @@ def speccurve_plot(specs: pd.DataFrame, outcome: str, truth: float | None = None
     if paper is not None and np.isfinite(paper):
         ax.axhline(paper, color=COLORS["paper"], lw=1.5, ls=":", label=f"paper (Table 2) {paper:.3f}")
     ax.set_ylabel(f"Effect of the pilot on {outcome}")
-    ax.legend(loc="upper left", fontsize=8, ncol=2)
+    legend_right(ax, fontsize=8)  # outside the data area
     for i, (dim, lvl) in enumerate(levels):
         on = (d[dim] == lvl).to_numpy()
         ax2.scatter(x[on], np.full(on.sum(), i), s=4, marker="|", color="#333333")
