@@ -145,5 +145,13 @@ def test_missing_moderators_are_named(panel):
 def test_marginal_effects_figure(panel):
     fig, me = amp.marginal_effects_figure(panel, "Pro", None, "user")
     assert len(fig.axes) == 3 and set(me["track"]) == {"user"} and me["conf_low"].le(me["conf_high"]).all()
+    # the legend is one figure legend below the panels, never an axes legend over the curves
+    assert all(ax.get_legend() is None for ax in fig.axes) and len(fig.legends) == 1
+    fig.canvas.draw()
+    leg = fig.legends[0].get_window_extent()
+    assert all(leg.y1 <= ax.get_window_extent().y0 for ax in fig.axes)
     import matplotlib.pyplot as plt
     plt.close(fig)
+    strip = amp.no_moderator_figure()
+    assert amp.NO_FIGURE in [t.get_text() for t in strip.axes[0].texts]
+    plt.close(strip)

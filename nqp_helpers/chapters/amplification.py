@@ -20,7 +20,9 @@ from ..compare import compare_to_paper
 from ..display import fmt_num
 from ..estimators.moderation import marginal_effects, moderation
 from ..estimators.twfe import twfe
+from ..plotting import figure_legend
 from ..variables import CONTROLS, MODERATORS, OUTCOMES
+from .index import unavailable_figure
 
 MODERATOR_TABLES = dict(zip(MODERATORS, (5, 6, 7)))  # moderator -> the paper's table
 WORLDS = {"cell_level": "effect depends on M_it (default)", "city_level": "effect depends on the city mean of M"}
@@ -29,6 +31,7 @@ NOT_ESTIMABLE = ("**Tables 5–7 cannot be estimated on the {track} track**: the
                  "employment by city) that the public sources of this project do not supply for 2004–2023; they are "
                  "*not* simulated on this track. The tables below therefore show the paper's numbers only, and no "
                  "figure is drawn.")
+NO_FIGURE = "No marginal-effect plot: the moderators are absent on this track"
 TABLE_SHOW = ["outcome", "term", "estimate", "stars", "std_error", "coef_paper", "stars_paper", "se_paper", "status"]
 
 
@@ -228,9 +231,14 @@ def marginal_effects_figure(panel: pd.DataFrame, outcome: str, truth: pd.DataFra
         ax.set_xlabel(f"{m} (5th–95th percentile)")
         ax.set_title(f"Moderator {m}")
     axes[0].set_ylabel(f"Effect of the pilot on {outcome}")
-    axes[0].legend(loc="best", fontsize=8)
     fig.tight_layout()
+    figure_legend(fig, axes[0])  # under all panels, never over the curves
     return fig, pd.concat(me_all, ignore_index=True)
+
+
+def no_moderator_figure():
+    """The strip glued in place of the marginal-effect figure where the moderators are absent."""
+    return unavailable_figure(NO_FIGURE)
 
 
 def within_share(panel: pd.DataFrame, column: str, unit: str = "city_code") -> float:
