@@ -22,8 +22,9 @@ from myst_nb import glue
 from nqp_helpers import load_panel
 from nqp_helpers.audit import amplification_claims
 from nqp_helpers.chapters import amplification as amp
-from nqp_helpers.display import rerun_box, save_table, track_banner
+from nqp_helpers.display import rerun_box, save_table, show_table, track_banner
 from nqp_helpers.plotting import glue_figure, set_style
+from nqp_helpers.regtable import save_regtable
 from nqp_helpers.reported import reported_results
 
 set_style()
@@ -47,8 +48,9 @@ if missing:
 # + \varepsilon_{it},$$
 #
 # with the six controls, city and year fixed effects and the moderator **as measured** (not centred), as in the
-# paper's equations (2)–(4). Standard errors are clustered by city (CR1, t(G−1)). Each table puts our estimate beside
-# the paper's; on the semi-synthetic track the last column gives the truth for the interaction. In the default
+# paper's equations (2)–(4). Standard errors are clustered by city (CR1, t(G−1)). Tables 5–7 below follow the paper's
+# layout (columns (1)–(4) = Pro, Lab, Mea, Obj; coefficient with stars, standard error beneath): for each coefficient
+# our estimate, then the paper's, and on the semi-synthetic track a row "Truth" for the interaction. In the default
 # semi-synthetic world a treated city-year's effect depends on its own moderator value M_it (plus city
 # heterogeneity), the moderators do not enter the untreated outcome, and the truth is the coefficient this same
 # regression gives when fitted to the true effects alone, which equals the generator's parameter a3 by
@@ -60,17 +62,19 @@ ours = amp.fit_all(panel) if runnable else None
 tables = amp.moderation_tables(ours, paper, truth, track)
 for m, t in amp.MODERATOR_TABLES.items():
     save_table(tables[m], f"table{t}", NOTEBOOK)
-for m, t in amp.MODERATOR_TABLES.items():
-    display(Markdown(f"**Table {t} — moderator {m}** (saved as `table{t}.csv`)"))
-    display(amp.table_display(tables[m]))
+    layout = amp.table_layout(ours, truth, m)
+    save_regtable(layout, f"table{t}_layout", NOTEBOOK)
+    display(layout)
 
 # %% tags=["hide-input"]
+display(show_table(amp.table_display(tables), caption="Tables 5–7 coefficient by coefficient: ours against the paper",
+                   collapse=True, missing_note="— : no stars (not significant at 10 %), or not estimable on this track."))
 for k, v in amp.headline_values(tables, runnable, truth is not None).items():
     glue(k, v, display=False)
 
 # %% [markdown]
 # Of the {glue:text}`n_cells` coefficients of Tables 5–7 (Inn, M, Inn×M for four outcomes and three moderators),
-# {glue:text}`n_same` have the paper's sign and significance class on this track (column `status`;
+# {glue:text}`n_same` have the paper's sign and significance class on this track (column `status` of the collapsed table above and of `table5.csv`–`table7.csv`;
 # "not estimable on this track" where the moderators are absent). {glue:text}`n_pos_inter` of the 12 interaction
 # coefficients are positive and significant at 10% here — the paper's criterion for "amplification" (α₃ > 0).
 # Against the truth (semi-synthetic track), the estimated interaction for Pro is, as a multiple of the true slope:
