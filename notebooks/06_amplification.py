@@ -7,6 +7,18 @@
 # Inn coefficient but not the interaction, plots the pilot effect across the moderator's range, and asks what the
 # text's "放大效应" percentages can mean. Headline on this track: Inn×Hum for Pro is
 # {glue:text}`hum_pro_ours` here against {glue:text}`hum_pro_paper` in the paper (truth: {glue:text}`hum_pro_truth`).
+#
+# ```{admonition} Learning goals
+# :class: tip
+# After this chapter you can
+# 1. read a moderation table in the paper's layout: the Inn×M coefficient is how much the pilot's effect changes per
+#    unit of M, and the Inn coefficient is the effect at M = 0, wherever that lies;
+# 2. show that centring M moves the Inn coefficient by exactly α₃ × c and leaves Inn×M unchanged, and report the
+#    effect across M's observed range instead (marginal-effect plot);
+# 3. say why an "amplification effect" in percent needs a unit of M, and state one per standard deviation;
+# 4. tell when {term}`TWFE` with Inn×M recovers the moderation built into the data ({term}`semi-synthetic track`)
+#    and when a trending moderator makes it estimate something else.
+# ```
 
 # %% tags=["parameters"]
 data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path to your own panel file
@@ -204,3 +216,76 @@ else:
 
 # %% tags=["hide-input"]
 rerun_box(NOTEBOOK, {"data": data, "seed": seed, "scenario": scenario, "plot_outcome": plot_outcome})
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise changes one parameter of this page; the solutions (click to open) were computed when this page was
+# built, with its `seed`, on the semi-synthetic track (the only track with the moderators).
+
+# %% tags=["hide-input"]
+from nqp_helpers.chapters import exercises as ex
+
+ex.glue_answers("ex06s", ex.ex06_scenario(seed, scenario="heterogeneous"))
+ex.glue_answers("ex06o", ex.ex06_plot_outcome(seed, plot_outcome="Lab", moderator="Hum"))
+ex.glue_answers("ex06d", ex.ex06_seed(seed, other_seed=7, moderator="Dig"))
+
+# %% [markdown]
+# ```{exercise} Heterogeneous effects across cohorts
+# :label: ex-06-scenario
+#
+# Change `scenario` to `"heterogeneous"` (the pilot's average effect differs by cohort):
+# `nqp run notebooks/06_amplification.py -p scenario heterogeneous`. Does Inn×Hum for `Pro` still recover the true
+# moderation slope, and does the page agree more or less often with the paper?
+# ```
+#
+# ```{solution} ex-06-scenario
+# :class: dropdown
+#
+# Constant scenario: Inn×Hum {glue:text}`ex06s_hum_base:.3f` against a true slope of
+# {glue:text}`ex06s_hum_truth_base:.3f`; {glue:text}`ex06s_cover_base` of the {glue:text}`ex06s_n_inter`
+# interactions lie within 1.96 standard errors of their truth, and {glue:text}`ex06s_same_base` of the 36
+# coefficients have the paper's sign and significance. Heterogeneous scenario: {glue:text}`ex06s_hum_alt:.3f`
+# against {glue:text}`ex06s_hum_truth_alt:.3f`; {glue:text}`ex06s_cover_alt` of {glue:text}`ex06s_n_inter`
+# within 1.96 SE; {glue:text}`ex06s_same_alt` of 36 agree with the paper (true {term}`ATT` of `Pro`:
+# {glue:text}`ex06s_att_base:.3f` and {glue:text}`ex06s_att_alt:.3f`). The true slope is a property of the world
+# and moves with it; the regression is judged by its distance to the truth of the world it runs on. Agreeing with
+# the paper's stars more or less often says nothing about being right.
+# ```
+#
+# ```{exercise} Centring on another index
+# :label: ex-06-plot-outcome
+#
+# Change `plot_outcome` to `"Lab"`: `nqp run notebooks/06_amplification.py -p plot_outcome Lab`. In the centring
+# table, how far does the Inn coefficient for Hum move when Hum is centred at its mean, and what happens to Inn×Hum?
+# ```
+#
+# ```{solution} ex-06-plot-outcome
+# :class: dropdown
+#
+# With Hum as measured, Inn is {glue:text}`ex06o_inn_0:.3f` (the effect at Hum = 0); centred at the mean Hum of
+# {glue:text}`ex06o_mean_m:.3f`, it is {glue:text}`ex06o_inn_c:.3f`. Inn×Hum is {glue:text}`ex06o_inter_0:.4f`
+# both times, and α₁(c) = α₁(0) + α₃ c holds to {glue:text}`ex06o_gap:.1e`. The share of city-years with
+# Hum ≤ 0 is {glue:text}`ex06o_share_le0:.3f`: the paper's Inn coefficient is the effect at a moderator value the
+# data do not contain, on `Lab` as on `Pro`.
+# ```
+#
+# ```{exercise} A trending moderator under another seed
+# :label: ex-06-seed
+#
+# Change `seed` to 7: `nqp run notebooks/06_amplification.py -p seed 7`. In the section "When Inn×M misleads", does
+# the Dig interaction in the city-level world still miss its truth? Is that bad luck or systematic?
+# ```
+#
+# ```{solution} ex-06-seed
+# :class: dropdown
+#
+# City-level world, seed of this page: Inn×Dig {glue:text}`ex06d_est_a:.3f` against a truth of
+# {glue:text}`ex06d_truth_a:.3f` (z = {glue:text}`ex06d_z_a:.1f`); seed 7: {glue:text}`ex06d_est_b:.3f` against
+# {glue:text}`ex06d_truth_b:.3f` (z = {glue:text}`ex06d_z_b:.1f`). In the default world the same regression gives
+# z = {glue:text}`ex06d_cell_z_a:.1f` and {glue:text}`ex06d_cell_z_b:.1f`. The miss is systematic: fitted to the
+# true effects alone, the regression gives {glue:text}`ex06d_reg_a:.3f` and {glue:text}`ex06d_reg_b:.3f`, not the
+# truth. {glue:text}`ex06d_within_a:.2f` of Dig's variance is within cities (it trends), so the interaction is
+# identified mostly from changes of Dig over time within a city, while in this world the effect depends on the
+# city's average Dig, a difference between cities. A new seed changes the noise, not this.
+# ```

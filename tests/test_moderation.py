@@ -1,8 +1,8 @@
 """Moderation (Tables 5–7): closed-form centring identity, equality with a manual interaction, marginal effects."""
 import numpy as np
 import pandas as pd
-import pytest
 import pyfixest as pf
+import pytest
 
 from nqp_helpers.errors import NQPInputError
 from nqp_helpers.estimators._common import fit_within
