@@ -7,6 +7,18 @@
 # Inn coefficient but not the interaction, plots the pilot effect across the moderator's range, and asks what the
 # text's "放大效应" percentages can mean. Headline on this track: Inn×Hum for Pro is
 # {glue:text}`hum_pro_ours` here against {glue:text}`hum_pro_paper` in the paper (truth: {glue:text}`hum_pro_truth`).
+#
+# ```{admonition} Learning goals
+# :class: tip
+# After this chapter you can
+# 1. read a moderation table in the paper's layout: the Inn×M coefficient is how much the pilot's effect changes per
+#    unit of M, and the Inn coefficient is the effect at M = 0, wherever that lies;
+# 2. show that centring M moves the Inn coefficient by exactly α₃ × c and leaves Inn×M unchanged, and report the
+#    effect across M's observed range instead (marginal-effect plot);
+# 3. say why an "amplification effect" in percent needs a unit of M, and state one per standard deviation;
+# 4. tell when {term}`TWFE` with Inn×M recovers the moderation built into the data ({term}`semi-synthetic track`)
+#    and when a trending moderator makes it estimate something else.
+# ```
 
 # %% tags=["parameters"]
 data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path to your own panel file
@@ -22,8 +34,9 @@ from myst_nb import glue
 from nqp_helpers import load_panel
 from nqp_helpers.audit import amplification_claims
 from nqp_helpers.chapters import amplification as amp
-from nqp_helpers.display import rerun_box, save_table, track_banner
-from nqp_helpers.plotting import set_style
+from nqp_helpers.display import rerun_box, save_table, show_table, track_banner
+from nqp_helpers.plotting import glue_figure, set_style
+from nqp_helpers.regtable import save_regtable
 from nqp_helpers.reported import reported_results
 
 set_style()
@@ -47,8 +60,9 @@ if missing:
 # + \varepsilon_{it},$$
 #
 # with the six controls, city and year fixed effects and the moderator **as measured** (not centred), as in the
-# paper's equations (2)–(4). Standard errors are clustered by city (CR1, t(G−1)). Each table puts our estimate beside
-# the paper's; on the semi-synthetic track the last column gives the truth for the interaction. In the default
+# paper's equations (2)–(4). Standard errors are clustered by city (CR1, t(G−1)). Tables 5–7 below follow the paper's
+# layout (columns (1)–(4) = Pro, Lab, Mea, Obj; coefficient with stars, standard error beneath): for each coefficient
+# our estimate, then the paper's, and on the semi-synthetic track a row "Truth" for the interaction. In the default
 # semi-synthetic world a treated city-year's effect depends on its own moderator value M_it (plus city
 # heterogeneity), the moderators do not enter the untreated outcome, and the truth is the coefficient this same
 # regression gives when fitted to the true effects alone, which equals the generator's parameter a3 by
@@ -60,17 +74,19 @@ ours = amp.fit_all(panel) if runnable else None
 tables = amp.moderation_tables(ours, paper, truth, track)
 for m, t in amp.MODERATOR_TABLES.items():
     save_table(tables[m], f"table{t}", NOTEBOOK)
-for m, t in amp.MODERATOR_TABLES.items():
-    display(Markdown(f"**Table {t} — moderator {m}** (saved as `table{t}.csv`)"))
-    display(amp.table_display(tables[m]))
+    layout = amp.table_layout(ours, truth, m)
+    save_regtable(layout, f"table{t}_layout", NOTEBOOK)
+    display(layout)
 
 # %% tags=["hide-input"]
+display(show_table(amp.table_display(tables), caption="Tables 5–7 coefficient by coefficient: ours against the paper",
+                   collapse=True, missing_note="— : no stars (not significant at 10 %), or not estimable on this track."))
 for k, v in amp.headline_values(tables, runnable, truth is not None).items():
     glue(k, v, display=False)
 
 # %% [markdown]
 # Of the {glue:text}`n_cells` coefficients of Tables 5–7 (Inn, M, Inn×M for four outcomes and three moderators),
-# {glue:text}`n_same` have the paper's sign and significance class on this track (column `status`;
+# {glue:text}`n_same` have the paper's sign and significance class on this track (column `status` of the collapsed table above and of `table5.csv`–`table7.csv`;
 # "not estimable on this track" where the moderators are absent). {glue:text}`n_pos_inter` of the 12 interaction
 # coefficients are positive and significant at 10% here — the paper's criterion for "amplification" (α₃ > 0).
 # Against the truth (semi-synthetic track), the estimated interaction for Pro is, as a multiple of the true slope:
@@ -147,19 +163,25 @@ glue("lab_hum_sd_pct", amp.per_sd_value(per_sd) if runnable else "n/a", display=
 # track the dashed line is the truth: the true average effect plus the true slope × (m − mean of M among treated
 # city-years).
 
-# %% tags=["hide-input"] mystnb={"image": {"alt": "Line chart of the pilot's estimated effect on the index against the value of the moderator, with a shaded 95 percent band and, on the semi-synthetic track, the true relation as a dashed line."}}
+# %% tags=["hide-input"]
 glue("plot_outcome_name", plot_outcome, display=False)
 if runnable:
     fig, me_all = amp.marginal_effects_figure(panel, plot_outcome, truth, track)
     save_table(me_all, "marginal_effects", NOTEBOOK)
-    plt.show()
 else:
-    display(Markdown("*No marginal-effect plot: the moderators are absent on this track.*"))
+    fig = amp.no_moderator_figure()
+glue_figure("fig_marginal_effects", fig)
 
 # %% [markdown]
-# *Figure: effect of the innovative-city pilot on the chosen index as a function of the moderator (solid line,
-# shaded 95% band), with the true relation on the semi-synthetic track (dashed). The x-axis spans the data, so the
-# value at M = 0 — the paper's Inn coefficient — is usually off the left edge.*
+# ```{glue:figure} fig_marginal_effects
+# :alt: Three line charts side by side, one per moderator (Hum, Dig, Ind): the pilot's estimated effect on the chosen index against the moderator's value from its 5th to its 95th percentile, a shaded 95 percent band and, on the semi-synthetic track, the true relation as a dashed green line; the legend sits below the panels.
+# :name: fig-marginal-effects
+#
+# Effect of the innovative-city pilot on the chosen index as a function of the moderator (solid line, shaded 95 %
+# band), with the true relation on the semi-synthetic track (dashed). The x-axis spans the data, so the value at
+# M = 0 — the paper's Inn coefficient — is usually off the left edge. Where the moderators are absent (real track)
+# the figure says so instead.
+# ```
 #
 # ## When Inn×M misleads: a trending moderator
 #
@@ -194,3 +216,76 @@ else:
 
 # %% tags=["hide-input"]
 rerun_box(NOTEBOOK, {"data": data, "seed": seed, "scenario": scenario, "plot_outcome": plot_outcome})
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise changes one parameter of this page; the solutions (click to open) were computed when this page was
+# built, with its `seed`, on the semi-synthetic track (the only track with the moderators).
+
+# %% tags=["hide-input"]
+from nqp_helpers.chapters import exercises as ex
+
+ex.glue_answers("ex06s", ex.ex06_scenario(seed, scenario="heterogeneous"))
+ex.glue_answers("ex06o", ex.ex06_plot_outcome(seed, plot_outcome="Lab", moderator="Hum"))
+ex.glue_answers("ex06d", ex.ex06_seed(seed, other_seed=7, moderator="Dig"))
+
+# %% [markdown]
+# ```{exercise} Heterogeneous effects across cohorts
+# :label: ex-06-scenario
+#
+# Change `scenario` to `"heterogeneous"` (the pilot's average effect differs by cohort):
+# `nqp run notebooks/06_amplification.py -p scenario heterogeneous`. Does Inn×Hum for `Pro` still recover the true
+# moderation slope, and does the page agree more or less often with the paper?
+# ```
+#
+# ```{solution} ex-06-scenario
+# :class: dropdown
+#
+# Constant scenario: Inn×Hum {glue:text}`ex06s_hum_base:.3f` against a true slope of
+# {glue:text}`ex06s_hum_truth_base:.3f`; {glue:text}`ex06s_cover_base` of the {glue:text}`ex06s_n_inter`
+# interactions lie within 1.96 standard errors of their truth, and {glue:text}`ex06s_same_base` of the 36
+# coefficients have the paper's sign and significance. Heterogeneous scenario: {glue:text}`ex06s_hum_alt:.3f`
+# against {glue:text}`ex06s_hum_truth_alt:.3f`; {glue:text}`ex06s_cover_alt` of {glue:text}`ex06s_n_inter`
+# within 1.96 SE; {glue:text}`ex06s_same_alt` of 36 agree with the paper (true {term}`ATT` of `Pro`:
+# {glue:text}`ex06s_att_base:.3f` and {glue:text}`ex06s_att_alt:.3f`). The true slope is a property of the world
+# and moves with it; the regression is judged by its distance to the truth of the world it runs on. Agreeing with
+# the paper's stars more or less often says nothing about being right.
+# ```
+#
+# ```{exercise} Centring on another index
+# :label: ex-06-plot-outcome
+#
+# Change `plot_outcome` to `"Lab"`: `nqp run notebooks/06_amplification.py -p plot_outcome Lab`. In the centring
+# table, how far does the Inn coefficient for Hum move when Hum is centred at its mean, and what happens to Inn×Hum?
+# ```
+#
+# ```{solution} ex-06-plot-outcome
+# :class: dropdown
+#
+# With Hum as measured, Inn is {glue:text}`ex06o_inn_0:.3f` (the effect at Hum = 0); centred at the mean Hum of
+# {glue:text}`ex06o_mean_m:.3f`, it is {glue:text}`ex06o_inn_c:.3f`. Inn×Hum is {glue:text}`ex06o_inter_0:.4f`
+# both times, and α₁(c) = α₁(0) + α₃ c holds to {glue:text}`ex06o_gap:.1e`. The share of city-years with
+# Hum ≤ 0 is {glue:text}`ex06o_share_le0:.3f`: the paper's Inn coefficient is the effect at a moderator value the
+# data do not contain, on `Lab` as on `Pro`.
+# ```
+#
+# ```{exercise} A trending moderator under another seed
+# :label: ex-06-seed
+#
+# Change `seed` to 7: `nqp run notebooks/06_amplification.py -p seed 7`. In the section "When Inn×M misleads", does
+# the Dig interaction in the city-level world still miss its truth? Is that bad luck or systematic?
+# ```
+#
+# ```{solution} ex-06-seed
+# :class: dropdown
+#
+# City-level world, seed of this page: Inn×Dig {glue:text}`ex06d_est_a:.3f` against a truth of
+# {glue:text}`ex06d_truth_a:.3f` (z = {glue:text}`ex06d_z_a:.1f`); seed 7: {glue:text}`ex06d_est_b:.3f` against
+# {glue:text}`ex06d_truth_b:.3f` (z = {glue:text}`ex06d_z_b:.1f`). In the default world the same regression gives
+# z = {glue:text}`ex06d_cell_z_a:.1f` and {glue:text}`ex06d_cell_z_b:.1f`. The miss is systematic: fitted to the
+# true effects alone, the regression gives {glue:text}`ex06d_reg_a:.3f` and {glue:text}`ex06d_reg_b:.3f`, not the
+# truth. {glue:text}`ex06d_within_a:.2f` of Dig's variance is within cities (it trends), so the interaction is
+# identified mostly from changes of Dig over time within a city, while in this world the effect depends on the
+# city's average Dig, a difference between cities. A new seed changes the noise, not this.
+# ```

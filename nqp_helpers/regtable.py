@@ -76,11 +76,12 @@ def _num(x) -> float:
 
 def paper_numbers(fits: Mapping[str, pd.DataFrame], terms, *, table: int | None = None,
                   column_of: Mapping[str, int] | None = None, truth: Mapping | None = None,
-                  stats=("n_obs", "r2_overall"), paper: pd.DataFrame | None = None) -> pd.DataFrame:
+                  stats=("n_obs", "r2_overall"), paper: pd.DataFrame | None = None,
+                  truth_term: str | None = None) -> pd.DataFrame:
     """Long frame, one row per (column, term or statistic, source): the numbers behind :func:`paper_layout`.
 
     fits: {label: tidy frame of one model} in display order; column_of: {label: the paper's column number} (default
-    1, 2, ... in order); truth: {outcome: true effect of ``terms[0]``} (semi-synthetic) or None.
+    1, 2, ... in order); truth: {outcome: true value of ``truth_term``} (default ``terms[0]``; semi-synthetic) or None.
     """
     if not fits:
         raise NQPInputError("paper_layout: no models given")
@@ -106,7 +107,7 @@ def paper_numbers(fits: Mapping[str, pd.DataFrame], terms, *, table: int | None 
                          "estimate": _num(ph["coef"].iloc[0]) if len(ph) else math.nan,
                          "std_error": _num(ph["se"].iloc[0]) if len(ph) else math.nan, "p_value": math.nan,
                          "stars": str(ph["stars"].iloc[0]) if len(ph) and not pd.isna(ph["stars"].iloc[0]) else ""})
-            if truth is not None and term == terms[0]:
+            if truth is not None and term == (truth_term or terms[0]):
                 rows.append({**base, "row": term, "source": "truth", "estimate": _num(truth.get(outcome)),
                              "std_error": math.nan, "p_value": math.nan, "stars": ""})
         for s in stats:
@@ -125,15 +126,19 @@ def paper_layout(fits: Mapping[str, pd.DataFrame], terms, *, table: int | None =
                  truth: Mapping | None = None, stats=("n_obs", "r2_overall"), fixed_effects=("City", "Year"),
                  digits: int = 3, caption: str = "", notes=(), paper: pd.DataFrame | None = None,
                  term_labels: Mapping[str, str] | None = None,
-                 extra_rows: Mapping[str, Mapping[str, str]] | None = None) -> RegTable:
+                 extra_rows: Mapping[str, Mapping[str, str]] | None = None, truth_term: str | None = None,
+                 truth_note: str | None = None) -> RegTable:
     """Our fits beside the paper's Table ``table`` in its layout (see the module docstring).
 
     controls: True/False for all columns or {label: bool}; default: each fit's ``controls`` column if present.
     extra_rows: more specification rows, {row name: {label: text}} (e.g. {"Matching": {...}}).
+    truth_term: the term whose truth ``truth`` gives (default ``terms[0]``); truth_note replaces the default note
+    (which says the truth is the ATT) when the truth is of another estimand, e.g. an interaction.
     Missing cells show "—"; a note says why. Returns a :class:`RegTable` (display it, or pass it to
     :func:`save_regtable`).
     """
-    nums = paper_numbers(fits, terms, table=table, column_of=column_of, truth=truth, stats=stats, paper=paper)
+    nums = paper_numbers(fits, terms, table=table, column_of=column_of, truth=truth, stats=stats, paper=paper,
+                         truth_term=truth_term)
     tl = {**TERM_LABELS, **(term_labels or {})}
     col_keys = []
     for k, (label, d) in enumerate(fits.items(), start=1):
@@ -188,8 +193,8 @@ def paper_layout(fits: Mapping[str, pd.DataFrame], terms, *, table: int | None =
     if table is not None:
         all_notes.append(f"Paper: the numbers printed in the paper's Table {table}, same column.")
     if truth is not None:
-        all_notes.append("Truth: the true average effect on the treated of the semi-synthetic world (known by "
-                         "construction).")
+        all_notes.append(truth_note or ("Truth: the true average effect on the treated of the semi-synthetic world "
+                                        "(known by construction)."))
     all_notes += [n for n in notes if n]
     if (cells == MISSING).to_numpy().any():
         all_notes.append(f"{MISSING}: not available (not estimable on this track, or not printed in the paper).")

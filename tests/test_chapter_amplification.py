@@ -9,7 +9,7 @@ from toy_panels import toy_panel
 from nqp_helpers.chapters import amplification as amp
 from nqp_helpers.chapters.amplification import misleads_sentence, within_share
 from nqp_helpers.estimators.moderation import moderation
-from nqp_helpers.reported import reported_results
+from nqp_helpers.reported import reported_results, stars
 from nqp_helpers.variables import CONTROLS, MODERATORS, OUTCOMES
 
 matplotlib.use("Agg")
@@ -80,7 +80,8 @@ def test_tables_beside_the_paper_and_paper_only(panel, fits):
     vals = amp.headline_values(only, runnable=False, known_truth=False)
     assert vals["n_pos_inter"] == "n/a (not estimable)" and vals["hum_pro_ours"] == "n/a"
     assert vals["inter_cover"] == "not known on this track" and vals["n_same"] == "0"
-    assert list(amp.table_display(tabs["Hum"]).columns) == amp.TABLE_SHOW
+    shown = amp.table_display({"Hum": tabs["Hum"]})
+    assert list(shown.columns) == ["table", *amp.TABLE_SHOW] and set(shown["table"]) == {5}
 
 
 def test_headline_values_count_and_compare_with_truth():
@@ -142,8 +143,38 @@ def test_missing_moderators_are_named(panel):
     assert miss == ["Hum", "Obj"] and "lacks Hum, Obj" in amp.not_estimable_note("real", miss)
 
 
+def test_table_layout_in_the_papers_layout(panel):
+    ours = amp.fit_all(panel)
+    truth = pd.DataFrame({"estimand": "interaction", "split": "Dig", "outcome": list(OUTCOMES),
+                          "value": [0.1, 0.2, 0.3, 0.4]})
+    rt = amp.table_layout(ours, truth, "Dig")
+    cells = rt.cells
+    assert list(cells.columns) == [(y, f"({i})") for i, y in enumerate(OUTCOMES, 1)]
+    r = ours[(ours["spec"] == "moderation_Dig") & (ours["outcome"] == "Lab")].set_index("term").loc["Inn:Dig"]
+    assert cells.loc[("Inn × Dig", "Ours")].iloc[1] == f"{r['estimate']:.3f}{stars(r['p_value'])}"
+    assert cells.loc[("Inn × Dig", "Ours SE")].iloc[1] == f"({r['std_error']:.3f})"
+    assert cells.loc[("Inn × Dig", "Truth")].tolist() == ["0.100", "0.200", "0.300", "0.400"]
+    assert "Truth" not in cells.loc["Pilot (Inn)"].index  # no true α₁
+    p6 = reported_results()
+    p6 = p6[(p6["table"] == 6) & (p6["column"] == 1) & (p6["term"] == "Inn:Dig")].iloc[0]
+    assert cells.loc[("Inn × Dig", "Paper")].iloc[0] == f"{p6['coef']:.3f}{p6['stars']}"
+    assert cells.loc[("Statistics", "R² (ours)")].iloc[1] == f"{r['r2_overall']:.3f}"
+    assert cells.loc[("Specification", "Controls")].tolist() == ["Yes"] * 4
+    assert amp.TRUTH_NOTE in rt.notes
+    only = amp.table_layout(None, None, "Hum").cells  # real track: the paper's numbers only
+    assert (only.loc[("Inn × Hum", "Ours")] == "—").all() and (only.loc[("Inn × Hum", "Paper")] != "—").all()
+
+
 def test_marginal_effects_figure(panel):
     fig, me = amp.marginal_effects_figure(panel, "Pro", None, "user")
     assert len(fig.axes) == 3 and set(me["track"]) == {"user"} and me["conf_low"].le(me["conf_high"]).all()
+    # the legend is one figure legend below the panels, never an axes legend over the curves
+    assert all(ax.get_legend() is None for ax in fig.axes) and len(fig.legends) == 1
+    fig.canvas.draw()
+    leg = fig.legends[0].get_window_extent()
+    assert all(leg.y1 <= ax.get_window_extent().y0 for ax in fig.axes)
     import matplotlib.pyplot as plt
     plt.close(fig)
+    strip = amp.no_moderator_figure()
+    assert amp.NO_FIGURE in [t.get_text() for t in strip.axes[0].texts]
+    plt.close(strip)

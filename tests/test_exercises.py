@@ -150,3 +150,49 @@ def test_outcome_answer_reproduces_the_page_for_its_own_outcome(lab):
         r = _twfe(draws, sc, "resample")
         assert a[f"{sc}_bias"] == pytest.approx(r["bias"], rel=1e-9, abs=1e-12)
         assert a[f"{sc}_mean_se"] == pytest.approx(r["mean_se"], rel=1e-9)
+
+
+# --- 06 amplification: the answers equal the chapter's own computations on the semi-synthetic track ---------------
+SEED06 = 20260101
+
+
+def test_amplification_centring_answer_is_the_identity():
+    from nqp_helpers.estimators.moderation import moderation
+    from nqp_helpers.variables import CONTROLS
+
+    a = ex.ex06_plot_outcome(SEED06, plot_outcome="Lab", moderator="Hum")
+    r = moderation(load_panel("semi_synthetic", seed=SEED06), "Lab", "Hum", controls=list(CONTROLS))
+    r = r.set_index("term")
+    assert a["inn_0"] == pytest.approx(float(r.at["Inn", "estimate"]), abs=1e-12)
+    assert a["inter_c"] == pytest.approx(a["inter_0"], abs=1e-10) and a["gap"] < 1e-10
+    assert a["inn_c"] == pytest.approx(a["inn_0"] + a["inter_0"] * a["mean_m"], abs=1e-10)
+    assert 0 <= a["share_le0"] <= 1
+
+
+def test_amplification_seed_answer_is_the_worlds_table():
+    from nqp_helpers.chapters import amplification as amp
+
+    a = ex.ex06_seed(SEED06, other_seed=SEED06 + 1, moderator="Dig")
+    w = amp.moderation_worlds({"cell_level": load_panel("semi_synthetic", seed=SEED06 + 1),
+                               "city_level": load_panel("semi_synthetic", seed=SEED06 + 1,
+                                                        moderation="city_level")})
+    r = w[(w["world"] == "city_level") & (w["moderator"] == "Dig")].iloc[0]
+    assert (a["est_b"], a["truth_b"], a["reg_b"], a["z_b"]) == pytest.approx(
+        (r["estimate"], r["truth"], r["regression_estimand"], r["z"]), abs=1e-12)
+    c = w[(w["world"] == "cell_level") & (w["moderator"] == "Dig")].iloc[0]
+    assert a["cell_z_b"] == pytest.approx(c["z"], abs=1e-12) and 0 < a["within_b"] < 1
+
+
+def test_amplification_scenario_answer_counts_the_interactions():
+    from nqp_helpers.estimators.moderation import moderation
+    from nqp_helpers.variables import CONTROLS
+
+    a = ex.ex06_scenario(SEED06, scenario="heterogeneous")
+    p = load_panel("semi_synthetic", seed=SEED06, scenario="heterogeneous")
+    r = moderation(p, "Pro", "Hum", controls=list(CONTROLS)).set_index("term").loc["Inn:Hum"]
+    t = p.attrs["truth"]
+    t = t[(t["estimand"] == "interaction") & (t["split"] == "Hum") & (t["outcome"] == "Pro")]["value"].iloc[0]
+    assert a["hum_alt"] == pytest.approx(float(r["estimate"]), abs=1e-12)
+    assert a["hum_truth_alt"] == pytest.approx(float(t), abs=1e-12)
+    assert a["n_inter"] == 12 and 0 <= a["cover_base"] <= 12 and 0 <= a["cover_alt"] <= 12
+    assert 0 <= a["same_alt"] <= 36 and a["att_alt"] == pytest.approx(ex.truth_att(p, "Pro"))

@@ -1,8 +1,8 @@
 """Moderation (Tables 5–7): closed-form centring identity, equality with a manual interaction, marginal effects."""
 import numpy as np
 import pandas as pd
-import pytest
 import pyfixest as pf
+import pytest
 
 from nqp_helpers.errors import NQPInputError
 from nqp_helpers.estimators._common import fit_within
@@ -39,6 +39,9 @@ def test_terms_and_manual_interaction():
     m = pf.feols("Pro ~ Inn + Hum + Inn:Hum + Eco + Gov | city_code + year", data=df, vcov={"CRV1": "city_code"})
     np.testing.assert_allclose(res["estimate"], m.coef()[["Inn", "Hum", "Inn:Hum"]].to_numpy(), atol=1e-8)
     np.testing.assert_allclose(res["std_error"], m.se()[["Inn", "Hum", "Inn:Hum"]].to_numpy(), rtol=1e-6)
+    # R² of the full model (with the fixed effects) and within, against pyfixest
+    np.testing.assert_allclose(res["r2_overall"], m._r2, rtol=1e-8)
+    np.testing.assert_allclose(res["r2_within"], m._r2_within, rtol=1e-8)
 
 
 @pytest.mark.parametrize("center", ["mean", "pretreatment_mean"])

@@ -42,6 +42,14 @@ def test_layout_numbers_stars_and_paper(fits):
     assert ours["estimate"].iloc[0] == 0.41234
 
 
+def test_truth_of_another_term(fits):
+    rt = paper_layout(fits, ["Inn", "const"], table=2, truth={"Pro": 0.3, "Lab": 0.1}, truth_term="const",
+                      truth_note="Truth: the true slope.")
+    assert "Truth" not in rt.cells.loc["Pilot (Inn)"].index
+    assert rt.cells.loc[("Constant", "Truth")].tolist() == ["0.300", "0.300", "0.100"]
+    assert "Truth: the true slope." in rt.notes and not any("average effect" in n for n in rt.notes)
+
+
 def test_no_truth_rows_without_truth_and_missing_term(fits):
     rt = paper_layout(fits, ["Inn", "Eco"], table=2)
     assert "Truth" not in rt.cells.loc["Pilot (Inn)"].index

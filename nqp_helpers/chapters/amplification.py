@@ -20,7 +20,10 @@ from ..compare import compare_to_paper
 from ..display import fmt_num
 from ..estimators.moderation import marginal_effects, moderation
 from ..estimators.twfe import twfe
+from ..plotting import figure_legend
+from ..regtable import RegTable, paper_layout
 from ..variables import CONTROLS, MODERATORS, OUTCOMES
+from .index import unavailable_figure
 
 MODERATOR_TABLES = dict(zip(MODERATORS, (5, 6, 7)))  # moderator -> the paper's table
 WORLDS = {"cell_level": "effect depends on M_it (default)", "city_level": "effect depends on the city mean of M"}
@@ -29,6 +32,11 @@ NOT_ESTIMABLE = ("**Tables 5–7 cannot be estimated on the {track} track**: the
                  "employment by city) that the public sources of this project do not supply for 2004–2023; they are "
                  "*not* simulated on this track. The tables below therefore show the paper's numbers only, and no "
                  "figure is drawn.")
+NO_FIGURE = "No marginal-effect plot: the moderators are absent on this track"
+TRUTH_NOTE = ("Truth: the true moderation slope of the semi-synthetic world (see the DGP), for the interaction only: "
+              "α₁ and α₂ have no true value to compare.")
+LAYOUT_NOTE = "Moderator as measured (not centred); six controls; standard errors clustered by city (CR1)."
+NOT_ESTIMATED_NOTE = "Ours: not estimable on this track (the moderators are absent); the paper's numbers only."
 TABLE_SHOW = ["outcome", "term", "estimate", "stars", "std_error", "coef_paper", "stars_paper", "se_paper", "status"]
 
 
@@ -83,9 +91,36 @@ def moderation_tables(ours: pd.DataFrame | None, paper: pd.DataFrame, truth: pd.
     return tables
 
 
-def table_display(tab: pd.DataFrame) -> pd.DataFrame:
-    """The columns of one table the page shows, rounded."""
-    return tab[TABLE_SHOW + (["truth"] if "truth" in tab else [])].round(3)
+def _empty_fit(outcome: str, m: str) -> pd.DataFrame:
+    """Tidy rows without estimates (tracks that cannot run the model): the layout shows "—" for ours."""
+    return pd.DataFrame({"term": ["Inn", m, f"Inn:{m}"], "estimate": np.nan, "std_error": np.nan, "p_value": np.nan,
+                         "outcome": outcome})
+
+
+def table_layout(ours: pd.DataFrame | None, truth: pd.DataFrame | None, m: str) -> RegTable:
+    """Table 5, 6 or 7 (moderator ``m``) in the paper's layout: one numbered column per outcome, Inn, M and Inn×M
+    with stars and SE beneath (ours, the paper's and, on the semi-synthetic track, the true interaction), controls,
+    city and year FE, N and R² (ours and the paper's). ``ours`` from :func:`fit_all`, ``None`` off the estimable
+    tracks (then only the paper's numbers are filled)."""
+    t = MODERATOR_TABLES[m]
+    fits = {y: (ours[(ours["spec"] == f"moderation_{m}") & (ours["outcome"] == y)] if ours is not None
+                else _empty_fit(y, m)) for y in OUTCOMES}
+    inter = true_interactions(truth)
+    true_slope = None if inter is None else dict(zip(inter[inter["split"] == m]["outcome"],
+                                                     inter[inter["split"] == m]["value"]))
+    return paper_layout(fits, ["Inn", m, f"Inn:{m}"], table=t, column_of={y: i for i, y in enumerate(OUTCOMES, 1)},
+                        controls=True, truth=true_slope, truth_term=f"Inn:{m}", truth_note=TRUTH_NOTE,
+                        term_labels={m: f"Moderator ({m})", f"Inn:{m}": f"Inn × {m}"},
+                        caption=f"Table {t} re-estimated (moderator {m}): ours, the paper's"
+                        + (" and the true interaction" if true_slope else ""),
+                        notes=[LAYOUT_NOTE] + ([] if ours is not None else [NOT_ESTIMATED_NOTE]))
+
+
+def table_display(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Tables 5-7 stacked, one row per coefficient with its ``status`` against the paper (the columns shown)."""
+    return pd.concat([tab[TABLE_SHOW + (["truth"] if "truth" in tab else [])].assign(table=MODERATOR_TABLES[m])
+                      [["table", *TABLE_SHOW] + (["truth"] if "truth" in tab else [])]
+                      for m, tab in tables.items()], ignore_index=True)
 
 
 def table_cell(tables: dict, m: str, outcome: str, term: str, col: str) -> str:
@@ -228,9 +263,14 @@ def marginal_effects_figure(panel: pd.DataFrame, outcome: str, truth: pd.DataFra
         ax.set_xlabel(f"{m} (5th–95th percentile)")
         ax.set_title(f"Moderator {m}")
     axes[0].set_ylabel(f"Effect of the pilot on {outcome}")
-    axes[0].legend(loc="best", fontsize=8)
     fig.tight_layout()
+    figure_legend(fig, axes[0])  # under all panels, never over the curves
     return fig, pd.concat(me_all, ignore_index=True)
+
+
+def no_moderator_figure():
+    """The strip glued in place of the marginal-effect figure where the moderators are absent."""
+    return unavailable_figure(NO_FIGURE)
 
 
 def within_share(panel: pd.DataFrame, column: str, unit: str = "city_code") -> float:

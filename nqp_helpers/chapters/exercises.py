@@ -18,10 +18,14 @@ from ..estimators.bacon import bacon_decomposition, bacon_summary
 from ..estimators.callaway_santanna import callaway_santanna
 from ..estimators.event_study import event_study, pretrend_test
 from ..estimators.iv import iv_first_stage, iv_twfe
+from ..estimators.moderation import moderation
 from ..estimators.placebo import placebo_test
 from ..estimators.psm_did import psm_did
 from ..estimators.twfe import twfe
 from ..estimators.wild_bootstrap import wild_bootstrap
+from ..reported import reported_results
+from ..variables import CONTROLS, MODERATORS
+from . import amplification as amp
 from .robust_did import PAPER_CONTROLS, available_controls, balanced_sample, truth_att
 
 __all__ = [
@@ -32,6 +36,9 @@ __all__ = [
     "ex04_ps_by",
     "ex05_real_first_stage",
     "ex05_seed",
+    "ex06_plot_outcome",
+    "ex06_scenario",
+    "ex06_seed",
     "ex08_n_clusters",
     "ex08_n_years",
     "ex09_leads",
@@ -148,6 +155,55 @@ def ex05_real_first_stage(outcome="Pro") -> dict:
             out[f"F_{z}"] = f"{float(f['first_stage_F'].iloc[0]):.2f}"
         else:
             out[f"F_{z}"] = "not available (the instrument is absent on the real track)"
+    return out
+
+
+# --- 06 amplification (the moderators exist on the semi-synthetic track only) -------------------------------------
+def ex06_scenario(seed, scenario="heterogeneous", base="constant", outcome="Pro", data="semi_synthetic") -> dict:
+    """Tables 5-7 in the default scenario and in ``scenario``: Inn×Hum and its true slope for ``outcome``, how many
+    of the 12 interactions lie within 1.96 SE of their truth, agreement with the paper, and the true ATT."""
+    out = {}
+    for key, sc in (("base", base), ("alt", scenario)):
+        p = load_panel(data, seed=seed, scenario=sc)
+        tabs = amp.moderation_tables(amp.fit_all(p), reported_results(), p.attrs["truth"], p.attrs["track"])
+        it = pd.concat([tabs[m][tabs[m]["term"] == f"Inn:{m}"] for m in MODERATORS])
+        hum = it[(it["term"] == "Inn:Hum") & (it["outcome"] == outcome)].iloc[0]
+        out[f"hum_{key}"], out[f"hum_truth_{key}"] = float(hum["estimate"]), float(hum["truth"])
+        out[f"cover_{key}"] = int(((it["estimate"] - it["truth"]).abs() <= 1.96 * it["std_error"]).sum())
+        out[f"same_{key}"] = int(sum((tabs[m]["status"] == "same sign & significance").sum() for m in MODERATORS))
+        out[f"att_{key}"] = truth_att(p, outcome)
+    out["n_inter"] = len(it)
+    return out
+
+
+def ex06_plot_outcome(seed, plot_outcome="Lab", moderator="Hum", data="semi_synthetic") -> dict:
+    """The centring identity for ``plot_outcome``: Inn with M as measured (effect at M = 0) and centred at its mean,
+    the unchanged interaction, the gap in α₁(c) = α₁(0) + α₃ c and the share of city-years with M ≤ 0."""
+    p = load_panel(data, seed=seed)
+    r0, rc = (moderation(p, plot_outcome, moderator, controls=list(CONTROLS), center=c).set_index("term")
+              for c in (None, "mean"))
+    inter, c = f"Inn:{moderator}", float(rc.at["Inn", "center_value"])
+    return {"inn_0": float(r0.at["Inn", "estimate"]), "inn_c": float(rc.at["Inn", "estimate"]),
+            "inter_0": float(r0.at[inter, "estimate"]), "inter_c": float(rc.at[inter, "estimate"]), "mean_m": c,
+            "gap": abs(float(rc.at["Inn", "estimate"]) - float(r0.at["Inn", "estimate"])
+                       - float(r0.at[inter, "estimate"]) * c),
+            "share_le0": float((p[moderator].dropna() <= 0).mean())}
+
+
+def ex06_seed(seed, other_seed=7, moderator="Dig", outcome="Pro", data="semi_synthetic") -> dict:
+    """Inn×``moderator`` in the city-level world under two seeds: estimate, truth, what the regression estimates from
+    the true effects, z = (estimate − truth)/SE and the within-city share of M's variance."""
+    out = {}
+    for key, s in (("a", seed), ("b", other_seed)):
+        w = amp.moderation_worlds({"cell_level": load_panel(data, seed=s),
+                                   "city_level": load_panel(data, seed=s, moderation="city_level")}, outcome=outcome)
+        for world in ("cell_level", "city_level"):
+            r = w[(w["world"] == world) & (w["moderator"] == moderator)].iloc[0]
+            tag = "" if world == "city_level" else "cell_"
+            out[f"{tag}est_{key}"], out[f"{tag}truth_{key}"] = float(r["estimate"]), float(r["truth"])
+            out[f"{tag}z_{key}"] = float(r["z"])
+            if world == "city_level":
+                out[f"reg_{key}"], out[f"within_{key}"] = float(r["regression_estimand"]), float(r["within_share"])
     return out
 
 

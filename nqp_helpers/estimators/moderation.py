@@ -17,7 +17,8 @@ Options
     (mean of M over the estimation-sample rows with ``treatment == 0``, i.e. never-treated and not-yet-treated
     city-years). ``standardize=True`` additionally divides (centred) M by its standard deviation over the estimation
     sample (ddof=1), so the interaction is "per SD of M". The columns ``center``, ``center_value`` and
-    ``scale_value`` record what was used.
+    ``scale_value`` record what was used; ``r2_within`` and ``r2_overall`` (of the full model including the fixed
+    effects, as reghdfe's "R-squared" and the paper's R² rows) describe the fit.
 
 SE convention: CR1 clustered by ``cluster`` (default unit) with the fixest small-sample factor, t(G-1)
 (:func:`~nqp_helpers.estimators._common.fit_within`). The 3×3 covariance of the reported terms is kept in
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._attrs import safe_attr
 from ..errors import NQPInputError
@@ -74,10 +74,14 @@ def moderation(df: pd.DataFrame, outcome: str, moderator: str, treatment: str = 
     fit = fit_within(d, outcome, [treatment, cm, ci, *controls], unit, time, cluster=cluster)
     names = [treatment, moderator, inter]
     se = np.sqrt(np.diag(fit.vcov)[:3])
+    y_raw = fit.extra["y_raw"]
+    tss = float(((y_raw - y_raw.mean()) ** 2).sum())
+    r2_overall = 1 - float(fit.resid @ fit.resid) / tss if tss > 0 else np.nan  # of the full model incl. the FE
     label = "none" if center is None else center
     res = tidy(names, fit.coef[:3], se, df_resid=fit.df_resid, n_obs=fit.n_obs, n_clusters=fit.n_clusters,
                estimator="moderation_twfe", outcome=outcome, alpha=alpha, moderator=moderator, center=label,
-               center_value=c, scale_value=s, standardized=bool(standardize))
+               center_value=c, scale_value=s, standardized=bool(standardize), r2_within=fit.r2_within,
+               r2_overall=r2_overall)
     all_names = [*names, *controls]
     res.attrs["vcov"] = safe_attr(pd.DataFrame(fit.vcov[:3, :3], index=names, columns=names))
     res.attrs["vcov_full"] = safe_attr(pd.DataFrame(fit.vcov, index=all_names, columns=all_names))
