@@ -46,6 +46,23 @@ def test_randomisation_answer_formulas(real):
     assert a["mc_se"] == pytest.approx(np.sqrt(a["p"] * (1 - a["p"]) / 50))
 
 
+def test_heterogeneity_answers_are_the_chapters_pairwise_tests(real):
+    from nqp_helpers.chapters import heterogeneity as het
+    from nqp_helpers.data.attributes import subgroups
+
+    sg = subgroups(real)
+    present = [s for s in het.SPLITS if s in sg.columns]
+    _, pairs = het.equality_tests(real.join(sg), present, "Pro", n_perm=9, seed=1, alpha=0.05, track="real")
+    a = ex.ex07_alpha("real", 0, alpha=0.10)
+    assert a["pairs"] == len(pairs) > 0
+    assert a["n_base"] == int(pairs["survives"].sum()) and a["n_alt"] == int((pairs["p_holm"] < 0.10).sum())
+    everything = ex.ex07_alpha("real", 0, alpha=1.0)
+    assert everything["n_alt"] == len(pairs)
+    assert everything["changed"].count("Holm p") == len(pairs) - a["n_base"]
+    s = ex.ex07_scenario("real", 0)  # the scenario is a semi-synthetic parameter: no effect on the real track
+    assert (s["n_base"], s["list_base"]) == (s["n_alt"], s["list_alt"]) == (a["n_base"], s["list_alt"])
+
+
 def test_first_stage_answer_is_text(real):
     a = ex.ex05_real_first_stage()
     assert set(a) == {"F_iv_ntl", "F_iv_lzh"} and all(isinstance(v, str) and v for v in a.values())

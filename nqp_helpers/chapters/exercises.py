@@ -12,16 +12,20 @@ import pandas as pd
 
 from .. import audit
 from .. import montecarlo as mc
+from ..data.attributes import subgroups
 from ..data.load import load_panel
 from ..errors import NQPInputError
 from ..estimators.bacon import bacon_decomposition, bacon_summary
 from ..estimators.callaway_santanna import callaway_santanna
 from ..estimators.event_study import event_study, pretrend_test
+from ..estimators.heterogeneity import group_orderings
 from ..estimators.iv import iv_first_stage, iv_twfe
 from ..estimators.placebo import placebo_test
 from ..estimators.psm_did import psm_did
 from ..estimators.twfe import twfe
 from ..estimators.wild_bootstrap import wild_bootstrap
+from ..variables import CONTROLS
+from . import heterogeneity as het
 from .robust_did import PAPER_CONTROLS, available_controls, balanced_sample, truth_att
 
 __all__ = [
@@ -32,6 +36,8 @@ __all__ = [
     "ex04_ps_by",
     "ex05_real_first_stage",
     "ex05_seed",
+    "ex07_alpha",
+    "ex07_scenario",
     "ex08_n_clusters",
     "ex08_n_years",
     "ex09_leads",
@@ -149,6 +155,47 @@ def ex05_real_first_stage(outcome="Pro") -> dict:
         else:
             out[f"F_{z}"] = "not available (the instrument is absent on the real track)"
     return out
+
+
+# --- 07 heterogeneity ----------------------------------------------------------------------------------------------
+def _het_pairs(p, outcome, alpha) -> pd.DataFrame:
+    """Chapter 07's pairwise differences of group effects (pooled model, Holm-adjusted) for every split built."""
+    sg = subgroups(p)
+    d = p.join(sg)
+    pairs = []
+    for split in [s for s in het.SPLITS if s in sg.columns]:
+        x, _ = het.usable(d, split, outcome)
+        if x[split].nunique() >= 2:
+            pairs.append(group_orderings(x, outcome, split, controls=list(CONTROLS), alpha=alpha).assign(split=split))
+    return pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame(columns=["split", "ordering", "p_holm"])
+
+
+def _orderings_text(pairs: pd.DataFrame) -> str:
+    return "; ".join(f"{r.split}: {r.ordering} (Holm p = {r.p_holm:.3f})" for r in pairs.itertuples()) or "none"
+
+
+def _het_panel(data, seed, scenario):
+    return load_panel(data, seed=seed, **({"scenario": scenario} if data == "semi_synthetic" else {}))
+
+
+def ex07_scenario(data, seed, scenario="heterogeneous", base_scenario="constant", alpha=0.05, outcome="Pro") -> dict:
+    """Pairwise group differences surviving Holm at ``alpha`` under the chapter's scenario and under ``scenario``."""
+    out = {}
+    for key, sc in (("base", base_scenario), ("alt", scenario)):
+        pairs = _het_pairs(_het_panel(data, seed, sc), outcome, alpha)
+        out[f"n_{key}"] = int((pairs["p_holm"] < alpha).sum())
+        out[f"pairs_{key}"] = len(pairs)
+        out[f"list_{key}"] = _orderings_text(pairs[pairs["p_holm"] < alpha])
+    return out
+
+
+def ex07_alpha(data, seed, scenario="constant", alpha=0.10, base_alpha=0.05, outcome="Pro") -> dict:
+    """Pairwise group differences surviving Holm at the chapter's level and at ``alpha`` (same tests, same p)."""
+    pairs = _het_pairs(_het_panel(data, seed, scenario), outcome, base_alpha)
+    lo, hi = sorted((alpha, base_alpha))
+    between = pairs[(pairs["p_holm"] >= lo) & (pairs["p_holm"] < hi)]
+    return {"pairs": len(pairs), "n_base": int((pairs["p_holm"] < base_alpha).sum()),
+            "n_alt": int((pairs["p_holm"] < alpha).sum()), "changed": _orderings_text(between)}
 
 
 # --- 08 audit ------------------------------------------------------------------------------------------------------
