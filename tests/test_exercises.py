@@ -46,6 +46,21 @@ def test_randomisation_answer_formulas(real):
     assert a["mc_se"] == pytest.approx(np.sqrt(a["p"] * (1 - a["p"]) / 50))
 
 
+def test_index_answers_are_the_chapters_numbers(real):
+    from nqp_helpers.chapters import index as ch
+
+    a = ex.ex02_rank_year("real", 0, rank_year=2010)
+    direct = ch.rank_comparison(real, ch.build_indices(real, "paper"), 2010).numbers
+    assert a["year_alt"] == direct["rank_year_used"] == 2010
+    assert a["rho_entropy_alt"] == pytest.approx(direct["rho_entropy"]) and a["rho_entropy_alt"] < 1
+    assert a["moved_equal_alt"] == pytest.approx(direct["moved_equal"])
+    w = ex.ex02_weights("real", 0, weights="entropy")
+    ent = ch.build_indices(load_panel("real", weights="entropy"), "entropy").headline["Pro"]
+    assert w["mean_alt"] == pytest.approx(float(ent.mean())) and w["mean_alt"] != pytest.approx(w["mean_base"])
+    same = ex.ex02_weights("real", 0, weights="paper")
+    assert (same["mean_alt"], same["rise_alt"]) == (same["mean_base"], same["rise_base"])
+
+
 def test_heterogeneity_answers_are_the_chapters_pairwise_tests(real):
     from nqp_helpers.chapters import heterogeneity as het
     from nqp_helpers.data.attributes import subgroups

@@ -26,9 +26,12 @@ from ..estimators.twfe import twfe
 from ..estimators.wild_bootstrap import wild_bootstrap
 from ..variables import CONTROLS
 from . import heterogeneity as het
+from . import index as index_chapter
 from .robust_did import PAPER_CONTROLS, available_controls, balanced_sample, truth_att
 
 __all__ = [
+    "ex02_rank_year",
+    "ex02_weights",
     "ex03_cluster",
     "ex03_pilot_years",
     "ex03_weights",
@@ -72,6 +75,31 @@ def _coef(r, term="Inn", col="estimate") -> float:
 
 def _controls(panel):
     return available_controls(panel, PAPER_CONTROLS)
+
+
+# --- 02 index -----------------------------------------------------------------------------------------------------
+def ex02_weights(data, seed, weights="entropy", base_weights="paper") -> dict:
+    """Mean ``Pro`` and its rise over the panel (whole-panel normalisation) under the chapter's and ``weights``."""
+    out = {}
+    for key, w in (("base", base_weights), ("alt", weights)):
+        p = load_panel(data, seed=seed, weights=w)
+        b = index_chapter.build_indices(p, w)
+        out[f"mean_{key}"] = index_chapter.scale_numbers(p, b)["mean_pro"]
+        out[f"rise_{key}"] = index_chapter.contrast_numbers(index_chapter.normalisation_contrast(p, b))["growth_whole"]
+    return out
+
+
+def ex02_rank_year(data, seed, rank_year=2010, base_rank_year=2023, weights="paper") -> dict:
+    """Rank agreement of entropy and equal weights with the paper's, in the chapter's ranking year and ``rank_year``."""
+    p = load_panel(data, seed=seed, weights=weights)
+    b = index_chapter.build_indices(p, weights)
+    out = {}
+    for key, y in (("base", base_rank_year), ("alt", rank_year)):
+        n = index_chapter.rank_comparison(p, b, y).numbers
+        out |= {f"year_{key}": n["rank_year_used"], f"rho_entropy_{key}": n["rho_entropy"],
+                f"moved_entropy_{key}": n["moved_entropy"], f"rho_equal_{key}": n["rho_equal"],
+                f"moved_equal_{key}": n["moved_equal"]}
+    return out
 
 
 # --- 03 baseline ---------------------------------------------------------------------------------------------------
