@@ -7,6 +7,15 @@
 # normalised, how it evolves for pilot and non-pilot cities, and how much the city ranking in
 # {glue:text}`rank_year_used` depends on the weights: the Spearman correlation between the paper-weight and the
 # entropy-weight ranking is {glue:text}`rho_entropy:.3f`.
+#
+# ```{admonition} Learning goals
+# :class: tip
+# After this chapter you can
+# 1. build the index from its 18 indicators: direction, whole-panel min-max normalisation, weights within and between
+#    dimensions;
+# 2. set the paper's weights beside entropy, CRITIC and equal weights;
+# 3. see how far city rankings move when the weights change, and why a high rank correlation can hide many moves.
+# ```
 
 # %% tags=["parameters"]
 data = "semi_synthetic"  # data track: "real", "semi_synthetic" (default) or a path to your own panel file

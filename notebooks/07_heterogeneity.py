@@ -7,6 +7,16 @@
 # differ at all (pooled interaction model with a cluster-robust Wald test, and a permutation test) and which of the
 # paper's orderings survive a multiplicity correction; on this track {glue:text}`n_orderings_survive` of the
 # {glue:text}`n_orderings` orderings the paper states survive.
+#
+# ```{admonition} Learning goals
+# :class: tip
+# After this chapter you can
+# 1. read split-sample estimates (Figure 1), and say why separate intervals do not show that groups differ;
+# 2. test equal group effects (Wald and permutation tests) and rank groups only after a multiple-testing (Holm)
+#    correction;
+# 3. compare the paper's split-sample {term}`TWFE` with a heterogeneity-robust (imputation) estimate in each group,
+#    against the group truths.
+# ```
 
 # %% tags=["parameters"]
 data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path to your own panel file
