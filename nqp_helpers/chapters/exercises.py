@@ -199,7 +199,8 @@ def _het_pairs(p, outcome, alpha) -> pd.DataFrame:
 
 
 def _orderings_text(pairs: pd.DataFrame) -> str:
-    return "; ".join(f"{r.split}: {r.ordering} (Holm p = {r.p_holm:.3f})" for r in pairs.itertuples()) or "none"
+    p = ["< 0.001" if v < 0.001 else f"= {v:.3f}" for v in pairs["p_holm"]]
+    return "; ".join(f"{r.split}: {r.ordering} (Holm p {q})" for r, q in zip(pairs.itertuples(), p)) or "none"
 
 
 def _het_panel(data, seed, scenario):
