@@ -5,6 +5,16 @@
 # "percent" format). The book build executes each one top to bottom; what you read is the output of that
 # execution, not text typed by hand.
 #
+# ```{admonition} Learning goals
+# :class: tip
+# After this chapter you can
+# 1. run a chapter with other parameters (`nqp run notebooks/00_quickstart.py -p seed 7`) and find its run folder:
+#    the tables it wrote, the executed notebook and its manifest;
+# 2. tell from a page's banner which data track it uses: the {term}`semi-synthetic track`, public (real) data or your
+#    own panel;
+# 3. say which numbers on a page depend on the seed and which do not.
+# ```
+#
 # ## The parameters cell
 #
 # The first code cell of every notebook is tagged `parameters`. It declares every choice the page depends on, one

@@ -5,6 +5,16 @@
 # variable comes from and under which licence, how complete it is, and how it compares with the paper's sample.
 # All numbers in the text are computed from the panel selected by the parameters above, so they change when you
 # re-run the page with other parameters.
+#
+# ```{admonition} Learning goals
+# :class: tip
+# After this chapter you can
+# 1. read the treatment coding: each pilot city's {term}`cohort` (its approval year) and the {term}`never-treated`
+#    cities;
+# 2. name the judgement calls behind that coding (range-dated approvals, district and county pilots) and the
+#    parameters that change them;
+# 3. say where each variable comes from, how complete it is, and how this panel differs from the paper's sample.
+# ```
 
 # %% tags=["parameters"]
 data = "semi_synthetic"  # data track: "real", "semi_synthetic" (default) or a path to your own panel file

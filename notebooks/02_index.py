@@ -7,6 +7,15 @@
 # normalised, how it evolves for pilot and non-pilot cities, and how much the city ranking in
 # {glue:text}`rank_year_used` depends on the weights: the Spearman correlation between the paper-weight and the
 # entropy-weight ranking is {glue:text}`rho_entropy:.3f`.
+#
+# ```{admonition} Learning goals
+# :class: tip
+# After this chapter you can
+# 1. build the index from its 18 indicators: direction, whole-panel min-max normalisation, weights within and between
+#    dimensions;
+# 2. set the paper's weights beside entropy, CRITIC and equal weights;
+# 3. see how far city rankings move when the weights change, and why a high rank correlation can hide many moves.
+# ```
 
 # %% tags=["parameters"]
 data = "semi_synthetic"  # data track: "real", "semi_synthetic" (default) or a path to your own panel file
@@ -183,3 +192,53 @@ Markdown(ch.track_note(track, idx, table1))
 
 # %% tags=["hide-input"]
 rerun_box(NB, {"data": data, "seed": seed, "weights": weights, "rank_year": rank_year})
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise changes one parameter of this page; the solutions (click to open) were computed when this page was
+# built, with its `data` and `seed`.
+
+# %% tags=["hide-input"]
+from nqp_helpers.chapters import exercises as ex
+
+ex.glue_answers("ex02w", ex.ex02_weights(data, seed, "entropy", base_weights=weights))
+ex.glue_answers("ex02r", ex.ex02_rank_year(data, seed, 2010, base_rank_year=rank_year, weights=weights))
+
+# %% [markdown]
+# ```{exercise} Entropy weights for the headline index
+# :label: ex-02-weights
+#
+# Build the headline index with entropy weights: `nqp run notebooks/02_index.py -p weights entropy`. What happens
+# to the mean of `Pro` and to its rise from the first to the last year (whole-panel normalisation)?
+# ```
+#
+# ```{solution} ex-02-weights
+# :class: dropdown
+#
+# Mean `Pro`: {glue:text}`ex02w_mean_base:.2f` with this page's weights, {glue:text}`ex02w_mean_alt:.2f` with
+# entropy weights; its rise over the panel: {glue:text}`ex02w_rise_base:.2f` and {glue:text}`ex02w_rise_alt:.2f`
+# points. Entropy weights favour indicators that are near zero in most cities and large in a few, so the level of
+# the index depends on the scheme: levels (and the constants of a regression on the index) cannot be compared
+# across schemes; rises and rankings can.
+# ```
+#
+# ```{exercise} Rankings in an earlier year
+# :label: ex-02-rank-year
+#
+# Compare the rankings in an earlier year: `nqp run notebooks/02_index.py -p rank_year 2010`.
+# Do the entropy and equal-weight rankings agree more or less with the paper's than in this page's year?
+# ```
+#
+# ```{solution} ex-02-rank-year
+# :class: dropdown
+#
+# Entropy against the paper's weights: ρ = {glue:text}`ex02r_rho_entropy_base:.3f` in
+# {glue:text}`ex02r_year_base` ({glue:text}`ex02r_moved_entropy_base:.0%` of cities move more than 10 places) and
+# ρ = {glue:text}`ex02r_rho_entropy_alt:.3f` in {glue:text}`ex02r_year_alt`
+# ({glue:text}`ex02r_moved_entropy_alt:.0%`). Equal weights: ρ = {glue:text}`ex02r_rho_equal_base:.3f`
+# ({glue:text}`ex02r_moved_equal_base:.0%`) and ρ = {glue:text}`ex02r_rho_equal_alt:.3f`
+# ({glue:text}`ex02r_moved_equal_alt:.0%`). How robust a ranking is to the weights depends on the year: a league
+# table is fragile whenever many cities sit close together, and a high correlation can hide many cities moving more
+# than 10 places.
+# ```

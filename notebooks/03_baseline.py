@@ -6,6 +6,15 @@
 # controls. With controls our estimate for `Pro` is {glue:text}`ours_pro_ctrl:.3f` against the paper's
 # {glue:text}`paper_pro_ctrl:.3f`; the comparison table below sets paper, ours and (on the semi-synthetic track) the
 # true effect side by side.
+#
+# ```{admonition} Learning goals
+# :class: tip
+# After this chapter you can
+# 1. read a {term}`TWFE` table beside the paper's Table 2 and, on the {term}`semi-synthetic track`, the truth;
+# 2. split a miss into a trend gap (failed {term}`parallel trends`) and a weighting gap;
+# 3. say what clustering the standard errors changes (the standard errors and stars) and what it does not (the
+#    estimate).
+# ```
 
 # %% tags=["parameters"]
 data = "semi_synthetic"  # data track: "real", "semi_synthetic" (default) or a path to your own panel file

@@ -5,6 +5,16 @@
 # (radius and nearest-neighbour matching, with common support) and re-runs the baseline two-way fixed-effects
 # regression on the matched sample. This page rebuilds each step — score, matching, balance, overlap, regression —
 # and sets our estimates beside the paper's Table 3 and, on the semi-synthetic track, beside the true effects.
+#
+# ```{admonition} Learning goals
+# :class: tip
+# After this chapter you can
+# 1. judge covariate balance before and after matching (standardised mean differences) and the {term}`overlap` of the
+#    {term}`propensity scores <propensity score>`;
+# 2. say what the caliper and the common-support rule do to the matched sample;
+# 3. say what matching cannot fix: differences in what is not matched on, non-parallel trends, and how TWFE weights
+#    heterogeneous effects.
+# ```
 
 # %% tags=["parameters"]
 data = "semi_synthetic"  # data track: "real", "semi_synthetic" (default) or a path to your own panel file

@@ -6,6 +6,15 @@
 # 1.4–1.6 times its OLS estimates. This page rebuilds the two-stage least squares with city and year fixed effects,
 # adds the first-stage and weak-instrument diagnostics the paper does not report, and shows on simulated data with a
 # known truth what the estimate does when the exclusion restriction holds only approximately or fails outright.
+#
+# ```{admonition} Learning goals
+# :class: tip
+# After this chapter you can
+# 1. name the two conditions an instrument needs, relevance and exclusion, and which one the data can test;
+# 2. read the first-stage F statistic and the weak-instrument diagnostics, and when to trust the Anderson–Rubin set
+#    rather than the 2SLS t-test;
+# 3. see on simulated data how a broken exclusion restriction biases 2SLS while every diagnostic looks fine.
+# ```
 
 # %% tags=["parameters"]
 data = "semi_synthetic"  # data track: "real", "semi_synthetic" (default) or a path to your own panel file

@@ -7,6 +7,16 @@
 # differ at all (pooled interaction model with a cluster-robust Wald test, and a permutation test) and which of the
 # paper's orderings survive a multiplicity correction; on this track {glue:text}`n_orderings_survive` of the
 # {glue:text}`n_orderings` orderings the paper states survive.
+#
+# ```{admonition} Learning goals
+# :class: tip
+# After this chapter you can
+# 1. read split-sample estimates (Figure 1), and say why separate intervals do not show that groups differ;
+# 2. test equal group effects (Wald and permutation tests) and rank groups only after a multiple-testing (Holm)
+#    correction;
+# 3. compare the paper's split-sample {term}`TWFE` with a heterogeneity-robust (imputation) estimate in each group,
+#    against the group truths.
+# ```
 
 # %% tags=["parameters"]
 data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path to your own panel file
@@ -17,7 +27,6 @@ n_perm = 199  # permutations per split in the randomisation test of equal effect
 alpha = 0.05  # level of the Holm-adjusted pairwise comparisons
 
 # %% tags=["hide-input"]
-import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 from myst_nb import glue
 
@@ -26,7 +35,7 @@ from nqp_helpers.audit import check_heterogeneity_claims, heterogeneity_claim_va
 from nqp_helpers.chapters import heterogeneity as het
 from nqp_helpers.data.attributes import subgroups
 from nqp_helpers.display import rerun_box, save_table, track_banner
-from nqp_helpers.plotting import set_style
+from nqp_helpers.plotting import glue_figure, set_style
 
 set_style()
 NOTEBOOK = "07_heterogeneity"
@@ -88,16 +97,20 @@ save_table(fig1, "figure1", NOTEBOOK)
 glue("figure1_misses", het.explain_misses(fig1), display=False)
 fig1.round(3)
 
-# %% tags=["hide-input"] mystnb={"image": {"alt": "Coefficient plot of the pilot's effect estimated separately in each city group (innovation capacity, population size, administrative level, old industrial base): the paper's split-sample TWFE and the heterogeneity-robust imputation estimate with 95 percent confidence intervals and, on the semi-synthetic track, the true group effects."}}
-fig = het.figure1_figure(fig1, present, outcome)
-plt.show()
+# %% tags=["hide-input"]
+glue_figure("fig_heterogeneity", het.figure1_figure(fig1, present, outcome))
 
 # %% [markdown]
-# *Figure 1 (re-made): the pilot's effect on the chosen index estimated separately in each group, by split-sample
-# TWFE (the paper's estimator) and by imputation, with 95% confidence intervals; green crosses are the true group
+# ```{glue:figure} fig_heterogeneity
+# :alt: Four coefficient plots, one per split (innovation capacity, population size, administrative level, old industrial base), one row per group and estimator: dots with horizontal 95 percent confidence intervals for the paper's split-sample TWFE and for the heterogeneity-robust imputation estimate, and, on the semi-synthetic track, green crosses for the true group effects; the legend sits below the panels.
+# :name: fig-heterogeneity
+#
+# Figure 1 (re-made): the pilot's effect on the chosen index estimated separately in each group, by split-sample
+# TWFE (the paper's estimator) and by imputation, with 95 % confidence intervals; green crosses are the true group
 # effects on the semi-synthetic track (average effect over the group's treated city-years). Groups with no pilot
 # city are not shown. Group labels: innovation high/medium/low ≈ the paper's 策源地/增长极/集聚区 (proxy); size
-# megacity/large/medium/small ≈ 特大/大型/中型/小型.*
+# megacity/large/medium/small ≈ 特大/大型/中型/小型.
+# ```
 #
 # ### Every TWFE miss beyond 2 standard errors, attributed
 #
@@ -166,3 +179,51 @@ claims.round(4)
 # %% tags=["hide-input"]
 rerun_box(NOTEBOOK, {"data": data, "seed": seed, "scenario": scenario, "outcome": outcome, "n_perm": n_perm,
                      "alpha": alpha})
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise changes one parameter of this page; the solutions (click to open) were computed when this page was
+# built, with its `data`, `seed`, `outcome` and, unless the exercise changes it, its `scenario` and `alpha`.
+
+# %% tags=["hide-input"]
+from nqp_helpers.chapters import exercises as ex
+
+ex.glue_answers("ex07s", ex.ex07_scenario(data, seed, "heterogeneous", scenario, alpha, outcome))
+ex.glue_answers("ex07a", ex.ex07_alpha(data, seed, scenario, alpha=0.10, base_alpha=alpha, outcome=outcome))
+
+# %% [markdown]
+# ```{exercise} Effects that differ by cohort
+# :label: ex-07-scenario
+#
+# Let the pilot's effect differ by adoption cohort: `nqp run notebooks/07_heterogeneity.py -p scenario heterogeneous`.
+# How many of the pairwise differences between groups survive the Holm correction now, and which?
+# ```
+#
+# ```{solution} ex-07-scenario
+# :class: dropdown
+#
+# With this page's scenario, {glue:text}`ex07s_n_base` of the {glue:text}`ex07s_pairs_base` pairwise differences
+# survive ({glue:md}`ex07s_list_base`). With `scenario = "heterogeneous"`, {glue:text}`ex07s_n_alt` of
+# {glue:text}`ex07s_pairs_alt` survive: {glue:md}`ex07s_list_alt`. The splits do not define the cohorts, but each
+# group holds its own mix of early and late pilots; when early cohorts gain more, the group averages drift apart
+# with that mix. A surviving difference is then real in this world, yet it is a difference in who adopted when,
+# not in the kind of city. (On the real track the scenario does nothing: both counts are the same.)
+# ```
+#
+# ```{exercise} A looser level
+# :label: ex-07-alpha
+#
+# Raise the level of the pairwise comparisons: `nqp run notebooks/07_heterogeneity.py -p alpha 0.10`. How many
+# orderings survive now, and which ones changed?
+# ```
+#
+# ```{solution} ex-07-alpha
+# :class: dropdown
+#
+# At this page's level {glue:text}`ex07a_n_base` of the {glue:text}`ex07a_pairs` orderings survive; at 0.10,
+# {glue:text}`ex07a_n_alt`. Orderings whose Holm-adjusted p-value lies between the two levels (the only ones that
+# can change): {glue:md}`ex07a_changed`. The tests and their p-values are the same; only the threshold moves. Within
+# a split, Holm multiplies the smallest p-value by the number of comparisons, so a looser level helps less than it
+# seems, and choosing the level after seeing the p-values would make the correction meaningless.
+# ```

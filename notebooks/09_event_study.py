@@ -5,6 +5,15 @@
 # years since pilot approval (an event study), tests whether pilot and non-pilot cities moved together *before* the
 # pilots, and then takes the single TWFE coefficient apart into the simple two-group, two-period comparisons it
 # averages (Goodman-Bacon 2021) — showing how much of it rests on "forbidden" comparisons.
+#
+# ```{admonition} Learning goals
+# :class: tip
+# After this chapter you can
+# 1. read an event study: leads as a check of {term}`parallel trends` before the pilots, lags as the effect by
+#    {term}`event time`;
+# 2. take the TWFE coefficient apart into its 2×2 comparisons and their weights (Goodman-Bacon decomposition);
+# 3. spot the {term}`forbidden comparisons <forbidden comparison>` and say when they bias TWFE.
+# ```
 
 # %% tags=["parameters"]
 data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path to your own panel file

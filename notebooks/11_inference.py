@@ -5,6 +5,14 @@
 # randomisation inference (re-assign the pilots at random many times and see how unusual the real estimate is) and by
 # the wild cluster bootstrap for the main coefficient. Both keep the paper's TWFE specification with its six
 # controls; only the way uncertainty is measured changes.
+#
+# ```{admonition} Learning goals
+# :class: tip
+# After this chapter you can
+# 1. run randomisation inference (re-assign the pilots at random) and read its p-value with its Monte Carlo error;
+# 2. run the wild cluster bootstrap and say when it matters: few clusters, or clusters of very unequal size;
+# 3. set both beside the cluster-robust p-value behind the paper's stars.
+# ```
 
 # %% tags=["parameters"]
 data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a path to your own panel file

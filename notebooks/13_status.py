@@ -12,6 +12,16 @@
 # :class: nqp-summary
 # {glue:text}`summary_paragraph`
 # ```
+#
+# ```{admonition} Learning goals
+# :class: tip
+# After this chapter you can
+# 1. read the status table: each exhibit's headline number in the paper, on public data and on the
+#    {term}`semi-synthetic track`;
+# 2. read the verdict words: on public data, the paper's sign and significance or not; on semi-synthetic data,
+#    whether the known truth is recovered;
+# 3. say why agreeing with the paper on the semi-synthetic track proves nothing.
+# ```
 
 # %% tags=["parameters"]
 data = "semi_synthetic"  # data track of the simulated column: "semi_synthetic" (default) or a path to a panel file

@@ -9,6 +9,14 @@
 # cases (largest |z| {glue:text}`cal_maxz_t57`), and the robust Figure 1 rows of groups with at least five pilot
 # cities in {glue:text}`cal_cover_fig1`. More seeds: `nqp sweep`, or `calibrate(seeds=range(1, 51))` in
 # `nqp_helpers.calibration`.
+#
+# ```{admonition} Learning goals
+# :class: tip
+# After this chapter you can
+# 1. read bias, RMSE and coverage of the 95 % interval for each of the paper's estimators across seeds;
+# 2. judge whether the default world is a fair test: each method recovers its truth where its assumptions hold;
+# 3. tell a method's failure from one unlucky seed, and know how to add seeds (`nqp sweep`).
+# ```
 
 # %% tags=["parameters"]
 data = "semi_synthetic"  # data track: only "semi_synthetic" has a truth to calibrate against

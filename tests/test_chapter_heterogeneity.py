@@ -117,7 +117,11 @@ def test_figure1_table_equality_tests_and_figure():
     tests, pairs = het.equality_tests(d, ["admin"], "Pro", n_perm=19, seed=1, alpha=0.05, track="user")
     assert tests.iloc[0]["groups"] == 2 and 0 < tests.iloc[0]["p_permutation"] <= 1 and len(pairs) == 1
     fig = het.figure1_figure(f, ["admin"], "Pro")
-    assert len(fig.axes) == 4
+    assert len(fig.axes) == 4 and len(fig.legends) == 1
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    leg = fig.legends[0].get_window_extent(r)
+    assert all(leg.y1 <= ax.get_window_extent(r).y0 + 1 for ax in fig.axes)  # under every panel, on no data
     import matplotlib.pyplot as plt
     plt.close(fig)
 

@@ -46,6 +46,38 @@ def test_randomisation_answer_formulas(real):
     assert a["mc_se"] == pytest.approx(np.sqrt(a["p"] * (1 - a["p"]) / 50))
 
 
+def test_index_answers_are_the_chapters_numbers(real):
+    from nqp_helpers.chapters import index as ch
+
+    a = ex.ex02_rank_year("real", 0, rank_year=2010)
+    direct = ch.rank_comparison(real, ch.build_indices(real, "paper"), 2010).numbers
+    assert a["year_alt"] == direct["rank_year_used"] == 2010
+    assert a["rho_entropy_alt"] == pytest.approx(direct["rho_entropy"]) and a["rho_entropy_alt"] < 1
+    assert a["moved_equal_alt"] == pytest.approx(direct["moved_equal"])
+    w = ex.ex02_weights("real", 0, weights="entropy")
+    ent = ch.build_indices(load_panel("real", weights="entropy"), "entropy").headline["Pro"]
+    assert w["mean_alt"] == pytest.approx(float(ent.mean())) and w["mean_alt"] != pytest.approx(w["mean_base"])
+    same = ex.ex02_weights("real", 0, weights="paper")
+    assert (same["mean_alt"], same["rise_alt"]) == (same["mean_base"], same["rise_base"])
+
+
+def test_heterogeneity_answers_are_the_chapters_pairwise_tests(real):
+    from nqp_helpers.chapters import heterogeneity as het
+    from nqp_helpers.data.attributes import subgroups
+
+    sg = subgroups(real)
+    present = [s for s in het.SPLITS if s in sg.columns]
+    _, pairs = het.equality_tests(real.join(sg), present, "Pro", n_perm=9, seed=1, alpha=0.05, track="real")
+    a = ex.ex07_alpha("real", 0, alpha=0.10)
+    assert a["pairs"] == len(pairs) > 0
+    assert a["n_base"] == int(pairs["survives"].sum()) and a["n_alt"] == int((pairs["p_holm"] < 0.10).sum())
+    everything = ex.ex07_alpha("real", 0, alpha=1.0)
+    assert everything["n_alt"] == len(pairs)
+    assert everything["changed"].count("Holm p") == len(pairs) - a["n_base"]
+    s = ex.ex07_scenario("real", 0)  # the scenario is a semi-synthetic parameter: no effect on the real track
+    assert (s["n_base"], s["list_base"]) == (s["n_alt"], s["list_alt"]) == (a["n_base"], s["list_alt"])
+
+
 def test_first_stage_answer_is_text(real):
     a = ex.ex05_real_first_stage()
     assert set(a) == {"F_iv_ntl", "F_iv_lzh"} and all(isinstance(v, str) and v for v in a.values())

@@ -12,11 +12,13 @@ import pandas as pd
 
 from .. import audit
 from .. import montecarlo as mc
+from ..data.attributes import subgroups
 from ..data.load import load_panel
 from ..errors import NQPInputError
 from ..estimators.bacon import bacon_decomposition, bacon_summary
 from ..estimators.callaway_santanna import callaway_santanna
 from ..estimators.event_study import event_study, pretrend_test
+from ..estimators.heterogeneity import group_orderings
 from ..estimators.iv import iv_first_stage, iv_twfe
 from ..estimators.moderation import moderation
 from ..estimators.placebo import placebo_test
@@ -26,9 +28,13 @@ from ..estimators.wild_bootstrap import wild_bootstrap
 from ..reported import reported_results
 from ..variables import CONTROLS, MODERATORS
 from . import amplification as amp
+from . import heterogeneity as het
+from . import index as index_chapter
 from .robust_did import PAPER_CONTROLS, available_controls, balanced_sample, truth_att
 
 __all__ = [
+    "ex02_rank_year",
+    "ex02_weights",
     "ex03_cluster",
     "ex03_pilot_years",
     "ex03_weights",
@@ -39,6 +45,8 @@ __all__ = [
     "ex06_plot_outcome",
     "ex06_scenario",
     "ex06_seed",
+    "ex07_alpha",
+    "ex07_scenario",
     "ex08_n_clusters",
     "ex08_n_years",
     "ex09_leads",
@@ -73,6 +81,31 @@ def _coef(r, term="Inn", col="estimate") -> float:
 
 def _controls(panel):
     return available_controls(panel, PAPER_CONTROLS)
+
+
+# --- 02 index -----------------------------------------------------------------------------------------------------
+def ex02_weights(data, seed, weights="entropy", base_weights="paper") -> dict:
+    """Mean ``Pro`` and its rise over the panel (whole-panel normalisation) under the chapter's and ``weights``."""
+    out = {}
+    for key, w in (("base", base_weights), ("alt", weights)):
+        p = load_panel(data, seed=seed, weights=w)
+        b = index_chapter.build_indices(p, w)
+        out[f"mean_{key}"] = index_chapter.scale_numbers(p, b)["mean_pro"]
+        out[f"rise_{key}"] = index_chapter.contrast_numbers(index_chapter.normalisation_contrast(p, b))["growth_whole"]
+    return out
+
+
+def ex02_rank_year(data, seed, rank_year=2010, base_rank_year=2023, weights="paper") -> dict:
+    """Rank agreement of entropy and equal weights with the paper's, in the chapter's ranking year and ``rank_year``."""
+    p = load_panel(data, seed=seed, weights=weights)
+    b = index_chapter.build_indices(p, weights)
+    out = {}
+    for key, y in (("base", base_rank_year), ("alt", rank_year)):
+        n = index_chapter.rank_comparison(p, b, y).numbers
+        out |= {f"year_{key}": n["rank_year_used"], f"rho_entropy_{key}": n["rho_entropy"],
+                f"moved_entropy_{key}": n["moved_entropy"], f"rho_equal_{key}": n["rho_equal"],
+                f"moved_equal_{key}": n["moved_equal"]}
+    return out
 
 
 # --- 03 baseline ---------------------------------------------------------------------------------------------------
@@ -205,6 +238,48 @@ def ex06_seed(seed, other_seed=7, moderator="Dig", outcome="Pro", data="semi_syn
             if world == "city_level":
                 out[f"reg_{key}"], out[f"within_{key}"] = float(r["regression_estimand"]), float(r["within_share"])
     return out
+
+
+# --- 07 heterogeneity ----------------------------------------------------------------------------------------------
+def _het_pairs(p, outcome, alpha) -> pd.DataFrame:
+    """Chapter 07's pairwise differences of group effects (pooled model, Holm-adjusted) for every split built."""
+    sg = subgroups(p)
+    d = p.join(sg)
+    pairs = []
+    for split in [s for s in het.SPLITS if s in sg.columns]:
+        x, _ = het.usable(d, split, outcome)
+        if x[split].nunique() >= 2:
+            pairs.append(group_orderings(x, outcome, split, controls=list(CONTROLS), alpha=alpha).assign(split=split))
+    return pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame(columns=["split", "ordering", "p_holm"])
+
+
+def _orderings_text(pairs: pd.DataFrame) -> str:
+    p = ["< 0.001" if v < 0.001 else f"= {v:.3f}" for v in pairs["p_holm"]]
+    return "; ".join(f"{r.split}: {r.ordering} (Holm p {q})" for r, q in zip(pairs.itertuples(), p)) or "none"
+
+
+def _het_panel(data, seed, scenario):
+    return load_panel(data, seed=seed, **({"scenario": scenario} if data == "semi_synthetic" else {}))
+
+
+def ex07_scenario(data, seed, scenario="heterogeneous", base_scenario="constant", alpha=0.05, outcome="Pro") -> dict:
+    """Pairwise group differences surviving Holm at ``alpha`` under the chapter's scenario and under ``scenario``."""
+    out = {}
+    for key, sc in (("base", base_scenario), ("alt", scenario)):
+        pairs = _het_pairs(_het_panel(data, seed, sc), outcome, alpha)
+        out[f"n_{key}"] = int((pairs["p_holm"] < alpha).sum())
+        out[f"pairs_{key}"] = len(pairs)
+        out[f"list_{key}"] = _orderings_text(pairs[pairs["p_holm"] < alpha])
+    return out
+
+
+def ex07_alpha(data, seed, scenario="constant", alpha=0.10, base_alpha=0.05, outcome="Pro") -> dict:
+    """Pairwise group differences surviving Holm at the chapter's level and at ``alpha`` (same tests, same p)."""
+    pairs = _het_pairs(_het_panel(data, seed, scenario), outcome, base_alpha)
+    lo, hi = sorted((alpha, base_alpha))
+    between = pairs[(pairs["p_holm"] >= lo) & (pairs["p_holm"] < hi)]
+    return {"pairs": len(pairs), "n_base": int((pairs["p_holm"] < base_alpha).sum()),
+            "n_alt": int((pairs["p_holm"] < alpha).sum()), "changed": _orderings_text(between)}
 
 
 # --- 08 audit ------------------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from ..estimators.heterogeneity import (
     subgroup_gap_split,
     subgroup_robust,
 )
-from ..plotting import coef_plot
+from ..plotting import coef_plot, figure_legend
 from ..variables import CONTROLS
 
 ESTIMATOR_LABELS = {"subgroup_twfe": "TWFE, split sample (paper)", "imputation_bjs": "Imputation (BJS)"}
@@ -145,9 +145,10 @@ def figure1_table(d: pd.DataFrame, present, counts: pd.DataFrame, outcome: str, 
 
 
 def figure1_figure(fig1: pd.DataFrame, present, outcome: str):
-    """Figure 1 re-made: one coefficient plot per split (both estimators, 95% CI, truth crosses), one legend."""
+    """Figure 1 re-made: one coefficient plot per split (both estimators, 95% CI, truth crosses), one legend under
+    the panels (never on the data)."""
     fig, axes = plt.subplots(2, 2, figsize=(11, 9))
-    handles, labels = [], []
+    last = None
     for ax, split in zip(axes.ravel(), SPLITS):
         sub = fig1[(fig1["split"] == split) & fig1["estimate"].notna()] if len(fig1) else fig1
         if split not in present or sub.empty:
@@ -160,11 +161,11 @@ def figure1_figure(fig1: pd.DataFrame, present, outcome: str):
         coef_plot(sub, label="label", truth="truth" if "truth" in sub else None, ax=ax,
                   xlabel=f"Effect of the pilot on {outcome}")
         ax.set_title(f"({SPLITS[split][0]}) {SPLITS[split][1]}", fontsize=10)
-        handles, labels = ax.get_legend_handles_labels()
+        last = ax
         if ax.get_legend():
             ax.get_legend().remove()
-    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=9)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    if last is not None:
+        figure_legend(fig, last, ncol=2)  # below all panels, outside every data area
     return fig
 
 
