@@ -28,6 +28,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
+from nqp_helpers.chapters.glue import glue_all
 from nqp_helpers.data import describe
 from nqp_helpers.data.load import load_panel
 from nqp_helpers.data.real import provenance_table
@@ -69,8 +70,7 @@ prov[["source", "licence", "years", "mean_coverage", "used_for"]]
 
 # %% tags=["hide-input"]
 counts, paper = describe.sample_counts(panel), describe.paper_counts()
-for k, v in counts.items():
-    glue(k, v, display=False)
+glue_all(counts)
 for k, v in paper.items():
     glue(f"paper_{k}", v, display=False)
 comparison = describe.sample_comparison(panel)

@@ -34,6 +34,7 @@ from myst_nb import glue
 from nqp_helpers import load_panel
 from nqp_helpers.audit import amplification_claims
 from nqp_helpers.chapters import amplification as amp
+from nqp_helpers.chapters.glue import glue_all
 from nqp_helpers.display import rerun_box, save_table, show_table, track_banner
 from nqp_helpers.plotting import glue_figure, set_style
 from nqp_helpers.regtable import save_regtable
@@ -81,8 +82,7 @@ for m, t in amp.MODERATOR_TABLES.items():
 # %% tags=["hide-input"]
 display(show_table(amp.table_display(tables), caption="Tables 5–7 coefficient by coefficient: ours against the paper",
                    collapse=True, missing_note="— : no stars (not significant at 10 %), or not estimable on this track."))
-for k, v in amp.headline_values(tables, runnable, truth is not None).items():
-    glue(k, v, display=False)
+glue_all(amp.headline_values(tables, runnable, truth is not None))
 
 # %% [markdown]
 # Of the {glue:text}`n_cells` coefficients of Tables 5–7 (Inn, M, Inn×M for four outcomes and three moderators),
@@ -112,8 +112,7 @@ if runnable:
 else:
     display(Markdown("*Not computed on this track (moderators absent).*"))
     centring_glue = dict.fromkeys(amp.CENTRING_KEYS, "n/a")
-for k, v in centring_glue.items():
-    glue(k, v, display=False)
+glue_all(centring_glue)
 
 # %% [markdown]
 # For Hum and {glue:text}`plot_outcome_name`, the Inn coefficient is {glue:text}`hum_inn_uncentred` with the
@@ -139,8 +138,7 @@ for k, v in centring_glue.items():
 readings = amp.readings_table(paper, amplification_claims())
 save_table(readings, "amplification_readings", NOTEBOOK)
 display(readings.round({"interaction": 3, "pct_of_Inn_at_M0": 1, "pct_of_baseline": 1}))
-for k, v in amp.readings_values(readings, paper).items():
-    glue(k, v, display=False)
+glue_all(amp.readings_values(readings, paper))
 if runnable:
     per_sd = amp.per_sd_table(panel, fits["centred and standardised"], truth, track)
     save_table(per_sd, "amplification_per_sd", NOTEBOOK)

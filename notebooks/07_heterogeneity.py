@@ -33,6 +33,7 @@ from myst_nb import glue
 from nqp_helpers import load_panel
 from nqp_helpers.audit import check_heterogeneity_claims, heterogeneity_claim_values
 from nqp_helpers.chapters import heterogeneity as het
+from nqp_helpers.chapters.glue import glue_all
 from nqp_helpers.data.attributes import subgroups
 from nqp_helpers.display import rerun_box, save_table, track_banner
 from nqp_helpers.plotting import glue_figure, set_style
@@ -70,8 +71,7 @@ if absent:
     display(Markdown(het.absent_note(track, absent)))
 counts = het.subgroup_counts(d, present)
 display(counts)
-for k, v in het.count_values(d, counts, present).items():
-    glue(k, v, display=False)
+glue_all(het.count_values(d, counts, present))
 
 # %% [markdown]
 # Old-industrial-base status is unknown for {glue:text}`n_unknown_oib` of the {glue:text}`n_cities` cities; they are
@@ -159,8 +159,7 @@ pairs[[c for c in het.PAIR_COLUMNS if c in pairs]].round(4)
 # %% tags=["hide-input"]
 claims = check_heterogeneity_claims("paper", pairs, fig1, alpha, outcome, track, truth)
 save_table(claims, "paper_claims", NOTEBOOK)
-for k, v in heterogeneity_claim_values(claims).items():
-    glue(k, v, display=False)
+glue_all(heterogeneity_claim_values(claims))
 claims.round(4)
 
 # %% [markdown]

@@ -27,6 +27,7 @@ from IPython.display import Markdown, display
 from myst_nb import glue
 
 from nqp_helpers.chapters import inference as inf
+from nqp_helpers.chapters.glue import glue_all
 from nqp_helpers.data.load import load_panel
 from nqp_helpers.display import rerun_box, save_table, track_banner
 from nqp_helpers.plotting import set_style
@@ -54,8 +55,7 @@ track_banner(panel)
 outcomes, controls, note = inf.available_variables(panel)
 if note:
     display(Markdown(note))
-for k, v in inf.assignment_counts(panel).items():
-    glue(k, v, display=False)
+glue_all(inf.assignment_counts(panel))
 glue("n_draws", int(n_draws), display=False)
 
 # %% [markdown]
@@ -71,8 +71,7 @@ glue("n_draws", int(n_draws), display=False)
 # %% tags=["hide-input"]
 ri_table, draws = inf.placebo_table(panel, outcomes, controls, n_draws, seed, truth)
 save_table(ri_table, "placebo", NB)
-for k, v in inf.placebo_values(ri_table, draws).items():
-    glue(k, v, display=False)
+glue_all(inf.placebo_values(ri_table, draws))
 ri_table.round(4)
 
 # %% tags=["hide-input"]
@@ -103,8 +102,7 @@ plt.close(fig)
 # %% tags=["hide-input"]
 wb_table = inf.bootstrap_table(panel, outcomes[0], controls, n_boot, seed)
 save_table(wb_table, "wild_bootstrap", NB)
-for k, v in inf.bootstrap_values(wb_table).items():
-    glue(k, v, display=False)
+glue_all(inf.bootstrap_values(wb_table))
 glue("n_boot", int(n_boot), display=False)
 display(Markdown(inf.paper_note(outcomes[0])))
 wb_table.round(4)

@@ -38,6 +38,7 @@ from myst_nb import glue
 
 from nqp_helpers import montecarlo as mc
 from nqp_helpers import teaching_lab as lab
+from nqp_helpers.chapters.glue import glue_all
 from nqp_helpers.data.load import load_panel
 from nqp_helpers.data.real import real_panel
 from nqp_helpers.display import rerun_box, save_table, track_banner
@@ -78,8 +79,7 @@ track_banner("semi_synthetic")
 
 # %% tags=["hide-input"]
 w, wnum = lab.weights_numbers(skeleton)
-for k, v in wnum.items():
-    glue(k, v, display=False)
+glue_all(wnum)
 fig = lab.weights_figure(w)
 glue("fig_lab_weights", fig, display=False)
 plt.close(fig)
@@ -139,8 +139,7 @@ draws = mc.run_montecarlo(n_draws=n_draws, n_populations=n_populations, outcome=
 summary = mc.summarise(draws)
 save_table(draws, "montecarlo_draws", NOTEBOOK)
 save_table(summary, "montecarlo_summary", NOTEBOOK)
-for k, v in lab.lab_numbers(summary, draws).items():
-    glue(k, v, display=False)
+glue_all(lab.lab_numbers(summary, draws))
 glue("outcome", outcome, display=False)
 display(lab.results_table(summary, "resample").style.format(precision=3).hide(axis="index"))
 

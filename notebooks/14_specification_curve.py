@@ -30,6 +30,7 @@ from IPython.display import display
 from myst_nb import glue
 
 from nqp_helpers import speccurve as sc
+from nqp_helpers.chapters.glue import glue_all
 from nqp_helpers.data.load import load_panel
 from nqp_helpers.display import rerun_box, save_table, track_banner
 from nqp_helpers.plotting import glue_figure, set_style
@@ -72,8 +73,7 @@ if one.empty:
     print(f"No specification could be estimated for {outcome} on this track (see the skipped list above).")
 else:
     glue_figure("fig_speccurve", sc.speccurve_plot(specs, outcome, truth=sc.true_att(panel, outcome), paper=paper_est))
-    for k, v in sc.curve_values(one).items():
-        glue(k, v, display=False)
+    glue_all(sc.curve_values(one))
 glue("outcome", outcome, display=False)
 glue("paper_est", paper_est, display=False)
 
@@ -99,8 +99,7 @@ save_table(vd, "speccurve_variance_decomposition", NOTEBOOK)
 wide = sc.decomposition_table(vd)
 display(wide.style.format("{:.1%}"))
 values = {**sc.decomposition_values(wide, outcome), **sc.truth_sentences(specs, outcome)}
-for k, v in values.items():
-    glue(k, v, display=False)
+glue_all(values)
 
 # %% [markdown]
 # *Table 1.* Share of the variance of the estimates (across specifications, per outcome) explained by each choice

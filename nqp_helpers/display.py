@@ -329,12 +329,17 @@ def install_table_format(ip=None) -> bool:
     return True
 
 
+def num_text(value, digits: int = 3) -> str:
+    """``value`` as prose text rounded to ``digits``, "—" when missing (what :func:`glue_num` glues)."""
+    return MISSING if is_missing(value) else fmt_num(value, digits)
+
+
 def glue_num(key: str, value, digits: int = 3) -> str:
     """Glue ``value`` for prose as text rounded to ``digits`` ("—" when missing), so no "nan" reaches a page.
 
     Reference it without a format spec: ``{glue:text}`key```. Returns the glued text."""
     from myst_nb import glue
 
-    text = MISSING if is_missing(value) else fmt_num(value, digits)
+    text = num_text(value, digits)
     glue(key, text, display=False)
     return text

@@ -3,14 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..display import MISSING, fmt_num, is_missing
+from ..display import num_text
 
 __all__ = ["glue_all", "num_text"]
-
-
-def num_text(value, digits: int = 3) -> str:
-    """``value`` as prose text rounded to ``digits``, "—" when missing (what ``display.glue_num`` glues)."""
-    return MISSING if is_missing(value) else fmt_num(value, digits)
 
 
 def glue_all(values: Mapping) -> None:
