@@ -20,7 +20,7 @@ execution times come from myst-nb's log lines ``<file>: Executed notebook in X s
 ``Using cached notebook``), printed sorted by time. Machine load (``os.getloadavg()``) is printed before and after
 every build: the machine is shared, so read the figures with the load beside them.
 
-Run: ``python benchmarks/bench_book.py [--chapter notebooks/03_baseline.py] [--no-strict] [--keep]``.
+Run: ``python benchmarks/bench_book.py [--chapter notebooks/03_t2_baseline.py] [--no-strict] [--keep]``.
 """
 from __future__ import annotations
 
@@ -130,7 +130,7 @@ def mtimes(folder: Path) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--chapter", default="notebooks/03_baseline.py", help="chapter touched/edited in (c)")
+    ap.add_argument("--chapter", default="notebooks/03_t2_baseline.py", help="chapter touched/edited in (c)")
     ap.add_argument("--no-strict", action="store_true", help="build without -W (default: --strict, as make book)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary copy")
     args = ap.parse_args()

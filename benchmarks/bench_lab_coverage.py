@@ -14,7 +14,7 @@ import time
 import warnings
 
 from nqp_helpers import montecarlo as mc
-from nqp_helpers.data.real import real_panel
+from nqp_helpers.data.real_panel import real_panel
 
 BUDGET_S = 30.0
 

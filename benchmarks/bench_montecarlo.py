@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from nqp_helpers import montecarlo as mc
-from nqp_helpers.data.real import real_panel
+from nqp_helpers.data.real_panel import real_panel
 from nqp_helpers.data.semi_synthetic import simulate_panel
 
 TARGET_S = 120.0

@@ -1,6 +1,6 @@
 """Benchmark: re-running one chapter with new parameters via ``nqp run`` vs plain ``papermill`` (the wrapper's overhead).
 
-For each parameter set (default: ``notebooks/03_baseline.py`` with ``-p seed 7`` and with ``-p data real``), measured
+For each parameter set (default: ``notebooks/03_t2_baseline.py`` with ``-p seed 7`` and with ``-p data real``), measured
 as the wall time of a subprocess, ``REPS`` (3) repetitions, median reported:
 
 * ``nqp run``: ``nqp run NOTEBOOK -p ... --runs-dir <scratch>/runs`` (jupytext read, parameter validation, run folder,
@@ -14,7 +14,7 @@ The two are interleaved (order alternating between repetitions) so a change of m
 untimed papermill run warms the disk cache first. Ratio = ``nqp run`` / ``papermill``; target: a re-run <= 30 s.
 Everything is written to a temporary folder (removed unless ``--keep``); the machine load is printed with each run.
 
-Run: ``python benchmarks/bench_rerun.py [--notebook notebooks/03_baseline.py] [--reps 3] [--keep]``.
+Run: ``python benchmarks/bench_rerun.py [--notebook notebooks/03_t2_baseline.py] [--reps 3] [--keep]``.
 """
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def timed(cmd: list[str], env: dict | None = None) -> tuple[float, str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--notebook", default="notebooks/03_baseline.py")
+    ap.add_argument("--notebook", default="notebooks/03_t2_baseline.py")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder")
     args = ap.parse_args()

@@ -12,16 +12,16 @@ seed = 20260101  # seed of the semi-synthetic panel whose headline estimate and 
 #
 # ```{admonition} What this replication concludes
 # :class: nqp-summary
-# {glue:text}`/notebooks/13_status.py::summary_paragraph:s`
+# {glue:text}`/notebooks/15_status.py::summary_paragraph:s`
 # ```
 #
 # ```{glue:} verdict_table
-# :doc: /notebooks/13_status.py
+# :doc: /notebooks/15_status.py
 # ```
 #
 # Verdicts fit their track: on public data, whether our estimate has the paper's sign and significance; on
 # semi-synthetic data, whether it recovers the true effect built into those data. Details and every output file:
-# {doc}`/notebooks/13_status`.
+# {doc}`/notebooks/15_status`.
 #
 # ## What the paper claims
 #
@@ -101,7 +101,7 @@ display(HTML(pd.DataFrame(rows).to_html(index=False, escape=False, classes="nqp-
 # - **Semi-synthetic track** (the default of every chapter): {glue:text}`semi_est:.3f` against a true effect of
 #   {glue:text}`semi_truth:.3f`. The indicators are simulated around real cities, years and pilot dates, with effects
 #   set to the paper's sub-index estimates, so the truth is known. {glue:md}`semi_verdict`
-#   {doc}`/notebooks/03_baseline` compares estimate and truth for every outcome and splits any gap into a trend part
+#   {doc}`/notebooks/03_t2_baseline` compares estimate and truth for every outcome and splits any gap into a trend part
 #   and a weighting part. This row says nothing about Chinese cities.
 # - **Real track**: {glue:text}`real_est:.3f` (95 % CI {glue:text}`real_conf_low:.3f` to
 #   {glue:text}`real_conf_high:.3f`, N = {glue:text}`real_n`). *Caveat*: {glue:md}`real_note`; several controls end
@@ -134,8 +134,8 @@ plt.close(fig)
 #
 # ## Replication status
 #
-# {doc}`/notebooks/13_status` lists every exhibit with the paper's number, ours, the truth where known and a status
-# word, from the tables the chapters write in this build. Independently of any data, {doc}`/notebooks/08_audit`
+# {doc}`/notebooks/15_status` lists every exhibit with the paper's number, ours, the truth where known and a status
+# word, from the tables the chapters write in this build. Independently of any data, {doc}`/notebooks/09_audit`
 # checks the paper's printed numbers against each other (stars against t-ratios, `Pro` against its sub-indices,
 # sample sizes, R², constants, standard errors), allowing every number its rounding. Counted as independent problems,
 # it has {glue:text}`audit_findings`. Each comes with the premise under which the numbers are inconsistent, its

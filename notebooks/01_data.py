@@ -31,7 +31,7 @@ from myst_nb import glue
 from nqp_helpers.chapters.glue import glue_all
 from nqp_helpers.data import describe
 from nqp_helpers.data.load import load_panel
-from nqp_helpers.data.real import provenance_table
+from nqp_helpers.data.real_panel import provenance_table
 from nqp_helpers.display import rerun_box, save_table, track_banner
 from nqp_helpers.maps import match_rate, pilot_map
 from nqp_helpers.plotting import set_style

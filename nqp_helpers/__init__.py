@@ -13,7 +13,7 @@ _EXPORTS = {
     # data
     "load_panel": "nqp_helpers.data.load",
     "validate_panel": "nqp_helpers.data.validate",
-    "real_panel": "nqp_helpers.data.real",
+    "real_panel": "nqp_helpers.data.real_panel",
     "simulate_panel": "nqp_helpers.data.semi_synthetic",
     "true_effects": "nqp_helpers.data.semi_synthetic",
     "build_index": "nqp_helpers.index",

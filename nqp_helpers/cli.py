@@ -17,9 +17,19 @@ from pathlib import Path
 from .errors import NQPInputError
 
 
+def _note_renamed(name) -> None:
+    """Tell the user when a chapter was asked for by its name from before the rename (it still runs)."""
+    from .paths import notebook_path
+
+    path = notebook_path(name)
+    if Path(name).name != path.name and not Path(name).is_file():
+        print(f"note: {name} is now {path.relative_to(path.parent.parent)}", file=sys.stderr)
+
+
 def _cmd_params(args) -> int:
     from .runner import declared_parameters, format_parameters
 
+    _note_renamed(args.notebook)
     print(format_parameters(declared_parameters(args.notebook)))
     return 0
 
@@ -32,6 +42,7 @@ def _cmd_run(args) -> int:
         if key in given:
             raise NQPInputError(f"parameter {key!r} given twice")
         given[key] = value
+    _note_renamed(args.notebook)
     try:
         run_dir = run_notebook(args.notebook, given, runs_dir=args.runs_dir, from_cli=True, timeout=args.timeout)
     except RunFailed as exc:
@@ -60,7 +71,7 @@ def _cmd_build(args) -> int:
 
 def _cmd_data_build(args) -> int:
     try:
-        from .data.build import build_processed  # written in another issue; imported lazily
+        from .data.build_processed import build_processed  # written in another issue; imported lazily
     except ImportError as exc:
         print(f"nqp data build: the data layer is not available ({exc})", file=sys.stderr)
         return 2
@@ -100,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Execute a notebook with papermill into a new run folder (executed notebook, "
                                    "results/, manifest.json). Unknown parameters or wrong types are rejected before "
                                    "anything runs. Values are Python/YAML literals (7, 0.5, true, None, 'text').")
-    p.add_argument("notebook", type=Path, help="notebooks/NAME.py")
+    p.add_argument("notebook", type=Path, help="notebooks/NAME.py, or just NAME (names from before the rename work too)")
     p.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"), help="set a parameter")
     p.add_argument("--runs-dir", type=Path, default=None, help="parent folder of run folders (default: runs/)")
     p.add_argument("--timeout", type=int, default=None, help="per-cell timeout in seconds (default: none)")

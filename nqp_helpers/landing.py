@@ -17,7 +17,7 @@ from .variables import CONTROLS
 
 __all__ = ["CONTROLS", "HEADLINE", "REAL_PROXIES", "audit_counts", "headline_ours", "headline_paper", "headline_table"]
 
-# Controls that the real track measures by a documented proxy (nqp_helpers.data.real.PROVENANCE, chapter 03).
+# Controls that the real track measures by a documented proxy (nqp_helpers.data.real_panel.PROVENANCE, chapter 03).
 REAL_PROXIES = ("Gov", "Fix", "Tra")
 # The paper's headline: Table 2, outcome Pro, with controls, coefficient of Inn.
 HEADLINE = {"table": 2, "outcome": "Pro", "spec": "baseline_controls", "term": "Inn"}

@@ -319,7 +319,7 @@ def run_montecarlo(n_draws: int = 20, scenarios=SCENARIOS, outcome: str = "Pro",
     scenarios, designs = _check_args(n_draws, n_populations, scenarios, designs, outcome)
     n_pop = int(n_populations) if n_populations is not None else min(int(n_draws), 20)
     if skeleton is None:
-        from .data.real import real_panel
+        from .data.real_panel import real_panel
         skeleton = real_panel()
     prepared = prepare_skeleton(skeleton)  # once here; forked workers inherit it (see _init_worker)
     design_keys = skeleton[list(_KEYS)].to_numpy()

@@ -1,6 +1,6 @@
 """Run one notebook with parameters into a fresh, self-describing run folder.
 
-``run_notebook("notebooks/03_baseline.py", {"seed": 7})`` (or ``nqp run notebooks/03_baseline.py -p seed 7``)
+``run_notebook("notebooks/03_t2_baseline.py", {"seed": 7})`` (or ``nqp run notebooks/03_t2_baseline.py -p seed 7``)
 
 1. reads the jupytext ``py:percent`` file and the parameters it declares (the first code cell tagged
    ``parameters``: one ``name = literal  # comment`` per line, optionally annotated ``name: int | None = None``);
@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import NQPInputError
-from .paths import REPO_ROOT, RUNS_DIR
+from .paths import REPO_ROOT, RUNS_DIR, notebook_path
 
 __all__ = ["Parameter", "declared_parameters", "format_parameters", "validate_parameters", "coerce_cli_value",
            "run_notebook", "RunFailed", "PACKAGES_IN_MANIFEST"]
@@ -133,7 +133,8 @@ def parse_parameters_source(source: str, where: str = "parameters cell") -> dict
 
 
 def declared_parameters(path: str | os.PathLike) -> dict[str, Parameter]:
-    """The parameters a notebook declares, in order: name -> :class:`Parameter`."""
+    """The parameters a notebook declares, in order: name -> :class:`Parameter` (old chapter names accepted)."""
+    path = notebook_path(path)
     nb = read_notebook(path)
     _, source = _parameters_cell(nb, path)
     return parse_parameters_source(source, where=f"{path}: parameters cell")
@@ -298,7 +299,7 @@ def run_notebook(path: str | os.PathLike, parameters: dict[str, Any] | None = No
     import nbformat
     import papermill as pm
 
-    path = Path(path)
+    path = notebook_path(path)
     parameters = dict(parameters or {})
     declared, given = validate_parameters(path, parameters, from_cli=from_cli)
     effective = {name: p.default for name, p in declared.items()} | given

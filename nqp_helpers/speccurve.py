@@ -102,7 +102,7 @@ def index_columns(panel: pd.DataFrame, weights=DIMENSIONS["weights"], na: str = 
 
 
 def _recoded(pilot_years: str) -> pd.DataFrame:
-    from .data.real import real_panel
+    from .data.real_panel import real_panel
     return real_panel(pilot_years=pilot_years)[["city_code", "year", "first_treat", "Inn"]]
 
 

@@ -49,12 +49,12 @@ STATUS_WORDS = (SAME, DIFFERS, NOT_RUN, MISSING, UNREADABLE, NO_PAPER_NUMBER)
 
 # output file -> (table, paper spec, outcome, term) of the paper's headline number
 HEADLINES = {
-    "03_baseline/table2.csv": (2, "baseline_controls", "Pro", "Inn"),
-    "04_psm_did/table3.csv": (3, "psm_radius", "Pro", "Inn"),
-    "05_iv/table4.csv": (4, "iv_nightlight_1997", "Pro", "Inn"),
-    "06_amplification/table5.csv": (5, "moderation_Hum", "Pro", "Inn:Hum"),
-    "06_amplification/table6.csv": (6, "moderation_Dig", "Pro", "Inn:Dig"),
-    "06_amplification/table7.csv": (7, "moderation_Ind", "Pro", "Inn:Ind"),
+    "03_t2_baseline/table2.csv": (2, "baseline_controls", "Pro", "Inn"),
+    "04_t3_psm_did/table3.csv": (3, "psm_radius", "Pro", "Inn"),
+    "05_t4_iv/table4.csv": (4, "iv_nightlight_1997", "Pro", "Inn"),
+    "06_t5_t7_amplification/table5.csv": (5, "moderation_Hum", "Pro", "Inn:Hum"),
+    "06_t5_t7_amplification/table6.csv": (6, "moderation_Dig", "Pro", "Inn:Dig"),
+    "06_t5_t7_amplification/table7.csv": (7, "moderation_Ind", "Pro", "Inn:Ind"),
 }
 ESTIMATE_COLUMNS = ("estimate", "ours", "estimate_ours", "coef_ours", "our_estimate")
 SPEC_COLUMNS = ("spec", "paper_spec", "model")
@@ -217,7 +217,7 @@ def replication_status(results: str | Path | None = None, track: str | None = No
                 if len(hit):
                     row["paper"], row["paper_stars"] = float(hit["coef"].iloc[0]), str(hit["stars"].iloc[0])
                 row["truth"] = _truth_value(truth, outcome, term)
-            path = base / out
+            path = paths.results_file(base, out)
             if lacking:
                 row["status"] = NOT_RUN
                 row["note"] = f"the track lacks {', '.join(lacking)}"

@@ -13,7 +13,7 @@ read only the client's disk.
 
 A **grid file** (YAML) names the notebook(s) and the parameter sets::
 
-    notebook: notebooks/03_baseline.py     # or a list of notebooks (every set runs on every notebook)
+    notebook: notebooks/03_t2_baseline.py     # or a list of notebooks (every set runs on every notebook)
     parameters:                            # name -> list of values; the Cartesian product is taken
       seed: [1, 2, 3]
       weights: [paper, entropy]
@@ -55,7 +55,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from .errors import NQPInputError
-from .paths import PROCESSED_DIR, REPO_ROOT, RUNS_DIR
+from .paths import PROCESSED_DIR, REPO_ROOT, RENAMED_NOTEBOOKS, RUNS_DIR
 
 __all__ = ["GRID_KEYS", "Grid", "RunSpec", "SweepEnvironmentError", "check_workers", "client_state", "format_summary",
            "load_grid", "read_index", "run_hash", "run_sweep", "ship_code_to"]
@@ -116,13 +116,15 @@ def _suggest(key: str, valid) -> str:
 
 def _resolve_notebook(value: Any, base: Path | None) -> Path:
     if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
-        raise NQPInputError(f"grid key 'notebook': expected a path such as notebooks/03_baseline.py, got {value!r}")
+        raise NQPInputError(f"grid key 'notebook': expected a path such as notebooks/03_t2_baseline.py, got {value!r}")
     p = Path(value)
     if p.is_absolute():
         candidates = [p]
     else:  # relative paths: to the repository root first (the documented form), then the grid's folder, then cwd
         candidates = [REPO_ROOT / p] + ([base / p] if base is not None else []) + [Path.cwd() / p]
     candidates = list(dict.fromkeys(candidates))
+    if p.suffix == ".py" and p.stem in RENAMED_NOTEBOOKS:  # a grid written before the chapters were renamed
+        candidates += [c.with_name(RENAMED_NOTEBOOKS[p.stem] + ".py") for c in candidates]
     for c in candidates:
         if c.is_file():
             return c.resolve()
@@ -162,7 +164,7 @@ def load_grid(grid: str | os.PathLike | Mapping, data_manifest: str | os.PathLik
         if key not in GRID_KEYS:
             problems.append(f"unknown key {key!r}{_suggest(str(key), GRID_KEYS)}; valid keys: {', '.join(GRID_KEYS)}")
     if "notebook" not in data:
-        problems.append("missing key 'notebook' (a path such as notebooks/03_baseline.py, or a list of paths)")
+        problems.append("missing key 'notebook' (a path such as notebooks/03_t2_baseline.py, or a list of paths)")
     if "parameters" not in data and "runs" not in data and "fixed" not in data:
         problems.append("no parameter sets: give 'parameters' (name -> list of values) and/or 'runs' (list of sets)")
     if problems:

@@ -1,4 +1,4 @@
-"""Report layer of the teaching-lab chapter (``notebooks/12_teaching_lab.py``): the numbers, phrases, tables and
+"""Report layer of the teaching-lab chapter (``notebooks/13_teaching_lab.py``): the numbers, phrases, tables and
 figures the page shows, computed from ``montecarlo.run_montecarlo`` / ``summarise`` output, so the notebook keeps
 prose, short calls and glue. Conditional wording lives here (tested in ``tests/test_teaching_lab.py``)."""
 from __future__ import annotations

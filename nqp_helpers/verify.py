@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import NQPInputError
-from .paths import DATA_DIR, REPO_ROOT
+from .paths import DATA_DIR, REPO_ROOT, results_file
 from .realtrack import real_dir
 
 REL_TOL = 1e-9
@@ -152,7 +152,7 @@ def verify(track: str = "semi_synthetic", results_dir: str | Path | None = None,
     out = []
     for exhibit, files in exhibit_outputs():
         in_ref = [f for f in files if (ref / f).is_file()]
-        in_res = [f for f in files if (res / f).is_file()]
+        in_res = [f for f in files if results_file(res, f).is_file()]
         result = ExhibitResult(exhibit, "match", files)
         if not in_ref and not in_res:
             result.status = "not produced"
@@ -165,7 +165,7 @@ def verify(track: str = "semi_synthetic", results_dir: str | Path | None = None,
                                for f in in_res if f not in in_ref]
         else:
             for f in in_ref:
-                cells, problems = compare_tables(_read(res / f), _read(ref / f), f)
+                cells, problems = compare_tables(_read(results_file(res, f)), _read(ref / f), f)
                 result.cells += cells
                 result.problems += problems
             if result.cells or result.problems:
@@ -223,7 +223,7 @@ def update_reference(track: str = "semi_synthetic", results_dir: str | Path | No
     res = Path(results_dir) if results_dir is not None else TRACK_RESULTS[track]
     ref = Path(reference_dir) if reference_dir is not None else REFERENCE_DIR / track
     files = [f for _, fs in exhibit_outputs() for f in fs]
-    present = [f for f in files if (res / f).is_file()]
+    present = [f for f in files if results_file(res, f).is_file()]
     if not present:
         raise NQPInputError(f"no exhibit output in {res}: build the track first (make book, or nqp run ... -p data "
                             f"{track})")
@@ -232,7 +232,7 @@ def update_reference(track: str = "semi_synthetic", results_dir: str | Path | No
         target = ref / f
         if f in present:
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(res / f, target)
+            shutil.copyfile(results_file(res, f), target)
             written.append(f)
         elif target.is_file():
             target.unlink()

@@ -381,7 +381,7 @@ def test_chapter_numbers_cover_every_glue_of_the_chapter(paper):
     f = audit.run_all(paper)
     s = audit.independent_findings(f)
     nums = prose.chapter_numbers(f, s, paper)
-    page = (REPO_ROOT / "notebooks" / "08_audit.py").read_text(encoding="utf-8")
+    page = (REPO_ROOT / "notebooks" / "09_audit.py").read_text(encoding="utf-8")
     used = set(re.findall(r"\{glue:text\}`(\w+)`", page)) - {"source", "n_clusters"}
     used = {g for g in used if not g.startswith("ex08")}  # the exercises' answers: tests/test_exercises.py
     assert used <= set(nums), used - set(nums)
@@ -427,9 +427,9 @@ def test_summary_file_rows_and_labels(paper, tmp_path, monkeypatch):
 
     monkeypatch.setenv("NQP_RESULTS_DIR", str(tmp_path))
     s = audit.independent_findings(audit.run_all(paper))
-    path = save_table(s, "audit_summary_independent", "08_audit")
+    path = save_table(s, "audit_summary_independent", "09_audit")
     back = pd.read_csv(path, keep_default_na=False)
-    assert path == tmp_path / "08_audit" / "audit_summary_independent.csv"
+    assert path == tmp_path / "09_audit" / "audit_summary_independent.csv"
     assert list(back.columns) == audit.SUMMARY_COLUMNS and len(back) == 4
     assert dict(zip(back["finding"], back["strength"])) == {"aggregation": "firm", "r2_nested": "firm",
                                                             "intercept_stars": "firm", "psm_n": "unexplained"}

@@ -192,7 +192,7 @@ def _run(params, notebook=QUICKSTART):
 def _save_table_bad_name(tmp):
     from nqp_helpers.display import save_table
 
-    return save_table(good_panel(), "../escape", "03_baseline")
+    return save_table(good_panel(), "../escape", "03_t2_baseline")
 
 
 CASES = [
@@ -408,7 +408,7 @@ def test_save_table_failure_leaves_nothing(tmp_path, monkeypatch):
 
     monkeypatch.setenv("NQP_RESULTS_DIR", str(tmp_path / "results"))
     df = good_panel()
-    target = display.save_table(df, "table2", "03_baseline")
+    target = display.save_table(df, "table2", "03_t2_baseline")
     old = target.read_bytes()
     folder = target.parent
 
@@ -420,9 +420,9 @@ def test_save_table_failure_leaves_nothing(tmp_path, monkeypatch):
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", dies_half_way)
     with pytest.raises(OSError, match="No space left"):
-        display.save_table(df.assign(Pro=0.0), "table2", "03_baseline")
+        display.save_table(df.assign(Pro=0.0), "table2", "03_t2_baseline")
     with pytest.raises(OSError, match="No space left"):
-        display.save_table(df, "table3", "03_baseline")
+        display.save_table(df, "table3", "03_t2_baseline")
     assert sorted(p.name for p in folder.iterdir()) == ["table2.csv"], list(folder.iterdir())
     assert target.read_bytes() == old
 
@@ -438,8 +438,8 @@ def test_save_table_interrupted_leaves_nothing(tmp_path, monkeypatch):
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        display.save_table(good_panel(), "table2", "03_baseline")
-    assert list((tmp_path / "results" / "03_baseline").iterdir()) == []
+        display.save_table(good_panel(), "table2", "03_t2_baseline")
+    assert list((tmp_path / "results" / "03_t2_baseline").iterdir()) == []
 
 
 def test_manifest_write_failure_leaves_no_temp(tmp_path, monkeypatch):

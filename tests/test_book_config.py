@@ -57,6 +57,13 @@ def test_bibliography_keys_are_unique_and_complete():
         assert key in keys
 
 
+def test_toc_order_is_file_order_and_lists_every_chapter():
+    """A reader of the tree sees the chapters in the book's order: ``_toc.yml`` lists every notebook, sorted by name."""
+    in_toc = [Path(e).name for e in toc_files() if e.startswith("notebooks/")]
+    on_disk = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9]*.py"))
+    assert in_toc == on_disk
+
+
 def test_every_toc_entry_exists_and_notebooks_declare_parameters():
     files = toc_files()
     assert files[0] == "book/intro"

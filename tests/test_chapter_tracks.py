@@ -16,8 +16,8 @@ from nqp_helpers.runner import run_notebook
 
 pytestmark = pytest.mark.slow
 
-EXHIBIT_CHAPTERS = ["02_index", "03_baseline", "04_psm_did", "05_iv", "06_amplification", "07_heterogeneity"]
-REAL_ONLY = ["01_data", "09_event_study", "11_inference"]
+EXHIBIT_CHAPTERS = ["02_t1_index", "03_t2_baseline", "04_t3_psm_did", "05_t4_iv", "06_t5_t7_amplification", "07_f1_heterogeneity"]
+REAL_ONLY = ["01_data", "10_event_study", "12_inference"]
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +44,9 @@ def test_chapter_runs_on_real_data(name, tmp_path):
     folder, _ = _run(name, "real", tmp_path)
     text = (folder / f"{name}.ipynb").read_text(encoding="utf-8")
     assert "Real data" in text  # the track banner
-    if name == "05_iv":  # no public laozihao counts: the column is named as not runnable, not simulated
+    if name == "05_t4_iv":  # no public laozihao counts: the column is named as not runnable, not simulated
         assert "laozihao" in text and "cannot" in text.lower()
-    if name == "06_amplification":  # Hum, Dig, Ind have no public source
+    if name == "06_t5_t7_amplification":  # Hum, Dig, Ind have no public source
         assert "Hum" in text and ("absent" in text.lower() or "not available" in text.lower())
 
 

@@ -43,6 +43,21 @@ def test_params_quickstart(capsys):
     assert "seed" in out and "data" in out and "20260101" in out
 
 
+def test_params_accepts_old_and_bare_chapter_names(capsys):
+    """Chapters were renamed after their exhibits; the old path and the bare stem still work, with a note."""
+    assert main(["params", "notebooks/03_baseline.py"]) == 0
+    out, err = capsys.readouterr()
+    assert "seed" in out and "note: notebooks/03_baseline.py is now notebooks/03_t2_baseline.py" in err
+    assert main(["params", "03_t2_baseline"]) == 0
+    assert "seed" in capsys.readouterr().out
+
+
+def test_unknown_chapter_names_the_chapters(capsys):
+    assert main(["params", "notebooks/99_nope.py"]) == 2
+    err = capsys.readouterr().err
+    assert "notebooks/99_nope.py does not exist" in err and "03_t2_baseline" in err
+
+
 def test_run_rejects_unknown_parameter(tmp_path, capsys):
     rc = main(["run", str(FIXTURES / "tiny_ok.py"), "-p", "nn", "3", "--runs-dir", str(tmp_path / "runs")])
     assert rc == 2
@@ -65,9 +80,9 @@ def test_data_build_calls_build_processed(monkeypatch, capsys):
     """`nqp data build` imports the data layer lazily and prints the manifest summary it returns."""
     import types
 
-    fake = types.ModuleType("nqp_helpers.data.build")
+    fake = types.ModuleType("nqp_helpers.data.build_processed")
     fake.build_processed = lambda: {"tables": 3, "status": "ok"}
-    monkeypatch.setitem(sys.modules, "nqp_helpers.data.build", fake)
+    monkeypatch.setitem(sys.modules, "nqp_helpers.data.build_processed", fake)
     assert main(["data", "build"]) == 0
     out = capsys.readouterr().out
     assert "tables: 3" in out and "status: ok" in out

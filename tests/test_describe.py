@@ -7,7 +7,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from nqp_helpers.data import describe  # noqa: E402
-from nqp_helpers.data.real import real_panel  # noqa: E402
+from nqp_helpers.data.real_panel import real_panel  # noqa: E402
 from nqp_helpers.errors import NQPInputError  # noqa: E402
 
 

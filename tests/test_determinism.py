@@ -32,8 +32,8 @@ SEED_A, SEED_B = 7, 8
 
 # (b): quick chapter notebooks, those present; plus the notebook used for (c).
 CHAPTERS = [p for p in (NOTEBOOKS / "00_quickstart.py", NOTEBOOKS / "01_data.py") if p.is_file()]
-# (c): a chapter whose tables are estimates on the semi-synthetic panel; the fixture until 03_baseline exists.
-SEEDED = NOTEBOOKS / "03_baseline.py" if (NOTEBOOKS / "03_baseline.py").is_file() else FIXTURES / "det_twfe.py"
+# (c): a chapter whose tables are estimates on the semi-synthetic panel; the fixture until 03_t2_baseline exists.
+SEEDED = NOTEBOOKS / "03_t2_baseline.py" if (NOTEBOOKS / "03_t2_baseline.py").is_file() else FIXTURES / "det_twfe.py"
 
 
 def sha256(data: bytes) -> str:

@@ -28,7 +28,7 @@ def sk():
     if not (PROCESSED_DIR / "real_panel.csv").exists() or os.environ.get("NQP_TEST_TOY"):
         from conftest import skip_or_fail
         skip_or_fail("the DGP-validity checks need the real skeleton (data/processed/real_panel.csv)")
-    from nqp_helpers.data.real import real_panel
+    from nqp_helpers.data.real_panel import real_panel
     return real_panel()
 
 

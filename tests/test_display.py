@@ -43,22 +43,22 @@ def test_banner_user_and_errors():
 def test_save_table_deterministic_and_atomic(tmp_path, monkeypatch):
     monkeypatch.setenv("NQP_RESULTS_DIR", str(tmp_path))
     df = pd.DataFrame({"term": ["Inn", "Eco"], "estimate": [0.1 + 0.2, 1 / 3], "n": [5560, 5560]})
-    p = display.save_table(df, "table2", "03_baseline.py")
-    assert p == tmp_path / "03_baseline" / "table2.csv"
+    p = display.save_table(df, "table2", "03_t2_baseline.py")
+    assert p == tmp_path / "03_t2_baseline" / "table2.csv"
     first = p.read_bytes()
     assert first == b"term,estimate,n\nInn,0.3,5560\nEco,0.3333333333,5560\n"
-    display.save_table(df, "table2.csv", "notebooks/03_baseline")
+    display.save_table(df, "table2.csv", "notebooks/03_t2_baseline")
     assert p.read_bytes() == first
     assert [f.name for f in p.parent.iterdir()] == ["table2.csv"]     # no temp file left behind
     with pytest.raises(NQPInputError):
-        display.save_table(df, "../escape", "03_baseline")
+        display.save_table(df, "../escape", "03_t2_baseline")
 
 
 def test_rerun_and_fmt():
-    cmd = display.rerun_command("03_baseline", {"data": "semi_synthetic", "seed": 42, "outcomes": ["Pro", "Lab"]})
-    assert cmd == ("nqp run notebooks/03_baseline.py -p data semi_synthetic -p seed 42 "
+    cmd = display.rerun_command("03_t2_baseline", {"data": "semi_synthetic", "seed": 42, "outcomes": ["Pro", "Lab"]})
+    assert cmd == ("nqp run notebooks/03_t2_baseline.py -p data semi_synthetic -p seed 42 "
                    "-p outcomes '[\"Pro\", \"Lab\"]'")
-    assert cmd in display.rerun_box("notebooks/03_baseline.py", {"data": "semi_synthetic", "seed": 42,
+    assert cmd in display.rerun_box("notebooks/03_t2_baseline.py", {"data": "semi_synthetic", "seed": 42,
                                                                  "outcomes": ["Pro", "Lab"]}).data
     assert display.fmt_num(0.41349) == "0.413" and display.fmt_num(5560) == "5560"
     assert display.fmt_num(-0.0001) == "0.000" and display.fmt_num(np.nan) == "" and display.fmt_num(None) == ""
@@ -160,25 +160,25 @@ def test_glue_num_formats_missing(monkeypatch):
 
 def test_download_links_list_py_ipynb_and_csvs(tmp_path, monkeypatch):
     monkeypatch.setenv("NQP_RESULTS_DIR", str(tmp_path))
-    (tmp_path / "03_baseline").mkdir()
-    (tmp_path / "03_baseline" / "table2.csv").write_text("a\n1\n")
-    text = display.download_links("notebooks/03_baseline.py")
-    assert "(../_downloads/nqp/03_baseline/03_baseline.py)" in text
-    assert "(../_downloads/nqp/03_baseline/03_baseline.ipynb)" in text
-    assert "[table2.csv](../_downloads/nqp/03_baseline/table2.csv)" in text
-    assert "Downloads" in display.rerun_box("03_baseline").data
+    (tmp_path / "03_t2_baseline").mkdir()
+    (tmp_path / "03_t2_baseline" / "table2.csv").write_text("a\n1\n")
+    text = display.download_links("notebooks/03_t2_baseline.py")
+    assert "(../_downloads/nqp/03_t2_baseline/03_t2_baseline.py)" in text
+    assert "(../_downloads/nqp/03_t2_baseline/03_t2_baseline.ipynb)" in text
+    assert "[table2.csv](../_downloads/nqp/03_t2_baseline/table2.csv)" in text
+    assert "Downloads" in display.rerun_box("03_t2_baseline").data
 
 
 def test_publish_copies_downloads(tmp_path):
     from nqp_helpers.downloads import publish
 
     (tmp_path / "notebooks").mkdir()
-    (tmp_path / "notebooks" / "03_baseline.py").write_text("# %%\nx = 1\n", encoding="utf-8")
-    (tmp_path / "results" / "03_baseline").mkdir(parents=True)
-    (tmp_path / "results" / "03_baseline" / "table2.csv").write_text("a\n1\n")
-    (tmp_path / "results" / "real" / "03_baseline").mkdir(parents=True)
-    (tmp_path / "results" / "real" / "03_baseline" / "table2.csv").write_text("a\n2\n")
+    (tmp_path / "notebooks" / "03_t2_baseline.py").write_text("# %%\nx = 1\n", encoding="utf-8")
+    (tmp_path / "results" / "03_t2_baseline").mkdir(parents=True)
+    (tmp_path / "results" / "03_t2_baseline" / "table2.csv").write_text("a\n1\n")
+    (tmp_path / "results" / "real" / "03_t2_baseline").mkdir(parents=True)
+    (tmp_path / "results" / "real" / "03_t2_baseline" / "table2.csv").write_text("a\n2\n")
     out = publish(tmp_path)
-    assert (out / "03_baseline" / "03_baseline.py").is_file() and (out / "03_baseline" / "03_baseline.ipynb").is_file()
-    assert (out / "03_baseline" / "table2.csv").read_text() == "a\n1\n"
-    assert (out / "real" / "03_baseline" / "table2.csv").read_text() == "a\n2\n"
+    assert (out / "03_t2_baseline" / "03_t2_baseline.py").is_file() and (out / "03_t2_baseline" / "03_t2_baseline.ipynb").is_file()
+    assert (out / "03_t2_baseline" / "table2.csv").read_text() == "a\n1\n"
+    assert (out / "real" / "03_t2_baseline" / "table2.csv").read_text() == "a\n2\n"

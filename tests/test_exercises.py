@@ -130,7 +130,7 @@ def test_audit_years_answer_matches_the_sample_size_check():
 # --- 12 teaching lab: a tiny Monte Carlo (4 draws from 2 populations) ----------------------------------------------
 @pytest.fixture(scope="module")
 def lab():
-    from nqp_helpers.data.real import real_panel
+    from nqp_helpers.data.real_panel import real_panel
     from nqp_helpers.montecarlo import run_montecarlo
 
     sk = real_panel()

@@ -15,7 +15,7 @@ SEED = 20260101
 
 @pytest.fixture(scope="module")
 def skeleton():
-    from nqp_helpers.data.real import real_panel
+    from nqp_helpers.data.real_panel import real_panel
     try:
         return real_panel()
     except NQPInputError as exc:  # processed data not built

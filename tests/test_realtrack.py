@@ -9,16 +9,16 @@ from nqp_helpers import realtrack
 def test_stale_and_read_runs(tmp_path):
     assert not realtrack.stale(tmp_path)  # a book without the exhibit chapters never runs them
     (tmp_path / "notebooks").mkdir()
-    (tmp_path / "notebooks" / "03_baseline.py").write_text("# %%\n")
-    assert realtrack.chapters_in(tmp_path) == ["03_baseline"]
+    (tmp_path / "notebooks" / "03_t2_baseline.py").write_text("# %%\n")
+    assert realtrack.chapters_in(tmp_path) == ["03_t2_baseline"]
     assert realtrack.stale(tmp_path) and realtrack.read_runs(tmp_path) is None
     out = realtrack.real_dir(tmp_path)
     out.mkdir(parents=True)
-    (out / realtrack.RUNS_FILE).write_text(json.dumps({"runs": [{"chapter": "03_baseline", "status": "ok"}]}))
+    (out / realtrack.RUNS_FILE).write_text(json.dumps({"runs": [{"chapter": "03_t2_baseline", "status": "ok"}]}))
     future = time.time() + 3600
     os.utime(out / realtrack.RUNS_FILE, (future, future))
     assert not realtrack.stale(tmp_path) and realtrack.stale(tmp_path, inputs_changed=True)
-    assert realtrack.wait(tmp_path)["runs"][0]["chapter"] == "03_baseline"  # a finished run is read, not redone
+    assert realtrack.wait(tmp_path)["runs"][0]["chapter"] == "03_t2_baseline"  # a finished run is read, not redone
 
 
 def test_wait_runs_itself_when_no_run_is_in_progress(tmp_path, monkeypatch):

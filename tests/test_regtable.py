@@ -69,7 +69,7 @@ def test_render_and_export(fits, tmp_path, monkeypatch):
     assert "Table 2 rebuilt" in html
     tex = to_latex(rt)
     assert "\\toprule" in tex and "0.412***" in tex
-    csv, texfile = save_regtable(rt, "table2_layout", "03_baseline")
+    csv, texfile = save_regtable(rt, "table2_layout", "03_t2_baseline")
     assert csv.is_file() and texfile.read_text(encoding="utf-8") == tex
     back = pd.read_csv(csv)
     assert math.isclose(back.loc[(back["model"] == "a") & (back["row"] == "Inn") & (back["source"] == "ours"),

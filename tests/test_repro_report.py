@@ -43,7 +43,7 @@ def test_seeds_used_reads_declared_parameters(tmp_path):
     t = R.seeds_used(tmp_path)
     assert list(t["Chapter"]) == ["01_tiny"] and list(t["Parameter"]) == ["seed"]
     real = R.seeds_used(NOTEBOOKS_DIR)
-    assert "03_baseline" in set(real["Chapter"])
+    assert "03_t2_baseline" in set(real["Chapter"])
 
 
 def test_execution_times_from_a_jupyter_cache(tmp_path):
@@ -67,7 +67,7 @@ def test_styled_hides_index_and_marks_missing():
 
 def test_report_page_is_reread_in_every_build_and_forced():
     class Env:
-        found_docs = {"notebooks/03_baseline", *book.ALWAYS_REREAD}
+        found_docs = {"notebooks/03_t2_baseline", *book.ALWAYS_REREAD}
 
     assert book._always_reread(None, Env(), set(), set(), set()) == list(book.ALWAYS_REREAD)
     for doc in book.ALWAYS_REREAD:

@@ -18,7 +18,7 @@ def _skeleton():
     """The real skeleton when the real track is built, else the toy."""
     if (PROCESSED_DIR / "real_panel.csv").exists() and not os.environ.get("NQP_TEST_TOY"):
         try:
-            from nqp_helpers.data.real import real_panel
+            from nqp_helpers.data.real_panel import real_panel
             return real_panel(), "real"
         except Exception:  # pragma: no cover - real track broken: fall back
             pass

@@ -113,7 +113,7 @@ def skeleton(name: str):
         else:
             if not (PROCESSED_DIR / "real_panel.csv").exists():
                 pytest.skip("real track not built (data/processed/real_panel.csv)")
-            from nqp_helpers.data.real import real_panel
+            from nqp_helpers.data.real_panel import real_panel
             _SKELETONS[name] = real_panel()
     return _SKELETONS[name]
 

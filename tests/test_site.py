@@ -53,7 +53,7 @@ BANNER_TITLES = ("Semi-synthetic data", "Real data", "User data")  # nqp_helpers
 CHAPTER_EXCEPTIONS = {
 }
 # Pages photographed for review: page -> [(file name, full page?)]
-SCREENSHOTS = {"index.html": "landing", "notebooks/03_baseline.html": "table2", "notebooks/13_status.html": "status"}
+SCREENSHOTS = {"index.html": "landing", "notebooks/03_t2_baseline.html": "table2", "notebooks/15_status.html": "status"}
 SHOTS = REPO / "_build" / "screenshots"
 DESKTOP, PHONE = 1400, 412
 NAN = re.compile(r"\bnan\b|\bNaN\b|<NA>")
@@ -209,7 +209,7 @@ def _open(browser, rel, width):
 
 def test_status_page_shows_real_numbers_for_tables_2_to_4(browser):
     """The status page's exhibit table has, for Tables 2, 3 and 4, a real-data estimate with its N (or says why not)."""
-    context, page = _open(browser, "notebooks/13_status.html", DESKTOP)
+    context, page = _open(browser, "notebooks/15_status.html", DESKTOP)
     rows = page.eval_on_selector_all("main table tr", "els => els.map(e => [...e.cells].map(c => c.innerText.trim()))")
     context.close()
     header = next((r for r in rows if "Real data: estimate (SE), N" in r), None)

@@ -9,12 +9,12 @@ from test_site import HTML, browser  # noqa: F401  (the module-scoped headless-C
 pytestmark = pytest.mark.slow
 
 # chapter page -> number of exercises appended at its end
-EXERCISE_PAGES = {"notebooks/02_index.html": 2,
-                  "notebooks/03_baseline.html": 3, "notebooks/04_psm_did.html": 2, "notebooks/05_iv.html": 2,
-                  "notebooks/06_amplification.html": 3, "notebooks/07_heterogeneity.html": 2,
-                  "notebooks/08_audit.html": 2, "notebooks/09_event_study.html": 2,
-                  "notebooks/10_robust_did.html": 3, "notebooks/11_inference.html": 2,
-                  "notebooks/12_teaching_lab.html": 3, "notebooks/14_specification_curve.html": 2}
+EXERCISE_PAGES = {"notebooks/02_t1_index.html": 2,
+                  "notebooks/03_t2_baseline.html": 3, "notebooks/04_t3_psm_did.html": 2, "notebooks/05_t4_iv.html": 2,
+                  "notebooks/06_t5_t7_amplification.html": 3, "notebooks/07_f1_heterogeneity.html": 2,
+                  "notebooks/09_audit.html": 2, "notebooks/10_event_study.html": 2,
+                  "notebooks/11_robust_did.html": 3, "notebooks/12_inference.html": 2,
+                  "notebooks/13_teaching_lab.html": 3, "notebooks/14_specification_curve.html": 2}
 
 
 @pytest.mark.parametrize("page", sorted(EXERCISE_PAGES))

@@ -37,47 +37,47 @@ def test_empty_folder_every_output_missing(tmp_path):
     n_out = sum(len(o.split("; ")) for o in exhibits()["outputs"])
     assert len(st_df) == n_out and list(st_df.columns) == S.STATUS_COLUMNS
     assert (st_df["status"] == S.MISSING).all()
-    r = _row(st_df, "03_baseline/table2.csv")
+    r = _row(st_df, "03_t2_baseline/table2.csv")
     assert r["paper"] == pytest.approx(0.413) and r["paper_stars"] == "***" and math.isnan(r["ours"])
-    assert "03_baseline.py" in r["note"]
+    assert "03_t2_baseline.py" in r["note"]
 
 
 def test_status_words(tmp_path):
-    _write(tmp_path, "03_baseline/table2.csv", _cmp_table("baseline_controls", "Pro", "Inn", 0.55, 0.001, 2,
+    _write(tmp_path, "03_t2_baseline/table2.csv", _cmp_table("baseline_controls", "Pro", "Inn", 0.55, 0.001, 2,
                                                           track="semi_synthetic", truth=0.565))
-    _write(tmp_path, "04_psm_did/table3.csv", _cmp_table("psm_radius", "Pro", "Inn", 0.30, 0.40, 3))   # not signif.
-    _write(tmp_path, "05_iv/table4.csv", _cmp_table("iv_nightlight_1997", "Pro", "Inn", -0.2, 0.01, 4))  # sign
-    _write(tmp_path, "06_amplification/table5.csv", _cmp_table("moderation_Hum", "Pro", "Inn:Hum", float("nan"),
+    _write(tmp_path, "04_t3_psm_did/table3.csv", _cmp_table("psm_radius", "Pro", "Inn", 0.30, 0.40, 3))   # not signif.
+    _write(tmp_path, "05_t4_iv/table4.csv", _cmp_table("iv_nightlight_1997", "Pro", "Inn", -0.2, 0.01, 4))  # sign
+    _write(tmp_path, "06_t5_t7_amplification/table5.csv", _cmp_table("moderation_Hum", "Pro", "Inn:Hum", float("nan"),
                                                                float("nan"), 5))
-    _write(tmp_path, "06_amplification/table6.csv", pd.DataFrame({"a": [1]}))                      # no headline
-    (tmp_path / "06_amplification" / "table7.csv").write_text("")                                  # empty file
-    _write(tmp_path, "07_heterogeneity/figure1.csv", pd.DataFrame({"group": ["a"], "estimate": [0.1]}))
+    _write(tmp_path, "06_t5_t7_amplification/table6.csv", pd.DataFrame({"a": [1]}))                      # no headline
+    (tmp_path / "06_t5_t7_amplification" / "table7.csv").write_text("")                                  # empty file
+    _write(tmp_path, "07_f1_heterogeneity/figure1.csv", pd.DataFrame({"group": ["a"], "estimate": [0.1]}))
     st_df = S.replication_status(tmp_path, track="semi_synthetic")
-    r = _row(st_df, "03_baseline/table2.csv")
+    r = _row(st_df, "03_t2_baseline/table2.csv")
     assert r["status"] == S.SAME and r["ours"] == pytest.approx(0.55) and r["ours_stars"] == "***"
     assert r["difference"] == pytest.approx(0.55 - 0.413) and r["truth"] == pytest.approx(0.565)
-    assert _row(st_df, "04_psm_did/table3.csv")["status"] == S.DIFFERS
-    assert "not here" in _row(st_df, "04_psm_did/table3.csv")["note"]
-    assert "sign differs" in _row(st_df, "05_iv/table4.csv")["note"]
-    assert _row(st_df, "06_amplification/table5.csv")["status"] == S.NOT_RUN
-    assert _row(st_df, "06_amplification/table6.csv")["status"] == S.UNREADABLE
-    assert _row(st_df, "06_amplification/table7.csv")["status"] == S.UNREADABLE
-    assert _row(st_df, "07_heterogeneity/figure1.csv")["status"] == S.NO_PAPER_NUMBER
-    assert _row(st_df, "02_index/table1.csv")["status"] == S.MISSING
+    assert _row(st_df, "04_t3_psm_did/table3.csv")["status"] == S.DIFFERS
+    assert "not here" in _row(st_df, "04_t3_psm_did/table3.csv")["note"]
+    assert "sign differs" in _row(st_df, "05_t4_iv/table4.csv")["note"]
+    assert _row(st_df, "06_t5_t7_amplification/table5.csv")["status"] == S.NOT_RUN
+    assert _row(st_df, "06_t5_t7_amplification/table6.csv")["status"] == S.UNREADABLE
+    assert _row(st_df, "06_t5_t7_amplification/table7.csv")["status"] == S.UNREADABLE
+    assert _row(st_df, "07_f1_heterogeneity/figure1.csv")["status"] == S.NO_PAPER_NUMBER
+    assert _row(st_df, "02_t1_index/table1.csv")["status"] == S.MISSING
     assert set(st_df["status"]) <= set(S.STATUS_WORDS)
     counts = S.status_counts(st_df)
     assert list(counts["status"]) == list(S.STATUS_WORDS) and counts["n"].sum() == len(st_df)
 
 
 def test_track_mismatch_and_missing_columns(tmp_path):
-    _write(tmp_path, "03_baseline/table2.csv", _cmp_table("baseline_controls", "Pro", "Inn", 0.5, 0.01, 2,
+    _write(tmp_path, "03_t2_baseline/table2.csv", _cmp_table("baseline_controls", "Pro", "Inn", 0.5, 0.01, 2,
                                                           track="semi_synthetic"))
-    _write(tmp_path, "06_amplification/table5.csv", _cmp_table("moderation_Hum", "Pro", "Inn:Hum", 0.3, 0.01, 5))
+    _write(tmp_path, "06_t5_t7_amplification/table5.csv", _cmp_table("moderation_Hum", "Pro", "Inn:Hum", 0.3, 0.01, 5))
     st_df = S.replication_status(tmp_path, track="real",
                                  available_columns=["Pro", "Inn", "Eco", "Gov", "Fix", "Fin", "Tra", "Ope"])
-    r = _row(st_df, "03_baseline/table2.csv")
+    r = _row(st_df, "03_t2_baseline/table2.csv")
     assert r["status"] == S.NOT_RUN and "semi_synthetic" in r["note"]
-    r5 = _row(st_df, "06_amplification/table5.csv")          # stale file ignored: the track has no Hum
+    r5 = _row(st_df, "06_t5_t7_amplification/table5.csv")          # stale file ignored: the track has no Hum
     assert r5["status"] == S.NOT_RUN and "Hum" in r5["note"]
 
 
@@ -85,9 +85,9 @@ def test_truth_from_panel_truth_table(tmp_path):
     truth = pd.DataFrame({"outcome": ["Pro", "Pro"], "estimand": ["att", "interaction"], "split": ["", "Dig"],
                           "group": ["", "Dig"], "value": [0.5, 0.2], "n_obs": [10, 10]})
     st_df = S.replication_status(tmp_path, truth=truth)
-    assert _row(st_df, "03_baseline/table2.csv")["truth"] == pytest.approx(0.5)
-    assert _row(st_df, "06_amplification/table6.csv")["truth"] == pytest.approx(0.2)
-    assert math.isnan(_row(st_df, "06_amplification/table5.csv")["truth"])
+    assert _row(st_df, "03_t2_baseline/table2.csv")["truth"] == pytest.approx(0.5)
+    assert _row(st_df, "06_t5_t7_amplification/table6.csv")["truth"] == pytest.approx(0.2)
+    assert math.isnan(_row(st_df, "06_t5_t7_amplification/table5.csv")["truth"])
 
 
 def test_readme_table_matches_exhibits():
@@ -114,8 +114,8 @@ def test_readme_lists_every_exhibit():
 def test_two_candidate_rows_without_a_spec_column_are_not_guessed(tmp_path):
     """A table with both models (no / with controls) but no spec column must not yield the first row silently."""
     d = _cmp_table("x", "Pro", "Inn", 0.5, 0.001, 2).drop(columns="spec")
-    _write(tmp_path, "03_baseline/table2.csv", d)
-    r = _row(S.replication_status(tmp_path, track="semi_synthetic"), "03_baseline/table2.csv")
+    _write(tmp_path, "03_t2_baseline/table2.csv", d)
+    r = _row(S.replication_status(tmp_path, track="semi_synthetic"), "03_t2_baseline/table2.csv")
     assert r["status"] == S.UNREADABLE and "no spec column" in r["note"]
 
 
@@ -132,12 +132,12 @@ def test_semi_verdict_words():
 
 def test_exhibit_verdicts_both_tracks(tmp_path):
     semi, real = tmp_path / "semi", tmp_path / "real"
-    _write(semi, "03_baseline/table2.csv", _cmp_table("baseline_controls", "Pro", "Inn", 0.55, 0.001, 2, truth=0.6,
+    _write(semi, "03_t2_baseline/table2.csv", _cmp_table("baseline_controls", "Pro", "Inn", 0.55, 0.001, 2, truth=0.6,
                                                       n_obs=5560))
-    _write(semi, "04_psm_did/table3.csv", _cmp_table("psm_radius", "Pro", "Inn", 0.10, 0.001, 3, truth=0.6))
-    _write(real, "03_baseline/table2.csv", _cmp_table("baseline_controls", "Pro", "Inn", 0.2, 0.001, 2, n_obs=1234))
-    _write(real, "04_psm_did/table3.csv", _cmp_table("psm_radius", "Pro", "Inn", 0.2, 0.6, 3, n_obs=999))
-    runs = {"runs": [{"chapter": "05_iv", "status": "failed", "error": "ValueError: boom"}]}
+    _write(semi, "04_t3_psm_did/table3.csv", _cmp_table("psm_radius", "Pro", "Inn", 0.10, 0.001, 3, truth=0.6))
+    _write(real, "03_t2_baseline/table2.csv", _cmp_table("baseline_controls", "Pro", "Inn", 0.2, 0.001, 2, n_obs=1234))
+    _write(real, "04_t3_psm_did/table3.csv", _cmp_table("psm_radius", "Pro", "Inn", 0.2, 0.6, 3, n_obs=999))
+    runs = {"runs": [{"chapter": "05_t4_iv", "status": "failed", "error": "ValueError: boom"}]}
     attrs = {"missing_dimensions": ["Mea"], "missing_indicators": ["mea_robots"]}
     v = S.exhibit_verdicts(semi, real, REAL_COLS, attrs, None, runs).set_index("headline")
     t2 = v.loc["Inn on Pro (Table 2)"]

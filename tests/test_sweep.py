@@ -99,6 +99,11 @@ def test_malformed_grids(tmp_path, text, needle):
     assert needle in str(exc.value)
 
 
+def test_grid_naming_a_chapter_by_its_old_name_runs_the_renamed_file(tmp_path):
+    g = load_grid({"notebook": "notebooks/03_baseline.py", "parameters": {"seed": [1]}})
+    assert [nb.name for nb in g.notebooks] == ["03_t2_baseline.py"]
+
+
 def test_expansion_fixed_runs_duplicates_and_hash(tmp_path):
     grid = {"name": "exp", "notebook": NB_REL,
             "parameters": {"seed": [1, 2], "n": ["5", 6]},  # quoted numbers from YAML are coerced

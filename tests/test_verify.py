@@ -26,6 +26,16 @@ def results(tmp_path):
     return out
 
 
+def test_results_written_before_the_chapter_rename_still_verify(results):
+    """A run folder from before the rename has ``03_baseline/`` where the reference has ``03_t2_baseline/``."""
+    from nqp_helpers.paths import RENAMED_NOTEBOOKS
+
+    old_names = {new: old for old, new in RENAMED_NOTEBOOKS.items()}
+    for folder in list(results.iterdir()):
+        folder.rename(results / old_names[folder.name])
+    assert all(r.ok for r in V.verify(results_dir=results))
+
+
 def _first_numeric_cell(path):
     df = pd.read_csv(path)
     col = next(c for c in df.columns if df[c].dtype.kind == "f" and df[c].notna().any() and (df[c] != 0).any())
@@ -69,7 +79,7 @@ def test_fresh_results_match(results, capsys):
 
 
 def test_one_changed_number_fails_naming_the_cell(results, capsys):
-    target = results / "03_baseline" / "table2.csv"
+    target = results / "03_t2_baseline" / "table2.csv"
     df, row, col = _first_numeric_cell(target)
     old = df.loc[row, col]
     df.loc[row, col] = old * 1.001
@@ -77,24 +87,24 @@ def test_one_changed_number_fails_naming_the_cell(results, capsys):
     assert main(["verify", "--results", str(results)]) == 1
     out = capsys.readouterr().out
     assert "Table 2: differs in 1 cell(s)" in out
-    assert f"03_baseline/table2.csv row {row}" in out and f"column {col!r}" in out
+    assert f"03_t2_baseline/table2.csv row {row}" in out and f"column {col!r}" in out
     assert "max rel diff 0.000999" in out and "FAILED: Table 2" in out
     assert "Table 3: match" in out
 
 
 def test_missing_and_unreferenced(results, tmp_path, capsys):
-    (results / "05_iv" / "table4.csv").unlink()
+    (results / "05_t4_iv" / "table4.csv").unlink()
     assert main(["verify", "--results", str(results)]) == 1
     assert "Table 4: missing" in capsys.readouterr().out
     # a reference without the file: the results have one it does not know (stale reference)
     ref = tmp_path / "ref"
     shutil.copytree(REF, ref)
-    (ref / "05_iv" / "table4.csv").unlink()
-    shutil.copy(REF / "05_iv" / "table4.csv", results / "05_iv" / "table4.csv")
+    (ref / "05_t4_iv" / "table4.csv").unlink()
+    shutil.copy(REF / "05_t4_iv" / "table4.csv", results / "05_t4_iv" / "table4.csv")
     res = {r.exhibit: r.status for r in V.verify(results_dir=results, reference_dir=ref)}
     assert res["Table 4"] == "unreferenced" and res["Table 2"] == "match"
     # neither has it: an exhibit the track does not produce
-    (results / "05_iv" / "table4.csv").unlink()
+    (results / "05_t4_iv" / "table4.csv").unlink()
     res = {r.exhibit: r for r in V.verify(results_dir=results, reference_dir=ref)}
     assert res["Table 4"].status == "not produced" and res["Table 4"].ok
 
@@ -107,8 +117,8 @@ def test_update_rewrites_only_when_asked(results, tmp_path, monkeypatch, capsys)
     assert main(["verify", "--results", str(results), "--update"]) == 0
     assert "rewritten" in capsys.readouterr().out
     assert main(["verify", "--results", str(results)]) == 0
-    assert (ref / "semi_synthetic" / "03_baseline" / "table2.csv").read_bytes() == \
-           (results / "03_baseline" / "table2.csv").read_bytes()
+    assert (ref / "semi_synthetic" / "03_t2_baseline" / "table2.csv").read_bytes() == \
+           (results / "03_t2_baseline" / "table2.csv").read_bytes()
 
 
 def test_unknown_track_and_empty_results(tmp_path):
@@ -128,7 +138,7 @@ def test_results_table_one_row_per_exhibit(results):
     assert "no reference" in V.verdict([])
 
 
-@pytest.mark.skipif(not (V.TRACK_RESULTS["semi_synthetic"] / "03_baseline" / "table2.csv").is_file(),
+@pytest.mark.skipif(not (V.TRACK_RESULTS["semi_synthetic"] / "03_t2_baseline" / "table2.csv").is_file(),
                     reason="the book has not been built (make book writes results/)")
 def test_the_books_results_match_the_reference(capsys):
     """After ``make book`` (as in ``make test``): the build's own tables agree with the committed reference."""

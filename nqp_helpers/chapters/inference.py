@@ -1,4 +1,4 @@
-"""Chapter 11 (inference): randomisation inference over placebo pilots and the wild cluster bootstrap, with the
+"""Chapter 12 (inference): randomisation inference over placebo pilots and the wild cluster bootstrap, with the
 tables, figure and glued numbers of the page, so the notebook is prose, short calls and glue.
 
 What: :func:`available_variables` (outcomes and controls present, and a note on the rest), :func:`placebo_table`

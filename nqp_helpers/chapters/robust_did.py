@@ -1,4 +1,4 @@
-"""Chapter 10 (robust DiD): every computation of the page, so the notebook is prose, short calls and glue.
+"""Chapter 11 (robust DiD): every computation of the page, so the notebook is prose, short calls and glue.
 
 What: :func:`balanced_sample` (the one sample every robust estimator shares); :func:`robust_comparison` and
 :func:`comparison_pivot`/:func:`comparison_figure` (TWFE beside CS, Sun–Abraham, imputation, dCDH on every outcome);

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..errors import NQPInputError
 from ..paths import RAW_DIR
-from . import real_sources as rs
+from . import raw_readers as rs
 
 REGIONS = {
     "east": ["北京市", "天津市", "河北省", "上海市", "江苏省", "浙江省", "福建省", "山东省", "广东省", "海南省"],

@@ -185,7 +185,7 @@ def describe_panel(panel: pd.DataFrame) -> pd.DataFrame:
 def pilot_years_table(district_pilots: str = DEFAULT_DISTRICT_PILOTS, processed_dir=PROCESSED_DIR) -> pd.DataFrame:
     """Number of cities by ``first_treat`` under ``pilot_years`` = default / earliest / latest (real roster coding;
     the semi-synthetic track keeps the same timing)."""
-    from .real import real_panel
+    from .real_panel import real_panel
 
     cols = {}
     for opt in ("default", "earliest", "latest"):
@@ -200,7 +200,7 @@ def pilot_years_table(district_pilots: str = DEFAULT_DISTRICT_PILOTS, processed_
 
 def n_uncertain_pilots(district_pilots: str = DEFAULT_DISTRICT_PILOTS, processed_dir=PROCESSED_DIR) -> int:
     """Pilot cities of the real roster whose approval year is only known as a range."""
-    from .real import real_panel
+    from .real_panel import real_panel
 
     return int(rollout_table(real_panel("default", district_pilots, processed_dir=processed_dir))
                ["n_year_uncertain"].sum())

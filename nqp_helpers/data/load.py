@@ -35,7 +35,7 @@ TRACKS = ("real", "semi_synthetic", "user")
 
 
 def _real(pilot_years, district_pilots, drop_uncertain):
-    from .real import real_panel  # lazy: the real track may be absent while the package is being built
+    from .real_panel import real_panel  # lazy: the real track may be absent while the package is being built
     kw = {"pilot_years": pilot_years, "drop_uncertain": drop_uncertain}
     if district_pilots is not None:
         kw["district_pilots"] = district_pilots

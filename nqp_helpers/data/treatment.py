@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..errors import NQPInputError
 from ..paths import RAW_DIR
-from . import real_sources as rs
+from . import raw_readers as rs
 
 PILOT_YEARS = ("default", "earliest", "latest")
 DISTRICT_PILOTS = ("ignore", "treat_parent", "drop_parent")

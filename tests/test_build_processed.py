@@ -4,7 +4,7 @@ import json
 import pandas as pd
 import pytest
 
-from nqp_helpers.data.build import build_processed
+from nqp_helpers.data.build_processed import build_processed
 from nqp_helpers.paths import PROCESSED_DIR
 from nqp_helpers.verify import compare_tables
 
@@ -52,7 +52,7 @@ AMBIGUOUS_PAIRS = [("苏州", "江苏", "宿州", "安徽"), ("泰州", "江苏"
 
 
 def test_wdgpi_relabels_ambiguous_english_names():
-    from nqp_helpers.data import real_sources as rs
+    from nqp_helpers.data import raw_readers as rs
     wd = rs.read_wdgpi()
     assert wd[["name", "province"]].drop_duplicates().shape[0] == 287  # every listed prefecture, none merged
     emp = wd[wd["year"] == 2010].set_index("name")["employment"]
@@ -79,7 +79,7 @@ def test_every_non_municipality_gets_wdgpi_and_size_class():
 
 def test_match_names_uses_province():
     import pandas as pd
-    from nqp_helpers.data.real_sources import match_names
+    from nqp_helpers.data.raw_readers import match_names
     nt = pd.DataFrame({"name": ["甲市", "甲市"], "entity_id": ["e1", "e2"]})
     codes, prov = {"e1": 1, "e2": 2}, {"e1": "江苏省", "e2": "安徽省"}
     s = pd.Series(["甲", "甲", "甲"])

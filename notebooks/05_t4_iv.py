@@ -33,7 +33,7 @@ from nqp_helpers.plotting import glue_figure, set_style
 from nqp_helpers.regtable import save_regtable
 
 # %% tags=["hide-input"]
-NB = "05_iv"
+NB = "05_t4_iv"
 set_style()
 panel = load_panel(data, seed=seed)
 track = panel.attrs.get("track", "user")
@@ -223,7 +223,7 @@ ex.glue_answers("ex05r", ex.ex05_real_first_stage())
 # ```{exercise} Same world, new draw
 # :label: ex-05-seed
 #
-# Change `seed` to 1 (a new draw of the same semi-synthetic world): `nqp run notebooks/05_iv.py -p seed 1`. How much
+# Change `seed` to 1 (a new draw of the same semi-synthetic world): `nqp run notebooks/05_t4_iv.py -p seed 1`. How much
 # do the IV estimate (night-light instrument) and the TWFE estimate of the effect on `Pro` move?
 # ```
 #
@@ -240,7 +240,7 @@ ex.glue_answers("ex05r", ex.ex05_real_first_stage())
 # ```{exercise} Is the instrument strong on public data?
 # :label: ex-05-real
 #
-# Run the chapter on the real track: `nqp run notebooks/05_iv.py -p data real`. What is the first-stage F statistic
+# Run the chapter on the real track: `nqp run notebooks/05_t4_iv.py -p data real`. What is the first-stage F statistic
 # of each instrument?
 # ```
 #

@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..errors import NQPInputError
 from ..paths import PROCESSED_DIR, RAW_DIR
-from . import real_sources as rs
+from . import raw_readers as rs
 from .attributes import city_attributes
 from .treatment import DEFAULT_DISTRICT_PILOTS, pilot_table, pilot_units
 

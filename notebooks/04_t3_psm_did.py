@@ -36,7 +36,7 @@ from nqp_helpers.plotting import glue_figure, set_style
 from nqp_helpers.regtable import save_regtable
 
 # %% tags=["hide-input"]
-NB = "04_psm_did"
+NB = "04_t3_psm_did"
 METHODS = ch.matching_methods(caliper, n_neighbors)
 set_style()
 panel = load_panel(data, seed=seed)
@@ -227,7 +227,7 @@ ex.glue_answers("ex04p", ex.ex04_ps_by(data, seed, ps_by="pooled"))
 # ```{exercise} A tighter caliper
 # :label: ex-04-caliper
 #
-# Change `caliper` from 0.05 to 0.01: `nqp run notebooks/04_psm_did.py -p caliper 0.01`. How many city-years are
+# Change `caliper` from 0.05 to 0.01: `nqp run notebooks/04_t3_psm_did.py -p caliper 0.01`. How many city-years are
 # left in the radius-matching regression of `Pro`, and how far is its estimate from the truth?
 # ```
 #
@@ -245,7 +245,7 @@ ex.glue_answers("ex04p", ex.ex04_ps_by(data, seed, ps_by="pooled"))
 # :label: ex-04-ps-by
 #
 # Change `ps_by` to `"pooled"` (one logit on pre-2008 city means instead of one per year):
-# `nqp run notebooks/04_psm_did.py -p ps_by pooled`. What happens to the matched sample and the estimate?
+# `nqp run notebooks/04_t3_psm_did.py -p ps_by pooled`. What happens to the matched sample and the estimate?
 # ```
 #
 # ```{solution} ex-04-ps-by

@@ -41,7 +41,7 @@ from nqp_helpers.regtable import save_regtable
 from nqp_helpers.reported import reported_results
 
 set_style()
-NOTEBOOK = "06_amplification"
+NOTEBOOK = "06_t5_t7_amplification"
 
 # %% tags=["hide-input"]
 panel = load_panel(data, seed=seed, **({"scenario": scenario} if data == "semi_synthetic" else {}))
@@ -233,7 +233,7 @@ ex.glue_answers("ex06d", ex.ex06_seed(seed, other_seed=7, moderator="Dig"))
 # :label: ex-06-scenario
 #
 # Change `scenario` to `"heterogeneous"` (the pilot's average effect differs by cohort):
-# `nqp run notebooks/06_amplification.py -p scenario heterogeneous`. Does Inn×Hum for `Pro` still recover the true
+# `nqp run notebooks/06_t5_t7_amplification.py -p scenario heterogeneous`. Does Inn×Hum for `Pro` still recover the true
 # moderation slope, and does the page agree more or less often with the paper?
 # ```
 #
@@ -254,7 +254,7 @@ ex.glue_answers("ex06d", ex.ex06_seed(seed, other_seed=7, moderator="Dig"))
 # ```{exercise} Centring on another index
 # :label: ex-06-plot-outcome
 #
-# Change `plot_outcome` to `"Lab"`: `nqp run notebooks/06_amplification.py -p plot_outcome Lab`. In the centring
+# Change `plot_outcome` to `"Lab"`: `nqp run notebooks/06_t5_t7_amplification.py -p plot_outcome Lab`. In the centring
 # table, how far does the Inn coefficient for Hum move when Hum is centred at its mean, and what happens to Inn×Hum?
 # ```
 #
@@ -271,7 +271,7 @@ ex.glue_answers("ex06d", ex.ex06_seed(seed, other_seed=7, moderator="Dig"))
 # ```{exercise} A trending moderator under another seed
 # :label: ex-06-seed
 #
-# Change `seed` to 7: `nqp run notebooks/06_amplification.py -p seed 7`. In the section "When Inn×M misleads", does
+# Change `seed` to 7: `nqp run notebooks/06_t5_t7_amplification.py -p seed 7`. In the section "When Inn×M misleads", does
 # the Dig interaction in the city-level world still miss its truth? Is that bad luck or systematic?
 # ```
 #

@@ -32,7 +32,7 @@ from nqp_helpers.data.load import load_panel
 from nqp_helpers.display import rerun_box, save_table, track_banner
 from nqp_helpers.plotting import set_style
 
-NB = "11_inference"
+NB = "12_inference"
 set_style()
 panel = load_panel(data, seed=seed, scenario=scenario)
 truth = panel.attrs.get("truth")
@@ -136,7 +136,7 @@ ex.glue_answers("ex11d", ex.ex11_n_draws(data, seed, n_draws=200))
 # ```{exercise} Fewer bootstrap draws
 # :label: ex-11-n-boot
 #
-# Change `n_boot` to 999: `nqp run notebooks/11_inference.py -p n_boot 999`. Does the wild cluster bootstrap
+# Change `n_boot` to 999: `nqp run notebooks/12_inference.py -p n_boot 999`. Does the wild cluster bootstrap
 # p-value (Rademacher weights) of the main coefficient change?
 # ```
 #
@@ -152,7 +152,7 @@ ex.glue_answers("ex11d", ex.ex11_n_draws(data, seed, n_draws=200))
 # ```{exercise} How many permutations?
 # :label: ex-11-n-draws
 #
-# Change `n_draws` to 200: `nqp run notebooks/11_inference.py -p n_draws 200`. What is the randomisation-inference
+# Change `n_draws` to 200: `nqp run notebooks/12_inference.py -p n_draws 200`. What is the randomisation-inference
 # p-value for `Pro`, and how precise is it?
 # ```
 #

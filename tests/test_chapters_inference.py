@@ -1,4 +1,4 @@
-"""Chapter 11 report module: outcomes and controls present, randomisation inference table and figure, the wild
+"""Chapter 12 report module: outcomes and controls present, randomisation inference table and figure, the wild
 cluster bootstrap beside the analytic interval, and the glued values."""
 import matplotlib
 import numpy as np

@@ -30,7 +30,7 @@ from myst_nb import glue
 from nqp_helpers.calibration import calibrate, headline_coverage, summarise
 from nqp_helpers.display import rerun_box, save_table, track_banner
 
-NOTEBOOK = "15_calibration"
+NOTEBOOK = "08_calibration"
 display(track_banner("semi_synthetic"))
 if data != "semi_synthetic":
     raise ValueError(f"data={data!r}: calibration needs the semi-synthetic track, the only one with a known truth")

@@ -37,7 +37,7 @@ from nqp_helpers.audit import prose
 from nqp_helpers.display import rerun_box, save_table, track_banner
 from nqp_helpers.reported import reported_results
 
-NOTEBOOK = "08_audit"
+NOTEBOOK = "09_audit"
 track_banner(data if data in ("semi_synthetic", "real") else "user")
 
 # %% tags=["hide-input"]
@@ -200,7 +200,7 @@ ex.glue_answers("ex08y", ex.ex08_n_years(table, claims, n_years=19, base_n_years
 # :label: ex-08-n-clusters
 #
 # Suppose the standard errors were clustered by province, about 30 clusters, instead of by city: change
-# `n_clusters` to 30, `nqp run notebooks/08_audit.py -p n_clusters 30`. How many of the printed stars change
+# `n_clusters` to 30, `nqp run notebooks/09_audit.py -p n_clusters 30`. How many of the printed stars change
 # status in the stars check, and does any new inconsistency appear? Read the headline too: what else changed?
 # ```
 #
@@ -223,7 +223,7 @@ ex.glue_answers("ex08y", ex.ex08_n_years(table, claims, n_years=19, base_n_years
 # :label: ex-08-n-years
 #
 # Had the paper lagged its controls by a year, the regressions would lose 2004. Change `n_years` to 19:
-# `nqp run notebooks/08_audit.py -p n_years 19`. How many full-sample columns still have N = cities × years?
+# `nqp run notebooks/09_audit.py -p n_years 19`. How many full-sample columns still have N = cities × years?
 # ```
 #
 # ```{solution} ex-08-n-years

@@ -31,7 +31,7 @@ PROVENANCE = [
 def _read(name: str, processed_dir=PROCESSED_DIR) -> pd.DataFrame:
     path = processed_dir / name
     if not path.exists():
-        raise NQPInputError(f"{path} is missing: run `nqp data build` (nqp_helpers.data.build.build_processed)")
+        raise NQPInputError(f"{path} is missing: run `nqp data build` (nqp_helpers.data.build_processed.build_processed)")
     return pd.read_csv(path, encoding="utf-8")
 
 

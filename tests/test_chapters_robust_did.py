@@ -1,4 +1,4 @@
-"""Chapter 10 report module: the shared balanced sample, the conditional comparison table, the overlap summary."""
+"""Chapter 11 report module: the shared balanced sample, the conditional comparison table, the overlap summary."""
 import numpy as np
 import pandas as pd
 import pytest

@@ -39,7 +39,7 @@ from nqp_helpers.display import rerun_box, save_table, track_banner
 from nqp_helpers.plotting import glue_figure, set_style
 
 set_style()
-NOTEBOOK = "07_heterogeneity"
+NOTEBOOK = "07_f1_heterogeneity"
 
 # %% tags=["hide-input"]
 panel = load_panel(data, seed=seed, **({"scenario": scenario} if data == "semi_synthetic" else {}))
@@ -195,7 +195,7 @@ ex.glue_answers("ex07a", ex.ex07_alpha(data, seed, scenario, alpha=0.10, base_al
 # ```{exercise} Effects that differ by cohort
 # :label: ex-07-scenario
 #
-# Let the pilot's effect differ by adoption cohort: `nqp run notebooks/07_heterogeneity.py -p scenario heterogeneous`.
+# Let the pilot's effect differ by adoption cohort: `nqp run notebooks/07_f1_heterogeneity.py -p scenario heterogeneous`.
 # How many of the pairwise differences between groups survive the Holm correction now, and which?
 # ```
 #
@@ -213,7 +213,7 @@ ex.glue_answers("ex07a", ex.ex07_alpha(data, seed, scenario, alpha=0.10, base_al
 # ```{exercise} A looser level
 # :label: ex-07-alpha
 #
-# Raise the level of the pairwise comparisons: `nqp run notebooks/07_heterogeneity.py -p alpha 0.10`. How many
+# Raise the level of the pairwise comparisons: `nqp run notebooks/07_f1_heterogeneity.py -p alpha 0.10`. How many
 # orderings survive now, and which ones changed?
 # ```
 #

@@ -38,7 +38,7 @@ from nqp_helpers.regtable import save_regtable
 from nqp_helpers.reported import reported
 
 # %% tags=["hide-input"]
-NB = "03_baseline"
+NB = "03_t2_baseline"
 set_style()
 panel = load_panel(data, seed=seed, weights=weights, pilot_years=pilot_years)
 track = panel.attrs.get("track", "user")
@@ -207,7 +207,7 @@ ex.glue_answers("ex03p", ex.ex03_pilot_years(data, seed, pilot_years="latest"))
 # :label: ex-03-weights
 #
 # Change `weights` to `"equal"` (every indicator weighted equally):
-# `nqp run notebooks/03_baseline.py -p weights equal`. Does TWFE with the controls still recover the true effect
+# `nqp run notebooks/03_t2_baseline.py -p weights equal`. Does TWFE with the controls still recover the true effect
 # on `Pro`?
 # ```
 #
@@ -224,7 +224,7 @@ ex.glue_answers("ex03p", ex.ex03_pilot_years(data, seed, pilot_years="latest"))
 # ```{exercise} Cluster by province
 # :label: ex-03-cluster
 #
-# Change `cluster` to `"province"`: `nqp run notebooks/03_baseline.py -p cluster province`. What happens to the
+# Change `cluster` to `"province"`: `nqp run notebooks/03_t2_baseline.py -p cluster province`. What happens to the
 # coefficient, its standard error and the number of clusters?
 # ```
 #
@@ -235,14 +235,14 @@ ex.glue_answers("ex03p", ex.ex03_pilot_years(data, seed, pilot_years="latest"))
 # {glue:text}`ex03c_se_city:.4f` with {glue:text}`ex03c_g_city` clusters; by province: SE
 # {glue:text}`ex03c_se_alt:.4f` with {glue:text}`ex03c_g_alt` clusters, a ratio of {glue:text}`ex03c_ratio:.2f`.
 # Clustering by province allows shocks to be correlated across the cities of a province; with about thirty clusters
-# the cluster-robust SE is itself imprecise, which is why {doc}`11_inference` adds the wild cluster bootstrap.
+# the cluster-robust SE is itself imprecise, which is why {doc}`12_inference` adds the wild cluster bootstrap.
 # ```
 #
 # ```{exercise} When was a pilot approved?
 # :label: ex-03-pilot-years
 #
 # Some pilots are dated only to a range of years. Change `pilot_years` to `"latest"`:
-# `nqp run notebooks/03_baseline.py -p pilot_years latest`. How many cities change their approval year, and how much
+# `nqp run notebooks/03_t2_baseline.py -p pilot_years latest`. How many cities change their approval year, and how much
 # does the Table 2 coefficient move?
 # ```
 #

@@ -45,7 +45,7 @@ from nqp_helpers.data.load import load_panel
 from nqp_helpers.display import rerun_box, save_table, track_banner
 from nqp_helpers.plotting import set_style
 
-NB = "10_robust_did"
+NB = "11_robust_did"
 set_style()
 panel = load_panel(data, seed=seed, scenario=scenario)
 track = panel.attrs.get("track", "user")
@@ -326,7 +326,7 @@ ex.glue_answers("ex10r", ex.ex10_real(outcome=cs_outcome))
 # ```{exercise} Effects that differ by cohort
 # :label: ex-10-scenario
 #
-# Change `scenario` to `"heterogeneous"`: `nqp run notebooks/10_robust_did.py -p scenario heterogeneous`. How far
+# Change `scenario` to `"heterogeneous"`: `nqp run notebooks/11_robust_did.py -p scenario heterogeneous`. How far
 # are TWFE (no controls) and Callaway–Sant'Anna ({term}`never-treated`, simple aggregation) from the truth on `Pro`?
 # ```
 #
@@ -343,7 +343,7 @@ ex.glue_answers("ex10r", ex.ex10_real(outcome=cs_outcome))
 # ```{exercise} IPW instead of doubly robust
 # :label: ex-10-method
 #
-# Change `cs_method` to `"ipw"`: `nqp run notebooks/10_robust_did.py -p cs_method ipw`. How do the conditional
+# Change `cs_method` to `"ipw"`: `nqp run notebooks/11_robust_did.py -p cs_method ipw`. How do the conditional
 # estimate and the number of skipped cells change?
 # ```
 #
@@ -360,7 +360,7 @@ ex.glue_answers("ex10r", ex.ex10_real(outcome=cs_outcome))
 # ```{exercise} Public data
 # :label: ex-10-real
 #
-# Run on the real track: `nqp run notebooks/10_robust_did.py -p data real`. How many of the ATT(g,t) cells does
+# Run on the real track: `nqp run notebooks/11_robust_did.py -p data real`. How many of the ATT(g,t) cells does
 # the doubly robust conditional Callaway–Sant'Anna skip, and how does its ATT compare with the unconditional one?
 # ```
 #

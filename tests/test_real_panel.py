@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from nqp_helpers.data.real import coverage_table, provenance_table, real_panel
+from nqp_helpers.data.real_panel import coverage_table, provenance_table, real_panel
 from nqp_helpers.errors import NQPInputError
 
 
@@ -44,7 +44,7 @@ def test_ranges(panel):
 
 def test_imputed_flags_exact(panel):
     import pandas as pd
-    from nqp_helpers.data import real_sources as rs
+    from nqp_helpers.data import raw_readers as rs
     raw = rs.read_population()
     m = panel[["city_code", "year", "pop", "pop_imputed"]].merge(raw[["city_code", "year", "pop"]],
                                                                  on=["city_code", "year"], how="left",

@@ -36,7 +36,7 @@ from nqp_helpers.display import rerun_box, save_table, track_banner
 from nqp_helpers.plotting import set_style
 
 # %% tags=["hide-input"]
-NB = "02_index"
+NB = "02_t1_index"
 set_style()
 panel = load_panel(data, seed=seed, weights=weights)
 track = panel.attrs.get("track", "user")
@@ -209,7 +209,7 @@ ex.glue_answers("ex02r", ex.ex02_rank_year(data, seed, 2010, base_rank_year=rank
 # ```{exercise} Entropy weights for the headline index
 # :label: ex-02-weights
 #
-# Build the headline index with entropy weights: `nqp run notebooks/02_index.py -p weights entropy`. What happens
+# Build the headline index with entropy weights: `nqp run notebooks/02_t1_index.py -p weights entropy`. What happens
 # to the mean of `Pro` and to its rise from the first to the last year (whole-panel normalisation)?
 # ```
 #
@@ -226,7 +226,7 @@ ex.glue_answers("ex02r", ex.ex02_rank_year(data, seed, 2010, base_rank_year=rank
 # ```{exercise} Rankings in an earlier year
 # :label: ex-02-rank-year
 #
-# Compare the rankings in an earlier year: `nqp run notebooks/02_index.py -p rank_year 2010`.
+# Compare the rankings in an earlier year: `nqp run notebooks/02_t1_index.py -p rank_year 2010`.
 # Do the entropy and equal-weight rankings agree more or less with the paper's than in this page's year?
 # ```
 #

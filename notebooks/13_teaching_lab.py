@@ -40,11 +40,11 @@ from nqp_helpers import montecarlo as mc
 from nqp_helpers import teaching_lab as lab
 from nqp_helpers.chapters.glue import glue_all
 from nqp_helpers.data.load import load_panel
-from nqp_helpers.data.real import real_panel
+from nqp_helpers.data.real_panel import real_panel
 from nqp_helpers.display import rerun_box, save_table, track_banner
 from nqp_helpers.plotting import set_style
 
-NOTEBOOK = "12_teaching_lab"
+NOTEBOOK = "13_teaching_lab"
 set_style()
 panel = load_panel(data, seed=seed)
 track_banner(panel)
@@ -286,7 +286,7 @@ ex.glue_answers("ex12o", ex.ex12_outcome(draws, skeleton, seed, outcome="Obj", n
 # ```{exercise} Coverage and its Monte Carlo error
 # :label: ex-12-n-draws
 #
-# Use a quarter of the draws: `nqp run notebooks/12_teaching_lab.py -p n_draws 50`. What is TWFE's coverage in the
+# Use a quarter of the draws: `nqp run notebooks/13_teaching_lab.py -p n_draws 50`. What is TWFE's coverage in the
 # constant and the dynamic world, with its Monte Carlo standard error? Can you still tell the two worlds apart?
 # ```
 #
@@ -308,7 +308,7 @@ ex.glue_answers("ex12o", ex.ex12_outcome(draws, skeleton, seed, outcome="Obj", n
 # :label: ex-12-n-populations
 #
 # The same-city design of Table 2 has only `n_populations` draws. Double them: `nqp run
-# notebooks/12_teaching_lab.py -p n_populations 40`. Does TWFE in the constant world still cover every time, and
+# notebooks/13_teaching_lab.py -p n_populations 40`. Does TWFE in the constant world still cover every time, and
 # which number in Table 2 is the stronger evidence that its intervals are too wide for that design?
 # ```
 #
@@ -328,7 +328,7 @@ ex.glue_answers("ex12o", ex.ex12_outcome(draws, skeleton, seed, outcome="Obj", n
 # ```{exercise} Another outcome
 # :label: ex-12-outcome
 #
-# Change `outcome` to `"Obj"`: `nqp run notebooks/12_teaching_lab.py -p outcome Obj`. How large is TWFE's bias in
+# Change `outcome` to `"Obj"`: `nqp run notebooks/13_teaching_lab.py -p outcome Obj`. How large is TWFE's bias in
 # each world, against its Monte Carlo SE, and how much of it is the weighting part?
 # ```
 #

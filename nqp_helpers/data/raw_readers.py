@@ -4,7 +4,7 @@ Every reader returns a tidy long DataFrame keyed by ``city_code`` (6-digit offic
 where the file has codes, or by a name column (``name``, plus ``province`` where available) where it has none; the
 name join happens in :func:`match_names` through the crosswalk's aliases. Values keep the source's natural unit, and the
 unit is written in the column name's docstring line below. No reader fills gaps: interpolation is done once, in
-``build.py``, with flags.
+``build_processed.py``, with flags.
 """
 from __future__ import annotations
 

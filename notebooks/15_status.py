@@ -39,7 +39,7 @@ from nqp_helpers.display import rerun_box, save_table, show_table, track_banner
 from nqp_helpers.status import (exhibit_verdicts, readme_table, replication_status, status_counts,
                                 summary_paragraph, verdict_display)
 
-NOTEBOOK = "13_status"
+NOTEBOOK = "15_status"
 panel = load_panel(data, seed=seed)
 track = panel.attrs["track"]
 real = load_panel("real")

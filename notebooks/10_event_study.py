@@ -36,7 +36,7 @@ from nqp_helpers.estimators.bacon import bacon_decomposition, bacon_summary
 from nqp_helpers.estimators.event_study import event_study, pretrend_test
 from nqp_helpers.plotting import COLORS, event_study_plot, legend_below, set_style
 
-NB = "09_event_study"
+NB = "10_event_study"
 set_style()
 panel = load_panel(data, seed=seed, scenario=scenario)
 track = panel.attrs.get("track", "user")
@@ -201,7 +201,7 @@ ex.glue_answers("ex09l", ex.ex09_leads(data, seed, leads=2, base_leads=leads, la
 # :label: ex-09-scenario
 #
 # Change `scenario` to `"dynamic"` (effects grow with years since approval):
-# `nqp run notebooks/09_event_study.py -p scenario dynamic`. How far is the TWFE coefficient from the true
+# `nqp run notebooks/10_event_study.py -p scenario dynamic`. How far is the TWFE coefficient from the true
 # {term}`ATT`, and how much weight do {term}`forbidden comparison`s get in the Goodman-Bacon decomposition?
 # ```
 #
@@ -217,7 +217,7 @@ ex.glue_answers("ex09l", ex.ex09_leads(data, seed, leads=2, base_leads=leads, la
 # ```{exercise} How many leads?
 # :label: ex-09-leads
 #
-# Change `leads` to 2: `nqp run notebooks/09_event_study.py -p leads 2`. What is the p-value of the joint pre-trend
+# Change `leads` to 2: `nqp run notebooks/10_event_study.py -p leads 2`. What is the p-value of the joint pre-trend
 # test now, and how many leads does it test?
 # ```
 #
@@ -227,5 +227,5 @@ ex.glue_answers("ex09l", ex.ex09_leads(data, seed, leads=2, base_leads=leads, la
 # With this page's `leads`: p = {glue:text}`ex09l_p_base:.3f` on {glue:text}`ex09l_q_base` leads; with 2 leads:
 # p = {glue:text}`ex09l_p_alt:.3f` on {glue:text}`ex09l_q_alt`. Fewer leads test fewer pre-periods (the earliest are
 # binned together), so the test has less to find; a large p-value is absence of evidence, not evidence of
-# {term}`parallel trends` (Roth 2022) — see HonestDiD in {doc}`10_robust_did`.
+# {term}`parallel trends` (Roth 2022) — see HonestDiD in {doc}`11_robust_did`.
 # ```
