@@ -32,11 +32,11 @@ from nqp_helpers.display import rerun_box, save_table, track_banner
 NOTEBOOK = "15_calibration"
 display(track_banner("semi_synthetic"))
 draws, summary, pooled = cal.run_calibration(data, seed, n_seeds, scenario)  # seeds seed, ..., seed + n_seeds - 1
+
+# %% tags=["hide-input"]
 save_table(draws, "calibration_draws", NOTEBOOK)
 save_table(summary, "calibration_summary", NOTEBOOK)
 save_table(pooled, "calibration_pooled", NOTEBOOK)
-
-# %% tags=["hide-input"]
 glue_all(cal.headline_numbers(pooled, draws))
 cal.pooled_display(pooled).style.hide(axis="index")
 
