@@ -23,18 +23,14 @@ pilot_years = "default"  # approval year of range-dated pilots: "default" (midpo
 district_pilots = "ignore"  # district/county pilots: "ignore" (default), "treat_parent" or "drop_parent"
 
 # %% tags=["hide-input"]
-import matplotlib.pyplot as plt
-import pandas as pd
-from IPython.display import Markdown, display
-from myst_nb import glue
+from IPython.display import Markdown
 
 from nqp_helpers.chapters.glue import glue_all
 from nqp_helpers.data import describe
 from nqp_helpers.data.load import load_panel
 from nqp_helpers.data.real_panel import provenance_table
 from nqp_helpers.display import rerun_box, save_table, track_banner
-from nqp_helpers.maps import match_rate, pilot_map
-from nqp_helpers.plotting import set_style
+from nqp_helpers.plotting import glue_figure, set_style
 
 NB = "01_data"
 set_style()
@@ -71,8 +67,7 @@ prov[["source", "licence", "years", "mean_coverage", "used_for"]]
 # %% tags=["hide-input"]
 counts, paper = describe.sample_counts(panel), describe.paper_counts()
 glue_all(counts)
-for k, v in paper.items():
-    glue(f"paper_{k}", v, display=False)
+glue_all(paper, prefix="paper_")
 comparison = describe.sample_comparison(panel)
 save_table(comparison, "sample_vs_paper", NB)
 comparison
@@ -83,7 +78,7 @@ comparison
 
 # %% tags=["hide-input"]
 missing_pilots = describe.pilots_not_in_sample(panel)
-glue("n_pilots_out", len(missing_pilots), display=False)
+glue_all({"n_pilots_out": len(missing_pilots)})
 save_table(missing_pilots, "pilots_not_in_sample", NB)
 missing_pilots
 
@@ -97,10 +92,9 @@ missing_pilots
 
 # %% tags=["hide-input"]
 rollout = describe.rollout_table(panel)
-glue("n_uncertain", int(rollout["n_year_uncertain"].sum()), display=False)
+glue_all({"n_uncertain": int(rollout["n_year_uncertain"].sum())})
 save_table(rollout, "rollout", NB)
-glue("fig_rollout", describe.rollout_chart(panel), display=False)
-plt.close("all")
+glue_figure("fig_rollout", describe.rollout_chart(panel))
 rollout
 
 # %% [markdown]
@@ -119,15 +113,9 @@ rollout
 # boundary file ({glue:text}`map_rate:.0%`).
 
 # %% tags=["hide-input"]
-rate, not_found = match_rate(panel["city_code"].unique())
-fig_map = pilot_map(panel)
-glue("map_rate", rate, display=False)
-glue("map_found", int(round(rate * counts["n_cities"])), display=False)
-glue("fig_map", fig_map, display=False)
-regions = describe.region_shares(panel)
-glue("east_pilots", float(regions.loc["east", "pilots"]), display=False)
-glue("east_never", float(regions.loc["east", "never_treated"]), display=False)
-plt.close("all")
+fig_map, geography = describe.pilot_geography(panel)
+glue_all(geography)
+glue_figure("fig_map", fig_map, tight=False)  # the map sets its own margins
 Markdown(fig_map.caption)
 
 # %% [markdown]
@@ -153,13 +141,9 @@ Markdown(fig_map.caption)
 cov_panel = load_panel("real", pilot_years=pilot_years, district_pilots=district_pilots) \
     if track == "semi_synthetic" else panel
 coverage = describe.coverage_by_year(cov_panel)
-glue("coverage_of", "the real public data (the semi-synthetic panel in use is complete)" if track == "semi_synthetic"
-     else "the panel in use", display=False)
-glue("ope_2023", f"{coverage.loc['Ope', 2023]:.0%}" if "Ope" in coverage.index and 2023 in coverage else "—",
-     display=False)
+glue_all(describe.coverage_numbers(coverage, track))
 save_table(coverage.reset_index(), "coverage_by_year", NB)
-glue("fig_coverage", describe.coverage_heatmap(coverage), display=False)
-plt.close("all")
+glue_figure("fig_coverage", describe.coverage_heatmap(coverage))
 
 # %% [markdown]
 # ```{glue:figure} fig_coverage
@@ -198,7 +182,7 @@ Markdown(f"**{track.replace('_', '-')} track.** " + describe.track_scope(track))
 
 # %% tags=["hide-input"]
 py = describe.pilot_years_table(district_pilots)
-glue("n_uncertain_real", describe.n_uncertain_pilots(district_pilots), display=False)
+glue_all({"n_uncertain_real": describe.n_uncertain_pilots(district_pilots)})
 save_table(py, "first_treat_by_pilot_years", NB)
 py
 

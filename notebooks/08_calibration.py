@@ -25,39 +25,20 @@ n_seeds = 2  # number of seeds (each adds roughly 15-30 s; more through `nqp swe
 scenario = "constant"  # effect scenario of the semi-synthetic world: "constant", "dynamic" or "heterogeneous"
 
 # %% tags=["hide-input"]
-from myst_nb import glue
-
-from nqp_helpers.calibration import calibrate, headline_coverage, summarise
+from nqp_helpers import calibration as cal
+from nqp_helpers.chapters.glue import glue_all
 from nqp_helpers.display import rerun_box, save_table, track_banner
 
 NOTEBOOK = "08_calibration"
 display(track_banner("semi_synthetic"))
-if data != "semi_synthetic":
-    raise ValueError(f"data={data!r}: calibration needs the semi-synthetic track, the only one with a known truth")
-seeds = list(range(int(seed), int(seed) + int(n_seeds)))
-draws = calibrate(seeds=seeds, scenario=scenario)
-summary = summarise(draws)
-pooled = headline_coverage(draws)
+draws, summary, pooled = cal.run_calibration(data, seed, n_seeds, scenario)  # seeds seed, ..., seed + n_seeds - 1
+
+# %% tags=["hide-input"]
 save_table(draws, "calibration_draws", NOTEBOOK)
 save_table(summary, "calibration_summary", NOTEBOOK)
 save_table(pooled, "calibration_pooled", NOTEBOOK)
-
-# %% tags=["hide-input"]
-def pooled_cell(group, role, col):
-    """One number of the pooled table, formatted for prose."""
-    r = pooled[(pooled["group"] == group) & (pooled["role"] == role)]
-    if r.empty:
-        return "—"
-    v = float(r[col].iloc[0])
-    return f"{100 * v:.0f}%" if col == "coverage" else f"{v:.2f}"
-
-
-glue("cal_n_seeds", str(len(seeds)), display=False)
-glue("cal_cover_t57", pooled_cell("Tables 5-7", "paper", "coverage"), display=False)
-glue("cal_maxz_t57", pooled_cell("Tables 5-7", "paper", "max_abs_z"), display=False)
-glue("cal_cover_fig1", pooled_cell("Figure 1", "robust", "coverage"), display=False)
-pooled.rename(columns={"group": "Exhibit", "role": "Estimator", "cases": "Cases", "coverage": "Coverage of 95% CI",
-                       "max_abs_z": "Max |z|"}).round(3).style.hide(axis="index")
+glue_all(cal.headline_numbers(pooled, draws))
+cal.pooled_display(pooled).style.hide(axis="index")
 
 # %% [markdown]
 # *Table: pooled over seeds and numbers. "paper" is the paper's estimator (TWFE, PSM-DID, 2SLS, the moderation
@@ -72,10 +53,7 @@ pooled.rename(columns={"group": "Exhibit", "role": "Estimator", "cases": "Cases"
 # 1 / seeds.
 
 # %% tags=["hide-input"]
-cols = {"exhibit": "Exhibit", "outcome": "Outcome", "quantity": "Number", "estimator": "Estimator",
-        "n_seeds": "Seeds", "mean_bias": "Mean bias", "mean_se": "Mean SE", "bias_over_se": "Bias / SE",
-        "rmse": "RMSE", "coverage": "Coverage", "max_abs_z": "Max |z|"}
-summary[list(cols)].rename(columns=cols).round(3).style.hide(axis="index")
+cal.summary_display(summary).style.hide(axis="index")
 
 # %% [markdown]
 # ## Reading the result

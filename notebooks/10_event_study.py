@@ -25,22 +25,18 @@ lags = 10  # number of post-period event times; event times >= lags are binned i
 
 # %% tags=["hide-input"]
 import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
 from IPython.display import Markdown, display
 from myst_nb import glue
 
+from nqp_helpers.chapters import event_study as ch
+from nqp_helpers.chapters.glue import glue_all
 from nqp_helpers.data.load import load_panel
 from nqp_helpers.display import rerun_box, save_table, track_banner
-from nqp_helpers.estimators.bacon import bacon_decomposition, bacon_summary
-from nqp_helpers.estimators.event_study import event_study, pretrend_test
-from nqp_helpers.plotting import COLORS, event_study_plot, legend_below, set_style
+from nqp_helpers.plotting import set_style
 
 NB = "10_event_study"
 set_style()
 panel = load_panel(data, seed=seed, scenario=scenario)
-track = panel.attrs.get("track", "user")
-truth = panel.attrs.get("truth")
 track_banner(panel)
 
 # %% [markdown]
@@ -58,22 +54,8 @@ track_banner(panel)
 # pilots; lags trace the effect over time. Standard errors are clustered by city.
 
 # %% tags=["hide-input"]
-if outcome not in panel or panel[outcome].isna().all():
-    raise ValueError(f"outcome {outcome!r} is absent on this track (the real track has no Mea); choose another")
-es = event_study(panel, outcome, leads=leads, lags=lags)
-pt = pretrend_test(es)
-glue("pt_F", float(pt["statistic"].iloc[0]), display=False)
-glue("pt_p", float(pt["p_value"].iloc[0]), display=False)
-glue("pt_q", int(pt["df_num"].iloc[0]), display=False)
-glue("es_n_obs", int(es["n_obs"].iloc[0]), display=False)
-cols = ["term", "event_time", "estimate", "std_error", "conf_low", "conf_high", "p_value", "binned", "reference"]
-if truth is not None:  # true effect by event time (0 before approval; binned end point: treated-obs-weighted mean)
-    t = truth.query("outcome == @outcome and estimand == 'att_by_event_time'")
-    t = t.assign(e=np.minimum(t["event_time"].astype(int), lags))
-    tv = t.groupby("e").apply(lambda d: np.average(d["value"], weights=d["n_obs"]), include_groups=False)
-    es["truth"] = es["event_time"].map(tv).where(es["event_time"] >= 0, 0.0)
-    cols.append("truth")
-es_table = es[cols + ["n_obs", "n_clusters", "outcome"]]
+es, es_table, pt, es_numbers = ch.event_study_report(panel, outcome, leads, lags)  # truth column: semi-synthetic
+glue_all(es_numbers)
 save_table(es_table, "event_study", NB)
 save_table(pt, "pretrend_test", NB)
 es_table.round(4)
@@ -85,13 +67,7 @@ es_table.round(4)
 # parallel trends could be before the conclusion changes).
 
 # %% tags=["hide-input"]
-fig, ax = plt.subplots(figsize=(7.5, 4))
-event_study_plot(es, ax=ax, ylabel=f"Effect on {outcome} (index points)")
-if "truth" in es:
-    ax.plot(es["event_time"], es["truth"], ls="none", marker="X", ms=7, color=COLORS["truth"], label="truth")
-    legend_below(ax)
-ax.set_xticks(es["event_time"], [f"≤{e}" if (b and e < 0) else (f"≥{e}" if b else str(e))
-                                 for e, b in zip(es["event_time"], es["binned"])])
+fig = ch.event_study_figure(es, outcome)
 glue("fig_es", fig, display=False)
 plt.close(fig)
 
@@ -124,23 +100,10 @@ plt.close(fig)
 # on the cities observed in every year with a value of the outcome.
 
 # %% tags=["hide-input"]
-ok = panel.dropna(subset=[outcome])
-ok = ok[ok.groupby("city_code")["year"].transform("size") == ok["year"].nunique()]
-glue("bacon_cities", int(ok["city_code"].nunique()), display=False)
-glue("bacon_years", f"{ok['year'].min()}–{ok['year'].max()}", display=False)
-bd = bacon_decomposition(ok, outcome)
-bs = bacon_summary(bd)
+bd, bs, bacon_numbers = ch.bacon_report(panel, outcome)  # on the cities observed in every year
+glue_all(bacon_numbers)
 save_table(bd, "bacon_decomposition", NB)
 save_table(bs, "bacon_summary", NB)
-bsi = bs.set_index("type")
-forb = bsi.loc["Later vs Earlier Treated"] if "Later vs Earlier Treated" in bsi.index else None
-glue("bacon_twfe", float(bd.attrs["twfe_estimate"]), display=False)
-glue("w_forbidden", float(forb["weight"]) if forb is not None else 0.0, display=False)
-glue("b_forbidden", float(forb["estimate"]) if forb is not None else float("nan"), display=False)
-clean = bsi.drop(index=["Total", "Later vs Earlier Treated"], errors="ignore")
-glue("b_clean", float(np.average(clean["estimate"], weights=clean["weight"])), display=False)
-truth_att = (float(truth.query("outcome == @outcome and estimand == 'att'")["value"].iloc[0])
-             if truth is not None else None)
 bs.round(4)
 
 # %% [markdown]
@@ -150,18 +113,9 @@ bs.round(4)
 # {glue:text}`b_clean:.3f` for the clean comparisons.
 
 # %% tags=["hide-input"]
-if truth_att is not None:
-    display(Markdown(f"Semi-synthetic truth: the average effect on the treated city-years is {truth_att:.3f}."))
-fig, ax = plt.subplots(figsize=(7.5, 4.2))
-palette = {"Treated vs Never Treated": COLORS["ours"], "Earlier vs Later Treated": COLORS["truth"],
-           "Later vs Earlier Treated": COLORS["paper"], "Later vs Always Treated": "#8e44ad"}
-for typ, d in bd.groupby("type"):
-    ax.scatter(d["weight"], d["estimate"], s=40, alpha=0.8, color=palette.get(typ, "grey"), label=typ)
-ax.axhline(bd.attrs["twfe_estimate"], color=COLORS["ref"], ls="--", lw=1, label="TWFE (weighted mean)")
-ax.axhline(0, color=COLORS["ref"], lw=0.6)
-ax.set_xlabel("Weight in the TWFE coefficient")
-ax.set_ylabel(f"2×2 DiD estimate ({outcome})")
-legend_below(ax, ncol=2, fontsize=8)
+if (note := ch.truth_note(panel, outcome)) is not None:
+    display(Markdown(note))
+fig = ch.bacon_figure(bd, outcome)
 glue("fig_bacon", fig, display=False)
 plt.close(fig)
 

@@ -31,19 +31,13 @@ cs_outcome = "Pro"  # outcome of the conditional Callaway–Sant'Anna comparison
 cs_method = "dr"  # 2x2 estimator shown in the overlap table: "dr" (doubly robust), "ipw" or "reg"
 
 # %% tags=["hide-input"]
-import matplotlib.pyplot as plt
-import moderndid
 from IPython.display import Markdown, display
-from myst_nb import glue
 
-from nqp_helpers.chapters.robust_did import (
-    available_controls, balanced_sample, breakdown_values, comparison_display, comparison_figure, comparison_pivot,
-    conditional_comparison, conditional_headline, conditional_verdict, dcdh_horizons, dcdh_vs_cs, honest_figure,
-    honest_sensitivity, overlap_display, overlap_facts, overlap_summary, robust_comparison, truth_att,
-    untreated_bias_check)
+from nqp_helpers.chapters import robust_did as rd
+from nqp_helpers.chapters.glue import glue_all
 from nqp_helpers.data.load import load_panel
 from nqp_helpers.display import rerun_box, save_table, track_banner
-from nqp_helpers.plotting import set_style
+from nqp_helpers.plotting import glue_figure, set_style
 
 NB = "11_robust_did"
 set_style()
@@ -79,7 +73,7 @@ track_banner(panel)
 # never treated *within the sample* and count as never treated.
 
 # %% tags=["hide-input"]
-CONTROLS = available_controls(panel)
+CONTROLS = rd.available_controls(panel)
 outcomes = [o for o in ("Pro", "Lab", "Mea", "Obj") if o in panel and panel[o].notna().any()]
 absent = [o for o in ("Pro", "Lab", "Mea", "Obj") if o not in outcomes]
 if absent:
@@ -95,11 +89,8 @@ if absent:
 # others, so it is reported with its horizon count.
 
 # %% tags=["hide-input"]
-glue("moderndid_version", moderndid.__version__, display=False)
-d0 = balanced_sample(panel, outcomes[0])
-L = dcdh_horizons(d0)
-check = dcdh_vs_cs(d0, outcomes[0], L)
-glue("dcdh_maxdiff", float(check["difference"].abs().max()), display=False)
+check, L, dcdh_numbers = rd.dcdh_check(panel, outcomes[0])  # L: the dCDH horizons used below
+glue_all(dcdh_numbers)
 save_table(check, "dcdh_vs_cs_check", NB)
 check.style.format(precision=6).hide(axis="index")
 
@@ -111,14 +102,13 @@ check.style.format(precision=6).hide(axis="index")
 # ## All estimators, all outcomes
 
 # %% tags=["hide-input"]
-comparison, cs_table = robust_comparison(panel, outcomes, horizons=L)
+comparison, cs_table = rd.robust_comparison(panel, outcomes, horizons=L)
 comparison["track"] = track
 comparison["scenario"] = scenario if track == "semi_synthetic" else ""
 save_table(comparison, "robust_comparison", NB)
 save_table(cs_table, "callaway_santanna_aggregations", NB)
-piv = comparison_pivot(comparison, outcomes)
-for k, name in enumerate(["TWFE, paper's controls", "Borusyak–Jaravel–Spiess", "Callaway–Sant'Anna (never treated)"]):
-    glue(f"cmp_{k}", float(piv.loc[name, "Pro"]) if "Pro" in piv.columns else float("nan"), display=False)
+piv = rd.comparison_pivot(comparison, outcomes)
+glue_all(rd.comparison_numbers(piv, "Pro"))
 piv.round(3)
 
 # %% [markdown]
@@ -137,9 +127,7 @@ piv.round(3)
 cs_table.style.format(precision=4).hide(axis="index")
 
 # %% tags=["hide-input"]
-fig = comparison_figure(comparison, outcomes, with_truth=truth is not None)
-glue("fig_compare", fig, display=False)
-plt.close(fig)
+glue_figure("fig_compare", rd.comparison_figure(comparison, outcomes, with_truth=truth is not None))
 
 # %% [markdown]
 # ```{glue:figure} fig_compare
@@ -160,7 +148,7 @@ plt.close(fig)
 
 # %% tags=["hide-input"]
 if "Pro_y0" in panel:
-    bias, msg = untreated_bias_check(panel)
+    bias, msg = rd.untreated_bias_check(panel)
     save_table(bias, "bias_check_untreated_outcome", NB)
     display(Markdown(msg))
     display(bias.style.format(precision=4).hide(axis="index"))
@@ -191,11 +179,10 @@ else:
 
 # %% tags=["hide-input"]
 if cs_outcome in outcomes and CONTROLS:
-    cond, cond_cells = conditional_comparison(panel, cs_outcome, CONTROLS, truth=truth_att(panel, cs_outcome))
+    cond, cond_cells = rd.conditional_comparison(panel, cs_outcome, CONTROLS, truth=rd.truth_att(panel, cs_outcome))
     save_table(cond, "conditional_callaway_santanna", NB)
-    for k, v in {**conditional_headline(cond), **overlap_facts(cond_cells, cs_method)}.items():
-        glue(f"cond_{k}", v, display=False)
-    display(comparison_display(cond).style.hide(axis="index"))
+    glue_all({**rd.conditional_headline(cond), **rd.overlap_facts(cond_cells, cs_method)}, prefix="cond_")
+    display(rd.comparison_display(cond).style.hide(axis="index"))
 else:
     display(Markdown(f"**Conditional comparison skipped:** {cs_outcome} or the paper's controls are absent."))
 
@@ -223,8 +210,8 @@ else:
 
 # %% tags=["hide-input"]
 if cs_outcome in outcomes and CONTROLS:
-    display(Markdown(conditional_verdict(conditional_headline(cond), truth_att(panel, cs_outcome),
-                                         conditional_headline(cond)["cs_adjusted"])))
+    display(Markdown(rd.conditional_verdict(rd.conditional_headline(cond), rd.truth_att(panel, cs_outcome),
+                                            rd.conditional_headline(cond)["cs_adjusted"])))
 
 # %% [markdown]
 # The lesson for applied work: "we control for X" is not one assumption. With slowly moving, pre-determined
@@ -244,9 +231,9 @@ if cs_outcome in outcomes and CONTROLS:
 
 # %% tags=["hide-input"]
 if cs_outcome in outcomes and CONTROLS:
-    ov = overlap_summary(cond_cells, cs_method)
+    ov = rd.overlap_summary(cond_cells, cs_method)
     save_table(ov, "conditional_callaway_santanna_overlap", NB)
-    display(overlap_display(ov).style.hide(axis="index"))
+    display(rd.overlap_display(ov).style.hide(axis="index"))
 
 # %% [markdown]
 # "—": a cohort with no estimated cell has no scores to report. A skipped cell is not an error of the estimator: it
@@ -278,13 +265,10 @@ if cs_outcome in outcomes and CONTROLS:
 if honest_outcome not in outcomes:
     display(Markdown(f"**HonestDiD skipped:** {honest_outcome} is absent on this track."))
 else:
-    sens = honest_sensitivity(panel, honest_outcome, honest_leads, honest_lags, honest_grid)
+    sens = rd.honest_sensitivity(panel, honest_outcome, honest_leads, honest_lags, honest_grid)
     save_table(sens, "honest_did", NB)
-    for m, v in breakdown_values(sens).items():
-        glue(f"breakdown_{m}", Markdown(v), display=False)
-    fig = honest_figure(sens, honest_outcome)
-    glue("fig_honest", fig, display=False)
-    plt.close(fig)
+    glue_all({m: Markdown(v) for m, v in rd.breakdown_values(sens).items()}, prefix="breakdown_")
+    glue_figure("fig_honest", rd.honest_figure(sens, honest_outcome))
     display(sens.style.format(precision=4, na_rep="—").hide(axis="index"))
 
 # %% [markdown]

@@ -32,9 +32,7 @@ n_jobs = 2  # worker processes for simulating the populations (results do not de
 progress = False  # show a tqdm progress bar (useful with many draws)
 
 # %% tags=["hide-input"]
-import matplotlib.pyplot as plt
 from IPython.display import display
-from myst_nb import glue
 
 from nqp_helpers import montecarlo as mc
 from nqp_helpers import teaching_lab as lab
@@ -42,7 +40,7 @@ from nqp_helpers.chapters.glue import glue_all
 from nqp_helpers.data.load import load_panel
 from nqp_helpers.data.real_panel import real_panel
 from nqp_helpers.display import rerun_box, save_table, track_banner
-from nqp_helpers.plotting import set_style
+from nqp_helpers.plotting import glue_figure, set_style
 
 NOTEBOOK = "13_teaching_lab"
 set_style()
@@ -59,10 +57,8 @@ track_banner(panel)
 # average effect on the treated cells is known in every draw.
 
 # %% tags=["hide-input"]
-track = panel.attrs["track"]
-if track != "semi_synthetic":
-    print(f"The chosen track is {track!r}: its outcomes have no known truth, so the Monte Carlo below does NOT use them.\n"
-          "It runs on the semi-synthetic generator built on the real skeleton (cities, years, pilot timing).")
+if (note := lab.track_note(panel.attrs["track"])) is not None:
+    print(note)
 skeleton = real_panel()
 track_banner("semi_synthetic")
 
@@ -80,9 +76,7 @@ track_banner("semi_synthetic")
 # %% tags=["hide-input"]
 w, wnum = lab.weights_numbers(skeleton)
 glue_all(wnum)
-fig = lab.weights_figure(w)
-glue("fig_lab_weights", fig, display=False)
-plt.close(fig)
+glue_figure("fig_lab_weights", lab.weights_figure(w))
 
 # %% [markdown]
 # ```{glue:figure} fig_lab_weights
@@ -139,8 +133,7 @@ draws = mc.run_montecarlo(n_draws=n_draws, n_populations=n_populations, outcome=
 summary = mc.summarise(draws)
 save_table(draws, "montecarlo_draws", NOTEBOOK)
 save_table(summary, "montecarlo_summary", NOTEBOOK)
-glue_all(lab.lab_numbers(summary, draws))
-glue("outcome", outcome, display=False)
+glue_all({**lab.lab_numbers(summary, draws), "outcome": outcome})
 display(lab.results_table(summary, "resample").style.format(precision=3).hide(axis="index"))
 
 # %% [markdown]
@@ -150,9 +143,7 @@ display(lab.results_table(summary, "resample").style.format(precision=3).hide(ax
 # coverage is the share of 95 % intervals that contain the population ATT (one draw = 1/{glue:text}`n_draws`).
 
 # %% tags=["hide-input"]
-fig = lab.bias_coverage_figure(summary, outcome)
-glue("fig_lab_bias", fig, display=False)
-plt.close(fig)
+glue_figure("fig_lab_bias", lab.bias_coverage_figure(summary, outcome))
 
 # %% [markdown]
 # ```{glue:figure} fig_lab_bias
@@ -244,9 +235,7 @@ display(lab.uncertainty_table(summary, "constant").style.format(precision=3).hid
 # "what would another sample of cities show?".
 
 # %% tags=["hide-input"]
-fig = lab.estimates_figure(draws, outcome, scenario="heterogeneous", estimator="twfe")
-glue("fig_lab_intervals", fig, display=False)
-plt.close(fig)
+glue_figure("fig_lab_intervals", lab.estimates_figure(draws, outcome, scenario="heterogeneous", estimator="twfe"))
 
 # %% [markdown]
 # ```{glue:figure} fig_lab_intervals

@@ -16,6 +16,9 @@ What
     :func:`calibrate` stacks them over seeds; :func:`summarise` gives, per number and estimator, mean bias / mean
     SE, RMSE and the coverage of the 95% interval (|estimate − truth| ≤ 1.96 SE).
 
+    For the calibration chapter: :func:`run_calibration` (its three tables from its parameters),
+    :func:`headline_numbers` (the pooled numbers its prose quotes), :func:`pooled_display`, :func:`summary_display`.
+
 Why
     The default world is meant to meet the paper's assumptions for every exhibit; this is the evidence, measured.
     Few seeds fit in a book build; more come through ``nqp sweep`` or ``calibrate(seeds=range(...))``.
@@ -144,3 +147,51 @@ def headline_coverage(draws: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     out = d.groupby(["group", "role"], sort=False).agg(cases=("_cov", "size"), coverage=("_cov", "mean"),
                                                      max_abs_z=("z", lambda z: float(np.max(np.abs(z)))))
     return out.reset_index()
+
+
+POOLED_HEADERS = {"group": "Exhibit", "role": "Estimator", "cases": "Cases", "coverage": "Coverage of 95% CI",
+                  "max_abs_z": "Max |z|"}
+SUMMARY_HEADERS = {"exhibit": "Exhibit", "outcome": "Outcome", "quantity": "Number", "estimator": "Estimator",
+                   "n_seeds": "Seeds", "mean_bias": "Mean bias", "mean_se": "Mean SE", "bias_over_se": "Bias / SE",
+                   "rmse": "RMSE", "coverage": "Coverage", "max_abs_z": "Max |z|"}
+
+
+def run_calibration(data: str, seed: int, n_seeds: int, scenario: str = "constant", loader=None):
+    """The calibration chapter's tables for seeds ``seed``, …, ``seed + n_seeds − 1``: ``(draws, summary, pooled)``
+    from :func:`calibrate`, :func:`summarise` and :func:`headline_coverage`. Only the semi-synthetic track has a
+    truth to calibrate against."""
+    if data != "semi_synthetic":
+        raise NQPInputError(f"data={data!r}: calibration needs the semi-synthetic track, the only one with a known "
+                            "truth")
+    seeds = list(range(int(seed), int(seed) + int(n_seeds)))
+    draws = calibrate(seeds=seeds, scenario=scenario, loader=loader)
+    return draws, summarise(draws), headline_coverage(draws)
+
+
+def pooled_cell(pooled: pd.DataFrame, group: str, role: str, col: str) -> str:
+    """One number of :func:`headline_coverage`'s table formatted for prose (coverage as a whole percentage, else two
+    decimals); "—" when the table has no such row."""
+    r = pooled[(pooled["group"] == group) & (pooled["role"] == role)]
+    if r.empty:
+        return "—"
+    v = float(r[col].iloc[0])
+    return f"{100 * v:.0f}%" if col == "coverage" else f"{v:.2f}"
+
+
+def headline_numbers(pooled: pd.DataFrame, draws: pd.DataFrame) -> dict:
+    """What the chapter's introduction quotes: the number of seeds, the coverage and largest |z| of the paper's
+    Tables 5-7 interactions, and the coverage of the robust Figure 1 rows (groups with at least five pilot cities)."""
+    return {"cal_n_seeds": str(draws["seed"].nunique()),
+            "cal_cover_t57": pooled_cell(pooled, "Tables 5-7", "paper", "coverage"),
+            "cal_maxz_t57": pooled_cell(pooled, "Tables 5-7", "paper", "max_abs_z"),
+            "cal_cover_fig1": pooled_cell(pooled, "Figure 1", "robust", "coverage")}
+
+
+def pooled_display(pooled: pd.DataFrame) -> pd.DataFrame:
+    """:func:`headline_coverage`'s table with human headers, rounded to three decimals."""
+    return pooled.rename(columns=POOLED_HEADERS).round(3)
+
+
+def summary_display(summary: pd.DataFrame) -> pd.DataFrame:
+    """:func:`summarise`'s table, the columns a reader needs, with human headers, rounded to three decimals."""
+    return summary[list(SUMMARY_HEADERS)].rename(columns=SUMMARY_HEADERS).round(3)

@@ -200,14 +200,15 @@ def legend_right(ax, **kwargs):
                      fontsize=kwargs.pop("fontsize", 9), borderaxespad=0.0, **kwargs)
 
 
-def glue_figure(key: str, fig) -> None:
+def glue_figure(key: str, fig, tight: bool = True) -> None:
     """Glue a finished figure for a ``{glue:figure}`` directive (which adds the number, caption and ``:alt:``).
 
     The figure is saved with a tight bounding box (legends placed outside the axes stay in the image) and closed, so
-    it is not shown a second time at the end of the cell."""
+    it is not shown a second time at the end of the cell. ``tight=False`` keeps a figure without a layout engine as
+    drawn (e.g. a map whose margins are set by ``subplots_adjust``)."""
     from myst_nb import glue
 
-    if fig.get_layout_engine() is None:
+    if tight and fig.get_layout_engine() is None:
         fig.set_layout_engine("tight")
     glue(key, fig, display=False)
     plt.close(fig)

@@ -19,6 +19,7 @@ __all__ = [
     "results_table",
     "sample_coverage_phrase",
     "se_phrase",
+    "track_note",
     "twfe_verdict",
     "uncertainty_table",
     "weights_figure",
@@ -29,6 +30,14 @@ GLUE_STATS = ("bias", "rmse", "coverage", "coverage_sample", "trend_bias", "weig
               "sd_estimate", "se_ratio", "sd_truth_sample", "sd_error_sample")
 _ROBUST = tuple(e for e in ESTIMATORS if e != "twfe")
 _SCENARIO_COLORS = {"constant": "#1f4e79", "dynamic": "#e67e22", "heterogeneous": "#8e44ad"}
+
+
+def track_note(track: str) -> str | None:
+    """Why the Monte Carlo ignores a chosen track without a known truth (``None`` on the semi-synthetic track)."""
+    if track == "semi_synthetic":
+        return None
+    return (f"The chosen track is {track!r}: its outcomes have no known truth, so the Monte Carlo below does NOT use "
+            "them.\nIt runs on the semi-synthetic generator built on the real skeleton (cities, years, pilot timing).")
 
 
 def weights_numbers(skeleton: pd.DataFrame) -> tuple[pd.DataFrame, dict]:

@@ -46,3 +46,35 @@ def test_default_world_interactions_cover_their_truth():
     d = calibrate(seeds=[1, 2], exhibits=["tables5_7"])
     assert len(d) == 24
     assert (d["z"].abs() <= 1.96).mean() >= 0.85 and d["z"].abs().max() <= 3.5
+
+
+def test_run_calibration_uses_its_seeds_and_only_the_semi_synthetic_track(monkeypatch):
+    from nqp_helpers import calibration as cal
+
+    seen = {}
+
+    def fake_calibrate(seeds, scenario, loader):
+        seen.update(seeds=seeds, scenario=scenario)
+        return _draws()
+
+    monkeypatch.setattr(cal, "calibrate", fake_calibrate)
+    draws, summary, pooled = cal.run_calibration("semi_synthetic", 5, 3, "dynamic")
+    assert seen == {"seeds": [5, 6, 7], "scenario": "dynamic"}
+    assert summary.equals(summarise(draws)) and pooled.equals(headline_coverage(draws))
+    with pytest.raises(NQPInputError, match="data='real'"):
+        cal.run_calibration("real", 1, 2)
+
+
+def test_headline_numbers_and_display_tables():
+    from nqp_helpers import calibration as cal
+
+    d = _draws()
+    pooled = headline_coverage(d)
+    # Figure 1 pools seeds 1-3 (seed 0 has 3 pilot cities): errors 0.1, -0.3, 0.3, one within 1.96 * 0.1
+    assert cal.headline_numbers(pooled, d) == {"cal_n_seeds": "4", "cal_cover_t57": "50%", "cal_maxz_t57": "3.00",
+                                               "cal_cover_fig1": "33%"}
+    assert cal.pooled_cell(pooled, "Table 2", "paper", "coverage") == "—"
+    assert list(cal.pooled_display(pooled).columns) == list(cal.POOLED_HEADERS.values())
+    shown = cal.summary_display(summarise(d))
+    assert list(shown.columns) == list(cal.SUMMARY_HEADERS.values()) and "pilot_cities" not in shown
+    assert shown["Mean bias"].iloc[0] == round(np.mean([0.0, 0.1, -0.3, 0.3]), 3)

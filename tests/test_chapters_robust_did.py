@@ -134,3 +134,28 @@ def test_dcdh_equals_cs_not_yet_treated_on_the_real_track():
     comp = pd.DataFrame({"outcome": ["Pro"] * 2, "estimator": ["a", "b"], "estimate": [0.1, 0.2],
                          "conf_low": [0.0, 0.1], "conf_high": [0.2, 0.3], "truth": [np.nan] * 2})
     assert len(comparison_figure(comp, ["Pro"], with_truth=False).axes) == 1
+
+
+def test_dcdh_check_runs_on_the_shared_sample_with_its_horizons():
+    import moderndid
+
+    from nqp_helpers.chapters.robust_did import dcdh_check, dcdh_horizons
+
+    df = staggered_panel(n_units=40)
+    df["Inn"] = ((df["first_treat"] > 0) & (df["year"] >= df["first_treat"])).astype(int)
+    df.loc[(df["city_code"] == 100001) & (df["year"] == 2015), "y"] = np.nan  # leaves the shared balanced sample
+    check, horizons, num = dcdh_check(df, "y")
+    assert horizons == dcdh_horizons(balanced_sample(df, "y")) == 7  # 2021 - 2014, below the cap of 8
+    assert list(check["horizon_l"]) == list(range(1, horizons + 1))
+    assert num == {"moderndid_version": moderndid.__version__, "dcdh_maxdiff": float(check["difference"].abs().max())}
+    assert num["dcdh_maxdiff"] < 1e-8  # binary, permanent treatment: dCDH is CS not-yet-treated at e = l - 1
+
+
+def test_comparison_numbers_pick_the_three_quoted_estimators():
+    from nqp_helpers.chapters.robust_did import HEADLINE_ESTIMATORS, comparison_numbers
+
+    piv = pd.DataFrame({"Pro": [0.1, 0.2, 0.3, 0.4], "Lab": [1.0, 2.0, 3.0, 4.0]},
+                       index=["TWFE, no controls", *HEADLINE_ESTIMATORS[::-1]])
+    assert comparison_numbers(piv) == {"cmp_0": 0.4, "cmp_1": 0.3, "cmp_2": 0.2}
+    assert comparison_numbers(piv, "Lab")["cmp_0"] == 4.0
+    assert all(np.isnan(v) for v in comparison_numbers(piv.drop(columns="Pro")).values())

@@ -78,3 +78,25 @@ def test_errors():
         describe.track_scope("nope")
     with pytest.raises(NQPInputError):
         describe.coverage_by_year(pd.DataFrame({"city_code": [1], "year": [2010]}))
+
+
+def test_geography_numbers_on_toy():
+    num = describe.geography_numbers(_toy(), map_rate=2 / 3)
+    assert num == {"map_rate": 2 / 3, "map_found": 2, "east_pilots": 0.5, "east_never": 1.0}
+
+
+def test_pilot_geography_on_the_real_sample(real):
+    fig, num = describe.pilot_geography(real)
+    assert num["map_rate"] == 1.0 and num["map_found"] == real["city_code"].nunique()
+    shares = describe.region_shares(real)
+    assert num["east_pilots"] == shares.loc["east", "pilots"] and 0 < num["east_never"] < num["east_pilots"] < 1
+    assert "CTAmap" in fig.caption
+    plt.close(fig)
+
+
+def test_coverage_numbers():
+    cov = pd.DataFrame({2022: [1.0, 0.95], 2023: [1.0, 0.874]}, index=["Eco", "Ope"])
+    assert describe.coverage_numbers(cov, "real") == {"coverage_of": "the panel in use", "ope_2023": "87%"}
+    semi = describe.coverage_numbers(cov.drop(index="Ope"), "semi_synthetic")
+    assert semi["coverage_of"].startswith("the real public data") and semi["ope_2023"] == "—"
+    assert describe.coverage_numbers(cov[[2022]], "user")["ope_2023"] == "—"

@@ -82,3 +82,9 @@ def test_glue_figure_glues_and_closes(monkeypatch):
     fig, _ = plt.subplots()
     glue_figure("fig_x", fig)
     assert seen["fig_x"] == (fig, False) and not plt.fignum_exists(fig.number)
+    assert fig.get_layout_engine() is not None  # tight by default
+    fig2, _ = plt.subplots()
+    fig2.subplots_adjust(left=0.0, right=0.78)
+    glue_figure("fig_map", fig2, tight=False)
+    assert seen["fig_map"] == (fig2, False) and fig2.get_layout_engine() is None and fig2.subplotpars.right == 0.78
+    assert not plt.fignum_exists(fig2.number)

@@ -68,3 +68,10 @@ def test_value_range():
     assert lab.value_range(1.0, 1.0, 3) == "1.000"
     assert lab.value_range(0.93, 0.95, 3) == "0.930 to 0.950"
     assert lab.value_range(7.32, 8.42, 1) == "7.3 to 8.4"
+
+
+def test_track_note():
+    assert lab.track_note("semi_synthetic") is None
+    note = lab.track_note("real")
+    assert note.startswith("The chosen track is 'real': its outcomes have no known truth")
+    assert note.count("\n") == 1 and note.endswith("(cities, years, pilot timing).")

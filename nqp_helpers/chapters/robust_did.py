@@ -28,10 +28,12 @@ __all__ = [
     "balanced_sample",
     "breakdown_values",
     "comparison_display",
+    "comparison_numbers",
     "comparison_pivot",
     "conditional_comparison",
     "conditional_headline",
     "conditional_verdict",
+    "dcdh_check",
     "honest_figure",
     "honest_sensitivity",
     "overlap_facts",
@@ -44,6 +46,8 @@ __all__ = [
 PAPER_CONTROLS = PAPER_VARIABLES["controls"]
 CS_METHODS = {"dr": "doubly robust", "ipw": "IPW", "reg": "outcome regression"}
 _CG = {"never_treated": "never treated", "not_yet_treated": "not yet treated"}
+# the three estimators whose Pro estimates the prose quotes, glued as cmp_0, cmp_1, cmp_2
+HEADLINE_ESTIMATORS = ("TWFE, paper's controls", "Borusyak–Jaravel–Spiess", "Callaway–Sant'Anna (never treated)")
 
 
 def available_controls(panel: pd.DataFrame, controls=PAPER_CONTROLS) -> list[str]:
@@ -261,6 +265,13 @@ def comparison_pivot(comparison: pd.DataFrame, outcomes) -> pd.DataFrame:
     return piv
 
 
+def comparison_numbers(piv: pd.DataFrame, outcome: str = "Pro") -> dict:
+    """``cmp_0``..``cmp_2``: the ``outcome`` estimates of :data:`HEADLINE_ESTIMATORS` in :func:`comparison_pivot`
+    (NaN when the outcome is absent)."""
+    return {f"cmp_{k}": float(piv.loc[name, outcome]) if outcome in piv.columns else float("nan")
+            for k, name in enumerate(HEADLINE_ESTIMATORS)}
+
+
 def untreated_bias_check(panel: pd.DataFrame, y0: str = "Pro_y0", outcome: str = "Pro",
                          tol: float = 0.05) -> tuple[pd.DataFrame, str]:
     """Estimators run on the untreated potential outcome ``y0`` (true effect 0), and a sentence judging the result.
@@ -387,6 +398,20 @@ def dcdh_vs_cs(d: pd.DataFrame, outcome: str, horizons: int) -> pd.DataFrame:
                           "CS_not_yet_treated_e=l-1": [cs_e.get(int(h) - 1, np.nan) for h in dc.effects.horizons]})
     check["difference"] = check["dCDH"] - check["CS_not_yet_treated_e=l-1"]
     return check
+
+
+def dcdh_check(panel: pd.DataFrame, outcome: str) -> tuple[pd.DataFrame, int, dict]:
+    """:func:`dcdh_vs_cs` on the :func:`balanced_sample` of ``outcome`` with :func:`dcdh_horizons` horizons.
+
+    Returns ``(check, horizons, numbers)``; ``horizons`` is the ``L`` every dCDH estimate of the page uses, ``numbers``
+    the glued ``moderndid_version`` and ``dcdh_maxdiff`` (largest absolute dCDH − CS difference)."""
+    import moderndid
+
+    d = balanced_sample(panel, outcome)
+    horizons = dcdh_horizons(d)
+    check = dcdh_vs_cs(d, outcome, horizons)
+    return check, horizons, {"moderndid_version": moderndid.__version__,
+                             "dcdh_maxdiff": float(check["difference"].abs().max())}
 
 
 def comparison_figure(comparison: pd.DataFrame, outcomes, with_truth: bool):

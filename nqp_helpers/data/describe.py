@@ -101,6 +101,24 @@ def region_shares(panel: pd.DataFrame) -> pd.DataFrame:
     return pd.crosstab(c["region"], grp, normalize="columns").reindex(columns=["pilots", "never_treated"])
 
 
+def geography_numbers(panel: pd.DataFrame, map_rate: float) -> dict:
+    """What the map paragraph quotes: ``map_rate`` (share of sample cities found in the map's boundary file),
+    ``map_found`` (that many cities) and the eastern-region shares ``east_pilots`` and ``east_never``."""
+    regions = region_shares(panel)
+    return {"map_rate": map_rate, "map_found": int(round(map_rate * sample_counts(panel)["n_cities"])),
+            "east_pilots": float(regions.loc["east", "pilots"]),
+            "east_never": float(regions.loc["east", "never_treated"])}
+
+
+def pilot_geography(panel: pd.DataFrame):
+    """The pilot map of ``panel``'s cities (:func:`nqp_helpers.maps.pilot_map`, caption in ``fig.caption``) and its
+    :func:`geography_numbers`."""
+    from ..maps import match_rate, pilot_map
+
+    rate, _ = match_rate(panel["city_code"].unique())
+    return pilot_map(panel), geography_numbers(panel, rate)
+
+
 def rollout_table(panel: pd.DataFrame) -> pd.DataFrame:
     """Pilot cities by approval year: batch, N cities, of which with an uncertain (range) year."""
     c = city_table(panel)
@@ -168,6 +186,16 @@ def coverage_heatmap(cov: pd.DataFrame, ax=None):
     fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01, label="share of cities non-missing")
     fig.tight_layout()
     return fig
+
+
+def coverage_numbers(coverage: pd.DataFrame, track: str) -> dict:
+    """What the coverage paragraph quotes: ``coverage_of`` (whose coverage :func:`coverage_by_year` shows: the real
+    public data when the semi-synthetic panel in use is complete) and ``ope_2023``, the 2023 coverage of openness
+    (``Ope``) as a percentage, "—" when absent."""
+    of = ("the real public data (the semi-synthetic panel in use is complete)" if track == "semi_synthetic"
+          else "the panel in use")
+    ope = f"{coverage.loc['Ope', 2023]:.0%}" if "Ope" in coverage.index and 2023 in coverage else "—"
+    return {"coverage_of": of, "ope_2023": ope}
 
 
 def describe_panel(panel: pd.DataFrame) -> pd.DataFrame:
