@@ -27,7 +27,6 @@ scenario = "constant"  # semi-synthetic effect scenario: "constant", "dynamic" o
 plot_outcome = "Pro"  # outcome of the marginal-effect plots: "Pro", "Lab", "Mea" or "Obj"
 
 # %% tags=["hide-input"]
-import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 from myst_nb import glue
 

@@ -25,6 +25,8 @@ n_seeds = 2  # number of seeds (each adds roughly 15-30 s; more through `nqp swe
 scenario = "constant"  # effect scenario of the semi-synthetic world: "constant", "dynamic" or "heterogeneous"
 
 # %% tags=["hide-input"]
+from IPython.display import display
+
 from nqp_helpers import calibration as cal
 from nqp_helpers.chapters.glue import glue_all
 from nqp_helpers.display import rerun_box, save_table, track_banner

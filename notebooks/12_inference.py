@@ -34,6 +34,8 @@ from nqp_helpers.plotting import set_style
 
 NB = "12_inference"
 set_style()
+
+# %% tags=["hide-input"]
 panel = load_panel(data, seed=seed, scenario=scenario)
 truth = panel.attrs.get("truth")
 track_banner(panel)

@@ -38,6 +38,8 @@ from nqp_helpers.reported import reported
 
 NOTEBOOK = "14_specification_curve"
 set_style()
+
+# %% tags=["hide-input"]
 panel = load_panel(data, seed=seed)
 track_banner(panel)
 

@@ -1,4 +1,4 @@
-"""Chapter 09 report module: event study with truth by event time, Goodman-Bacon numbers, figures, truth note."""
+"""Chapter 10 report module: event study with truth by event time, Goodman-Bacon numbers, figures, truth note."""
 import matplotlib
 import numpy as np
 import pandas as pd

@@ -1,4 +1,4 @@
-"""Chapter 09 (event study, Goodman-Bacon): every computation of the page, so the notebook is prose, short calls and
+"""Chapter 10 (event study, Goodman-Bacon): every computation of the page, so the notebook is prose, short calls and
 glue.
 
 What: :func:`event_study_report` (binned event study, its joint pre-trend test and, on the semi-synthetic track, the
