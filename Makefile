@@ -7,12 +7,13 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.stamp
 
-.PHONY: help venv book test sync clean distclean
+.PHONY: help venv lint book test sync clean distclean
 
 help:
 	@echo "make venv       create/update .venv from requirements-lock.txt (no-op when current)"
 	@echo "make book       build the book into _build/html (fails on any notebook error or Sphinx warning)"
-	@echo "make test       build the book, then run the whole test suite (slow tests included)"
+	@echo "make lint       ruff: lint every Python file and check the library's formatting (settings in pyproject.toml)"
+	@echo "make test       lint, build the book, then run the whole test suite (slow tests included)"
 	@echo "make sync       write the .ipynb twins of notebooks/*.py (jupytext --sync)"
 	@echo "make clean      remove _build, results and the .ipynb twins (keeps runs/ and .venv)"
 	@echo "make distclean  clean + remove .venv"
@@ -38,7 +39,12 @@ $(STAMP): requirements-lock.txt pyproject.toml
 book: venv
 	"$(VENV)/bin/nqp" build --strict
 
-test: venv book
+# Lint first: it takes a second and fails before the long build. `ruff check --fix . && ruff format .` repairs most findings.
+lint: venv
+	"$(VENV)/bin/ruff" check .
+	"$(VENV)/bin/ruff" format --check .
+
+test: venv lint book
 	"$(PY)" -m pytest
 
 sync: venv
