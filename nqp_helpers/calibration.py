@@ -28,7 +28,7 @@ import pandas as pd
 from .data.attributes import subgroups
 from .errors import NQPInputError
 from .indicators import INDEX_COLUMNS
-from .variables import CONTROLS, MODERATORS
+from .variables import CONTROLS, INSTRUMENTS, MODERATOR_TABLES
 
 SPLITS = ("innovation", "size", "admin", "industrial")
 COLUMNS = ["exhibit", "outcome", "quantity", "estimator", "role", "estimate", "std_error", "truth", "pilot_cities"]
@@ -68,13 +68,13 @@ def headline_estimates(panel: pd.DataFrame, figure_outcome: str = "Pro", exhibit
                         method="nearest", n_neighbors=1).iloc[0]
             rows.append(_row("Table 3", o, "Inn", "psm_did", "paper", r["estimate"], r["std_error"], att[o]))
         if "table4" in ex:
-            for z in ("iv_ntl", "iv_lzh"):
+            for z in INSTRUMENTS:
                 r = iv_twfe(panel, o, instruments=[z], controls=ctrl).iloc[0]
                 rows.append(_row("Table 4", o, f"Inn ({z})", "iv_2sls", "paper", r["estimate"], r["std_error"],
                                  att[o]))
         if "tables5_7" in ex:
             inter = truth[(truth["estimand"] == "interaction") & (truth["outcome"] == o)].set_index("split")["value"]
-            for t, m in zip((5, 6, 7), MODERATORS):
+            for m, t in MODERATOR_TABLES.items():
                 r = moderation(panel, o, m, controls=ctrl).set_index("term").loc[f"Inn:{m}"]
                 rows.append(_row(f"Table {t}", o, f"Inn:{m}", "moderation_twfe", "paper", r["estimate"],
                                  r["std_error"], inter[m]))

@@ -10,6 +10,7 @@ from nqp_helpers.data.semi_synthetic import (default_targets, dgp_description, s
 from nqp_helpers.errors import NQPInputError
 from nqp_helpers.indicators import INDICATOR_CODES, indicator_catalogue
 from nqp_helpers.paths import PROCESSED_DIR
+from nqp_helpers.variables import CONTROLS, MODERATORS, OUTCOMES, SUBINDICES
 
 from toy_panels import toy_skeleton
 
@@ -50,7 +51,7 @@ def test_calibration_matches_paper_table2(panel):
 def test_truth_is_mean_of_potential_outcomes(panel):
     tr = panel[panel["Inn"] == 1]
     truth = panel.attrs["truth"].query("estimand == 'att'").set_index("outcome")["value"]
-    for o in ("Pro", "Lab", "Mea", "Obj"):
+    for o in OUTCOMES:
         assert np.isclose(truth[o], (tr[f"{o}_y1"] - tr[f"{o}_y0"]).mean())
         obs = np.where(panel["Inn"] == 1, panel[f"{o}_y1"], panel[f"{o}_y0"])
         np.testing.assert_allclose(panel[o], obs, atol=1e-9)
@@ -59,7 +60,7 @@ def test_truth_is_mean_of_potential_outcomes(panel):
 
 def test_constant_scenario_is_constant_over_cohorts(panel):
     t = panel.attrs["truth"]
-    for o in ("Lab", "Mea", "Obj"):
+    for o in SUBINDICES:
         v = t[(t.estimand == "att_by_cohort") & (t.outcome == o)]["value"]
         assert v.max() - v.min() < 0.02
         e = t[(t.estimand == "att_by_event_time") & (t.outcome == o)]["value"]
@@ -147,7 +148,7 @@ def test_deterministic_and_seed_sensitive():
 def test_gaps_filled_and_flagged():
     sk = toy_skeleton()
     p = simulate_panel(sk)
-    for c in ("Eco", "Fin", "Tra", "Ope", "Gov", "Fix"):
+    for c in CONTROLS:
         assert p[c].notna().all()
     assert (p["Eco_imputed"] == sk["Eco"].isna().to_numpy()).all()
     assert {"Gov", "Fix", "Hum", "Dig", "Ind", "laozihao"} <= set(p.attrs["simulated_columns"])
@@ -197,12 +198,11 @@ def test_a3_truth_is_the_generators_parameter_and_the_regression_estimand(panel)
     from nqp_helpers.estimators.moderation import moderation
     t = panel.attrs["truth"]
     a3 = panel.attrs["moderation"]["a3"]
-    ctrl = ["Eco", "Gov", "Fix", "Fin", "Tra", "Ope"]
-    for o in ("Pro", "Lab", "Mea", "Obj"):
+    for o in OUTCOMES:
         eff = panel.assign(_eff=panel["Inn"] * (panel[f"{o}_y1"] - panel[f"{o}_y0"]))
-        for m in ("Hum", "Dig", "Ind"):
+        for m in MODERATORS:
             v = t[(t.estimand == "interaction") & (t.outcome == o) & (t.split == m)]["value"].iloc[0]
-            reg = moderation(eff, "_eff", m, controls=ctrl).set_index("term").at[f"Inn:{m}", "estimate"]
+            reg = moderation(eff, "_eff", m, controls=CONTROLS).set_index("term").at[f"Inn:{m}", "estimate"]
             assert abs(v - reg) < 1e-8 * max(1.0, abs(reg))
             # the parameter assumes effects linear in the multiplier; the floor of negative-direction indicators
             # (Y(1) >= Y(0) / 2), share caps and count rounding bend it a little (measured: < 6%)

@@ -22,10 +22,9 @@ from ..estimators.moderation import marginal_effects, moderation
 from ..estimators.twfe import twfe
 from ..plotting import figure_legend
 from ..regtable import RegTable, paper_layout
-from ..variables import CONTROLS, MODERATORS, OUTCOMES
+from ..variables import CONTROLS, MODERATOR_TABLES, MODERATORS, OUTCOMES
 from .index import unavailable_figure
 
-MODERATOR_TABLES = dict(zip(MODERATORS, (5, 6, 7)))  # moderator -> the paper's table
 WORLDS = {"cell_level": "effect depends on M_it (default)", "city_level": "effect depends on the city mean of M"}
 NOT_ESTIMABLE = ("**Tables 5–7 cannot be estimated on the {track} track**: the panel lacks {missing}. "
                  "The moderators are city statistics (knowledge-service employment, internet users, manufacturing "

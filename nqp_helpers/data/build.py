@@ -24,6 +24,7 @@ import pandas as pd
 from .. import atomic
 from ..errors import NQPInputError
 from ..paths import PROCESSED_DIR, RAW_DIR
+from ..variables import CONTROLS
 from . import real_sources as rs
 from .attributes import city_attributes
 from .treatment import DEFAULT_DISTRICT_PILOTS, pilot_table, pilot_units
@@ -198,9 +199,8 @@ def build_processed(raw_dir=RAW_DIR, out_dir=PROCESSED_DIR) -> dict:
     # panel
     attr_cols = ["city_code", "province", "region", "admin_level", "old_industrial_base", "size_class", "pop_base"]
     panel = df.merge(roster[["city_code", "city"]], on="city_code").merge(attrs[attr_cols], on="city_code")
-    value_cols = ["Eco", "Gov", "Fix", "Fin", "Tra", "Ope", "lab_productivity", "obj_co2_intensity",
-                  "obj_waste_gas_intensity", "gdp", "pop", "gdp_pc", "gdp_growth", "tertiary_share", "ntl_sum",
-                  "ntl_mean", "ntl_base", "rd_intensity_lag", "iv_ntl"]
+    value_cols = [*CONTROLS, "lab_productivity", "obj_co2_intensity", "obj_waste_gas_intensity", "gdp", "pop", "gdp_pc",
+                  "gdp_growth", "tertiary_share", "ntl_sum", "ntl_mean", "ntl_base", "rd_intensity_lag", "iv_ntl"]
     raw_cols = [c for c in INGREDIENTS if c not in ("gdp", "pop", "ntl_sum", "ntl_mean")]
     flag_cols = [f"{c}_imputed" for c in list(DERIVED) + INGREDIENTS]
     panel = panel[["city_code", "city", "province", "region", "year", "admin_level", "old_industrial_base",

@@ -7,7 +7,7 @@ import pandas as pd
 
 from ...errors import NQPInputError
 from ...indicators import INDEX_COLUMNS
-from ...variables import MODERATORS
+from ...variables import HETEROGENEITY, MODERATORS
 from ..attributes import subgroups
 from .moderation import moderation_projection
 
@@ -51,8 +51,8 @@ def true_effects(panel: pd.DataFrame) -> pd.DataFrame:
     if absent:
         raise NQPInputError(f"true_effects needs the potential-outcome columns {absent} (semi-synthetic track only)")
     mask = (panel["Inn"] == 1).to_numpy()
-    keep = [c for c in ("city_code", "year", "first_treat", "innovation_group", "size_class", "admin_level",
-                        "old_industrial_base", "lab_rd_applied", "lab_rd_experimental") if c in panel.columns]
+    keep = [c for c in ("city_code", "year", "first_treat", "innovation_group", *HETEROGENEITY, "lab_rd_applied",
+                        "lab_rd_experimental") if c in panel.columns]
     # the treated rows of the columns the splits need, as a plain frame (no attrs to deep-copy on every operation)
     tr = pd.DataFrame({c: panel[c].to_numpy()[mask] for c in keep})
     sg = subgroups(tr)
