@@ -11,6 +11,7 @@ import math
 
 import pandas as pd
 
+from .data.semi_synthetic.truth import true_value
 from .errors import NQPInputError
 from .indicators import INDICATOR_CODES
 from .variables import CONTROLS
@@ -66,11 +67,7 @@ def headline_ours(data: str = "semi_synthetic", seed: int | None = None, panel: 
     truth = math.nan
     notes = []
     if track == "semi_synthetic":
-        t = meta.get("truth")
-        if t is not None:
-            sel = (t["outcome"] == HEADLINE["outcome"]) & (t["estimand"] == "att")
-            if sel.any():
-                truth = float(t.loc[sel, "value"].iloc[0])
+        truth = true_value(meta.get("truth"), HEADLINE["outcome"])
         notes.append("simulated indicators, known true effect")
     else:
         missing_ind = [c for c in meta.get("missing_indicators", []) if c in INDICATOR_CODES]

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nqp_helpers.data.semi_synthetic import (default_targets, dgp_description, simulate_panel, true_effects)
+from nqp_helpers.data.semi_synthetic import (default_targets, dgp_description, simulate_panel, true_effects,
+                                            true_value, true_values, truth_table)
 from nqp_helpers.errors import NQPInputError
 from nqp_helpers.indicators import INDICATOR_CODES, indicator_catalogue
 from nqp_helpers.paths import PROCESSED_DIR
@@ -57,6 +58,32 @@ def test_truth_is_mean_of_potential_outcomes(panel):
         np.testing.assert_allclose(panel[o], obs, atol=1e-9)
     pd.testing.assert_frame_equal(true_effects(panel), panel.attrs["truth"], check_frame_type=False)
 
+
+
+def test_truth_lookup(panel):
+    """The one lookup of a true effect: from the panel or its table, by outcome / estimand / split; NaN or {} when
+    there is no truth (other tracks) or no such row."""
+    t = panel.attrs["truth"]
+    assert truth_table(panel) is t and truth_table(t) is t and truth_table(None) is None
+    assert truth_table(_no_attrs(panel.head(0).copy())) is None and "truth" in panel.attrs
+    att = t[t["estimand"] == "att"]
+    assert true_values(panel) == dict(zip(att["outcome"], att["value"])) and list(true_values(t)) == list(OUTCOMES)
+    assert true_value(panel, "Lab") == float(att.loc[att["outcome"] == "Lab", "value"].iloc[0])
+    hum = t[(t["estimand"] == "interaction") & (t["outcome"] == "Pro") & (t["split"] == "Hum")]["value"].iloc[0]
+    assert true_value(t, "Pro", "interaction", "Hum") == hum
+    assert true_values(t, "interaction", outcome="Pro", by="split")["Hum"] == hum
+    g = t[(t["estimand"] == "att_by_group") & (t["outcome"] == "Obj")].iloc[0]
+    assert true_values(t, "att_by_group", "Obj", by=("split", "group"))[(g["split"], g["group"])] == g["value"]
+    assert true_values(t, "att_by_group", "Obj", g["split"], by="group")[g["group"]] == g["value"]
+    assert np.isnan(true_value(t, "Pro", "interaction", "nope")) and np.isnan(true_value(None, "Pro"))
+    assert true_values(None) == {} and true_values(t.iloc[:0]) == {}
+    with pytest.raises(NQPInputError, match="truth_table"):
+        truth_table({"Pro": 0.5})
+
+
+def _no_attrs(df):
+    df.attrs = {}
+    return df
 
 def test_constant_scenario_is_constant_over_cohorts(panel):
     t = panel.attrs["truth"]
