@@ -12,12 +12,13 @@ import numpy as np
 import pandas as pd
 from linearmodels.panel import PanelOLS
 
+from nqp_helpers import variables
 from nqp_helpers.estimators.placebo import permute_first_treat, placebo_test
 
 N_UNITS, YEARS, N_DRAWS, N_LOOP = 278, list(range(2004, 2024)), 1000, 20
 COHORTS = [2008, 2010, 2012, 2014, 2016, 2018, 2022]
-CONTROLS = ["Eco", "Gov", "Fix", "Fin", "Tra", "Ope"]
-OUTCOMES = ["Pro", "Lab", "Mea", "Obj"]
+CONTROLS = list(variables.CONTROLS)
+OUTCOMES = list(variables.OUTCOMES)
 
 
 def make_panel(seed=0):

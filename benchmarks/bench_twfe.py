@@ -12,9 +12,10 @@ import pandas as pd
 import pyfixest as pf
 from linearmodels.panel import PanelOLS
 
+from nqp_helpers import variables
 from nqp_helpers.estimators._common import fit_within
 
-CONTROLS = ["Eco", "Gov", "Fix", "Fin", "Tra", "Ope"]
+CONTROLS = list(variables.CONTROLS)
 REPEATS = 15
 
 

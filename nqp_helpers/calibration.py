@@ -29,9 +29,10 @@ import numpy as np
 import pandas as pd
 
 from .data.attributes import subgroups
+from .data.semi_synthetic.truth import true_values
 from .errors import NQPInputError
 from .indicators import INDEX_COLUMNS
-from .variables import CONTROLS, MODERATORS
+from .variables import CONTROLS, INSTRUMENTS, MODERATOR_TABLES
 
 SPLITS = ("innovation", "size", "admin", "industrial")
 COLUMNS = ["exhibit", "outcome", "quantity", "estimator", "role", "estimate", "std_error", "truth", "pilot_cities"]
@@ -58,7 +59,7 @@ def headline_estimates(panel: pd.DataFrame, figure_outcome: str = "Pro", exhibit
         raise NQPInputError("headline_estimates needs a semi-synthetic panel (attrs['truth'])")
     ex = set(exhibits or ("table2", "table3", "table4", "tables5_7", "figure1"))
     ctrl = list(CONTROLS)
-    att = truth[truth["estimand"] == "att"].set_index("outcome")["value"]
+    att = true_values(truth)
     rows = []
     for o in INDEX_COLUMNS:
         if "table2" in ex:
@@ -71,20 +72,19 @@ def headline_estimates(panel: pd.DataFrame, figure_outcome: str = "Pro", exhibit
                         method="nearest", n_neighbors=1).iloc[0]
             rows.append(_row("Table 3", o, "Inn", "psm_did", "paper", r["estimate"], r["std_error"], att[o]))
         if "table4" in ex:
-            for z in ("iv_ntl", "iv_lzh"):
+            for z in INSTRUMENTS:
                 r = iv_twfe(panel, o, instruments=[z], controls=ctrl).iloc[0]
                 rows.append(_row("Table 4", o, f"Inn ({z})", "iv_2sls", "paper", r["estimate"], r["std_error"],
                                  att[o]))
         if "tables5_7" in ex:
-            inter = truth[(truth["estimand"] == "interaction") & (truth["outcome"] == o)].set_index("split")["value"]
-            for t, m in zip((5, 6, 7), MODERATORS):
+            inter = true_values(truth, "interaction", outcome=o, by="split")
+            for m, t in MODERATOR_TABLES.items():
                 r = moderation(panel, o, m, controls=ctrl).set_index("term").loc[f"Inn:{m}"]
                 rows.append(_row(f"Table {t}", o, f"Inn:{m}", "moderation_twfe", "paper", r["estimate"],
                                  r["std_error"], inter[m]))
     if "figure1" in ex:
         d = panel.join(subgroups(panel))
-        tg = truth[(truth["estimand"] == "att_by_group") & (truth["outcome"] == figure_outcome)]
-        tg = tg.set_index(["split", "group"])["value"]
+        tg = true_values(truth, "att_by_group", outcome=figure_outcome, by=("split", "group"))
         for split in SPLITS:
             if split not in d:
                 continue

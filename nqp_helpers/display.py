@@ -12,14 +12,13 @@ import math
 import os
 import re
 import shlex
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from IPython.display import HTML, Markdown
 
-from . import paths
+from . import atomic, paths
 from .variables import PAPER_VARIABLES
 from .errors import NQPInputError
 
@@ -93,18 +92,7 @@ def save_table(df: pd.DataFrame, name: str, notebook: str) -> Path:
         raise NQPInputError(f"save_table: name {name!r} must be a bare file name (letters, digits, _ . -)")
     nb = _notebook_stem(notebook)
     target = paths.results_dir(nb) / f"{name}.csv"
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            df.to_csv(fh, index=False, float_format="%.10g", lineterminator="\n")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; a results table is for readers
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return atomic.write_csv(target, df, index=False, float_format="%.10g")
 
 
 def _notebook_stem(notebook: str) -> str:

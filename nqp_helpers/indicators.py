@@ -10,9 +10,10 @@ from functools import lru_cache
 import pandas as pd
 
 from .paths import PAPER_DIR
+from .variables import OUTCOMES, SUBINDICES
 
-DIMENSIONS = ("Lab", "Mea", "Obj")
-INDEX_COLUMNS = ("Pro", "Lab", "Mea", "Obj")
+DIMENSIONS = SUBINDICES  # the index's three dimensions (names kept for the modules that import them from here)
+INDEX_COLUMNS = OUTCOMES
 
 # code, dimension, indicator_zh (exactly as in index_weights.csv), English label, natural unit
 _CATALOGUE = [

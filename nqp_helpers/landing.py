@@ -2,8 +2,7 @@
 
 ``headline_table(seed)`` puts the paper's headline estimate (Table 2, column 2: ``Inn`` on ``Pro`` with the six
 controls, city and year fixed effects) beside the same regression on the semi-synthetic track (with its known true
-effect) and on the real track (with what that track lacks). ``audit_counts()`` summarises the machine checks of the
-paper's printed numbers (``nqp_helpers.audit.run_all``). The root page ``book/intro.py`` calls both.
+effect) and on the real track (with what that track lacks). The root page ``book/intro.py`` calls it.
 """
 from __future__ import annotations
 
@@ -11,11 +10,12 @@ import math
 
 import pandas as pd
 
+from .data.semi_synthetic.truth import true_value
 from .errors import NQPInputError
 from .indicators import INDICATOR_CODES
 from .variables import CONTROLS
 
-__all__ = ["CONTROLS", "HEADLINE", "REAL_PROXIES", "audit_counts", "headline_ours", "headline_paper", "headline_table"]
+__all__ = ["CONTROLS", "HEADLINE", "REAL_PROXIES", "headline_ours", "headline_paper", "headline_table"]
 
 # Controls that the real track measures by a documented proxy (nqp_helpers.data.real_panel.PROVENANCE, chapter 03).
 REAL_PROXIES = ("Gov", "Fix", "Tra")
@@ -66,11 +66,7 @@ def headline_ours(data: str = "semi_synthetic", seed: int | None = None, panel: 
     truth = math.nan
     notes = []
     if track == "semi_synthetic":
-        t = meta.get("truth")
-        if t is not None:
-            sel = (t["outcome"] == HEADLINE["outcome"]) & (t["estimand"] == "att")
-            if sel.any():
-                truth = float(t.loc[sel, "value"].iloc[0])
+        truth = true_value(meta.get("truth"), HEADLINE["outcome"])
         notes.append("simulated indicators, known true effect")
     else:
         missing_ind = [c for c in meta.get("missing_indicators", []) if c in INDICATOR_CODES]
@@ -94,14 +90,3 @@ def headline_table(seed: int | None = None, tracks=("semi_synthetic", "real")) -
     """Paper, then ours on each track: one row each, columns :data:`TABLE_COLUMNS`."""
     rows = [headline_paper()] + [headline_ours(t, seed=seed) for t in tracks]
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
-
-
-def audit_counts() -> dict[str, int]:
-    """Number of audit findings by status (``consistent``, ``inconsistent``, ...) over all machine checks of the
-    paper's printed numbers; the key ``total`` holds their sum."""
-    from .audit import run_all
-
-    counts = run_all()["status"].value_counts()
-    out = {str(k): int(v) for k, v in counts.items()}
-    out["total"] = int(counts.sum())
-    return out

@@ -48,6 +48,7 @@ from .data.semi_synthetic import (
     SCENARIOS,
     prepare_skeleton,
     simulate_panel,
+    true_value,
 )
 from .errors import NQPInputError
 from .estimators._common import first_treat_to_int
@@ -208,8 +209,7 @@ def _init_worker(skeleton):
 def _one_draw(args):
     scenario, seed, outcome = args
     p = simulate_panel(_SKELETON, seed=seed, scenario=scenario)
-    tr = p.attrs["truth"]
-    truth = float(tr.loc[(tr["outcome"] == outcome) & (tr["estimand"] == "att"), "value"].iloc[0])
+    truth = true_value(p, outcome)
     keys = p[list(_KEYS)].to_numpy()
     y0 = p[f"{outcome}_y0"].to_numpy(float)
     return scenario, seed, p[outcome].to_numpy(float), truth, keys, y0, p[f"{outcome}_y1"].to_numpy(float) - y0

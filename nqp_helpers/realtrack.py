@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import atomic
 from .paths import REPO_ROOT
 
 __all__ = ["CHAPTERS", "chapters_in", "read_runs", "real_dir", "run_all", "stale", "start", "wait"]
@@ -82,10 +83,8 @@ def run_all(root: str | os.PathLike | None = None, chapters=None, timeout: int =
             os.environ.pop("NQP_RESULTS_DIR", None)
         else:
             os.environ["NQP_RESULTS_DIR"] = old
-    tmp = out / (RUNS_FILE + ".tmp")
-    tmp.write_text(json.dumps({"finished": time.strftime("%Y-%m-%d %H:%M:%S"), "runs": records}, indent=1),
-                   encoding="utf-8")
-    os.replace(tmp, out / RUNS_FILE)
+    atomic.write_text(out / RUNS_FILE,
+                      json.dumps({"finished": time.strftime("%Y-%m-%d %H:%M:%S"), "runs": records}, indent=1))
     return records
 
 

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from . import atomic
 from .display import MISSING, fmt_num, save_table
 from .errors import NQPInputError
 from .reported import reported_results, stars
@@ -231,16 +229,6 @@ def save_regtable(rt: RegTable, name: str, notebook: str):
     folder, atomically; return the two paths."""
     csv = save_table(rt.numbers, name, notebook)
     tex = csv.with_suffix(".tex")
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=tex.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(to_latex(rt))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, tex)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.write_text(tex, to_latex(rt))
     return csv, tex
 

@@ -34,6 +34,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from . import atomic
 from .errors import NQPInputError
 from .paths import REPO_ROOT, RUNS_DIR, notebook_path
 
@@ -271,13 +272,7 @@ def _new_run_dir(runs_dir: Path, name: str) -> Path:
 
 
 def _write_json_atomic(path: Path, obj: dict) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    try:
-        tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # never leave a half-written manifest.json.tmp behind
-        raise
+    atomic.write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
 def _relative(path: Path) -> str:

@@ -30,6 +30,7 @@ import time as _time
 import numpy as np
 import pandas as pd
 
+from .data.semi_synthetic.truth import true_value
 from .errors import NQPInputError
 from .estimators.batched import BJSCore, TWFECore
 from .index import build_index
@@ -353,8 +354,7 @@ def true_att(panel: pd.DataFrame, outcome: str) -> float | None:
     """The true ATT of ``outcome`` on the paper-weighted index (semi-synthetic track), else ``None``."""
     if panel.attrs.get("track") != "semi_synthetic":
         return None
-    tr = panel.attrs["truth"]
-    return float(tr.loc[(tr["outcome"] == outcome) & (tr["estimand"] == "att"), "value"].iloc[0])
+    return true_value(panel, outcome)
 
 
 def curve_values(one: pd.DataFrame) -> dict[str, float]:

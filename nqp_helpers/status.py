@@ -37,6 +37,7 @@ import pandas as pd
 from scipy import stats as st
 
 from . import paths
+from .data.semi_synthetic.truth import true_value
 from .reported import exhibits, reported_results, stars
 
 SAME = "same sign & significance"
@@ -165,14 +166,9 @@ def _est_col(index) -> str | None:
 
 
 def _truth_value(truth: pd.DataFrame | None, outcome: str, term: str) -> float:
-    if truth is None or len(truth) == 0 or "estimand" not in truth.columns:
-        return math.nan
-    t = truth[truth["outcome"] == outcome]
     if ":" in term:
-        t = t[(t["estimand"] == "interaction") & (t["split"] == term.split(":", 1)[1])]
-    else:
-        t = t[t["estimand"] == "att"]
-    return float(t["value"].iloc[0]) if len(t) else math.nan
+        return true_value(truth, outcome, "interaction", term.split(":", 1)[1])
+    return true_value(truth, outcome)
 
 
 def _compare(paper_coef: float, paper_stars: str, est: float, sig: bool | None) -> tuple[str, str]:

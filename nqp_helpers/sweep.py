@@ -54,6 +54,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from . import atomic
 from .errors import NQPInputError
 from .paths import PROCESSED_DIR, REPO_ROOT, RENAMED_NOTEBOOKS, RUNS_DIR
 
@@ -388,16 +389,6 @@ def _receive(rec: dict, runs_dir: Path, sweep_name: str) -> dict:
 
 
 # --------------------------------------------------------------------------------------------------- the sweep
-def _write_csv_atomic(df: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        df.to_csv(tmp, index=False, float_format="%.10g")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def _summary_frame(grid: Grid, records: dict[str, dict], skipped: set[str]) -> pd.DataFrame:
     param_names: list[str] = []
     for spec in grid.runs:
@@ -517,7 +508,7 @@ def run_sweep(grid_path_or_dict: str | os.PathLike | Mapping, scheduler: Any = N
     finally:
         summary = _summary_frame(grid, records, skipped)
         if out.is_dir():
-            _write_csv_atomic(summary, out / SUMMARY_NAME)
+            atomic.write_csv(out / SUMMARY_NAME, summary, index=False, float_format="%.10g")
         if client is not None:
             _disconnect(client, cluster, scheduler, plugin_name)
     summary.attrs.update(sweep_dir=str(out), summary=str(out / SUMMARY_NAME),

@@ -7,8 +7,7 @@ from scipy import stats as st
 from nqp_helpers import audit
 from nqp_helpers.audit import FINDING_COLUMNS
 from nqp_helpers.reported import reported_results, stars
-
-SUBS = ("Lab", "Mea", "Obj")
+from nqp_helpers.variables import SUBINDICES as SUBS
 
 
 @pytest.fixture(scope="module")

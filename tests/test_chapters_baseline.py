@@ -11,7 +11,7 @@ from nqp_helpers.errors import NQPInputError
 from nqp_helpers.estimators.twfe import twfe
 from nqp_helpers.index_report import tidy_table2
 from nqp_helpers.reported import reported
-from nqp_helpers.variables import CONTROLS
+from nqp_helpers.variables import CONTROLS, OUTCOMES
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def test_bad_cluster_is_named(semi):
 
 
 def test_sample_notes_name_what_is_missing():
-    assert ch.sample_notes("semi_synthetic", ["Pro", "Lab", "Mea", "Obj"], list(CONTROLS)).startswith("All four")
+    assert ch.sample_notes("semi_synthetic", list(OUTCOMES), list(CONTROLS)).startswith("All four")
     text = ch.sample_notes("real", ["Pro", "Lab", "Obj"], ["Eco", "Fin"])
     assert "not estimated: Mea" in text and "this dimension" in text
     assert "Controls absent:** Gov, Fix, Tra, Ope" in text and "use Eco, Fin" in text and "proxies" in text
@@ -39,7 +39,7 @@ def test_sample_notes_name_what_is_missing():
 
 def test_table2_columns_follow_the_paper(semi, fitted):
     outcomes, controls, t2 = fitted
-    assert outcomes == ["Pro", "Lab", "Mea", "Obj"] and controls == list(CONTROLS)
+    assert outcomes == list(OUTCOMES) and controls == list(CONTROLS)
     assert list(t2.fits) == [f"({2 * i + 1 + c}) {y}" for i, y in enumerate(outcomes) for c in (0, 1)]
     assert t2.column_of["(4) Lab"] == 4 and t2.controls_of["(4) Lab"] and not t2.controls_of["(3) Lab"]
     direct = twfe(semi, "Mea", controls=controls)

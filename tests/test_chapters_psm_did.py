@@ -8,7 +8,7 @@ from nqp_helpers.data.load import load_panel
 from nqp_helpers.display import fmt_num
 from nqp_helpers.estimators.psm_did import psm_did
 from nqp_helpers.reported import reported
-from nqp_helpers.variables import CONTROLS
+from nqp_helpers.variables import CONTROLS, OUTCOMES
 
 SEED = 20260101
 
@@ -30,13 +30,13 @@ def samples(semi, methods):
 
 @pytest.fixture(scope="module")
 def t3(semi, samples, methods):
-    return ch.table3(semi, samples, methods, ["Pro", "Lab", "Mea", "Obj"], ps_by="year", sample="matched",
+    return ch.table3(semi, samples, methods, list(OUTCOMES), ps_by="year", sample="matched",
                      seed=SEED, caliper=0.05, n_neighbors=1)
 
 
 def test_availability_names_missing_controls_and_outcomes(semi):
     a = ch.availability(semi)
-    assert a.run and a.notes() == [] and a.outcomes == ["Pro", "Lab", "Mea", "Obj"]
+    assert a.run and a.notes() == [] and a.outcomes == list(OUTCOMES)
     assert a.summary().startswith(f"{a.n_complete} of {len(semi)} city-years")
     b = ch.availability(semi.drop(columns=["Gov"]).assign(Mea=np.nan))
     assert not b.run and b.missing == ["Gov"] and b.absent == ["Mea"] and b.n_complete == 0
@@ -75,16 +75,16 @@ def test_table3_rows_match_direct_estimates(semi, t3):
     np.testing.assert_allclose(inn["truth"], inn["outcome"].map(att))
     assert tab.loc[tab.term != "Inn", ["truth", "truth_sample"]].isna().all().all()
     assert inn["truth_sample"].notna().all() and (inn["method"].isin(["radius", "nearest"])).all()
-    layout = ch.table3_layout(t3, ["Pro", "Lab", "Mea", "Obj"], ch.matching_methods(0.05, 1))
+    layout = ch.table3_layout(t3, list(OUTCOMES), ch.matching_methods(0.05, 1))
     assert "and the truth" in layout.caption
 
 
 def test_headline_numbers_and_check(semi, t3):
     methods = ch.matching_methods(0.05, 1)
-    base = ch.add_baseline(t3, semi, ["Pro", "Lab", "Mea", "Obj"])
+    base = ch.add_baseline(t3, semi, list(OUTCOMES))
     inn = t3.table[t3.table.term == "Inn"]
     assert (inn["baseline_twfe"] == inn["outcome"].map(base)).all()
-    n = ch.headline_numbers(t3, methods, ["Pro", "Lab", "Mea", "Obj"])
+    n = ch.headline_numbers(t3, methods, list(OUTCOMES))
     est = inn.set_index(["spec", "outcome"])["estimate"]
     assert n["est_nearest_Obj"] == est[("psm_nearest", "Obj")]
     assert n["paper_radius_Pro"] == float(reported(3, "Pro", "psm_radius")["coef"].iloc[0])

@@ -14,8 +14,8 @@ from nqp_helpers.data.semi_synthetic import simulate_panel
 from nqp_helpers.estimators.iv import iv_twfe
 from nqp_helpers.estimators.twfe import twfe
 from nqp_helpers.paths import PROCESSED_DIR
+from nqp_helpers.variables import CONTROLS, INSTRUMENTS
 
-CONTROLS = ["Eco", "Gov", "Fix", "Fin", "Tra", "Ope"]
 SEEDS = range(1, 11)
 # The valid world gets 30 seeds: the 2SLS mean-bias check needs the power. With 10 seeds its Monte-Carlo SE (~0.011)
 # let seeds 1-10 alone sit 2.8 SE from zero (-0.032) while seeds 11-30 gave +0.015 and +0.018; over 1-30 the mean
@@ -47,7 +47,7 @@ def _one(sk, seed, scenario="constant", violation=False, iv=True) -> dict:
     out = {"seed": seed, "truth": _att(p), "twfe": _coef(twfe(p, "Pro", controls=CONTROLS))[0],
            "y0_placebo": _coef(twfe(p, "Pro_y0", controls=CONTROLS))[0]}
     if iv:
-        for z in ("iv_ntl", "iv_lzh"):
+        for z in INSTRUMENTS:
             r = iv_twfe(p, "Pro", instruments=[z], controls=CONTROLS).iloc[0]
             out[z] = float(r["estimate"])
             out[f"{z}_F"] = float(r["first_stage_F"])
@@ -98,7 +98,7 @@ def test_iv_valid_by_default(mc):
     m, se = _mean_mcse(bias)
     assert abs(m) <= 2.5 * se, (m, se)
     assert d["iv_ntl_F"].median() > 20 and d["iv_lzh_F"].median() > 10
-    for z in ("iv_ntl", "iv_lzh"):
+    for z in INSTRUMENTS:
         p = d[f"{z}_rf_p"]
         assert p.mean() > 0.25 and (p < 0.05).sum() <= 0.3 * len(p), p.tolist()  # at most 3 in 10, as before
 

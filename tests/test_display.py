@@ -10,9 +10,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from nqp_helpers import display, plotting  # noqa: E402
 from nqp_helpers.errors import NQPInputError  # noqa: E402
+from nqp_helpers.variables import CONTROLS, OUTCOMES  # noqa: E402
 
 
-def _panel(track, cols=("city_code", "year", "Pro", "Lab", "Mea", "Obj", "Inn", "first_treat"), **attrs):
+def _panel(track, cols=("city_code", "year", *OUTCOMES, "Inn", "first_treat"), **attrs):
     p = pd.DataFrame({c: [1.0] for c in cols})
     p.attrs.update(track=track, **attrs)
     return p
@@ -25,8 +26,7 @@ def test_banner_semi_synthetic():
 
 
 def test_banner_real_lists_missing_and_blocked_exhibits():
-    cols = ("city_code", "year", "Pro", "Lab", "Mea", "Obj", "Inn", "first_treat",
-            "Eco", "Gov", "Fix", "Fin", "Tra", "Ope", "Hum", "Dig")
+    cols = ("city_code", "year", *OUTCOMES, "Inn", "first_treat", *CONTROLS, "Hum", "Dig")  # no Ind, no instrument
     h = display.track_banner(_panel("real", cols, proxies={"Fix": "provincial"})).data
     assert "REAL DATA" in h and "Fix (proxy)" in h
     assert "Tables 5-7 (Ind)" in h and "Table 4 (iv_ntl, iv_lzh)" in h

@@ -122,8 +122,8 @@ def test_nan_rows_propagate_or_renormalise():
 def test_bounds_reused_and_range():
     df = _full_panel(n=25, seed=8)
     out = build_index(df)
-    assert out[["Lab", "Mea", "Obj", "Pro"]].min().min() >= 0
-    assert out[["Lab", "Mea", "Obj", "Pro"]].max().max() <= 10
+    assert out[list(INDEX_COLUMNS)].min().min() >= 0
+    assert out[list(INDEX_COLUMNS)].max().max() <= 10
     shifted = df * 1.5
     again = build_index(shifted, bounds=out.attrs["bounds"])
     assert (again["Lab"] != out["Lab"]).any()  # same map, different data

@@ -1,4 +1,4 @@
-"""The landing page's numbers: paper, ours on each track (with truth / caveats), audit counts."""
+"""The landing page's numbers: paper, ours on each track (with truth / caveats)."""
 from __future__ import annotations
 
 import math
@@ -7,8 +7,9 @@ import pytest
 
 from nqp_helpers.data.load import load_panel
 from nqp_helpers.estimators.twfe import twfe
-from nqp_helpers.landing import CONTROLS, TABLE_COLUMNS, audit_counts, headline_ours, headline_paper, headline_table
+from nqp_helpers.landing import TABLE_COLUMNS, headline_ours, headline_paper, headline_table
 from nqp_helpers.reported import reported
+from nqp_helpers.variables import CONTROLS
 
 
 def test_headline_paper_is_table2_column2():
@@ -47,8 +48,3 @@ def test_headline_table_shape_and_seed_dependence():
     assert a.loc[1, "estimate"] != b.loc[1, "estimate"]  # the seed reaches the simulator
     assert a.loc[0, "estimate"] == b.loc[0, "estimate"]  # the paper's number does not move
 
-
-def test_audit_counts_sum():
-    c = audit_counts()
-    assert c["total"] == sum(v for k, v in c.items() if k != "total") > 0
-    assert {"consistent", "inconsistent"} <= set(c)

@@ -6,10 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nqp_helpers.data.semi_synthetic import (default_targets, dgp_description, simulate_panel, true_effects)
+from nqp_helpers.data.semi_synthetic import (default_targets, dgp_description, simulate_panel, true_effects,
+                                            true_value, true_values, truth_table)
 from nqp_helpers.errors import NQPInputError
 from nqp_helpers.indicators import INDICATOR_CODES, indicator_catalogue
 from nqp_helpers.paths import PROCESSED_DIR
+from nqp_helpers.variables import CONTROLS, MODERATORS, OUTCOMES, SUBINDICES
 
 from toy_panels import toy_skeleton
 
@@ -50,16 +52,42 @@ def test_calibration_matches_paper_table2(panel):
 def test_truth_is_mean_of_potential_outcomes(panel):
     tr = panel[panel["Inn"] == 1]
     truth = panel.attrs["truth"].query("estimand == 'att'").set_index("outcome")["value"]
-    for o in ("Pro", "Lab", "Mea", "Obj"):
+    for o in OUTCOMES:
         assert np.isclose(truth[o], (tr[f"{o}_y1"] - tr[f"{o}_y0"]).mean())
         obs = np.where(panel["Inn"] == 1, panel[f"{o}_y1"], panel[f"{o}_y0"])
         np.testing.assert_allclose(panel[o], obs, atol=1e-9)
     pd.testing.assert_frame_equal(true_effects(panel), panel.attrs["truth"], check_frame_type=False)
 
 
+
+def test_truth_lookup(panel):
+    """The one lookup of a true effect: from the panel or its table, by outcome / estimand / split; NaN or {} when
+    there is no truth (other tracks) or no such row."""
+    t = panel.attrs["truth"]
+    assert truth_table(panel) is t and truth_table(t) is t and truth_table(None) is None
+    assert truth_table(_no_attrs(panel.head(0).copy())) is None and "truth" in panel.attrs
+    att = t[t["estimand"] == "att"]
+    assert true_values(panel) == dict(zip(att["outcome"], att["value"])) and list(true_values(t)) == list(OUTCOMES)
+    assert true_value(panel, "Lab") == float(att.loc[att["outcome"] == "Lab", "value"].iloc[0])
+    hum = t[(t["estimand"] == "interaction") & (t["outcome"] == "Pro") & (t["split"] == "Hum")]["value"].iloc[0]
+    assert true_value(t, "Pro", "interaction", "Hum") == hum
+    assert true_values(t, "interaction", outcome="Pro", by="split")["Hum"] == hum
+    g = t[(t["estimand"] == "att_by_group") & (t["outcome"] == "Obj")].iloc[0]
+    assert true_values(t, "att_by_group", "Obj", by=("split", "group"))[(g["split"], g["group"])] == g["value"]
+    assert true_values(t, "att_by_group", "Obj", g["split"], by="group")[g["group"]] == g["value"]
+    assert np.isnan(true_value(t, "Pro", "interaction", "nope")) and np.isnan(true_value(None, "Pro"))
+    assert true_values(None) == {} and true_values(t.iloc[:0]) == {}
+    with pytest.raises(NQPInputError, match="truth_table"):
+        truth_table({"Pro": 0.5})
+
+
+def _no_attrs(df):
+    df.attrs = {}
+    return df
+
 def test_constant_scenario_is_constant_over_cohorts(panel):
     t = panel.attrs["truth"]
-    for o in ("Lab", "Mea", "Obj"):
+    for o in SUBINDICES:
         v = t[(t.estimand == "att_by_cohort") & (t.outcome == o)]["value"]
         assert v.max() - v.min() < 0.02
         e = t[(t.estimand == "att_by_event_time") & (t.outcome == o)]["value"]
@@ -147,7 +175,7 @@ def test_deterministic_and_seed_sensitive():
 def test_gaps_filled_and_flagged():
     sk = toy_skeleton()
     p = simulate_panel(sk)
-    for c in ("Eco", "Fin", "Tra", "Ope", "Gov", "Fix"):
+    for c in CONTROLS:
         assert p[c].notna().all()
     assert (p["Eco_imputed"] == sk["Eco"].isna().to_numpy()).all()
     assert {"Gov", "Fix", "Hum", "Dig", "Ind", "laozihao"} <= set(p.attrs["simulated_columns"])
@@ -197,12 +225,11 @@ def test_a3_truth_is_the_generators_parameter_and_the_regression_estimand(panel)
     from nqp_helpers.estimators.moderation import moderation
     t = panel.attrs["truth"]
     a3 = panel.attrs["moderation"]["a3"]
-    ctrl = ["Eco", "Gov", "Fix", "Fin", "Tra", "Ope"]
-    for o in ("Pro", "Lab", "Mea", "Obj"):
+    for o in OUTCOMES:
         eff = panel.assign(_eff=panel["Inn"] * (panel[f"{o}_y1"] - panel[f"{o}_y0"]))
-        for m in ("Hum", "Dig", "Ind"):
+        for m in MODERATORS:
             v = t[(t.estimand == "interaction") & (t.outcome == o) & (t.split == m)]["value"].iloc[0]
-            reg = moderation(eff, "_eff", m, controls=ctrl).set_index("term").at[f"Inn:{m}", "estimate"]
+            reg = moderation(eff, "_eff", m, controls=CONTROLS).set_index("term").at[f"Inn:{m}", "estimate"]
             assert abs(v - reg) < 1e-8 * max(1.0, abs(reg))
             # the parameter assumes effects linear in the multiplier; the floor of negative-direction indicators
             # (Y(1) >= Y(0) / 2), share caps and count rounding bend it a little (measured: < 6%)

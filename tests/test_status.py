@@ -7,6 +7,7 @@ import pytest
 from nqp_helpers import status as S
 from nqp_helpers.paths import REPO_ROOT
 from nqp_helpers.reported import exhibits
+from nqp_helpers.variables import CONTROLS
 
 
 def _write(base, rel, df):
@@ -74,7 +75,7 @@ def test_track_mismatch_and_missing_columns(tmp_path):
                                                           track="semi_synthetic"))
     _write(tmp_path, "06_t5_t7_amplification/table5.csv", _cmp_table("moderation_Hum", "Pro", "Inn:Hum", 0.3, 0.01, 5))
     st_df = S.replication_status(tmp_path, track="real",
-                                 available_columns=["Pro", "Inn", "Eco", "Gov", "Fix", "Fin", "Tra", "Ope"])
+                                 available_columns=["Pro", "Inn", *CONTROLS])
     r = _row(st_df, "03_t2_baseline/table2.csv")
     assert r["status"] == S.NOT_RUN and "semi_synthetic" in r["note"]
     r5 = _row(st_df, "06_t5_t7_amplification/table5.csv")          # stale file ignored: the track has no Hum
@@ -120,7 +121,7 @@ def test_two_candidate_rows_without_a_spec_column_are_not_guessed(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------- exhibit verdicts
-REAL_COLS = ["Pro", "Inn", "Eco", "Gov", "Fix", "Fin", "Tra", "Ope", "iv_ntl"]
+REAL_COLS = ["Pro", "Inn", *CONTROLS, "iv_ntl"]
 
 
 def test_semi_verdict_words():

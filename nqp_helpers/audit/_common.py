@@ -13,13 +13,14 @@ import pandas as pd
 
 from ..paths import PAPER_DIR
 from ..reported import reported_results
+from ..variables import OUTCOMES, SUBINDICES
 
 FINDING_COLUMNS = ["row_id", "check", "table", "column", "outcome", "term", "reported", "implied", "difference",
                    "gap", "consistent", "status", "marginal", "finding", "note"]
 ROUND = 0.0005          # half a unit of the third decimal
 MARGINAL_GAP = 0.002    # a tested row whose gap after rounding is below this is flagged marginal
-INDEX_OUTCOMES = ("Pro", "Lab", "Mea", "Obj")
-SUB_INDICES = ("Lab", "Mea", "Obj")
+INDEX_OUTCOMES = OUTCOMES  # the audit's names for the variables.py constants
+SUB_INDICES = SUBINDICES
 INTERCEPT = "const"
 # status words: a tested row is "consistent", "boundary" or "inconsistent"; an untested one "info", "samples differ"
 # (the identity needs one sample) or "unexplained" (the numbers raise a question the paper's text does not answer).

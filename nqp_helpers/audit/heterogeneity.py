@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..data.semi_synthetic.truth import true_values
 from ..errors import NQPInputError
 from ..reported import heterogeneity_claims
 
@@ -62,8 +63,7 @@ def check_heterogeneity_claims(claims, pairs: pd.DataFrame, fig1: pd.DataFrame, 
     out = pd.DataFrame([_check_one(c, pairs, fig1, alpha) for c in claims.itertuples(index=False)])
     out = out.assign(outcome=outcome, track=track)
     if truth is not None:
-        tv = truth[(truth["estimand"] == "att_by_group") & (truth["outcome"] == outcome)]
-        tv = tv.set_index(["split", "group"])["value"]
+        tv = true_values(truth, "att_by_group", outcome=outcome, by=("split", "group"))
         out["true_difference"] = [float(tv[(sp, a)] - tv[(sp, b)])
                                   if k == "greater" and (sp, a) in tv and (sp, b) in tv else np.nan
                                   for sp, k, a, b in zip(claims["split"], claims["kind"], claims["group_a"],

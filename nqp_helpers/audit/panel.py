@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..landing import CONTROLS
+from ..variables import CONTROLS
 from ._common import ROUND, _cols, _data, _frame, _isnum, _row, _status
 
 PSM_NOTE = (" The paper says only that it matched on the controls by radius and by nearest-neighbour matching "

@@ -17,15 +17,15 @@ import numpy as np
 import pandas as pd
 
 from ..compare import compare_to_paper
+from ..data.semi_synthetic.truth import true_value
 from ..display import fmt_num
 from ..estimators.moderation import marginal_effects, moderation
 from ..estimators.twfe import twfe
 from ..plotting import figure_legend
 from ..regtable import RegTable, paper_layout
-from ..variables import CONTROLS, MODERATORS, OUTCOMES
+from ..variables import CONTROLS, MODERATOR_TABLES, MODERATORS, OUTCOMES
 from .index import unavailable_figure
 
-MODERATOR_TABLES = dict(zip(MODERATORS, (5, 6, 7)))  # moderator -> the paper's table
 WORLDS = {"cell_level": "effect depends on M_it (default)", "city_level": "effect depends on the city mean of M"}
 NOT_ESTIMABLE = ("**Tables 5–7 cannot be estimated on the {track} track**: the panel lacks {missing}. "
                  "The moderators are city statistics (knowledge-service employment, internet users, manufacturing "
@@ -223,7 +223,6 @@ def readings_values(readings: pd.DataFrame, paper: pd.DataFrame) -> dict[str, st
 def per_sd_table(panel: pd.DataFrame, std: pd.DataFrame, truth: pd.DataFrame | None, track: str) -> pd.DataFrame:
     """Change of the pilot effect for a one-SD higher M (``std``: :func:`fit_all` centred and standardised), as a
     percentage of our baseline TWFE effect, with the true change per SD on the semi-synthetic track."""
-    true_inter = true_interactions(truth)
     att = {y: float(twfe(panel, y, controls=list(CONTROLS)).set_index("term").at["Inn", "estimate"])
            for y in OUTCOMES}
     rows = []
@@ -232,9 +231,8 @@ def per_sd_table(panel: pd.DataFrame, std: pd.DataFrame, truth: pd.DataFrame | N
             r = std[(std["spec"] == f"moderation_{m}") & (std["outcome"] == y)].set_index("term")
             per_sd = r.at[f"Inn:{m}", "estimate"]
             tv = np.nan
-            if true_inter is not None:
-                tv = float(true_inter[(true_inter["outcome"] == y) & (true_inter["split"] == m)]["value"].iloc[0])
-                tv = tv * r.at["Inn", "scale_value"]
+            if truth is not None:
+                tv = true_value(truth, y, "interaction", m) * r.at["Inn", "scale_value"]
             rows.append(dict(moderator=m, outcome=y, sd_of_M=r.at["Inn", "scale_value"], per_sd=per_sd,
                              baseline_effect=att[y], pct_of_baseline_per_sd=100 * per_sd / att[y], truth_per_sd=tv))
     return pd.DataFrame(rows).assign(track=track)
@@ -243,7 +241,6 @@ def per_sd_table(panel: pd.DataFrame, std: pd.DataFrame, truth: pd.DataFrame | N
 def marginal_effects_figure(panel: pd.DataFrame, outcome: str, truth: pd.DataFrame | None, track: str):
     """Figure: α₁ + α₃ m with its 95% band over each moderator's 5th-95th percentile, and the truth (dashed) on the
     semi-synthetic track. Returns the figure and the stacked marginal-effect rows."""
-    true_inter = true_interactions(truth)
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), sharey=True)
     me_all = []
     for ax, m in zip(axes, MODERATORS):
@@ -254,9 +251,8 @@ def marginal_effects_figure(panel: pd.DataFrame, outcome: str, truth: pd.DataFra
         ax.plot(me["moderator_value"], me["estimate"], color="C0", label="estimated effect")
         if truth is not None:
             tr = panel["Inn"] == 1
-            slope = float(true_inter[(true_inter["outcome"] == outcome) & (true_inter["split"] == m)]["value"]
-                          .iloc[0])
-            att_true = float(truth[(truth["estimand"] == "att") & (truth["outcome"] == outcome)]["value"].iloc[0])
+            slope = true_value(truth, outcome, "interaction", m)
+            att_true = true_value(truth, outcome)
             ax.plot(me["moderator_value"], att_true + slope * (me["moderator_value"] - panel.loc[tr, m].mean()),
                     "--", color="green", label="truth")
         ax.axhline(0, color="grey", lw=0.8)
@@ -287,12 +283,10 @@ def moderation_worlds(panels: dict[str, pd.DataFrame], outcome: str = "Pro") -> 
     effects (``regression_estimand``), z = (estimate − truth) / SE and the within-city share of M's variance."""
     rows = []
     for world, p in panels.items():
-        t = p.attrs["truth"]
-        t = t[t["outcome"] == outcome]
         for m in MODERATORS:
             r = moderation(p, outcome, m, controls=list(CONTROLS)).set_index("term").loc[f"Inn:{m}"]
-            truth = float(t[(t["estimand"] == "interaction") & (t["split"] == m)]["value"].iloc[0])
-            reg = float(t[(t["estimand"] == "interaction_regression") & (t["split"] == m)]["value"].iloc[0])
+            truth = true_value(p, outcome, "interaction", m)
+            reg = true_value(p, outcome, "interaction_regression", m)
             rows.append(dict(world=world, moderator=m, outcome=outcome, estimate=float(r["estimate"]),
                              std_error=float(r["std_error"]), truth=truth, regression_estimand=reg,
                              z=(float(r["estimate"]) - truth) / float(r["std_error"]),

@@ -16,6 +16,7 @@ import pandas as pd
 
 from .. import index_report as ir
 from ..compare import compare_to_paper
+from ..data.semi_synthetic.truth import true_values
 from ..errors import NQPInputError
 from ..estimators.twfe import twfe
 from ..indicators import INDEX_COLUMNS
@@ -98,9 +99,7 @@ def truth_by_outcome(panel: pd.DataFrame) -> dict | None:
     """{outcome: true ATT} on the semi-synthetic track, else None."""
     if panel.attrs.get("track", "user") != "semi_synthetic":
         return None
-    tt = panel.attrs["truth"]
-    att = tt[tt["estimand"] == "att"]
-    return dict(zip(att["outcome"], att["value"].astype(float)))
+    return true_values(panel)
 
 
 def table2_layout(t2: Table2Fits, truth, cluster: str):

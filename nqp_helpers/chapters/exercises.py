@@ -26,7 +26,7 @@ from ..estimators.psm_did import psm_did
 from ..estimators.twfe import twfe
 from ..estimators.wild_bootstrap import wild_bootstrap
 from ..reported import reported_results
-from ..variables import CONTROLS, MODERATORS
+from ..variables import CONTROLS, INSTRUMENTS, MODERATORS
 from . import amplification as amp
 from . import heterogeneity as het
 from . import index as index_chapter
@@ -182,7 +182,7 @@ def ex05_real_first_stage(outcome="Pro") -> dict:
     """First-stage F of each instrument on the real track (rule of thumb: weak below 10), as text for the page."""
     p = load_panel("real")
     out = {}
-    for z in ("iv_ntl", "iv_lzh"):
+    for z in INSTRUMENTS:
         if z in p and p[z].notna().any():
             f = iv_first_stage(p, instruments=[z], controls=_controls(p), outcome=outcome)
             out[f"F_{z}"] = f"{float(f['first_stage_F'].iloc[0]):.2f}"

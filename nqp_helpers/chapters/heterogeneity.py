@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..data.semi_synthetic.truth import true_values
 from ..errors import NQPInputError
 from ..estimators.heterogeneity import (
     group_orderings,
@@ -38,8 +39,7 @@ def figure1_rows(x: pd.DataFrame, outcome: str, split: str, controls, truth: pd.
     ``weighting_gap``."""
     res = subgroup_robust(x, outcome, split, controls=controls)
     if truth is not None and {f"{outcome}_y0", f"{outcome}_y1"} <= set(x.columns):
-        tg = truth[(truth["estimand"] == "att_by_group") & (truth["outcome"] == outcome) & (truth["split"] == split)]
-        res["truth"] = res["group_value"].map(tg.set_index("group")["value"])
+        res["truth"] = res["group_value"].map(true_values(truth, "att_by_group", outcome, split, by="group"))
         gaps = subgroup_gap_split(x, outcome, f"{outcome}_y0", f"{outcome}_y1", split, controls=controls)
         gaps = gaps.set_index("group_value")
         tw = res["estimator"] == "subgroup_twfe"

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..data.semi_synthetic.truth import true_value
 from ..errors import NQPInputError
 from ..estimators.placebo import placebo_test
 from ..estimators.wild_bootstrap import wild_bootstrap
@@ -55,8 +56,7 @@ def placebo_table(panel: pd.DataFrame, outcomes, controls, n_draws: int, seed: i
     ri = placebo_test(panel, outcomes, controls=controls, n_draws=n_draws, seed=seed)
     table = ri[PLACEBO_COLUMNS].rename(columns={"p_value": "p_value_cluster_robust"})
     if truth is not None:
-        table.insert(3, "truth", [float(truth.query("outcome == @o and estimand == 'att'")["value"].iloc[0])
-                                  for o in table["outcome"]])
+        table.insert(3, "truth", [true_value(truth, o) for o in table["outcome"]])
     return table, ri.attrs["draws"]
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..compare import compare_to_paper
 from ..data.load import load_panel
+from ..data.semi_synthetic.truth import true_values
 from ..display import fmt_num
 from ..estimators.iv import iv_first_stage, iv_twfe
 from ..estimators.po_decomposition import po_decomposition
@@ -48,8 +49,7 @@ def glued_missing(keys=GLUED) -> dict:
 
 def true_att(panel: pd.DataFrame) -> dict:
     """{outcome: true ATT} from the simulator's truth table ({} on other tracks)."""
-    truth = panel.attrs.get("truth")
-    return {} if truth is None else truth[truth.estimand == "att"].set_index("outcome")["value"].to_dict()
+    return true_values(panel)
 
 
 @dataclass
@@ -272,8 +272,7 @@ def split_text(panel: pd.DataFrame, decomp: pd.DataFrame, t4: Table4, fs: pd.Dat
 def violation(seed: int, t4: Table4, instruments, outcomes) -> pd.DataFrame:
     """2SLS on the same world with instruments that also raise the untreated outcome (exclusion fails)."""
     bad = load_panel("semi_synthetic", seed=seed, iv_exclusion_violation=True)
-    vt = bad.attrs["truth"]
-    vt = vt[vt.estimand == "att"].set_index("outcome")["value"]
+    vt = true_values(bad)
     tab = t4.table
     rows = []
     for z in instruments:

@@ -17,6 +17,7 @@ import pandas as pd
 import seaborn as sns
 
 from ..compare import compare_to_paper
+from ..data.semi_synthetic.truth import true_values
 from ..display import fmt_num
 from ..estimators.psm_did import balance_table, overlap_data, psm_did, psm_sample
 from ..estimators.twfe import twfe
@@ -183,7 +184,7 @@ def table3(panel: pd.DataFrame, samples: dict, methods: dict, outcomes, *, ps_by
                                  "std_error": f.std_error, "p_value": f.p_value, "n_obs": f.n_obs,
                                  "stars": [_stars(p) for p in f.p_value]}))
     t3 = pd.concat([main, *rob], ignore_index=True)
-    tr = {} if truth is None else truth[truth.estimand == "att"].set_index("outcome")["value"].to_dict()
+    tr = true_values(truth)
     t3.loc[t3.term == "Inn", "truth"] = t3.loc[t3.term == "Inn", "outcome"].map(tr)
     t3 = t3.merge(pd.DataFrame(extra), on=["spec", "outcome"], how="left")
     t3.loc[t3.term != "Inn", ["truth", "truth_sample"]] = np.nan

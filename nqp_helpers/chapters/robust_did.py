@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..variables import PAPER_VARIABLES
+from ..data.semi_synthetic.truth import true_value
 from ..errors import NQPInputError
 from ..estimators.callaway_santanna import callaway_santanna
 from ..estimators.twfe import twfe
@@ -195,11 +196,7 @@ def conditional_headline(table: pd.DataFrame) -> dict:
 
 def truth_att(panel: pd.DataFrame, outcome: str = "Pro", estimand: str = "att") -> float:
     """True effect ``estimand`` of ``outcome`` on a semi-synthetic panel; NaN on the other tracks."""
-    t = panel.attrs.get("truth")
-    if t is None:
-        return float("nan")
-    t = t[(t["outcome"] == outcome) & (t["estimand"] == estimand)]
-    return float(t["value"].iloc[0]) if len(t) else float("nan")
+    return true_value(panel, outcome, estimand)
 
 
 def robust_comparison(panel: pd.DataFrame, outcomes, horizons: int) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -6,13 +6,12 @@ bytes when the same ``dot`` version is installed). Re-render with ``python -m nq
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
+from .. import atomic
 from ..paths import REPO_ROOT
 
 __all__ = ["DOT", "SVG", "dot_links", "dot_version", "render", "svg_dot_version", "svg_links"]
@@ -53,11 +52,7 @@ def render(dot: Path = DOT, svg: Path = SVG, exe: str = "dot") -> Path:
     if path is None:
         raise FileNotFoundError(f"Graphviz {exe!r} is not installed (Debian: apt-get install graphviz)")
     out = subprocess.run([path, "-Tsvg", str(dot)], capture_output=True, check=True).stdout
-    fd, tmp = tempfile.mkstemp(dir=svg.parent, suffix=".svg.tmp")
-    with os.fdopen(fd, "wb") as f:
-        f.write(out)
-    os.replace(tmp, svg)
-    return svg
+    return atomic.write_bytes(svg, out)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .. import atomic
 from ..errors import NQPInputError
 from ..paths import PROCESSED_DIR, RAW_DIR
+from ..variables import CONTROLS
 from . import raw_readers as rs
 from .attributes import city_attributes
 from .treatment import DEFAULT_DISTRICT_PILOTS, pilot_table, pilot_units
@@ -200,9 +199,8 @@ def build_processed(raw_dir=RAW_DIR, out_dir=PROCESSED_DIR) -> dict:
     # panel
     attr_cols = ["city_code", "province", "region", "admin_level", "old_industrial_base", "size_class", "pop_base"]
     panel = df.merge(roster[["city_code", "city"]], on="city_code").merge(attrs[attr_cols], on="city_code")
-    value_cols = ["Eco", "Gov", "Fix", "Fin", "Tra", "Ope", "lab_productivity", "obj_co2_intensity",
-                  "obj_waste_gas_intensity", "gdp", "pop", "gdp_pc", "gdp_growth", "tertiary_share", "ntl_sum",
-                  "ntl_mean", "ntl_base", "rd_intensity_lag", "iv_ntl"]
+    value_cols = [*CONTROLS, "lab_productivity", "obj_co2_intensity", "obj_waste_gas_intensity", "gdp", "pop", "gdp_pc",
+                  "gdp_growth", "tertiary_share", "ntl_sum", "ntl_mean", "ntl_base", "rd_intensity_lag", "iv_ntl"]
     raw_cols = [c for c in INGREDIENTS if c not in ("gdp", "pop", "ntl_sum", "ntl_mean")]
     flag_cols = [f"{c}_imputed" for c in list(DERIVED) + INGREDIENTS]
     panel = panel[["city_code", "city", "province", "region", "year", "admin_level", "old_industrial_base",
@@ -221,18 +219,16 @@ def build_processed(raw_dir=RAW_DIR, out_dir=PROCESSED_DIR) -> dict:
         "default_options": {"pilot_years": "default", "district_pilots": DEFAULT_DISTRICT_PILOTS},
     }
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".processed-", dir=out_dir.parent))
-    try:
-        files = {
-            "real_panel.csv": panel, "pilots.csv": pilots_out, "roster.csv": roster_out,
-            "coverage.csv": coverage.reset_index(),
-        }
+    files = {
+        "real_panel.csv": panel, "pilots.csv": pilots_out, "roster.csv": roster_out,
+        "coverage.csv": coverage.reset_index(),
+    }
+    with atomic.staged_files(out_dir) as stage:  # all four tables or none; the manifest goes in last
         for name, frame in files.items():
-            frame.to_csv(tmp / name, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+            frame.to_csv(stage / name, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
         manifest = {"summary": summary, "outputs": {}, "raw_inputs": {}}
         for name, frame in files.items():
-            manifest["outputs"][name] = {"sha256": _sha(tmp / name), "rows": int(len(frame))}
+            manifest["outputs"][name] = {"sha256": _sha(stage / name), "rows": int(len(frame))}
         for rel in rs.RAW_FILES:
             p = raw_dir / rel
             if not p.exists():
@@ -240,13 +236,8 @@ def build_processed(raw_dir=RAW_DIR, out_dir=PROCESSED_DIR) -> dict:
             with open(p, "rb") as fh:
                 n = sum(1 for _ in fh) - 1
             manifest["raw_inputs"][rel] = {"sha256": _sha(p), "rows": n}
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
-                                           encoding="utf-8")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for name in list(files) + ["manifest.json"]:
-            os.replace(tmp / name, out_dir / name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    atomic.write_text(out_dir / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True)
+                      + "\n")
     return summary
 
 

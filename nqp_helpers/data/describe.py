@@ -13,16 +13,17 @@ import pandas as pd
 from ..errors import NQPInputError
 from ..paths import PROCESSED_DIR
 from ..reported import reported_results
+from ..variables import CONTROLS, INSTRUMENTS, MODERATORS, OUTCOMES
 from .treatment import DEFAULT_DISTRICT_PILOTS
 
 YEARS_IN_PANEL = 20  # 2004-2023
 # The paper's sample (An, Huang & Li 2026, section on data): 278 cities = 97 pilots + 181 non-pilots, 2004-2023.
 PAPER_PILOTS, PAPER_NEVER = 97, 181
 VARIABLE_GROUPS = {
-    "outcome": ["Pro", "Lab", "Mea", "Obj"],
-    "control": ["Eco", "Gov", "Fix", "Fin", "Tra", "Ope"],
-    "moderator": ["Hum", "Dig", "Ind"],
-    "IV": ["ntl_base", "laozihao", "rd_intensity_lag", "iv_ntl", "iv_lzh"],
+    "outcome": list(OUTCOMES),
+    "control": list(CONTROLS),
+    "moderator": list(MODERATORS),
+    "IV": ["ntl_base", "laozihao", "rd_intensity_lag", *INSTRUMENTS],
     "indicator (real)": ["lab_productivity", "obj_co2_intensity", "obj_waste_gas_intensity"],
 }
 BATCH_YEARS = {2008: 1, 2010: 2, 2011: 3, 2012: 4, 2013: 5, 2018: 6, 2022: 7}

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import NQPInputError
+from ..variables import CONTROLS
 from ._common import first_treat_to_int, require_columns
 from .twfe import twfe
 
@@ -304,7 +305,7 @@ def match(scores, treated, strata=None, method: str = "nearest", caliper: float 
 
 # --------------------------------------------------------------------------------------------------- sample + DiD
 def psm_sample(df: pd.DataFrame, treatment: str = "Inn", unit: str = "city_code", time: str = "year",
-               covariates=("Eco", "Gov", "Fix", "Fin", "Tra", "Ope"), method: str = "radius",
+               covariates=CONTROLS, method: str = "radius",
                caliper: float | None = None, n_neighbors: int = 1, replace: bool = True, ps_by: str = "year",
                group: str = "ever", first_treat: str | None = None, common_support: bool = True, seed: int = 0,
                pre_period=None) -> pd.DataFrame:
@@ -337,7 +338,7 @@ def psm_sample(df: pd.DataFrame, treatment: str = "Inn", unit: str = "city_code"
 
 
 def psm_did(df: pd.DataFrame, outcome: str, treatment: str = "Inn", unit: str = "city_code", time: str = "year",
-            covariates=("Eco", "Gov", "Fix", "Fin", "Tra", "Ope"), method: str = "radius",
+            covariates=CONTROLS, method: str = "radius",
             caliper: float | None = None, n_neighbors: int = 1, replace: bool = True, ps_by: str = "year",
             common_support: bool = True, cluster: str | None = None, seed: int = 0, group: str = "ever",
             first_treat: str | None = None, sample: str = "matched", weighting: str = "none", controls=None,

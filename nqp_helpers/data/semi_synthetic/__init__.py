@@ -5,7 +5,7 @@ returned by ``dgp_description()``). Modules: ``parameters`` (the DGP's constants
 the paper's reported numbers), ``skeleton`` (skeleton-only preparation, cached), ``covariates`` (steps 1-4),
 ``outcomes`` (step 5, Y(0)), ``parallel`` (parallel trends by construction: the cohort fixed-point solver),
 ``effects`` and ``moderation`` (step 6), ``dgp`` (``simulate_panel``, ``reweight_index``), ``truth``
-(``true_effects``). Figure-1 subgroups live in
+(``true_effects``; ``true_value`` / ``true_values`` look a true effect up). Figure-1 subgroups live in
 ``nqp_helpers.data.attributes``.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from .dgp import reweight_index, simulate_panel
 from .moderation import moderation_projection
 from .parameters import DEFAULT_SEED, MODERATION_MODES, SCENARIOS
 from .skeleton import PreparedSkeleton, prepare_skeleton
-from .truth import true_effects
+from .truth import true_effects, true_value, true_values, truth_table
 
 DGP_PAGE = BOOK_DIR / "semi_synthetic_dgp.md"
 
@@ -26,6 +26,7 @@ __all__ = [
     "CONTROLS", "DEFAULT_SEED", "DGP_PAGE", "HUB_LEVELS", "MODERATION_MODES", "MODERATORS", "SCENARIOS",
     "PreparedSkeleton", "default_targets", "dgp_description", "innovation_tercile", "moderation_projection",
     "prepare_skeleton", "reweight_index", "simulate_panel", "size_group", "subgroups", "true_effects",
+    "true_value", "true_values", "truth_table",
 ]
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ...errors import NQPInputError
 from ...indicators import DIMENSIONS
+from ...variables import MODERATOR_TABLES
 from .parameters import _KAPPA_MAX
 
 
@@ -60,9 +61,8 @@ def _targets_and_kappa(key: tuple) -> tuple[dict, dict]:
     att = {}
     for d, col in (("Lab", 4), ("Mea", 6), ("Obj", 8)):
         att[d] = _paper_coef(r, f"Table 2 column {col}", table=2, column=col, term="Inn", outcome=d)
-    table = {"Hum": 5, "Dig": 6, "Ind": 7}
     kappa = {}
-    for m, tb in table.items():
+    for m, tb in MODERATOR_TABLES.items():
         ratios = {}
         for d in DIMENSIONS:
             coef = _paper_coef(r, f"Table {tb}", table=tb, outcome=d, term=f"Inn:{m}")

@@ -1,5 +1,5 @@
 """The truth, measured on the generated potential outcomes: ATT overall, by cohort, event time and subgroup, and the
-moderation estimands (``true_effects``)."""
+moderation estimands (``true_effects``); and the one way to look a true effect up (``true_value``, ``true_values``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,7 @@ import pandas as pd
 
 from ...errors import NQPInputError
 from ...indicators import INDEX_COLUMNS
-from ...variables import MODERATORS
+from ...variables import HETEROGENEITY, MODERATORS
 from ..attributes import subgroups
 from .moderation import moderation_projection
 
@@ -51,8 +51,8 @@ def true_effects(panel: pd.DataFrame) -> pd.DataFrame:
     if absent:
         raise NQPInputError(f"true_effects needs the potential-outcome columns {absent} (semi-synthetic track only)")
     mask = (panel["Inn"] == 1).to_numpy()
-    keep = [c for c in ("city_code", "year", "first_treat", "innovation_group", "size_class", "admin_level",
-                        "old_industrial_base", "lab_rd_applied", "lab_rd_experimental") if c in panel.columns]
+    keep = [c for c in ("city_code", "year", "first_treat", "innovation_group", *HETEROGENEITY, "lab_rd_applied",
+                        "lab_rd_experimental") if c in panel.columns]
     # the treated rows of the columns the splits need, as a plain frame (no attrs to deep-copy on every operation)
     tr = pd.DataFrame({c: panel[c].to_numpy()[mask] for c in keep})
     sg = subgroups(tr)
@@ -89,3 +89,45 @@ def true_effects(panel: pd.DataFrame) -> pd.DataFrame:
     out["event_time"] = out["event_time"].astype("Int64")
     return out
 
+
+
+def truth_table(source) -> pd.DataFrame | None:
+    """The truth table (:func:`true_effects`) of ``source``: a panel's ``attrs["truth"]`` (``None`` off the
+    semi-synthetic track), or ``source`` itself when it is a truth table; ``None`` for ``None``."""
+    if source is None:
+        return None
+    if not isinstance(source, pd.DataFrame):
+        raise NQPInputError(f"truth_table: expected a panel or a truth table, got {type(source).__name__}")
+    if {"outcome", "estimand", "value"} <= set(source.columns):
+        return source
+    return source.attrs.get("truth")
+
+
+def _rows(source, estimand: str, outcome: str | None, split: str | None) -> pd.DataFrame | None:
+    t = truth_table(source)
+    if t is None or len(t) == 0 or not {"outcome", "estimand", "value"} <= set(t.columns):
+        return None
+    sel = t["estimand"] == estimand
+    if outcome is not None:
+        sel &= t["outcome"] == outcome
+    if split is not None:
+        sel &= t["split"] == split
+    return t[sel]
+
+
+def true_value(source, outcome: str, estimand: str = "att", split: str | None = None) -> float:
+    """The true ``estimand`` of ``outcome`` (for ``split``: the moderator of ``interaction``, the split of
+    ``att_by_group``) from a panel or its truth table; NaN without a truth table or without such a row."""
+    rows = _rows(source, estimand, outcome, split)
+    return float(rows["value"].iloc[0]) if rows is not None and len(rows) else float("nan")
+
+
+def true_values(source, estimand: str = "att", outcome: str | None = None, split: str | None = None,
+                by="outcome") -> dict:
+    """``{key: true value}`` of the rows of ``estimand`` (optionally of one ``outcome`` / ``split``), keyed by the
+    column ``by`` (or a tuple of columns, e.g. ``("split", "group")``); ``{}`` without a truth table."""
+    rows = _rows(source, estimand, outcome, split)
+    if rows is None:
+        return {}
+    keys = zip(*(rows[c] for c in by)) if isinstance(by, (tuple, list)) else rows[by]
+    return dict(zip(keys, rows["value"].astype(float)))
