@@ -12,7 +12,8 @@ Measured, in this order, each a fresh ``nqp`` subprocess (wall time includes int
 
 (a) cold: no ``_build`` (so no execution cache): every page executes;
 (b) cached: nothing changed: every notebook comes from the jupyter-cache;
-(c1) touched: ``os.utime`` on one chapter (mtime = now, as ``touch``): Sphinx re-reads the page, the cache (keyed on code) still hits;
+(c1) touched: ``os.utime`` on one chapter (mtime = now, as ``touch``): Sphinx re-reads the page, the cache (keyed on
+code) still hits;
 (c2) edited: one harmless code cell appended to that chapter: only that chapter re-executes (checked from the log).
 
 Ratios are against (a), measured in the same run; the target is "cold build <= 5 min on 2 cores". Per-notebook
@@ -22,6 +23,7 @@ every build: the machine is shared, so read the figures with the load beside the
 
 Run: ``python benchmarks/bench_book.py [--chapter notebooks/03_t2_baseline.py] [--no-strict] [--keep]``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,8 +56,11 @@ def load() -> str:
 
 def copy_repo(dest: Path) -> int:
     """Copy the working-tree files git knows about (tracked + untracked non-ignored) and the data folders."""
-    out = subprocess.run(["git", "-C", str(REPO), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                         capture_output=True, check=True).stdout.decode()
+    out = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
     n = 0
     for rel in sorted(set(filter(None, out.split("\0")))):
         src = REPO / rel
@@ -78,15 +83,19 @@ def _rel(name: str, root: Path) -> str:
 
 
 def build(root: Path, strict: bool, label: str) -> dict:
-    """One ``nqp build``; on a kernel port race retry (a cold build from an empty ``_build`` again, so it stays cold)."""
+    """One ``nqp build``; on a kernel port race retry (a cold build from an empty ``_build`` again, so it stays
+    cold)."""
     for attempt in range(RETRIES + 1):
         try:
             res = _build_once(root, strict, label)
             res["retries"] = attempt
             return res
         except _PortRace:
-            print(f"  {label}: kernel start-up port race (another process took the port); retrying "
-                  f"({attempt + 1}/{RETRIES})", flush=True)
+            print(
+                f"  {label}: kernel start-up port race (another process took the port); retrying "
+                f"({attempt + 1}/{RETRIES})",
+                flush=True,
+            )
             if label == "cold":
                 shutil.rmtree(root / "_build", ignore_errors=True)
                 shutil.rmtree(root / "results", ignore_errors=True)
@@ -117,10 +126,19 @@ def _build_once(root: Path, strict: bool, label: str) -> dict:
             executed[_rel(m["file"], root)] = float(m["s"])
         elif m := _CACHED.match(line):
             cached.append(_rel(m["file"], root))
-    res = {"label": label, "wall": wall, "executed": executed, "cached": cached, "load_before": before,
-           "load_after": load()}
-    print(f"  {label:<8} {wall:7.1f} s   executed {len(executed):2d}, from cache {len(cached):2d}   "
-          f"({before} -> {res['load_after']})", flush=True)
+    res = {
+        "label": label,
+        "wall": wall,
+        "executed": executed,
+        "cached": cached,
+        "load_before": before,
+        "load_after": load(),
+    }
+    print(
+        f"  {label:<8} {wall:7.1f} s   executed {len(executed):2d}, from cache {len(cached):2d}   "
+        f"({before} -> {res['load_after']})",
+        flush=True,
+    )
     return res
 
 
@@ -143,10 +161,14 @@ def main() -> None:
     try:
         t0 = time.perf_counter()
         n_files = copy_repo(root)
-        print(f"bench_book: nqp build{' --strict' if strict else ''} in a copy of {REPO} ({n_files} files + "
-              f"{', '.join(DATA_DIRS)}; copied in {time.perf_counter() - t0:.1f} s) at {root}")
-        print(f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M %Z')}, "
-              f"{load()} (1/5/15 min); toc: {(root / '_toc.yml').read_text().count('- file:')} files")
+        print(
+            f"bench_book: nqp build{' --strict' if strict else ''} in a copy of {REPO} ({n_files} files + "
+            f"{', '.join(DATA_DIRS)}; copied in {time.perf_counter() - t0:.1f} s) at {root}"
+        )
+        print(
+            f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M %Z')}, "
+            f"{load()} (1/5/15 min); toc: {(root / '_toc.yml').read_text().count('- file:')} files"
+        )
         chapter = root / args.chapter
         if not chapter.is_file():
             raise SystemExit(f"--chapter {args.chapter} is not in the copy")
@@ -162,18 +184,26 @@ def main() -> None:
         print(f"\n{'build':<8} {'seconds':>8} {'ratio to cold':>14}  executed notebooks")
         for r in runs:
             names = ", ".join(sorted(r["executed"])) if 0 < len(r["executed"]) <= 3 else f"{len(r['executed'])}"
-            print(f"{r['label']:<8} {r['wall']:8.1f} {r['wall'] / cold['wall']:14.3f}  {names}"
-              + (f"  (after {r['retries']} port-race retries)" if r["retries"] else ""))
+            print(
+                f"{r['label']:<8} {r['wall']:8.1f} {r['wall'] / cold['wall']:14.3f}  {names}"
+                + (f"  (after {r['retries']} port-race retries)" if r["retries"] else "")
+            )
         edited = runs[3]["executed"]
         only = set(edited) == {args.chapter}
-        print(f"edited build re-executed only {args.chapter}: {only}"
-              + ("" if only else f" (executed: {sorted(edited) or 'none'})"))
-        print(f"cached build executed nothing: {not runs[1]['executed']}; touched build executed nothing: "
-              f"{not runs[2]['executed']}")
+        print(
+            f"edited build re-executed only {args.chapter}: {only}"
+            + ("" if only else f" (executed: {sorted(edited) or 'none'})")
+        )
+        print(
+            f"cached build executed nothing: {not runs[1]['executed']}; touched build executed nothing: "
+            f"{not runs[2]['executed']}"
+        )
 
         total = sum(cold["executed"].values())
-        print(f"\nper-notebook execution, cold build (myst-nb log), sum {total:.1f} s of {cold['wall']:.1f} s wall "
-              f"({cold['wall'] - total:.1f} s Sphinx/start-up):")
+        print(
+            f"\nper-notebook execution, cold build (myst-nb log), sum {total:.1f} s of {cold['wall']:.1f} s wall "
+            f"({cold['wall'] - total:.1f} s Sphinx/start-up):"
+        )
         width = max((len(k) for k in cold["executed"]), default=10)
         for name, s in sorted(cold["executed"].items(), key=lambda kv: -kv[1]):
             print(f"  {name:<{width}} {s:7.2f} s  {100 * s / cold['wall']:5.1f} %")
@@ -181,13 +211,17 @@ def main() -> None:
         html = root / "_build" / "html" / "index.html"
         tables = sorted(p for p in (root / "results").rglob("*.csv")) if (root / "results").is_dir() else []
         changed = {d: sorted(k for k, v in mtimes(REPO / d).items() if watched[d].get(k) != v) for d in watched}
-        print(f"\n_build in the copy: {html.is_file()}; tables in the copy's results/: {len(tables)}; files under "
-              f"{REPO}/_build or /results created or modified during the benchmark: "
-              f"{sum(map(len, changed.values()))} (other users of the tree may cause these)"
-              + "".join(f"\n  {p}" for p in sorted(sum(changed.values(), []))[:8]))
-        print(f"target: cold build <= {TARGET_COLD_S / 60:.0f} min on 2 cores -> "
-              f"{'met' if cold['wall'] <= TARGET_COLD_S else 'MISSED'} ({cold['wall']:.1f} s, "
-              f"{cold['wall'] / TARGET_COLD_S:.2f} of the budget; {load()} at the end)")
+        print(
+            f"\n_build in the copy: {html.is_file()}; tables in the copy's results/: {len(tables)}; files under "
+            f"{REPO}/_build or /results created or modified during the benchmark: "
+            f"{sum(map(len, changed.values()))} (other users of the tree may cause these)"
+            + "".join(f"\n  {p}" for p in sorted(sum(changed.values(), []))[:8])
+        )
+        print(
+            f"target: cold build <= {TARGET_COLD_S / 60:.0f} min on 2 cores -> "
+            f"{'met' if cold['wall'] <= TARGET_COLD_S else 'MISSED'} ({cold['wall']:.1f} s, "
+            f"{cold['wall'] / TARGET_COLD_S:.2f} of the budget; {load()} at the end)"
+        )
     finally:
         if args.keep:
             print(f"copy kept: {root}")

@@ -8,6 +8,7 @@ time barely depends on its size: ~80% goes to the 1,000 LPs per component of the
 Prints per-call seconds, the grid/root time ratio and the end points of both.
 Run: ``python benchmarks/bench_honest_did.py`` (a few minutes, nearly all in the grid solver).
 """
+
 from __future__ import annotations
 
 import sys
@@ -29,8 +30,10 @@ def timed(es, mbars, solver, grid_points):
 
 
 def main():
-    cases = [("EHEC (5 pre, 2 post)", ehec_event_study(), (0.5, 1.0, 1.5, 2.0)),
-             ("synthetic (4 pre, 4 post)", event_study(staggered_panel(), "y", leads=5, lags=3), (0, 0.5, 1, 1.5))]
+    cases = [
+        ("EHEC (5 pre, 2 post)", ehec_event_study(), (0.5, 1.0, 1.5, 2.0)),
+        ("synthetic (4 pre, 4 post)", event_study(staggered_panel(), "y", leads=5, lags=3), (0, 0.5, 1, 1.5)),
+    ]
     for name, es, mbars in cases:
         t_root, root = timed(es, mbars, "root", None)
         t_grid, grid = timed(es, mbars, "grid", 200)

@@ -5,6 +5,7 @@ the batched cores used by ``run_montecarlo``, the speed ratio, and the wall time
 estimation) against the 2-minute target.
 Run: ``python benchmarks/bench_montecarlo.py [N_PANELS] [N_JOBS]`` (defaults 500 and 2).
 """
+
 from __future__ import annotations
 
 import sys
@@ -34,8 +35,9 @@ def main(n_panels: int = 500, n_jobs: int = 2) -> None:
     per_scen = -(-n_panels // len(mc.SCENARIOS))
     tm: dict = {}
     t0 = time.perf_counter()
-    draws = mc.run_montecarlo(n_draws=per_scen, n_populations=per_scen, skeleton=sk, n_jobs=n_jobs, progress=False,
-                              timings=tm)  # one simulated population per draw: every panel simulated
+    draws = mc.run_montecarlo(
+        n_draws=per_scen, n_populations=per_scen, skeleton=sk, n_jobs=n_jobs, progress=False, timings=tm
+    )  # one simulated population per draw: every panel simulated
     total = time.perf_counter() - t0
     n = per_scen * len(mc.SCENARIOS)
     print(f"Monte Carlo benchmark: {n} panels (3 scenarios × {per_scen}), 4 estimators, {n_jobs} worker(s)")
@@ -46,11 +48,15 @@ def main(n_panels: int = 500, n_jobs: int = 2) -> None:
         print(f"{e:<20}{w:>17.4f}{c:>14.6f}{w / c:>9.0f}x")
     est = sum(tm["estimate_s"].values())
     wrap = sum(float(np.median(v)) for v in base.values()) * n
-    print(f"simulation (simulate_panel): {tm['simulate_s']:.1f} s = {tm['simulate_s'] / n:.3f} s/panel wall "
-          f"with {n_jobs} worker(s)")
+    print(
+        f"simulation (simulate_panel): {tm['simulate_s']:.1f} s = {tm['simulate_s'] / n:.3f} s/panel wall "
+        f"with {n_jobs} worker(s)"
+    )
     print(f"estimation, 4 estimators:     {est:.1f} s  (wrappers would take ~{wrap:.0f} s)")
-    print(f"total wall time:              {total:.1f} s  vs target {TARGET_S:.0f} s -> "
-          f"{'OK' if total <= TARGET_S else 'OVER'} (estimation alone {'OK' if est <= TARGET_S else 'OVER'})")
+    print(
+        f"total wall time:              {total:.1f} s  vs target {TARGET_S:.0f} s -> "
+        f"{'OK' if total <= TARGET_S else 'OVER'} (estimation alone {'OK' if est <= TARGET_S else 'OVER'})"
+    )
     print(f"rows: {len(draws)}")
 
 

@@ -4,6 +4,7 @@ Design: 278 cities × 20 years (2004–2023), 7 cohorts (2008–2022) + never tr
 1000 permutation draws. The PanelOLS baseline is timed on a subset of draws and **scaled linearly to 1000 draws**
 (running it in full would take minutes). Run: ``python benchmarks/bench_placebo.py``.
 """
+
 from __future__ import annotations
 
 import time
@@ -36,8 +37,13 @@ def make_panel(seed=0):
     df.insert(1, "year", t)
     df["first_treat"] = ft[u]
     for k, y in enumerate(OUTCOMES):
-        df[y] = rng.normal(size=N_UNITS)[u] + 0.05 * (t - 2004) + 0.3 * d + X @ rng.normal(size=6) * 0.1 \
+        df[y] = (
+            rng.normal(size=N_UNITS)[u]
+            + 0.05 * (t - 2004)
+            + 0.3 * d
+            + X @ rng.normal(size=6) * 0.1
             + rng.normal(size=n)
+        )
     return df
 
 
@@ -71,18 +77,28 @@ def main():
     t_loop = (time.perf_counter() - t0) * N_DRAWS / N_LOOP
     fast20 = res.attrs["draws"].pivot(index="draw", columns="outcome", values="estimate")[OUTCOMES].to_numpy()[:N_LOOP]
     maxdiff = float(np.abs(fast20 - ref).max())
-    table = pd.DataFrame({
-        "engine": ["fast (vectorised, 1000 draws, median of 5)",
-                   f"PanelOLS loop ({N_LOOP} draws, scaled to {N_DRAWS})"],
-        "seconds": [t_fast, t_loop],
-    })
-    print(f"placebo_test: {N_UNITS} units x {len(YEARS)} years, {len(CONTROLS)} controls, {len(OUTCOMES)} outcomes, "
-          f"{N_DRAWS} draws (engine: {res['engine'].iloc[0]})")
+    table = pd.DataFrame(
+        {
+            "engine": [
+                "fast (vectorised, 1000 draws, median of 5)",
+                f"PanelOLS loop ({N_LOOP} draws, scaled to {N_DRAWS})",
+            ],
+            "seconds": [t_fast, t_loop],
+        }
+    )
+    print(
+        f"placebo_test: {N_UNITS} units x {len(YEARS)} years, {len(CONTROLS)} controls, {len(OUTCOMES)} outcomes, "
+        f"{N_DRAWS} draws (engine: {res['engine'].iloc[0]})"
+    )
     print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
-    print(f"speed-up (PanelOLS scaled / fast): {t_loop / t_fast:,.0f}x   "
-          f"max |fast - PanelOLS| over {N_LOOP} draws x {len(OUTCOMES)} outcomes: {maxdiff:.2e}")
-    print(f"targets: fast <= 1 s -> {'met' if t_fast <= 1 else 'MISSED'}; "
-          f"ratio >= 500x -> {'met' if t_loop / t_fast >= 500 else 'MISSED'}")
+    print(
+        f"speed-up (PanelOLS scaled / fast): {t_loop / t_fast:,.0f}x   "
+        f"max |fast - PanelOLS| over {N_LOOP} draws x {len(OUTCOMES)} outcomes: {maxdiff:.2e}"
+    )
+    print(
+        f"targets: fast <= 1 s -> {'met' if t_fast <= 1 else 'MISSED'}; "
+        f"ratio >= 500x -> {'met' if t_loop / t_fast >= 500 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Benchmark: re-running one chapter with new parameters via ``nqp run`` vs plain ``papermill`` (the wrapper's overhead).
+"""Benchmark: re-running one chapter with new parameters via ``nqp run`` vs plain ``papermill`` (the wrapper's
+overhead).
 
 For each parameter set (default: ``notebooks/03_t2_baseline.py`` with ``-p seed 7`` and with ``-p data real``), measured
 as the wall time of a subprocess, ``REPS`` (3) repetitions, median reported:
@@ -16,6 +17,7 @@ Everything is written to a temporary folder (removed unless ``--keep``); the mac
 
 Run: ``python benchmarks/bench_rerun.py [--notebook notebooks/03_t2_baseline.py] [--reps 3] [--keep]``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +48,9 @@ def timed(cmd: list[str], env: dict | None = None) -> tuple[float, str]:
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, encoding="utf-8", errors="replace")
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
-        print(f"FAILED (exit {proc.returncode}): {' '.join(cmd)}\n{(proc.stdout + proc.stderr)[-3000:]}",
-              file=sys.stderr)
+        print(
+            f"FAILED (exit {proc.returncode}): {' '.join(cmd)}\n{(proc.stdout + proc.stderr)[-3000:]}", file=sys.stderr
+        )
         raise SystemExit(1)
     return wall, proc.stdout
 
@@ -68,19 +71,30 @@ def main() -> None:
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         ipynb = scratch / f"{notebook.stem}.ipynb"
         nbformat.write(nb, str(ipynb))
-        print(f"bench_rerun: {args.notebook}, {args.reps} repetitions per parameter set, median; "
-              f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M %Z')}, "
-              f"{load()} (1/5/15 min)")
+        print(
+            f"bench_rerun: {args.notebook}, {args.reps} repetitions per parameter set, median; "
+            f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M %Z')}, "
+            f"{load()} (1/5/15 min)"
+        )
 
         def nqp_cmd(params, i):
-            return [str(BIN / "nqp"), "run", args.notebook, "--runs-dir", str(scratch / "runs")] + \
-                [x for k, v in params.items() for x in ("-p", k, v)]
+            return [str(BIN / "nqp"), "run", args.notebook, "--runs-dir", str(scratch / "runs")] + [
+                x for k, v in params.items() for x in ("-p", k, v)
+            ]
 
         def pm_cmd(params, i):
             out = scratch / "pm" / f"{i}" / f"{notebook.stem}.ipynb"
             out.parent.mkdir(parents=True, exist_ok=True)
-            return [str(BIN / "papermill"), str(ipynb), str(out), "-k", "python3", "--cwd", str(notebook.parent),
-                    "--no-progress-bar"] + [x for k, v in params.items() for x in ("-p", k, v)]
+            return [
+                str(BIN / "papermill"),
+                str(ipynb),
+                str(out),
+                "-k",
+                "python3",
+                "--cwd",
+                str(notebook.parent),
+                "--no-progress-bar",
+            ] + [x for k, v in params.items() for x in ("-p", k, v)]
 
         def pm_env(i):
             return dict(os.environ, NQP_RESULTS_DIR=str(scratch / "pm" / f"{i}" / "results"))
@@ -103,20 +117,29 @@ def main() -> None:
                         wall, _ = timed(pm_cmd(params, counter), pm_env(counter))
                         inner = float("nan")
                     rows.append({"params": label, "how": how, "rep": rep, "wall": wall, "inner": inner})
-                    print(f"  rep {rep + 1} {label:<12} {'nqp run' if how == 'nqp' else 'papermill':<9} "
-                          f"{wall:6.1f} s" + (f"  (papermill inside nqp run: {inner:.1f} s)" if how == "nqp" else "")
-                          + f"  {load()}", flush=True)
+                    print(
+                        f"  rep {rep + 1} {label:<12} {'nqp run' if how == 'nqp' else 'papermill':<9} "
+                        f"{wall:6.1f} s"
+                        + (f"  (papermill inside nqp run: {inner:.1f} s)" if how == "nqp" else "")
+                        + f"  {load()}",
+                        flush=True,
+                    )
 
-        print(f"\n{'parameters':<12} {'nqp run s':>10} {'papermill s':>12} {'ratio':>7} {'overhead s':>11} "
-              f"{'target <= 30 s':>15}")
+        print(
+            f"\n{'parameters':<12} {'nqp run s':>10} {'papermill s':>12} {'ratio':>7} {'overhead s':>11} "
+            f"{'target <= 30 s':>15}"
+        )
         for params in PARAM_SETS:
             label = " ".join(f"-p {k} {v}" for k, v in params.items())
             w = statistics.median(r["wall"] for r in rows if r["params"] == label and r["how"] == "nqp")
             b = statistics.median(r["wall"] for r in rows if r["params"] == label and r["how"] == "pm")
-            print(f"{label:<12} {w:10.1f} {b:12.1f} {w / b:7.2f} {w - b:11.1f} "
-                  f"{'met' if w <= TARGET_S else 'MISSED':>15}")
-        print(f"(medians of {args.reps}; ratio = nqp run / plain papermill, both wall time of a subprocess; {load()} "
-              f"at the end)")
+            print(
+                f"{label:<12} {w:10.1f} {b:12.1f} {w / b:7.2f} {w - b:11.1f} {'met' if w <= TARGET_S else 'MISSED':>15}"
+            )
+        print(
+            f"(medians of {args.reps}; ratio = nqp run / plain papermill, both wall time of a subprocess; {load()} "
+            f"at the end)"
+        )
     finally:
         if args.keep:
             print(f"scratch kept: {scratch}")

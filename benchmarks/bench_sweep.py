@@ -17,6 +17,7 @@ Processes left behind by the kill (descendants of the killed child, recorded bef
 
 Run: ``python benchmarks/bench_sweep.py [--keep]`` (scratch in a temporary folder, removed unless ``--keep``).
 """
+
 from __future__ import annotations
 
 import json
@@ -38,8 +39,12 @@ from nqp_helpers.sweep import INDEX_NAME, run_sweep
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOK = REPO / "tests" / "fixtures" / "sweep_nb.py"
-GRID = {"name": "bench", "notebook": str(NOTEBOOK),
-        "parameters": {"seed": list(range(1, 13)), "n": [10, 1000]}, "fixed": {"pause": 0.2}}
+GRID = {
+    "name": "bench",
+    "notebook": str(NOTEBOOK),
+    "parameters": {"seed": list(range(1, 13)), "n": [10, 1000]},
+    "fixed": {"pause": 0.2},
+}
 N_RUNS = 24
 KILL_AFTER = 8
 
@@ -55,8 +60,13 @@ def timed_sweep(workers: int, scratch: Path, tag: str):
     with by_hand_cluster(scratch / f"cluster-{tag}", n_workers=workers) as cluster:
         started = time.perf_counter() - t0
         t1 = time.perf_counter()
-        df = run_sweep(GRID, scheduler=cluster["address"], runs_dir=scratch / f"runs-{tag}",
-                       sweep_dir=scratch / f"out-{tag}", progress=False)
+        df = run_sweep(
+            GRID,
+            scheduler=cluster["address"],
+            runs_dir=scratch / f"runs-{tag}",
+            sweep_dir=scratch / f"out-{tag}",
+            progress=False,
+        )
         wall = time.perf_counter() - t1
         left = [p for p in cluster["scratch"].rglob("nqp-task-*")]
     assert len(df) == N_RUNS and (df["status"] == "ok").all(), df[["status", "error"]]
@@ -73,8 +83,11 @@ def resume_demo(scratch: Path) -> dict:
     grid_file = scratch / "bench.yaml"
     grid_file.write_text(yaml.safe_dump(GRID, sort_keys=False))
     runs, out = scratch / "runs-resume", scratch / "out-resume"
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(grid_file), str(runs), str(out)],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(grid_file), str(runs), str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     t0 = time.perf_counter()
     while index_lines(out) < KILL_AFTER:
         if child.poll() is not None:
@@ -100,35 +113,53 @@ def resume_demo(scratch: Path) -> dict:
     rerun_wall = time.perf_counter() - t1
     assert (df["status"] == "ok").all(), df[["status", "error"]]
     lines = [json.loads(x) for x in (out / INDEX_NAME).read_text().splitlines()]
-    return {"killed_after_s": killed_after, "index_lines_at_kill": in_index, "descendants_at_kill": len(descendants),
-            "left_after_kill": len(left), "run_folders_at_kill": folders_before,
-            "skipped": int(df["skipped"].sum()), "rerun": int((~df["skipped"]).sum()), "rerun_wall_s": rerun_wall,
-            "index_lines_total": len(lines), "summary_rows": len(df)}
+    return {
+        "killed_after_s": killed_after,
+        "index_lines_at_kill": in_index,
+        "descendants_at_kill": len(descendants),
+        "left_after_kill": len(left),
+        "run_folders_at_kill": folders_before,
+        "skipped": int(df["skipped"].sum()),
+        "rerun": int((~df["skipped"]).sum()),
+        "rerun_wall_s": rerun_wall,
+        "index_lines_total": len(lines),
+        "summary_rows": len(df),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     scratch = Path(tempfile.mkdtemp(prefix="nqp-bench-sweep-"))
-    print(f"bench_sweep: {N_RUNS} runs of {NOTEBOOK.relative_to(REPO)} (pause 0.2 s each); "
-          f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M %Z')}")
+    print(
+        f"bench_sweep: {N_RUNS} runs of {NOTEBOOK.relative_to(REPO)} (pause 0.2 s each); "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M %Z')}"
+    )
     try:
         w1, s1, df1 = timed_sweep(1, scratch, "w1")
-        print(f"1 worker  (external scheduler): {w1:6.1f} s wall  ({w1 / N_RUNS:.2f} s/run; "
-              f"median run {df1['wall_seconds'].median():.2f} s; cluster start {s1:.1f} s)")
+        print(
+            f"1 worker  (external scheduler): {w1:6.1f} s wall  ({w1 / N_RUNS:.2f} s/run; "
+            f"median run {df1['wall_seconds'].median():.2f} s; cluster start {s1:.1f} s)"
+        )
         w2, s2, df2 = timed_sweep(2, scratch, "w2")
-        print(f"2 workers (external scheduler): {w2:6.1f} s wall  ({w2 / N_RUNS:.2f} s/run; "
-              f"median run {df2['wall_seconds'].median():.2f} s; cluster start {s2:.1f} s)")
+        print(
+            f"2 workers (external scheduler): {w2:6.1f} s wall  ({w2 / N_RUNS:.2f} s/run; "
+            f"median run {df2['wall_seconds'].median():.2f} s; cluster start {s2:.1f} s)"
+        )
         print(f"all {2 * N_RUNS} run folders written under the client's runs dirs; worker scratch left empty")
         print(f"speed-up 2 vs 1 workers: {w1 / w2:.2f}x")
         same = (df1.set_index("hash")["seed"] == df2.set_index("hash")["seed"]).all()
         print(f"run hashes identical across the two sweeps: {same}")
         r = resume_demo(scratch)
-        print(f"resume: sweep child killed (SIGKILL) after {r['killed_after_s']:.1f} s with {r['index_lines_at_kill']} "
-              f"runs in its index ({r['run_folders_at_kill']} run folders on disk); "
-              f"{r['left_after_kill']} of {r['descendants_at_kill']} child processes still alive 5 s after the kill "
-              f"(ended by pid)")
-        print(f"resume: rerun skipped {r['skipped']}, ran {r['rerun']} in {r['rerun_wall_s']:.1f} s; "
-              f"{r['summary_rows']} rows in summary.csv, all ok; {r['index_lines_total']} index lines")
+        print(
+            f"resume: sweep child killed (SIGKILL) after {r['killed_after_s']:.1f} s with {r['index_lines_at_kill']} "
+            f"runs in its index ({r['run_folders_at_kill']} run folders on disk); "
+            f"{r['left_after_kill']} of {r['descendants_at_kill']} child processes still alive 5 s after the kill "
+            f"(ended by pid)"
+        )
+        print(
+            f"resume: rerun skipped {r['skipped']}, ran {r['rerun']} in {r['rerun_wall_s']:.1f} s; "
+            f"{r['summary_rows']} rows in summary.csv, all ok; {r['index_lines_total']} index lines"
+        )
     finally:
         if "--keep" in argv:
             print(f"scratch kept: {scratch}")

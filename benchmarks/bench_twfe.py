@@ -2,6 +2,7 @@
 PanelOLS vs pyfixest feols, on 278 cities × 20 years. Median wall time of repeated fits; ratios against fit_within.
 Run: ``python benchmarks/bench_twfe.py``.
 """
+
 from __future__ import annotations
 
 import time
@@ -32,8 +33,13 @@ def make_panel(seed=0, n_units=278, years=range(2004, 2024)):
     df.insert(0, "city_code", 100000 + u)
     df.insert(1, "year", t)
     df["Inn"] = ((ft[u] > 0) & (t >= ft[u])).astype(float)
-    df["Pro"] = rng.normal(size=n_units)[u] + 0.05 * (t - 2004) + 0.3 * df["Inn"] + X @ rng.normal(size=6) * 0.1 \
+    df["Pro"] = (
+        rng.normal(size=n_units)[u]
+        + 0.05 * (t - 2004)
+        + 0.3 * df["Inn"]
+        + X @ rng.normal(size=6) * 0.1
         + rng.normal(size=len(u))
+    )
     return df
 
 
@@ -58,7 +64,8 @@ def main():
 
     def run_plm():
         r = PanelOLS(ind["Pro"], ind[["Inn", *CONTROLS]], entity_effects=True, time_effects=True).fit(
-            cov_type="clustered", cluster_entity=True)
+            cov_type="clustered", cluster_entity=True
+        )
         return r.params["Inn"], r.std_errors["Inn"]
 
     def run_pf():
@@ -73,11 +80,15 @@ def main():
         rows.append((name, sec * 1e3, b, se))
     tab = pd.DataFrame(rows, columns=["engine", "median_ms", "coef_Inn", "se_Inn"])
     tab["ratio_vs_fit_within"] = tab["median_ms"] / tab.loc[0, "median_ms"]
-    print(f"one TWFE fit: {df['city_code'].nunique()} units x {df['year'].nunique()} years, 6 controls, "
-          f"CR1 by city; median of {REPEATS} repeats (after one warm-up)")
+    print(
+        f"one TWFE fit: {df['city_code'].nunique()} units x {df['year'].nunique()} years, 6 controls, "
+        f"CR1 by city; median of {REPEATS} repeats (after one warm-up)"
+    )
     print(tab.to_string(index=False, float_format=lambda x: f"{x:.6g}"))
-    print("note: PanelOLS clustered SEs use linearmodels' small-sample factor, which counts the city effects in K although"
-          " they are nested in the cluster (fixest does not); coefficients agree.")
+    print(
+        "note: PanelOLS clustered SEs use linearmodels' small-sample factor, which counts the city effects in K "
+        "although they are nested in the cluster (fixest does not); coefficients agree."
+    )
 
 
 if __name__ == "__main__":

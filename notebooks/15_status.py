@@ -35,9 +35,8 @@ from IPython.display import display
 from myst_nb import glue
 
 from nqp_helpers import load_panel, paths, realtrack
+from nqp_helpers import status as st
 from nqp_helpers.display import rerun_box, save_table, show_table, track_banner
-from nqp_helpers.status import (exhibit_verdicts, readme_table, replication_status, status_counts,
-                                summary_paragraph, verdict_display)
 
 NOTEBOOK = "15_status"
 panel = load_panel(data, seed=seed)
@@ -57,10 +56,10 @@ track_banner(panel)
 # %% tags=["hide-input"]
 runs = realtrack.wait()
 base = Path(results) if results else paths.results_dir()
-verdicts = exhibit_verdicts(base, realtrack.real_dir(), real.columns, real.attrs, panel.attrs.get("truth"), runs)
+verdicts = st.exhibit_verdicts(base, realtrack.real_dir(), real.columns, real.attrs, panel.attrs.get("truth"), runs)
 save_table(verdicts, "exhibit_verdicts", NOTEBOOK)
-glue("summary_paragraph", summary_paragraph(verdicts), display=False)
-table = show_table(verdict_display(verdicts), collapse=False, caption="Paper, real data and semi-synthetic data, "
+glue("summary_paragraph", st.summary_paragraph(verdicts), display=False)
+table = show_table(st.verdict_display(verdicts), collapse=False, caption="Paper, real data and semi-synthetic data, "
                    "exhibit by exhibit", missing_note="— : not estimated on that track (see the verdict for why).")
 glue("verdict_table", table, display=False)
 display(table)
@@ -73,9 +72,9 @@ display(table)
 # "not run on this track".
 
 # %% tags=["hide-input"]
-status = replication_status(base, track=track, available_columns=panel.columns, truth=panel.attrs.get("truth"))
+status = st.replication_status(base, track=track, available_columns=panel.columns, truth=panel.attrs.get("truth"))
 save_table(status, "replication_status", NOTEBOOK)
-save_table(status_counts(status), "status_counts", NOTEBOOK)
+save_table(st.status_counts(status), "status_counts", NOTEBOOK)
 show_table(status.drop(columns=["track"]), caption=f"Output files in {base.name}/ (track: {track})", collapse=True)
 
 # %% [markdown]
@@ -85,7 +84,7 @@ show_table(status.drop(columns=["track"]), caption=f"Output files in {base.name}
 # checks that the README agrees).
 
 # %% tags=["hide-input"]
-show_table(readme_table(), caption="Exhibits, programs and output files", collapse=True)
+show_table(st.readme_table(), caption="Exhibits, programs and output files", collapse=True)
 
 # %% tags=["hide-input"]
 rerun_box(NOTEBOOK, {"data": data, "seed": seed, "results": results})

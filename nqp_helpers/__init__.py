@@ -3,6 +3,7 @@
 One way in for data (:func:`load_panel`), one shape out of estimators (tidy DataFrames). Names are imported lazily so
 that ``import nqp_helpers`` stays fast and the command line starts quickly.
 """
+
 from __future__ import annotations
 
 import importlib

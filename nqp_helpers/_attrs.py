@@ -23,6 +23,7 @@ elementwise. Consequence: ``pd.testing.assert_frame_equal(plain, attr_table)`` f
 (``isinstance(plain, AttrTable)``); compare ``attr_table`` on the left, pass ``check_frame_type=False`` or use
 ``pd.DataFrame(attr_table)``.
 """
+
 from __future__ import annotations
 
 import copy

@@ -4,6 +4,7 @@ A write that fails (full disk, exception, Ctrl-C) leaves neither a half-written 
 behind, and an existing target stays untouched. The one home for this pattern: results tables, LaTeX tables,
 run manifests, sweep summaries, the processed real panel and rendered figures all go through it.
 """
+
 from __future__ import annotations
 
 import os

@@ -7,10 +7,12 @@ in the log, so a notebook error can never slip through as a warning.
 The execution cache (``_build/.jupyter_cache``) is keyed by each notebook's code only, so a change to the package or to
 the data a notebook reads would otherwise leave stale numbers on unchanged pages. ``build_book`` therefore keeps a
 fingerprint of ``nqp_helpers/``, ``data/paper/``, ``data/processed/`` and ``requirements-lock.txt`` in
-``_build/.nqp_inputs_stamp`` and, when it changed, empties the execution cache and rebuilds every page (``--all``), so every page is re-executed
+``_build/.nqp_inputs_stamp`` and, when it changed, empties the execution cache and rebuilds every page (``--all``), so
+every page is re-executed
 (``nqp build`` prints why). Set ``NQP_KEEP_CACHE=1`` to skip this check while editing prose (numbers may then be
 stale; never for a published build).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -30,8 +32,10 @@ __all__ = ["BookBuildError", "build_book", "inputs_fingerprint", "jupyter_book_e
 FINGERPRINT_INPUTS = ("nqp_helpers", "data/paper", "data/processed", "requirements-lock.txt")
 STAMP_NAME = ".nqp_inputs_stamp"
 
-_FAILED = re.compile(r"Executing notebook failed|ExecutionError|Notebook exception traceback|"
-                     r"An exception occurred while executing|CellExecutionError")
+_FAILED = re.compile(
+    r"Executing notebook failed|ExecutionError|Notebook exception traceback|"
+    r"An exception occurred while executing|CellExecutionError"
+)
 
 
 class BookBuildError(RuntimeError):
@@ -98,8 +102,9 @@ def _drop_stale_cache(path: Path, stamp: str, echo: bool) -> bool:
     return changed
 
 
-def build_book(path: str | os.PathLike = REPO_ROOT, *, strict: bool = False, all_files: bool = False,
-               echo: bool = True) -> Path:
+def build_book(
+    path: str | os.PathLike = REPO_ROOT, *, strict: bool = False, all_files: bool = False, echo: bool = True
+) -> Path:
     """Run ``jupyter-book build PATH``; return ``PATH/_build/html`` or raise :class:`BookBuildError`.
 
     ``strict`` adds ``-W --keep-going`` (every Sphinx warning is an error, all reported at once);
@@ -119,8 +124,9 @@ def build_book(path: str | os.PathLike = REPO_ROOT, *, strict: bool = False, all
         cmd += ["--all"]
     t0 = time.perf_counter()
     real = _start_real_track(path, inputs_changed, echo)  # exhibit chapters on the real track, on the second core
-    proc = subprocess.Popen(cmd, cwd=path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            encoding="utf-8", errors="replace")
+    proc = subprocess.Popen(
+        cmd, cwd=path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace"
+    )
     log: list[str] = []
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -145,7 +151,9 @@ def build_book(path: str | os.PathLike = REPO_ROOT, *, strict: bool = False, all
     if "Traceback (most recent call last)" in text and rc == 0:
         problems.append("the build log contains a Python traceback")
     if problems:
-        raise BookBuildError("book build FAILED (" + "; ".join(problems) + f"); full log: {path / '_build' / 'build.log'}")
+        raise BookBuildError(
+            "book build FAILED (" + "; ".join(problems) + f"); full log: {path / '_build' / 'build.log'}"
+        )
     from .downloads import publish
 
     publish(path)  # each chapter's .py, .ipynb and CSVs next to its page (display.download_links)
@@ -177,8 +185,13 @@ def _finish_real_track(real, path: Path, echo: bool) -> None:
     runs = realtrack.read_runs(path) or {"runs": []}
     failed = [f"{r['chapter']} ({r['error']})" for r in runs["runs"] if r["status"] != "ok"]
     if echo:
-        print("nqp build: real-track runs " + ("done" if not failed else "done; FAILED: " + "; ".join(failed))
-              + " (" + ", ".join(f"{r['chapter']} {r['seconds']} s" for r in runs["runs"]) + ")")
+        print(
+            "nqp build: real-track runs "
+            + ("done" if not failed else "done; FAILED: " + "; ".join(failed))
+            + " ("
+            + ", ".join(f"{r['chapter']} {r['seconds']} s" for r in runs["runs"])
+            + ")"
+        )
 
 
 # ----------------------------------------------------------------------------------------------- Sphinx extension
@@ -193,8 +206,11 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):  # noqa: ARG
     seen, unique = set(), []
     for script in scripts:
         # the second copy comes back from the pickled environment with filename '' instead of None
-        key = (str(getattr(script, "filename", script) or ""), getattr(script, "priority", 500),
-               tuple(sorted((k, str(v)) for k, v in getattr(script, "attributes", {}).items())))
+        key = (
+            str(getattr(script, "filename", script) or ""),
+            getattr(script, "priority", 500),
+            tuple(sorted((k, str(v)) for k, v in getattr(script, "attributes", {}).items())),
+        )
         if key in seen:
             continue
         seen.add(key)

@@ -23,6 +23,7 @@ Why
     The default world is meant to meet the paper's assumptions for every exhibit; this is the evidence, measured.
     Few seeds fit in a book build; more come through ``nqp sweep`` or ``calibrate(seeds=range(...))``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -39,8 +40,9 @@ COLUMNS = ["exhibit", "outcome", "quantity", "estimator", "role", "estimate", "s
 
 
 def _row(exhibit, outcome, quantity, estimator, role, est, se, truth, pilots=np.nan):
-    return dict(zip(COLUMNS, (exhibit, outcome, quantity, estimator, role, float(est), float(se), float(truth),
-                              pilots)))
+    return dict(
+        zip(COLUMNS, (exhibit, outcome, quantity, estimator, role, float(est), float(se), float(truth), pilots))
+    )
 
 
 def headline_estimates(panel: pd.DataFrame, figure_outcome: str = "Pro", exhibits=None) -> pd.DataFrame:
@@ -68,20 +70,30 @@ def headline_estimates(panel: pd.DataFrame, figure_outcome: str = "Pro", exhibit
             r = imputation_did(panel, o, controls=ctrl, horizons=[]).set_index("term").loc["att"]
             rows.append(_row("Table 2", o, "Inn", "imputation_bjs", "robust", r["estimate"], r["std_error"], att[o]))
         if "table3" in ex:
-            r = psm_did(panel, o, covariates=ctrl, ps_by="year", sample="matched", first_treat="first_treat",
-                        method="nearest", n_neighbors=1).iloc[0]
+            r = psm_did(
+                panel,
+                o,
+                covariates=ctrl,
+                ps_by="year",
+                sample="matched",
+                first_treat="first_treat",
+                method="nearest",
+                n_neighbors=1,
+            ).iloc[0]
             rows.append(_row("Table 3", o, "Inn", "psm_did", "paper", r["estimate"], r["std_error"], att[o]))
         if "table4" in ex:
             for z in INSTRUMENTS:
                 r = iv_twfe(panel, o, instruments=[z], controls=ctrl).iloc[0]
-                rows.append(_row("Table 4", o, f"Inn ({z})", "iv_2sls", "paper", r["estimate"], r["std_error"],
-                                 att[o]))
+                rows.append(_row("Table 4", o, f"Inn ({z})", "iv_2sls", "paper", r["estimate"], r["std_error"], att[o]))
         if "tables5_7" in ex:
             inter = true_values(truth, "interaction", outcome=o, by="split")
             for m, t in MODERATOR_TABLES.items():
                 r = moderation(panel, o, m, controls=ctrl).set_index("term").loc[f"Inn:{m}"]
-                rows.append(_row(f"Table {t}", o, f"Inn:{m}", "moderation_twfe", "paper", r["estimate"],
-                                 r["std_error"], inter[m]))
+                rows.append(
+                    _row(
+                        f"Table {t}", o, f"Inn:{m}", "moderation_twfe", "paper", r["estimate"], r["std_error"], inter[m]
+                    )
+                )
     if "figure1" in ex:
         d = panel.join(subgroups(panel))
         tg = true_values(truth, "att_by_group", outcome=figure_outcome, by=("split", "group"))
@@ -96,8 +108,19 @@ def headline_estimates(panel: pd.DataFrame, figure_outcome: str = "Pro", exhibit
             res = subgroup_robust(x, figure_outcome, split, controls=ctrl)
             for r in res.itertuples(index=False):
                 role = "paper" if r.estimator == "subgroup_twfe" else "robust"
-                rows.append(_row("Figure 1", figure_outcome, f"{split}={r.group_value}", r.estimator, role,
-                                 r.estimate, r.std_error, tg.get((split, r.group_value), np.nan), r.pilot_cities))
+                rows.append(
+                    _row(
+                        "Figure 1",
+                        figure_outcome,
+                        f"{split}={r.group_value}",
+                        r.estimator,
+                        role,
+                        r.estimate,
+                        r.std_error,
+                        tg.get((split, r.group_value), np.nan),
+                        r.pilot_cities,
+                    )
+                )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -112,8 +135,10 @@ def calibrate(seeds=(1, 2, 3, 4), scenario: str = "constant", exhibits=None, loa
 
         def loader(s):
             return load_panel("semi_synthetic", seed=int(s), scenario=scenario)
-    out = pd.concat([headline_estimates(loader(s), exhibits=exhibits).assign(seed=int(s)) for s in seeds],
-                    ignore_index=True)
+
+    out = pd.concat(
+        [headline_estimates(loader(s), exhibits=exhibits).assign(seed=int(s)) for s in seeds], ignore_index=True
+    )
     out["z"] = (out["estimate"] - out["truth"]) / out["std_error"]
     return out
 
@@ -122,14 +147,21 @@ def summarise(draws: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """Per number and estimator over seeds: ``n_seeds``, ``mean_bias``, ``mean_se``, ``bias_over_se`` (mean bias /
     mean SE), ``rmse``, ``coverage`` (share with |estimate − truth| ≤ z_(1+level)/2 · SE) and ``max_abs_z``."""
     from scipy import stats
+
     crit = float(stats.norm.ppf(0.5 + level / 2))
     keys = ["exhibit", "outcome", "quantity", "estimator", "role"]
     d = draws.assign(_err=draws["estimate"] - draws["truth"])
     d["_cov"] = d["_err"].abs() <= crit * d["std_error"]
     g = d.groupby(keys, sort=False)
-    out = g.agg(n_seeds=("seed", "nunique"), mean_bias=("_err", "mean"), mean_se=("std_error", "mean"),
-                rmse=("_err", lambda e: float(np.sqrt(np.mean(np.square(e))))), coverage=("_cov", "mean"),
-                max_abs_z=("z", lambda z: float(np.max(np.abs(z)))), pilot_cities=("pilot_cities", "min"))
+    out = g.agg(
+        n_seeds=("seed", "nunique"),
+        mean_bias=("_err", "mean"),
+        mean_se=("std_error", "mean"),
+        rmse=("_err", lambda e: float(np.sqrt(np.mean(np.square(e))))),
+        coverage=("_cov", "mean"),
+        max_abs_z=("z", lambda z: float(np.max(np.abs(z)))),
+        pilot_cities=("pilot_cities", "min"),
+    )
     out = out.reset_index()
     out["bias_over_se"] = out["mean_bias"] / out["mean_se"]
     return out
@@ -139,21 +171,38 @@ def headline_coverage(draws: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """Pooled over seeds and numbers, per exhibit group and role: cases, coverage and max |z|; Figure 1 only over
     groups with at least 5 pilot cities (the issue's criterion)."""
     from scipy import stats
+
     crit = float(stats.norm.ppf(0.5 + level / 2))
     d = draws.copy()
     d["group"] = np.where(d["exhibit"].isin(["Table 5", "Table 6", "Table 7"]), "Tables 5-7", d["exhibit"])
     d = d[(d["exhibit"] != "Figure 1") | (d["pilot_cities"] >= 5)]
     d["_cov"] = (d["estimate"] - d["truth"]).abs() <= crit * d["std_error"]
-    out = d.groupby(["group", "role"], sort=False).agg(cases=("_cov", "size"), coverage=("_cov", "mean"),
-                                                     max_abs_z=("z", lambda z: float(np.max(np.abs(z)))))
+    out = d.groupby(["group", "role"], sort=False).agg(
+        cases=("_cov", "size"), coverage=("_cov", "mean"), max_abs_z=("z", lambda z: float(np.max(np.abs(z))))
+    )
     return out.reset_index()
 
 
-POOLED_HEADERS = {"group": "Exhibit", "role": "Estimator", "cases": "Cases", "coverage": "Coverage of 95% CI",
-                  "max_abs_z": "Max |z|"}
-SUMMARY_HEADERS = {"exhibit": "Exhibit", "outcome": "Outcome", "quantity": "Number", "estimator": "Estimator",
-                   "n_seeds": "Seeds", "mean_bias": "Mean bias", "mean_se": "Mean SE", "bias_over_se": "Bias / SE",
-                   "rmse": "RMSE", "coverage": "Coverage", "max_abs_z": "Max |z|"}
+POOLED_HEADERS = {
+    "group": "Exhibit",
+    "role": "Estimator",
+    "cases": "Cases",
+    "coverage": "Coverage of 95% CI",
+    "max_abs_z": "Max |z|",
+}
+SUMMARY_HEADERS = {
+    "exhibit": "Exhibit",
+    "outcome": "Outcome",
+    "quantity": "Number",
+    "estimator": "Estimator",
+    "n_seeds": "Seeds",
+    "mean_bias": "Mean bias",
+    "mean_se": "Mean SE",
+    "bias_over_se": "Bias / SE",
+    "rmse": "RMSE",
+    "coverage": "Coverage",
+    "max_abs_z": "Max |z|",
+}
 
 
 def run_calibration(data: str, seed: int, n_seeds: int, scenario: str = "constant", loader=None):
@@ -161,8 +210,9 @@ def run_calibration(data: str, seed: int, n_seeds: int, scenario: str = "constan
     from :func:`calibrate`, :func:`summarise` and :func:`headline_coverage`. Only the semi-synthetic track has a
     truth to calibrate against."""
     if data != "semi_synthetic":
-        raise NQPInputError(f"data={data!r}: calibration needs the semi-synthetic track, the only one with a known "
-                            "truth")
+        raise NQPInputError(
+            f"data={data!r}: calibration needs the semi-synthetic track, the only one with a known truth"
+        )
     seeds = list(range(int(seed), int(seed) + int(n_seeds)))
     draws = calibrate(seeds=seeds, scenario=scenario, loader=loader)
     return draws, summarise(draws), headline_coverage(draws)
@@ -181,10 +231,12 @@ def pooled_cell(pooled: pd.DataFrame, group: str, role: str, col: str) -> str:
 def headline_numbers(pooled: pd.DataFrame, draws: pd.DataFrame) -> dict:
     """What the chapter's introduction quotes: the number of seeds, the coverage and largest |z| of the paper's
     Tables 5-7 interactions, and the coverage of the robust Figure 1 rows (groups with at least five pilot cities)."""
-    return {"cal_n_seeds": str(draws["seed"].nunique()),
-            "cal_cover_t57": pooled_cell(pooled, "Tables 5-7", "paper", "coverage"),
-            "cal_maxz_t57": pooled_cell(pooled, "Tables 5-7", "paper", "max_abs_z"),
-            "cal_cover_fig1": pooled_cell(pooled, "Figure 1", "robust", "coverage")}
+    return {
+        "cal_n_seeds": str(draws["seed"].nunique()),
+        "cal_cover_t57": pooled_cell(pooled, "Tables 5-7", "paper", "coverage"),
+        "cal_maxz_t57": pooled_cell(pooled, "Tables 5-7", "paper", "max_abs_z"),
+        "cal_cover_fig1": pooled_cell(pooled, "Figure 1", "robust", "coverage"),
+    }
 
 
 def pooled_display(pooled: pd.DataFrame) -> pd.DataFrame:

@@ -1,12 +1,13 @@
 """The ``nqp`` command: ``run``, ``params``, ``build``, ``data build``, ``sweep``.
 
-    nqp params notebooks/00_quickstart.py
-    nqp run notebooks/00_quickstart.py -p seed 7 -p data semi_synthetic [--runs-dir runs]
-    nqp build [--path .] [--strict]
-    nqp data build
-    nqp sweep sweeps/seeds.yaml [--scheduler tcp://host:8786] [--workers 2] [--runs-dir runs]
-    nqp verify [--track semi_synthetic|real] [--results DIR] [--update]
+nqp params notebooks/00_quickstart.py
+nqp run notebooks/00_quickstart.py -p seed 7 -p data semi_synthetic [--runs-dir runs]
+nqp build [--path .] [--strict]
+nqp data build
+nqp sweep sweeps/seeds.yaml [--scheduler tcp://host:8786] [--workers 2] [--runs-dir runs]
+nqp verify [--track semi_synthetic|real] [--results DIR] [--update]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -107,11 +108,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nqp", description="Executable replication of An, Huang & Li (2026).")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("run", help="execute a notebook with parameters into runs/<stamp>-<name>/",
-                       description="Execute a notebook with papermill into a new run folder (executed notebook, "
-                                   "results/, manifest.json). Unknown parameters or wrong types are rejected before "
-                                   "anything runs. Values are Python/YAML literals (7, 0.5, true, None, 'text').")
-    p.add_argument("notebook", type=Path, help="notebooks/NAME.py, or just NAME (names from before the rename work too)")
+    p = sub.add_parser(
+        "run",
+        help="execute a notebook with parameters into runs/<stamp>-<name>/",
+        description="Execute a notebook with papermill into a new run folder (executed notebook, "
+        "results/, manifest.json). Unknown parameters or wrong types are rejected before "
+        "anything runs. Values are Python/YAML literals (7, 0.5, true, None, 'text').",
+    )
+    p.add_argument(
+        "notebook", type=Path, help="notebooks/NAME.py, or just NAME (names from before the rename work too)"
+    )
     p.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"), help="set a parameter")
     p.add_argument("--runs-dir", type=Path, default=None, help="parent folder of run folders (default: runs/)")
     p.add_argument("--timeout", type=int, default=None, help="per-cell timeout in seconds (default: none)")
@@ -132,29 +138,50 @@ def build_parser() -> argparse.ArgumentParser:
     d = dsub.add_parser("build", help="build data/processed from data/raw")
     d.set_defaults(func=_cmd_data_build)
 
-    p = sub.add_parser("sweep", help="run notebooks over a parameter grid on dask (resumable)",
-                       description="Run every parameter set of a YAML grid as one dask task (nqp_helpers.sweep); "
-                                   "runs already completed ok with the same hash are skipped. Exit 1 if any failed.")
+    p = sub.add_parser(
+        "sweep",
+        help="run notebooks over a parameter grid on dask (resumable)",
+        description="Run every parameter set of a YAML grid as one dask task (nqp_helpers.sweep); "
+        "runs already completed ok with the same hash are skipped. Exit 1 if any failed.",
+    )
     p.add_argument("grid", type=Path, help="sweeps/NAME.yaml")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="tcp://host:port of a running dask scheduler (default: a local cluster)")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="tcp://host:port of a running dask scheduler (default: a local cluster)",
+    )
     p.add_argument("--workers", type=int, default=2, help="local worker processes (default 2; unused with --scheduler)")
     p.add_argument("--runs-dir", type=Path, default=None, help="parent folder of run folders (default: runs/)")
     p.add_argument("--sweep-dir", type=Path, default=None, help="index and summary (default: sweeps_out/<grid>/)")
     p.add_argument("--limit", type=int, default=None, help="submit at most this many of the runs still to do")
-    p.add_argument("--ship-code", action="store_true",
-                   help="send a wheel of nqp_helpers and data/ to the workers first (see book/sweeps.md)")
+    p.add_argument(
+        "--ship-code",
+        action="store_true",
+        help="send a wheel of nqp_helpers and data/ to the workers first (see book/sweeps.md)",
+    )
     p.set_defaults(func=_cmd_sweep)
 
-    p = sub.add_parser("verify", help="compare the build's exhibit tables with the committed reference (tolerance)",
-                       description="Compare every paper exhibit's result tables with data/reference/<track>/, cell by "
-                                   "cell within the cross-machine tolerance (nqp_helpers.verify). Prints match / "
-                                   "differs (max abs and rel diff, cells) / missing per exhibit; exit 1 on any "
-                                   "difference. --update rewrites the reference from the results instead.")
-    p.add_argument("--track", choices=["semi_synthetic", "real"], default="semi_synthetic",
-                   help="which track's results and reference (default semi_synthetic: results/ of make book)")
-    p.add_argument("--results", type=Path, default=None,
-                   help="results folder to check (default: the track's build folder; or runs/<run>/results)")
+    p = sub.add_parser(
+        "verify",
+        help="compare the build's exhibit tables with the committed reference (tolerance)",
+        description="Compare every paper exhibit's result tables with data/reference/<track>/, cell by "
+        "cell within the cross-machine tolerance (nqp_helpers.verify). Prints match / "
+        "differs (max abs and rel diff, cells) / missing per exhibit; exit 1 on any "
+        "difference. --update rewrites the reference from the results instead.",
+    )
+    p.add_argument(
+        "--track",
+        choices=["semi_synthetic", "real"],
+        default="semi_synthetic",
+        help="which track's results and reference (default semi_synthetic: results/ of make book)",
+    )
+    p.add_argument(
+        "--results",
+        type=Path,
+        default=None,
+        help="results folder to check (default: the track's build folder; or runs/<run>/results)",
+    )
     p.add_argument("--update", action="store_true", help="rewrite the reference from the results (only when asked)")
     p.set_defaults(func=_cmd_verify)
     return parser

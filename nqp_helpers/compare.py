@@ -3,6 +3,7 @@
 ``compare_to_paper`` answers "did we get what the paper printed?" with a status word per coefficient. The tables in
 the paper's layout (numbered columns, SE beneath) are built by :mod:`nqp_helpers.regtable`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -13,8 +14,14 @@ import pandas as pd
 from .errors import NQPInputError
 from .reported import reported_results, stars
 
-STATUS_ORDER = ("same sign & significance", "same sign, significance differs", "not significant here",
-                "significant here only", "sign differs", "not estimable on this track")
+STATUS_ORDER = (
+    "same sign & significance",
+    "same sign, significance differs",
+    "not significant here",
+    "significant here only",
+    "sign differs",
+    "not estimable on this track",
+)
 _NEEDED = ("term", "outcome", "estimate", "std_error", "p_value", "n_obs")
 
 
@@ -36,8 +43,10 @@ def _ours_long(ours, spec_map) -> pd.DataFrame:
         else:
             key = next((k for k in ("spec", "model") if k in out.columns), None)
             if key is None:
-                raise NQPInputError("compare_to_paper: ours needs a 'spec' or 'model' column when spec_map is a dict "
-                                    "(or pass spec_map as one paper spec string)")
+                raise NQPInputError(
+                    "compare_to_paper: ours needs a 'spec' or 'model' column when spec_map is a dict "
+                    "(or pass spec_map as one paper spec string)"
+                )
             out["paper_spec"] = out[key].map(spec_map)
             out = out[out["paper_spec"].notna()]
     missing = [c for c in _NEEDED if c not in out.columns]
@@ -60,11 +69,14 @@ def _truth_frame(truth) -> pd.DataFrame | None:
     t = truth.copy()
     if "estimand" in t.columns:
         t = t[t["estimand"].isin(["att", "interaction"])].copy()
-        t["term"] = np.where(t["estimand"] == "att", "Inn", "Inn:" + t.get("split", pd.Series("", index=t.index))
-                             .astype(str))
+        t["term"] = np.where(
+            t["estimand"] == "att", "Inn", "Inn:" + t.get("split", pd.Series("", index=t.index)).astype(str)
+        )
     val = next((c for c in ("truth", "true_effect", "value", "estimate") if c in t.columns), None)
     if val is None or "outcome" not in t.columns:
-        raise NQPInputError("compare_to_paper: truth needs an 'outcome' column and one of truth/true_effect/value/estimate")
+        raise NQPInputError(
+            "compare_to_paper: truth needs an 'outcome' column and one of truth/true_effect/value/estimate"
+        )
     if "term" not in t.columns:
         t["term"] = "Inn"
     t = t.rename(columns={val: "truth"})
@@ -110,13 +122,22 @@ def compare_to_paper(ours, table: int, spec_map, truth=None, paper: pd.DataFrame
     wanted = {spec_map} if isinstance(spec_map, str) else set(spec_map.values())
     unknown = wanted - set(rep["spec"])
     if unknown:
-        raise NQPInputError(f"compare_to_paper: table {table} has no spec {sorted(unknown)}; "
-                            f"available: {sorted(rep['spec'].unique())}")
+        raise NQPInputError(
+            f"compare_to_paper: table {table} has no spec {sorted(unknown)}; available: {sorted(rep['spec'].unique())}"
+        )
     rep = rep[rep["spec"].isin(wanted)]
     o = o[["paper_spec", "outcome", "term", "estimate", "std_error", "p_value", "n_obs"]]
     o = o.drop_duplicates(["paper_spec", "outcome", "term"])
-    rep = rep.rename(columns={"spec": "paper_spec", "coef": "coef_paper", "se": "se_paper", "stars": "stars_paper",
-                              "n": "n_paper", "r2": "r2_paper"})
+    rep = rep.rename(
+        columns={
+            "spec": "paper_spec",
+            "coef": "coef_paper",
+            "se": "se_paper",
+            "stars": "stars_paper",
+            "n": "n_paper",
+            "r2": "r2_paper",
+        }
+    )
     out = rep.merge(o, on=["paper_spec", "outcome", "term"], how="left")
     out["stars"] = [stars(p) if np.isfinite(p) else "" for p in out["p_value"].astype(float)]
     out["difference"] = out["estimate"] - out["coef_paper"]
@@ -127,11 +148,30 @@ def compare_to_paper(ours, table: int, spec_map, truth=None, paper: pd.DataFrame
         out = out.merge(tf, on=keys, how="left")
         out["estimate_minus_truth"] = out["estimate"] - out["truth"]
         out["paper_minus_truth"] = out["coef_paper"] - out["truth"]
-    out["status"] = [_status(e, p, c, s) for e, p, c, s in
-                     zip(out["estimate"].astype(float), out["p_value"].astype(float), out["coef_paper"],
-                         out["stars_paper"])]
-    cols = ["table", "column", "paper_spec", "outcome", "term", "estimate", "std_error", "stars", "p_value", "n_obs",
-            "coef_paper", "se_paper", "stars_paper", "n_paper", "difference", "ratio"]
+    out["status"] = [
+        _status(e, p, c, s)
+        for e, p, c, s in zip(
+            out["estimate"].astype(float), out["p_value"].astype(float), out["coef_paper"], out["stars_paper"]
+        )
+    ]
+    cols = [
+        "table",
+        "column",
+        "paper_spec",
+        "outcome",
+        "term",
+        "estimate",
+        "std_error",
+        "stars",
+        "p_value",
+        "n_obs",
+        "coef_paper",
+        "se_paper",
+        "stars_paper",
+        "n_paper",
+        "difference",
+        "ratio",
+    ]
     if tf is not None:
         cols += ["truth", "estimate_minus_truth", "paper_minus_truth"]
     return out[cols + ["status"]].rename(columns={"paper_spec": "spec"}).reset_index(drop=True)

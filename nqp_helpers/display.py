@@ -4,6 +4,7 @@ Every chapter opens with ``track_banner(panel)`` so nobody mistakes simulated in
 writes its tables with ``save_table`` (deterministic, atomic CSV in the results folder) and ends with
 ``rerun_box`` (the exact command that re-makes it with other parameters).
 """
+
 from __future__ import annotations
 
 import html
@@ -19,20 +20,27 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 
 from . import atomic, paths
-from .variables import PAPER_VARIABLES
 from .errors import NQPInputError
+from .variables import PAPER_VARIABLES
 
-SEMI_SYNTHETIC_TEXT = ("SEMI-SYNTHETIC DATA: real cities, years and pilot timing; indicators simulated with known "
-                       "true effects. Tests the pipeline and teaches; proves nothing about China.")
-_STYLE = {"semi_synthetic": ("warning", "#b35900", "#fff4e5"), "real": ("note", "#1f5f99", "#eaf2fb"),
-          "user": ("tip", "#2e7d32", "#edf7ee")}
+SEMI_SYNTHETIC_TEXT = (
+    "SEMI-SYNTHETIC DATA: real cities, years and pilot timing; indicators simulated with known "
+    "true effects. Tests the pipeline and teaches; proves nothing about China."
+)
+_STYLE = {
+    "semi_synthetic": ("warning", "#b35900", "#fff4e5"),
+    "real": ("note", "#1f5f99", "#eaf2fb"),
+    "user": ("tip", "#2e7d32", "#edf7ee"),
+}
 
 
 def _box(kind: str, title: str, body_html: str) -> HTML:
     cls, border, bg = _STYLE[kind]
-    return HTML(f'<div class="admonition {cls}" style="border-left: 6px solid {border}; background: {bg}; '
-                f'padding: 0.6em 1em; margin: 0.5em 0;"><p class="admonition-title" style="font-weight: bold; '
-                f'margin: 0 0 0.3em 0;">{html.escape(title)}</p>{body_html}</div>')
+    return HTML(
+        f'<div class="admonition {cls}" style="border-left: 6px solid {border}; background: {bg}; '
+        f'padding: 0.6em 1em; margin: 0.5em 0;"><p class="admonition-title" style="font-weight: bold; '
+        f'margin: 0 0 0.3em 0;">{html.escape(title)}</p>{body_html}</div>'
+    )
 
 
 def track_banner(panel_or_track) -> HTML:
@@ -55,27 +63,55 @@ def track_banner(panel_or_track) -> HTML:
     if track == "semi_synthetic":
         return _box(track, "Semi-synthetic data", f"<p>{html.escape(SEMI_SYNTHETIC_TEXT)}</p>")
     if track == "user":
-        src = next((panel.attrs[k] for k in ("source", "source_path", "path", "file") if panel is not None and k in panel.attrs),
-                   "a user-supplied file")
-        return _box(track, "User data", f"<p>USER DATA: results below are computed from "
-                                        f"<code>{html.escape(Path(str(src)).name)}</code>; they are yours, not the paper's.</p>")
+        src = next(
+            (
+                panel.attrs[k]
+                for k in ("source", "source_path", "path", "file")
+                if panel is not None and k in panel.attrs
+            ),
+            "a user-supplied file",
+        )
+        return _box(
+            track,
+            "User data",
+            f"<p>USER DATA: results below are computed from "
+            f"<code>{html.escape(Path(str(src)).name)}</code>; they are yours, not the paper's.</p>",
+        )
     if panel is None:
-        return _box(track, "Real data", "<p>REAL DATA: public sources and documented proxies; see the data chapter "
-                                        "for which variables are real.</p>")
+        return _box(
+            track,
+            "Real data",
+            "<p>REAL DATA: public sources and documented proxies; see the data chapter "
+            "for which variables are real.</p>",
+        )
     cols = set(panel.columns)
     proxies = panel.attrs.get("proxies", {}) or {}
     items = []
     for group, names in PAPER_VARIABLES.items():
         have = [n + (" (proxy)" if n in proxies else "") for n in names if n in cols]
         lack = [n for n in names if n not in cols]
-        items.append(f"<li><b>{group}</b>: {html.escape(', '.join(have) or 'none')}"
-                     + (f"; <i>absent</i>: {html.escape(', '.join(lack))}" if lack else "") + "</li>")
-    blocked = [f"{e} ({', '.join(c for c in req if c not in cols)})" for e, _, _, _, _, req, _ in EXHIBITS
-               if any(c not in cols for c in req)]
-    body = ("<p>REAL DATA: public sources; the paper's own data are not public, so some variables are proxies and "
-            "some are missing. Numbers below are estimates on these data, not the paper's.</p><ul>" + "".join(items)
-            + "</ul><p>" + (f"Exhibits that cannot run on this track: {html.escape('; '.join(blocked))}."
-                            if blocked else "All exhibits can run on this track.") + "</p>")
+        items.append(
+            f"<li><b>{group}</b>: {html.escape(', '.join(have) or 'none')}"
+            + (f"; <i>absent</i>: {html.escape(', '.join(lack))}" if lack else "")
+            + "</li>"
+        )
+    blocked = [
+        f"{e} ({', '.join(c for c in req if c not in cols)})"
+        for e, _, _, _, _, req, _ in EXHIBITS
+        if any(c not in cols for c in req)
+    ]
+    body = (
+        "<p>REAL DATA: public sources; the paper's own data are not public, so some variables are proxies and "
+        "some are missing. Numbers below are estimates on these data, not the paper's.</p><ul>"
+        + "".join(items)
+        + "</ul><p>"
+        + (
+            f"Exhibits that cannot run on this track: {html.escape('; '.join(blocked))}."
+            if blocked
+            else "All exhibits can run on this track."
+        )
+        + "</p>"
+    )
     return _box(track, "Real data", body)
 
 
@@ -140,8 +176,13 @@ def download_links(notebook: str) -> str:
 def rerun_box(notebook: str, params: dict | None = None) -> Markdown:
     """Markdown box with the command that re-makes this chapter (change the values to explore), and the chapter's
     downloads (:func:`download_links`)."""
-    return Markdown("**Re-run this chapter** (change any value):\n\n```bash\n" + rerun_command(notebook, params)
-                    + "\n```\n\n" + download_links(notebook) + "\n")
+    return Markdown(
+        "**Re-run this chapter** (change any value):\n\n```bash\n"
+        + rerun_command(notebook, params)
+        + "\n```\n\n"
+        + download_links(notebook)
+        + "\n"
+    )
 
 
 def fmt_num(x, digits: int = 3) -> str:
@@ -164,36 +205,122 @@ def fmt_num(x, digits: int = 3) -> str:
 # ----------------------------------------------------------------------------------------------- reader tables
 # One place for the words a reader sees instead of code names (column headers of every displayed table).
 LABELS = {
-    "estimate": "Estimate", "std_error": "SE", "p_value": "p-value", "conf_low": "95% CI low",
-    "conf_high": "95% CI high", "stars": "Stars", "n_obs": "N", "n_clusters": "Clusters", "r2": "R²",
-    "r2_within": "R² (within)", "r2_overall": "R²", "term": "Term", "outcome": "Outcome", "spec": "Specification",
-    "paper_spec": "Paper specification", "model": "Model", "column": "Column", "table": "Table",
-    "coef_paper": "Paper", "paper_coef": "Paper", "se_paper": "Paper SE", "stars_paper": "Paper stars",
-    "paper_stars": "Paper stars", "n_paper": "Paper N", "r2_paper": "Paper R²", "paper": "Paper",
-    "ours": "Ours", "ours_stars": "Our stars", "truth": "Truth", "difference": "Ours − paper",
-    "ratio": "Ours / paper", "estimate_minus_truth": "Ours − truth", "paper_minus_truth": "Paper − truth",
-    "status": "Status", "verdict": "Verdict", "note": "Note", "track": "Track", "controls": "Controls",
-    "exhibit": "Exhibit", "notebook": "Notebook", "output": "Output file", "headline": "Headline number",
-    "trend_gap": "Trend gap", "trend_gap_se": "Trend gap SE", "weighting_gap": "Weighting gap",
-    "effect_part": "Effect part", "instrument": "Instrument", "first_stage_F": "First-stage F",
-    "first_stage_partial_r2": "First-stage partial R²", "partial_r2": "Partial R²", "ar_set": "Anderson–Rubin 95% set",
-    "ar_conf_low": "AR set low", "ar_conf_high": "AR set high", "ar_p_value": "AR p-value",
-    "ols_estimate": "Our OLS", "ols_paper": "Paper OLS", "iv_ols_ratio": "IV / OLS (ours)",
-    "iv_ols_ratio_paper": "IV / OLS (paper)", "covariate": "Covariate", "method": "Method",
-    "smd_before": "SMD before", "smd_after": "SMD after", "var_ratio_after": "Variance ratio after",
-    "event_time": "Event time", "indicator": "Indicator", "indicator_zh": "Indicator (Chinese)",
-    "dimension": "Dimension", "dimension_weight": "Dimension weight", "indicator_weight": "Indicator weight",
-    "global_weight": "Global weight", "city_code": "City code", "year": "Year", "province": "Province",
-    "first_treat": "Pilot year", "n_cities": "Cities", "mean_se": "Mean SE", "sd_estimate": "SD of estimates",
-    "n_draws": "Draws", "mean_truth": "Mean truth", "spearman_vs_paper": "Spearman vs paper",
-    "share_moved_gt_10": "Share moved > 10 ranks", "median_abs_move": "Median |move|", "max_abs_move": "Max |move|",
-    "group_value": "Group", "moderator_value": "Moderator", "source": "Source", "description": "Description",
-    "paper_label": "Paper label", "label_en": "Label", "n": "Count", "count": "Count", "share": "Share",
-    "relative_magnitude": "Relative magnitude", "twfe_estimate": "TWFE estimate", "p_holm": "p (Holm)",
-    "ri_p_value": "Randomisation p-value", "real": "Real data", "semi_synthetic": "Semi-synthetic",
+    "estimate": "Estimate",
+    "std_error": "SE",
+    "p_value": "p-value",
+    "conf_low": "95% CI low",
+    "conf_high": "95% CI high",
+    "stars": "Stars",
+    "n_obs": "N",
+    "n_clusters": "Clusters",
+    "r2": "R²",
+    "r2_within": "R² (within)",
+    "r2_overall": "R²",
+    "term": "Term",
+    "outcome": "Outcome",
+    "spec": "Specification",
+    "paper_spec": "Paper specification",
+    "model": "Model",
+    "column": "Column",
+    "table": "Table",
+    "coef_paper": "Paper",
+    "paper_coef": "Paper",
+    "se_paper": "Paper SE",
+    "stars_paper": "Paper stars",
+    "paper_stars": "Paper stars",
+    "n_paper": "Paper N",
+    "r2_paper": "Paper R²",
+    "paper": "Paper",
+    "ours": "Ours",
+    "ours_stars": "Our stars",
+    "truth": "Truth",
+    "difference": "Ours − paper",
+    "ratio": "Ours / paper",
+    "estimate_minus_truth": "Ours − truth",
+    "paper_minus_truth": "Paper − truth",
+    "status": "Status",
+    "verdict": "Verdict",
+    "note": "Note",
+    "track": "Track",
+    "controls": "Controls",
+    "exhibit": "Exhibit",
+    "notebook": "Notebook",
+    "output": "Output file",
+    "headline": "Headline number",
+    "trend_gap": "Trend gap",
+    "trend_gap_se": "Trend gap SE",
+    "weighting_gap": "Weighting gap",
+    "effect_part": "Effect part",
+    "instrument": "Instrument",
+    "first_stage_F": "First-stage F",
+    "first_stage_partial_r2": "First-stage partial R²",
+    "partial_r2": "Partial R²",
+    "ar_set": "Anderson–Rubin 95% set",
+    "ar_conf_low": "AR set low",
+    "ar_conf_high": "AR set high",
+    "ar_p_value": "AR p-value",
+    "ols_estimate": "Our OLS",
+    "ols_paper": "Paper OLS",
+    "iv_ols_ratio": "IV / OLS (ours)",
+    "iv_ols_ratio_paper": "IV / OLS (paper)",
+    "covariate": "Covariate",
+    "method": "Method",
+    "smd_before": "SMD before",
+    "smd_after": "SMD after",
+    "var_ratio_after": "Variance ratio after",
+    "event_time": "Event time",
+    "indicator": "Indicator",
+    "indicator_zh": "Indicator (Chinese)",
+    "dimension": "Dimension",
+    "dimension_weight": "Dimension weight",
+    "indicator_weight": "Indicator weight",
+    "global_weight": "Global weight",
+    "city_code": "City code",
+    "year": "Year",
+    "province": "Province",
+    "first_treat": "Pilot year",
+    "n_cities": "Cities",
+    "mean_se": "Mean SE",
+    "sd_estimate": "SD of estimates",
+    "n_draws": "Draws",
+    "mean_truth": "Mean truth",
+    "spearman_vs_paper": "Spearman vs paper",
+    "share_moved_gt_10": "Share moved > 10 ranks",
+    "median_abs_move": "Median |move|",
+    "max_abs_move": "Max |move|",
+    "group_value": "Group",
+    "moderator_value": "Moderator",
+    "source": "Source",
+    "description": "Description",
+    "paper_label": "Paper label",
+    "label_en": "Label",
+    "n": "Count",
+    "count": "Count",
+    "share": "Share",
+    "relative_magnitude": "Relative magnitude",
+    "twfe_estimate": "TWFE estimate",
+    "p_holm": "p (Holm)",
+    "ri_p_value": "Randomisation p-value",
+    "real": "Real data",
+    "semi_synthetic": "Semi-synthetic",
 }
-_ABBREV = {"se": "SE", "sd": "SD", "n": "N", "r2": "R²", "ci": "CI", "iv": "IV", "ols": "OLS", "att": "ATT",
-           "psm": "PSM", "did": "DiD", "twfe": "TWFE", "smd": "SMD", "ar": "AR", "f": "F", "p": "p"}
+_ABBREV = {
+    "se": "SE",
+    "sd": "SD",
+    "n": "N",
+    "r2": "R²",
+    "ci": "CI",
+    "iv": "IV",
+    "ols": "OLS",
+    "att": "ATT",
+    "psm": "PSM",
+    "did": "DiD",
+    "twfe": "TWFE",
+    "smd": "SMD",
+    "ar": "AR",
+    "f": "F",
+    "p": "p",
+}
 MISSING = "—"
 MISSING_NOTE = "— : not available (not estimable on this track, not reported by the paper, or not applicable)."
 MAX_COLUMNS = 9  # wider tables are shown collapsed (a dropdown) so the page stays inside the text column
@@ -257,14 +384,21 @@ def reader_frame(df: pd.DataFrame, digits: int = 3, labels: dict | None = None) 
     lab = {**LABELS, **(labels or {})}
     cols = [lab.get(str(c), human_label(c)) if not isinstance(c, tuple) else human_label(c) for c in d.columns]
     missing = bool(d.map(is_missing).to_numpy().any()) if d.size else False
-    out = pd.DataFrame({i: [fmt_cell(v, digits) for v in d.iloc[:, i]] for i in range(d.shape[1])},
-                       index=range(len(d)))
+    out = pd.DataFrame({i: [fmt_cell(v, digits) for v in d.iloc[:, i]] for i in range(d.shape[1])}, index=range(len(d)))
     out.columns = cols
     return out, missing
 
 
-def table_html(df, caption: str | None = None, digits: int = 3, notes=(), missing_note: str | None = None,
-               labels: dict | None = None, collapse: bool | None = None, download: str | None = None) -> str:
+def table_html(
+    df,
+    caption: str | None = None,
+    digits: int = 3,
+    notes=(),
+    missing_note: str | None = None,
+    labels: dict | None = None,
+    collapse: bool | None = None,
+    download: str | None = None,
+) -> str:
     """The HTML of a reader table (see :func:`show_table`)."""
     if hasattr(df, "data") and hasattr(df, "hide") and not isinstance(df, pd.DataFrame):  # a pandas Styler
         df = df.data
@@ -275,8 +409,11 @@ def table_html(df, caption: str | None = None, digits: int = 3, notes=(), missin
         foot.append(html.escape(missing_note or MISSING_NOTE))
     cap = f'<p class="nqp-caption">{html.escape(caption)}</p>' if caption else ""
     foot_html = "".join(f'<p class="nqp-note">{n}</p>' for n in foot)
-    dl = (f'<p class="nqp-note"><a href="{html.escape(download)}">Download this table (CSV, full precision)</a></p>'
-          if download else "")
+    dl = (
+        f'<p class="nqp-note"><a href="{html.escape(download)}">Download this table (CSV, full precision)</a></p>'
+        if download
+        else ""
+    )
     block = f'<div class="nqp-table">{cap}{body}{foot_html}{dl}</div>'
     if collapse is None:
         collapse = shown.shape[1] > MAX_COLUMNS
@@ -286,8 +423,16 @@ def table_html(df, caption: str | None = None, digits: int = 3, notes=(), missin
     return block
 
 
-def show_table(df, caption: str | None = None, digits: int = 3, notes=(), missing_note: str | None = None,
-               labels: dict | None = None, collapse: bool | None = None, download: str | None = None) -> HTML:
+def show_table(
+    df,
+    caption: str | None = None,
+    digits: int = 3,
+    notes=(),
+    missing_note: str | None = None,
+    labels: dict | None = None,
+    collapse: bool | None = None,
+    download: str | None = None,
+) -> HTML:
     """A table as a reader sees it: human headers (:data:`LABELS`), no index column, numbers rounded to ``digits``
     (the CSV keeps full precision), "—" for missing values with a footnote (``missing_note`` says why), in a box
     that scrolls by itself on a phone; wider than :data:`MAX_COLUMNS` columns it is collapsed into a dropdown."""

@@ -4,6 +4,7 @@
 the links of :func:`nqp_helpers.display.download_links` (end of every chapter) point; real-track tables go to
 ``_downloads/nqp/real/<chapter>/``.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Errors the package raises on bad input: each names the column, row or parameter at fault."""
+
 from __future__ import annotations
 
 

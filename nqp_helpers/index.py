@@ -33,6 +33,7 @@ Weighting schemes (each returns a table ``code, dimension, indicator_weight, dim
     For entropy and CRITIC the global weights are split into ``indicator_weight = g_j / sum_{k in d} g_k`` and
     ``dimension_weight = sum_{k in d} g_k``, so ``Pro = scale * sum_j g_j x~_j`` exactly (the usual one-step composite).
 """
+
 from __future__ import annotations
 
 import functools
@@ -68,8 +69,9 @@ def _present_codes(panel: pd.DataFrame, codes: Iterable[str] | None) -> list[str
     return codes
 
 
-def normalise(panel: pd.DataFrame, codes: Iterable[str] | None = None,
-              bounds: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def normalise(
+    panel: pd.DataFrame, codes: Iterable[str] | None = None, bounds: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Min-max normalise the indicators over the whole panel, with direction.
 
     Parameters
@@ -190,8 +192,10 @@ def _weight_table(weights, codes: list[str], xn: pd.DataFrame) -> tuple[pd.DataF
     if isinstance(weights, pd.DataFrame):
         need = {"code", "indicator_weight"}
         if not need <= set(weights.columns):
-            raise NQPInputError(f"a weights DataFrame needs columns {sorted(need)} (optional: dimension, "
-                                f"dimension_weight); got {list(weights.columns)}")
+            raise NQPInputError(
+                f"a weights DataFrame needs columns {sorted(need)} (optional: dimension, "
+                f"dimension_weight); got {list(weights.columns)}"
+            )
         keep = [c for c in ("code", "indicator_weight", "dimension_weight") if c in weights.columns]
         t = weights[keep].copy()  # a table returned in build_index(...).attrs["weights"] can be passed back in
         unknown = [c for c in t["code"] if c not in INDICATOR_CODES]
@@ -234,8 +238,9 @@ def _renormalise(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
 def _paper_array_spec() -> tuple:
     """``index_arrays``' view of the paper weighting on all 18 indicators: per dimension the row positions (in
     ``INDICATOR_CODES``) and renormalised indicator weights, the dimension weights and the indicator signs."""
-    table = weights_paper().rename(columns={"indicator_weight": "indicator_weight_raw",
-                                            "dimension_weight": "dimension_weight_raw"})
+    table = weights_paper().rename(
+        columns={"indicator_weight": "indicator_weight_raw", "dimension_weight": "dimension_weight_raw"}
+    )
     table, dw = _renormalise(table)
     pos = {c: k for k, c in enumerate(INDICATOR_CODES)}
     dims = []
@@ -277,8 +282,14 @@ def index_arrays(Y: np.ndarray, lo: np.ndarray, hi: np.ndarray, scale: float = 1
     return {c: out[c] for c in INDEX_COLUMNS}
 
 
-def build_index(panel: pd.DataFrame, weights="paper", scale: float = 10, codes: Iterable[str] | None = None,
-                bounds: pd.DataFrame | None = None, na: str = "propagate") -> pd.DataFrame:
+def build_index(
+    panel: pd.DataFrame,
+    weights="paper",
+    scale: float = 10,
+    codes: Iterable[str] | None = None,
+    bounds: pd.DataFrame | None = None,
+    na: str = "propagate",
+) -> pd.DataFrame:
     """Build ``Pro, Lab, Mea, Obj`` from the indicator columns of ``panel``.
 
     Parameters
@@ -301,13 +312,15 @@ def build_index(panel: pd.DataFrame, weights="paper", scale: float = 10, codes: 
         raise NQPInputError(f"unknown na policy {na!r}; allowed: {list(NA_POLICIES)}")
     codes = _present_codes(panel, codes)
     if not codes:
-        raise NQPInputError(f"the panel has none of the 18 indicator columns {list(INDICATOR_CODES)}; "
-                            "cannot build the index")
+        raise NQPInputError(
+            f"the panel has none of the 18 indicator columns {list(INDICATOR_CODES)}; cannot build the index"
+        )
     xn, bounds = normalise(panel, codes, bounds)
     table, scheme = _weight_table(weights, codes, xn)
     table = table[table["code"].isin(codes)].copy()
-    table = table.rename(columns={"indicator_weight": "indicator_weight_raw",
-                                  "dimension_weight": "dimension_weight_raw"})
+    table = table.rename(
+        columns={"indicator_weight": "indicator_weight_raw", "dimension_weight": "dimension_weight_raw"}
+    )
     missing_ind = [c for c in INDICATOR_CODES if c not in codes]
     absent_in_table = [c for c in codes if c not in set(table["code"])]
     if absent_in_table:
@@ -329,8 +342,14 @@ def build_index(panel: pd.DataFrame, weights="paper", scale: float = 10, codes: 
     subs = out[dims_present].to_numpy(dtype=float)
     W = dw.to_numpy(dtype=float)
     out["Pro"] = _weighted_sum(subs, W, na)
-    cols = ["code", "dimension", "indicator_weight_raw", "indicator_weight", "dimension_weight_raw",
-            "dimension_weight"] + [c for c in table.columns if c == "global_weight"]
+    cols = [
+        "code",
+        "dimension",
+        "indicator_weight_raw",
+        "indicator_weight",
+        "dimension_weight_raw",
+        "dimension_weight",
+    ] + [c for c in table.columns if c == "global_weight"]
     out.attrs["weights"] = safe_attr(table[cols].reset_index(drop=True))
     out.attrs["missing_indicators"] = safe_attr(missing_ind)
     out.attrs["missing_dimensions"] = safe_attr(missing_dims)

@@ -11,6 +11,7 @@ Everything here is a thin, tested layer over ``nqp_helpers.index``:
   their weighted sum of ``Lab, Mea, Obj`` (then OLS gives ``b_Pro = sum_d W_d b_d`` on a common sample).
 * ``tidy_table2``: the tidy Table 2 output (ours, paper, truth), one row per model x term.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -22,8 +23,16 @@ from .errors import NQPInputError
 from .index import WEIGHT_SCHEMES, build_index
 from .indicators import DIMENSIONS, INDEX_COLUMNS, INDICATOR_CODES, indicator_catalogue
 
-__all__ = ["weights_comparison", "indices_by_scheme", "per_year_index", "paths_by_group", "rank_stability",
-           "dimension_weights", "linear_combination_check", "tidy_table2"]
+__all__ = [
+    "weights_comparison",
+    "indices_by_scheme",
+    "per_year_index",
+    "paths_by_group",
+    "rank_stability",
+    "dimension_weights",
+    "linear_combination_check",
+    "tidy_table2",
+]
 
 
 def _present(panel: pd.DataFrame) -> list[str]:
@@ -40,8 +49,9 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def indices_by_scheme(panel: pd.DataFrame, schemes: Iterable[str] = WEIGHT_SCHEMES, na: str = "propagate",
-                      scale: float = 10) -> dict[str, pd.DataFrame]:
+def indices_by_scheme(
+    panel: pd.DataFrame, schemes: Iterable[str] = WEIGHT_SCHEMES, na: str = "propagate", scale: float = 10
+) -> dict[str, pd.DataFrame]:
     """``{scheme: build_index(panel, weights=scheme)}`` over the indicators present (same whole-panel normalisation).
 
     Raises :class:`NQPInputError` if the panel has no indicator column with data.
@@ -52,8 +62,9 @@ def indices_by_scheme(panel: pd.DataFrame, schemes: Iterable[str] = WEIGHT_SCHEM
     return {s: build_index(panel, weights=s, codes=codes, na=na, scale=scale) for s in schemes}
 
 
-def weights_comparison(panel: pd.DataFrame, schemes: Iterable[str] = WEIGHT_SCHEMES,
-                       indices: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+def weights_comparison(
+    panel: pd.DataFrame, schemes: Iterable[str] = WEIGHT_SCHEMES, indices: Mapping[str, pd.DataFrame] | None = None
+) -> pd.DataFrame:
     """Table 1: one row per catalogue indicator, the paper's weights beside the data-driven and equal ones.
 
     Columns: ``dimension, code, indicator_zh, label_en, direction, present`` (indicator has data in ``panel``), then
@@ -66,9 +77,9 @@ def weights_comparison(panel: pd.DataFrame, schemes: Iterable[str] = WEIGHT_SCHE
     if indices is None:
         indices = indices_by_scheme(panel, schemes)
     cat = indicator_catalogue()
-    out = cat[["dimension", "code", "indicator_zh", "label_en", "direction", "indicator_weight",
-               "dimension_weight"]].rename(columns={"indicator_weight": "w_paper_table1",
-                                                     "dimension_weight": "dim_paper_table1"})
+    out = cat[
+        ["dimension", "code", "indicator_zh", "label_en", "direction", "indicator_weight", "dimension_weight"]
+    ].rename(columns={"indicator_weight": "w_paper_table1", "dimension_weight": "dim_paper_table1"})
     out.insert(5, "present", out["code"].isin(_present(panel)))
     for s in schemes:
         w = indices[s].attrs["weights"].set_index("code")
@@ -77,8 +88,9 @@ def weights_comparison(panel: pd.DataFrame, schemes: Iterable[str] = WEIGHT_SCHE
     return out.reset_index(drop=True)
 
 
-def per_year_index(panel: pd.DataFrame, weights="paper", year: str = "year", na: str = "propagate",
-                   scale: float = 10) -> pd.DataFrame:
+def per_year_index(
+    panel: pd.DataFrame, weights="paper", year: str = "year", na: str = "propagate", scale: float = 10
+) -> pd.DataFrame:
     """The index with every indicator min-max normalised within each year (not the book's choice; for contrast).
 
     The weights are fixed once: a scheme name is resolved on the whole panel (data-driven schemes from the
@@ -98,8 +110,13 @@ def per_year_index(panel: pd.DataFrame, weights="paper", year: str = "year", na:
     return pd.concat(parts).reindex(panel.index)
 
 
-def paths_by_group(panel: pd.DataFrame, index: pd.DataFrame | None = None, columns=INDEX_COLUMNS,
-                   year: str = "year", first_treat: str = "first_treat") -> pd.DataFrame:
+def paths_by_group(
+    panel: pd.DataFrame,
+    index: pd.DataFrame | None = None,
+    columns=INDEX_COLUMNS,
+    year: str = "year",
+    first_treat: str = "first_treat",
+) -> pd.DataFrame:
     """Mean of each index column by year for pilot cities (``first_treat > 0``) and never-treated cities.
 
     ``index`` (optional) supplies the index columns (e.g. another scheme); default: the panel's own. Returns a tidy
@@ -109,8 +126,10 @@ def paths_by_group(panel: pd.DataFrame, index: pd.DataFrame | None = None, colum
     src = panel if index is None else index
     cols = [c for c in columns if c in src.columns and src[c].notna().any()]
     ft = pd.to_numeric(panel[first_treat], errors="coerce").fillna(0)
-    d = pd.DataFrame({"year": panel[year].to_numpy(),
-                      "group": np.where(ft.to_numpy() > 0, "pilot", "never treated")}, index=panel.index)
+    d = pd.DataFrame(
+        {"year": panel[year].to_numpy(), "group": np.where(ft.to_numpy() > 0, "pilot", "never treated")},
+        index=panel.index,
+    )
     for c in cols:
         d[c] = src[c].to_numpy(dtype=float)
     long = d.melt(id_vars=["year", "group"], value_vars=cols, var_name="variable").dropna(subset=["value"])
@@ -118,9 +137,15 @@ def paths_by_group(panel: pd.DataFrame, index: pd.DataFrame | None = None, colum
     return out[["year", "group", "variable", "mean", "n"]]
 
 
-def rank_stability(panel: pd.DataFrame, indices: Mapping[str, pd.DataFrame], year: int, reference: str = "paper",
-                   threshold: int = 10, column: str = "Pro", unit: str = "city_code") -> tuple[pd.DataFrame,
-                                                                                                    pd.DataFrame]:
+def rank_stability(
+    panel: pd.DataFrame,
+    indices: Mapping[str, pd.DataFrame],
+    year: int,
+    reference: str = "paper",
+    threshold: int = 10,
+    column: str = "Pro",
+    unit: str = "city_code",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """How much the city ranking of ``column`` in ``year`` depends on the weighting scheme.
 
     Returns ``(corr, moves)``: ``corr`` the Spearman rank-correlation matrix across schemes (cities with a value in
@@ -133,8 +158,10 @@ def rank_stability(panel: pd.DataFrame, indices: Mapping[str, pd.DataFrame], yea
     sel = (panel["year"] == year).to_numpy()
     if not sel.any():
         raise NQPInputError(f"rank_stability: year {year} not in the panel")
-    vals = pd.DataFrame({s: idx.loc[sel, column].to_numpy(dtype=float) for s, idx in indices.items()},
-                        index=panel.loc[sel, unit].to_numpy()).dropna()
+    vals = pd.DataFrame(
+        {s: idx.loc[sel, column].to_numpy(dtype=float) for s, idx in indices.items()},
+        index=panel.loc[sel, unit].to_numpy(),
+    ).dropna()
     if len(vals) < 3:
         raise NQPInputError(f"rank_stability: fewer than 3 cities with {column} in {year} under every scheme")
     ranks = vals.rank(ascending=False, method="average")
@@ -142,9 +169,16 @@ def rank_stability(panel: pd.DataFrame, indices: Mapping[str, pd.DataFrame], yea
     rows = []
     for s in vals.columns:
         move = (ranks[s] - ranks[reference]).abs()
-        rows.append({"scheme": s, "n_cities": len(vals), f"spearman_vs_{reference}": float(corr.loc[s, reference]),
-                     f"share_moved_gt_{threshold}": float((move > threshold).mean()),
-                     "median_abs_move": float(move.median()), "max_abs_move": float(move.max())})
+        rows.append(
+            {
+                "scheme": s,
+                "n_cities": len(vals),
+                f"spearman_vs_{reference}": float(corr.loc[s, reference]),
+                f"share_moved_gt_{threshold}": float((move > threshold).mean()),
+                "median_abs_move": float(move.median()),
+                "max_abs_move": float(move.max()),
+            }
+        )
     return corr, pd.DataFrame(rows)
 
 
@@ -157,8 +191,9 @@ def dimension_weights(panel: pd.DataFrame, weights="paper") -> pd.Series:
     if not codes:
         return pd.Series(dtype=float)
     t = build_index(panel, weights=weights, codes=codes).attrs["weights"]
-    return t.groupby("dimension")["dimension_weight"].first().reindex([d for d in DIMENSIONS
-                                                                        if d in set(t["dimension"])])
+    return (
+        t.groupby("dimension")["dimension_weight"].first().reindex([d for d in DIMENSIONS if d in set(t["dimension"])])
+    )
 
 
 def linear_combination_check(panel: pd.DataFrame, w: pd.Series, tol: float = 1e-8) -> bool:
@@ -173,12 +208,32 @@ def linear_combination_check(panel: pd.DataFrame, w: pd.Series, tol: float = 1e-
     return bool(np.max(np.abs(subs[ok] @ w.to_numpy(dtype=float) - pro[ok])) <= tol * max(1.0, np.abs(pro[ok]).max()))
 
 
-TABLE2_COLUMNS = ["model", "spec", "outcome", "controls", "term", "estimate", "std_error", "p_value", "n_obs", "r2_within",
-                  "r2_overall", "paper_coef", "paper_se", "paper_stars", "truth"]
+TABLE2_COLUMNS = [
+    "model",
+    "spec",
+    "outcome",
+    "controls",
+    "term",
+    "estimate",
+    "std_error",
+    "p_value",
+    "n_obs",
+    "r2_within",
+    "r2_overall",
+    "paper_coef",
+    "paper_se",
+    "paper_stars",
+    "truth",
+]
 
 
-def tidy_table2(results: Mapping[str, pd.DataFrame], paper: pd.DataFrame, column_of: Mapping[str, int],
-                controls_of: Mapping[str, bool], truth: Mapping[str, float] | None = None) -> pd.DataFrame:
+def tidy_table2(
+    results: Mapping[str, pd.DataFrame],
+    paper: pd.DataFrame,
+    column_of: Mapping[str, int],
+    controls_of: Mapping[str, bool],
+    truth: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
     """Stack our Table 2 fits into the tidy ``table2.csv`` layout (``TABLE2_COLUMNS``).
 
     results: {model label: tidy twfe frame}; paper: rows of ``reported_results()`` for table 2; column_of: {model

@@ -3,6 +3,7 @@
 Weights are not typed here: they are read from ``data/paper/index_weights.csv`` (the paper's Table 1) and joined on
 the Chinese indicator name, so the paper's numbers stay data.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -17,12 +18,24 @@ INDEX_COLUMNS = OUTCOMES
 
 # code, dimension, indicator_zh (exactly as in index_weights.csv), English label, natural unit
 _CATALOGUE = [
-    ("lab_edu_share", "Lab", "教育支出占财政总支出比重", "education spending, share of fiscal expenditure", "share (0-1)"),
+    (
+        "lab_edu_share",
+        "Lab",
+        "教育支出占财政总支出比重",
+        "education spending, share of fiscal expenditure",
+        "share (0-1)",
+    ),
     ("lab_postgrad", "Lab", "硕士学位及以上毕业人数", "master's and doctoral graduates", "persons"),
     ("lab_schooling", "Lab", "人均受教育年限", "average years of schooling", "years"),
     ("lab_productivity", "Lab", "劳动生产率", "labour productivity (GDP per employed person)", "10k yuan per person"),
     ("lab_rd_applied", "Lab", "应用研究R&D人员全时当量", "applied-research R&D personnel (FTE)", "person-years"),
-    ("lab_rd_experimental", "Lab", "试验发展R&D人员全时当量", "experimental-development R&D personnel (FTE)", "person-years"),
+    (
+        "lab_rd_experimental",
+        "Lab",
+        "试验发展R&D人员全时当量",
+        "experimental-development R&D personnel (FTE)",
+        "person-years",
+    ),
     ("mea_robots", "Mea", "工业机器人渗透度", "industrial-robot penetration", "robots per 10k manufacturing workers"),
     ("mea_ai_firms", "Mea", "人工智能企业数量", "artificial-intelligence firms", "firms"),
     ("mea_fibre", "Mea", "光缆线路长度", "optical-cable length", "km"),
@@ -34,7 +47,13 @@ _CATALOGUE = [
     ("obj_power_capacity", "Obj", "发电装机容量", "installed power-generation capacity", "10k kW"),
     ("obj_energy_pc", "Obj", "一次能源人均消费量", "primary energy consumption per capita", "tce per person"),
     ("obj_co2_intensity", "Obj", "二氧化碳排放强度", "CO2 emissions per unit of GDP", "t per 10k yuan"),
-    ("obj_waste_gas_intensity", "Obj", "工业废气排放强度", "industrial waste-gas (SO2) emissions per unit of GDP", "t per 100m yuan"),
+    (
+        "obj_waste_gas_intensity",
+        "Obj",
+        "工业废气排放强度",
+        "industrial waste-gas (SO2) emissions per unit of GDP",
+        "t per 100m yuan",
+    ),
 ]
 
 
@@ -50,7 +69,9 @@ def _catalogue_cached() -> pd.DataFrame:
     w = pd.read_csv(PAPER_DIR / "index_weights.csv")
     merged = cat.merge(
         w[["indicator_zh", "dimension_weight", "subdimension_zh", "indicator_weight", "direction"]],
-        on="indicator_zh", how="left", validate="one_to_one",
+        on="indicator_zh",
+        how="left",
+        validate="one_to_one",
     )
     if merged["indicator_weight"].isna().any():
         missing = merged.loc[merged["indicator_weight"].isna(), "indicator_zh"].tolist()

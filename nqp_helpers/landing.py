@@ -4,6 +4,7 @@
 controls, city and year fixed effects) beside the same regression on the semi-synthetic track (with its known true
 effect) and on the real track (with what that track lacks). The root page ``book/intro.py`` calls it.
 """
+
 from __future__ import annotations
 
 import math
@@ -21,8 +22,19 @@ __all__ = ["CONTROLS", "HEADLINE", "REAL_PROXIES", "headline_ours", "headline_pa
 REAL_PROXIES = ("Gov", "Fix", "Tra")
 # The paper's headline: Table 2, outcome Pro, with controls, coefficient of Inn.
 HEADLINE = {"table": 2, "outcome": "Pro", "spec": "baseline_controls", "term": "Inn"}
-TABLE_COLUMNS = ("source", "estimate", "std_error", "conf_low", "conf_high", "stars", "n_obs", "n_clusters",
-                 "years", "truth", "note")
+TABLE_COLUMNS = (
+    "source",
+    "estimate",
+    "std_error",
+    "conf_low",
+    "conf_high",
+    "stars",
+    "n_obs",
+    "n_clusters",
+    "years",
+    "truth",
+    "note",
+)
 
 
 def headline_paper() -> dict:
@@ -34,9 +46,19 @@ def headline_paper() -> dict:
         raise NQPInputError(f"headline_paper: expected one reported row for {HEADLINE}, found {len(r)}")
     row = r.iloc[0]
     coef, se = float(row["coef"]), float(row["se"])
-    return {"source": "paper", "estimate": coef, "std_error": se, "conf_low": math.nan, "conf_high": math.nan,
-            "stars": str(row["stars"]), "n_obs": int(row["n"]), "n_clusters": math.nan, "years": "2004–2023",
-            "truth": math.nan, "note": f"Table {HEADLINE['table']}, column {int(row['column'])}"}
+    return {
+        "source": "paper",
+        "estimate": coef,
+        "std_error": se,
+        "conf_low": math.nan,
+        "conf_high": math.nan,
+        "stars": str(row["stars"]),
+        "n_obs": int(row["n"]),
+        "n_clusters": math.nan,
+        "years": "2004–2023",
+        "truth": math.nan,
+        "note": f"Table {HEADLINE['table']}, column {int(row['column'])}",
+    }
 
 
 def headline_ours(data: str = "semi_synthetic", seed: int | None = None, panel: pd.DataFrame | None = None) -> dict:
@@ -79,11 +101,19 @@ def headline_ours(data: str = "semi_synthetic", seed: int | None = None, panel: 
             notes.append("controls absent: " + ", ".join(absent))
         if track == "real":
             notes.append(", ".join(REAL_PROXIES) + " are proxies")
-    return {"source": track, "estimate": float(r["estimate"]), "std_error": float(r["std_error"]),
-            "conf_low": float(r["conf_low"]), "conf_high": float(r["conf_high"]), "stars": stars(float(r["p_value"])),
-            "n_obs": int(r["n_obs"]), "n_clusters": int(r["n_clusters"]),
-            "years": f"{int(used['year'].min())}–{int(used['year'].max())}", "truth": truth,
-            "note": "; ".join(notes)}
+    return {
+        "source": track,
+        "estimate": float(r["estimate"]),
+        "std_error": float(r["std_error"]),
+        "conf_low": float(r["conf_low"]),
+        "conf_high": float(r["conf_high"]),
+        "stars": stars(float(r["p_value"])),
+        "n_obs": int(r["n_obs"]),
+        "n_clusters": int(r["n_clusters"]),
+        "years": f"{int(used['year'].min())}–{int(used['year'].max())}",
+        "truth": truth,
+        "note": "; ".join(notes),
+    }
 
 
 def headline_table(seed: int | None = None, tracks=("semi_synthetic", "real")) -> pd.DataFrame:

@@ -4,6 +4,7 @@
 One source for the commands: the sweep tests and ``benchmarks/bench_sweep.py`` run what the guide shows (with a free
 port, and temporary folders instead of the guide's ``/tmp/nqp-scratch``).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -14,8 +15,8 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 
 from .paths import BOOK_DIR
 
@@ -38,7 +39,7 @@ def guide_commands(label: str, guide: str | os.PathLike = GUIDE) -> list[list[st
     if lines[start] != "```bash":
         raise ValueError(f"{guide}: the line after {marker!r} must open a ```bash block")
     end = lines.index("```", start + 1)
-    return [shlex.split(line, comments=True) for line in lines[start + 1:end] if line.strip()]
+    return [shlex.split(line, comments=True) for line in lines[start + 1 : end] if line.strip()]
 
 
 def _free_port() -> int:
@@ -70,8 +71,9 @@ def _wait_for_port(port: int, deadline: float, log: Path) -> None:
 
 
 @contextlib.contextmanager
-def by_hand_cluster(base: str | os.PathLike, n_workers: int | None = None,
-                    worker_args: tuple[str, ...] = ()) -> Iterator[dict]:
+def by_hand_cluster(
+    base: str | os.PathLike, n_workers: int | None = None, worker_args: tuple[str, ...] = ()
+) -> Iterator[dict]:
     """Start the guide's ``dask scheduler`` and ``dask worker`` (``--nworkers n_workers`` if given, then
     ``worker_args``) under ``base``.
 
@@ -88,8 +90,10 @@ def by_hand_cluster(base: str | os.PathLike, n_workers: int | None = None,
     address = f"tcp://127.0.0.1:{port}"
 
     def rewrite(argv: list[str]) -> list[str]:
-        return [a.replace(GUIDE_ADDRESS, address).replace(GUIDE_SCRATCH, str(scratch)).replace("8786", str(port))
-                for a in argv]
+        return [
+            a.replace(GUIDE_ADDRESS, address).replace(GUIDE_SCRATCH, str(scratch)).replace("8786", str(port))
+            for a in argv
+        ]
 
     commands = [rewrite(c) for c in guide_commands("by-hand")]
     dask_cmds = [c for c in commands if c[0] == "dask"]
@@ -107,8 +111,9 @@ def by_hand_cluster(base: str | os.PathLike, n_workers: int | None = None,
         for argv, cwd in zip(dask_cmds, (base, home)):
             log = base / f"{argv[1]}.log"
             with open(log, "wb") as fh:
-                procs.append(subprocess.Popen([str(dask), *argv[1:]], cwd=cwd, stdout=fh, stderr=fh,
-                                              start_new_session=True))
+                procs.append(
+                    subprocess.Popen([str(dask), *argv[1:]], cwd=cwd, stdout=fh, stderr=fh, start_new_session=True)
+                )
             if argv[1] == "scheduler":
                 _wait_for_port(port, deadline, log)
         with Client(address, timeout="30s") as client:

@@ -9,6 +9,7 @@ larger polygons around them). A prefecture feature is matched to the panel by it
 The geometry is **not** under the repository's data licence: CTAmap is for non-commercial use only, and every map must
 carry :data:`CTAMAP_CREDIT` (it is drawn on the figure and returned in ``fig.caption``).
 """
+
 from __future__ import annotations
 
 import json
@@ -25,10 +26,14 @@ from .errors import NQPInputError
 from .paths import PROCESSED_DIR, RAW_DIR
 
 GEOJSON_DIR = RAW_DIR / "prefecture-crosswalk-ctamap" / "geojson"
-CTAMAP_CREDIT = ("Boundaries: CTAmap 1.30 (2000–2024), Rui Cheng / 锐多宝, simplified 2024 snapshot; "
-                 "non-commercial use only, no warranty of boundary accuracy.")
-CTAMAP_CREDIT_ASCII = ("Boundaries: CTAmap 1.30 (Rui Cheng), simplified 2024 snapshot; non-commercial use only; "
-                       "boundaries not authoritative.")
+CTAMAP_CREDIT = (
+    "Boundaries: CTAmap 1.30 (2000–2024), Rui Cheng / 锐多宝, simplified 2024 snapshot; "
+    "non-commercial use only, no warranty of boundary accuracy."
+)
+CTAMAP_CREDIT_ASCII = (
+    "Boundaries: CTAmap 1.30 (Rui Cheng), simplified 2024 snapshot; non-commercial use only; "
+    "boundaries not authoritative."
+)
 NEVER_COLOR = "#d0d0d0"
 EXTENT = (73.0, 135.5, 17.5, 54.0)  # lon/lat window: mainland + Hainan island; South China Sea islands not shown
 _ASPECT = 1 / np.cos(np.deg2rad(36.0))
@@ -110,8 +115,7 @@ def _collection(rings, **kw) -> PolyCollection:
     return PolyCollection(rings, closed=True, **kw)
 
 
-def pilot_map(panel_or_pilots: pd.DataFrame, ax=None, sample_codes=None, cmap: str = "turbo",
-              title: str | None = None):
+def pilot_map(panel_or_pilots: pd.DataFrame, ax=None, sample_codes=None, cmap: str = "turbo", title: str | None = None):
     """Map of cities coloured by pilot approval year (``first_treat``).
 
     ``panel_or_pilots``: a city-year panel (the sample = its cities) or a pilot table with ``city_code, first_treat``
@@ -145,15 +149,17 @@ def pilot_map(panel_or_pilots: pd.DataFrame, ax=None, sample_codes=None, cmap: s
     else:
         fig = ax.figure
     by_area = lambda rs: sorted(rs, key=_area, reverse=True)  # noqa: E731
-    ax.add_collection(_collection(by_area(groups.get("scope", [])), facecolor="white", edgecolor="#bbbbbb",
-                                  linewidths=0.2))
-    ax.add_collection(_collection(by_area(groups["out"]), facecolor="white", edgecolor="#999999", hatch="////",
-                                  linewidths=0.2))
-    ax.add_collection(_collection(by_area(groups["never"]), facecolor=NEVER_COLOR, edgecolor="white",
-                                  linewidths=0.25))
+    ax.add_collection(
+        _collection(by_area(groups.get("scope", [])), facecolor="white", edgecolor="#bbbbbb", linewidths=0.2)
+    )
+    ax.add_collection(
+        _collection(by_area(groups["out"]), facecolor="white", edgecolor="#999999", hatch="////", linewidths=0.2)
+    )
+    ax.add_collection(_collection(by_area(groups["never"]), facecolor=NEVER_COLOR, edgecolor="white", linewidths=0.25))
     for y in years:
-        ax.add_collection(_collection(by_area(groups[str(y)]), facecolor=year_color[y], edgecolor="white",
-                                      linewidths=0.25))
+        ax.add_collection(
+            _collection(by_area(groups[str(y)]), facecolor=year_color[y], edgecolor="white", linewidths=0.25)
+        )
     prov = [r for _, rings in load_features("province") for r in rings]
     ax.add_collection(_collection(prov, facecolor="none", edgecolor="#333333", linewidths=0.6))
     ax.set_xlim(EXTENT[0], EXTENT[1])
@@ -162,19 +168,30 @@ def pilot_map(panel_or_pilots: pd.DataFrame, ax=None, sample_codes=None, cmap: s
     ax.set_axis_off()
     n_by_year = ft[ft > 0].value_counts()
     handles = [Patch(facecolor=year_color[y], edgecolor="none", label=f"{y} ({n_by_year[y]})") for y in years]
-    handles += [Patch(facecolor=NEVER_COLOR, edgecolor="none", label=f"never treated ({int((ft == 0).sum())})"),
-                Patch(facecolor="white", edgecolor="#999999", hatch="////", label="not in sample")]
-    ax.legend(handles=handles, title="Pilot approved in\n(number of cities)", loc="center left",
-              bbox_to_anchor=(1.0, 0.5), fontsize=9, title_fontsize=9.5, frameon=False)
+    handles += [
+        Patch(facecolor=NEVER_COLOR, edgecolor="none", label=f"never treated ({int((ft == 0).sum())})"),
+        Patch(facecolor="white", edgecolor="#999999", hatch="////", label="not in sample"),
+    ]
+    ax.legend(
+        handles=handles,
+        title="Pilot approved in\n(number of cities)",
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+        fontsize=9,
+        title_fontsize=9.5,
+        frameon=False,
+    )
     if title:
         ax.set_title(title)
     fig.text(0.01, 0.01, CTAMAP_CREDIT_ASCII, fontsize=6.5, color="#555555", ha="left", va="bottom")
     rate = len(found) / len(sample) if sample else float("nan")
     fig.match_rate = rate
-    fig.caption = (f"Prefecture-level cities of the sample ({len(sample)}) coloured by the year their national "
-                   f"innovative-city pilot was approved ({int((ft > 0).sum())} pilots); grey = never treated; "
-                   f"hatched = map units outside the sample (autonomous prefectures, leagues, cities created or "
-                   f"abolished within 2004–2023, county-level units). Thick lines: provinces. "
-                   f"{len(found)} of {len(sample)} sample cities found in the map ({rate:.0%}). "
-                   f"South China Sea islands not shown. {CTAMAP_CREDIT}")
+    fig.caption = (
+        f"Prefecture-level cities of the sample ({len(sample)}) coloured by the year their national "
+        f"innovative-city pilot was approved ({int((ft > 0).sum())} pilots); grey = never treated; "
+        f"hatched = map units outside the sample (autonomous prefectures, leagues, cities created or "
+        f"abolished within 2004–2023, county-level units). Thick lines: provinces. "
+        f"{len(found)} of {len(sample)} sample cities found in the map ({rate:.0%}). "
+        f"South China Sea islands not shown. {CTAMAP_CREDIT}"
+    )
     return fig

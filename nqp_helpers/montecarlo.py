@@ -35,6 +35,7 @@ Determinism
     whatever ``n_jobs`` is (common random numbers across scenarios: the same seeds and resamples in each scenario),
     so results are identical for any number of workers.
 """
+
 from __future__ import annotations
 
 import time as _time
@@ -72,8 +73,12 @@ __all__ = [
 ]
 
 ESTIMATORS = ("twfe", "callaway_santanna", "sun_abraham", "imputation_bjs")
-ESTIMATOR_LABELS = {"twfe": "TWFE", "callaway_santanna": "Callaway–Sant'Anna", "sun_abraham": "Sun–Abraham",
-                    "imputation_bjs": "BJS imputation"}
+ESTIMATOR_LABELS = {
+    "twfe": "TWFE",
+    "callaway_santanna": "Callaway–Sant'Anna",
+    "sun_abraham": "Sun–Abraham",
+    "imputation_bjs": "BJS imputation",
+}
 _KEYS = ("city_code", "year")
 
 
@@ -83,8 +88,12 @@ def make_cores(panel: pd.DataFrame, estimators=ESTIMATORS, alpha: float = 0.05) 
     bad = [e for e in estimators if e not in ESTIMATORS]
     if bad:
         raise NQPInputError(f"unknown estimator(s) {bad}; allowed: {list(ESTIMATORS)}")
-    make = {"twfe": lambda: TWFECore(panel, alpha=alpha), "callaway_santanna": lambda: CSCore(panel, alpha=alpha),
-            "sun_abraham": lambda: SACore(panel, alpha=alpha), "imputation_bjs": lambda: BJSCore(panel, alpha=alpha)}
+    make = {
+        "twfe": lambda: TWFECore(panel, alpha=alpha),
+        "callaway_santanna": lambda: CSCore(panel, alpha=alpha),
+        "sun_abraham": lambda: SACore(panel, alpha=alpha),
+        "imputation_bjs": lambda: BJSCore(panel, alpha=alpha),
+    }
     return {e: make[e]() for e in estimators}
 
 
@@ -99,13 +108,15 @@ def fit_wrappers(panel: pd.DataFrame, outcome: str = "Pro", estimators=ESTIMATOR
     from .estimators.imputation import imputation_did
     from .estimators.sun_abraham import sun_abraham
     from .estimators.twfe import twfe
+
     out = {}
     for e in estimators:
         if e == "twfe":
             row = twfe(panel, outcome, alpha=alpha).query("term == 'Inn'")
         elif e == "callaway_santanna":
             row = callaway_santanna(panel, outcome, aggregation="simple", alpha=alpha).query(
-                "aggregation == 'simple' and term == 'ATT'")
+                "aggregation == 'simple' and term == 'ATT'"
+            )
         elif e == "sun_abraham":
             g = first_treat_to_int(panel["first_treat"])
             lags = int((panel["year"] - g)[g > 0].max())
@@ -148,26 +159,32 @@ def cohort_bootstrap(first_treat_by_city, rng: np.random.Generator) -> np.ndarra
     return src
 
 
-def _balanced_layout(panel: pd.DataFrame, unit: str = "city_code", time: str = "year",
-                     cohort: str = "first_treat") -> tuple[np.ndarray, int, np.ndarray]:
+def _balanced_layout(
+    panel: pd.DataFrame, unit: str = "city_code", time: str = "year", cohort: str = "first_treat"
+) -> tuple[np.ndarray, int, np.ndarray]:
     """``(units, T, first_treat by unit)`` of a balanced panel sorted by unit and year (what the gather needs)."""
     units = pd.unique(panel[unit])
     years = pd.unique(panel[time])
     n_c, T = len(units), len(years)
     u = panel[unit].to_numpy()
-    ok = len(panel) == n_c * T and (u.reshape(n_c, T) == units[:, None]).all() and \
-        (panel[time].to_numpy().reshape(n_c, T) == np.sort(years)[None, :]).all()
+    ok = (
+        len(panel) == n_c * T
+        and (u.reshape(n_c, T) == units[:, None]).all()
+        and (panel[time].to_numpy().reshape(n_c, T) == np.sort(years)[None, :]).all()
+    )
     if not ok:
-        raise NQPInputError(f"resampling cities needs a balanced panel sorted by {unit!r} and {time!r} "
-                            f"(one row per city and year)")
+        raise NQPInputError(
+            f"resampling cities needs a balanced panel sorted by {unit!r} and {time!r} (one row per city and year)"
+        )
     ft = first_treat_to_int(panel[cohort]).to_numpy().reshape(n_c, T)
     if (ft != ft[:, :1]).any():
         raise NQPInputError(f"column {cohort!r} varies within a city")
     return units, T, ft[:, 0]
 
 
-def resample_cities(panel: pd.DataFrame, seed=0, unit: str = "city_code", time: str = "year",
-                    cohort: str = "first_treat") -> pd.DataFrame:
+def resample_cities(
+    panel: pd.DataFrame, seed=0, unit: str = "city_code", time: str = "year", cohort: str = "first_treat"
+) -> pd.DataFrame:
     """One cluster bootstrap of ``panel`` within adoption cohorts (see ``cohort_bootstrap``; ``seed`` is passed to
     ``numpy.random.default_rng``): each new city is a copy of a city of the same cohort with all its years. New ids
     ``1..n_cities`` in ``unit`` (so duplicated cities stay distinct clusters), the original id in ``source_city``.
@@ -177,6 +194,7 @@ def resample_cities(panel: pd.DataFrame, seed=0, unit: str = "city_code", time: 
     truth of ``panel``.
     """
     from .data.semi_synthetic import true_effects
+
     units, T, ft = _balanced_layout(panel, unit, time, cohort)
     src = cohort_bootstrap(ft, np.random.default_rng(seed))
     rows = (src[:, None] * T + np.arange(T)[None, :]).ravel()
@@ -194,8 +212,10 @@ def resample_cities(panel: pd.DataFrame, seed=0, unit: str = "city_code", time: 
 
 # ------------------------------------------------------------------------------------------------------- the MC
 DESIGNS = ("resample", "fixed")
-DESIGN_LABELS = {"resample": "new cities every draw (resampled within cohort)",
-                 "fixed": "the same cities every draw (first version)"}
+DESIGN_LABELS = {
+    "resample": "new cities every draw (resampled within cohort)",
+    "fixed": "the same cities every draw (first version)",
+}
 _SKELETON = None
 
 
@@ -217,6 +237,7 @@ def _one_draw(args):
 
 def _check_outcome(outcome):
     from .indicators import INDEX_COLUMNS
+
     if outcome not in INDEX_COLUMNS:
         raise NQPInputError(f"parameter outcome={outcome!r} must be one of {list(INDEX_COLUMNS)}")
 
@@ -244,6 +265,7 @@ def _simulate_all(prepared, tasks, n_jobs, progress, design_keys):
     bar = None
     if progress:
         from tqdm.auto import tqdm
+
         bar = tqdm(total=len(tasks), desc="Monte Carlo populations", unit="panel", mininterval=2.0)
 
     def collect(res):
@@ -256,9 +278,11 @@ def _simulate_all(prepared, tasks, n_jobs, progress, design_keys):
 
     if n_jobs and n_jobs > 1 and len(tasks) > 1:
         import multiprocessing as mp
+
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-        with ProcessPoolExecutor(max_workers=int(n_jobs), mp_context=ctx, initializer=_init_worker,
-                                 initargs=(prepared,)) as ex:
+        with ProcessPoolExecutor(
+            max_workers=int(n_jobs), mp_context=ctx, initializer=_init_worker, initargs=(prepared,)
+        ) as ex:
             for res in ex.map(_one_draw, tasks, chunksize=max(1, len(tasks) // (8 * n_jobs))):
                 collect(res)
     else:
@@ -270,10 +294,20 @@ def _simulate_all(prepared, tasks, n_jobs, progress, design_keys):
     return out
 
 
-def run_montecarlo(n_draws: int = 20, scenarios=SCENARIOS, outcome: str = "Pro", base_seed: int = DEFAULT_SEED,
-                   estimators=ESTIMATORS, skeleton: pd.DataFrame | None = None, n_jobs: int = 1,
-                   progress: bool = True, alpha: float = 0.05, timings: dict | None = None,
-                   designs=("resample",), n_populations: int | None = None) -> pd.DataFrame:
+def run_montecarlo(
+    n_draws: int = 20,
+    scenarios=SCENARIOS,
+    outcome: str = "Pro",
+    base_seed: int = DEFAULT_SEED,
+    estimators=ESTIMATORS,
+    skeleton: pd.DataFrame | None = None,
+    n_jobs: int = 1,
+    progress: bool = True,
+    alpha: float = 0.05,
+    timings: dict | None = None,
+    designs=("resample",),
+    n_populations: int | None = None,
+) -> pd.DataFrame:
     """Run the Monte Carlo and return one row per design × scenario × draw × estimator.
 
     Two sampling designs (``designs``):
@@ -320,6 +354,7 @@ def run_montecarlo(n_draws: int = 20, scenarios=SCENARIOS, outcome: str = "Pro",
     n_pop = int(n_populations) if n_populations is not None else min(int(n_draws), 20)
     if skeleton is None:
         from .data.real_panel import real_panel
+
         skeleton = real_panel()
     prepared = prepare_skeleton(skeleton)  # once here; forked workers inherit it (see _init_worker)
     design_keys = skeleton[list(_KEYS)].to_numpy()
@@ -358,11 +393,23 @@ def run_montecarlo(n_draws: int = 20, scenarios=SCENARIOS, outcome: str = "Pro",
         fit, trend = core.fit(Y), core.fit(Y0)["estimate"]
         if timings is not None:
             timings["estimate_s"][e] += _time.perf_counter() - t1
-        frames.append(pd.DataFrame({
-            "design": [m[0] for m in meta], "scenario": [m[1] for m in meta], "draw": [m[2] for m in meta],
-            "population": [m[3] for m in meta], "seed": [int(base_seed) + m[3] for m in meta], "outcome": outcome,
-            "estimator": e, **fit, "truth": [m[4] for m in meta], "truth_sample": truth_sample,
-            "trend_bias": trend}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "design": [m[0] for m in meta],
+                    "scenario": [m[1] for m in meta],
+                    "draw": [m[2] for m in meta],
+                    "population": [m[3] for m in meta],
+                    "seed": [int(base_seed) + m[3] for m in meta],
+                    "outcome": outcome,
+                    "estimator": e,
+                    **fit,
+                    "truth": [m[4] for m in meta],
+                    "truth_sample": truth_sample,
+                    "trend_bias": trend,
+                }
+            )
+        )
     out = pd.concat(frames, ignore_index=True)
     out["error"] = out["estimate"] - out["truth"]
     out["sample_gap"] = out["truth_sample"] - out["truth"]
@@ -374,8 +421,14 @@ def run_montecarlo(n_draws: int = 20, scenarios=SCENARIOS, outcome: str = "Pro",
     out = out.sort_values(["design", "scenario", "estimator", "draw"], kind="mergesort").reset_index(drop=True)
     for col in ("design", "scenario", "estimator"):
         out[col] = out[col].astype(str)
-    out.attrs["montecarlo"] = {"n_draws": int(n_draws), "n_populations": n_pop, "base_seed": int(base_seed),
-                               "outcome": outcome, "alpha": alpha, "designs": list(designs)}
+    out.attrs["montecarlo"] = {
+        "n_draws": int(n_draws),
+        "n_populations": n_pop,
+        "base_seed": int(base_seed),
+        "outcome": outcome,
+        "alpha": alpha,
+        "designs": list(designs),
+    }
     return out
 
 
@@ -386,7 +439,7 @@ def _cluster_mcse(x: np.ndarray, groups: np.ndarray) -> float:
         return np.nan
     s = pd.Series(x - x.mean()).groupby(groups).sum().to_numpy()
     g = len(s)
-    return float(np.sqrt((s ** 2).sum() * g / max(g - 1, 1)) / r) if g > 1 else np.nan
+    return float(np.sqrt((s**2).sum() * g / max(g - 1, 1)) / r) if g > 1 else np.nan
 
 
 def summarise(draws: pd.DataFrame) -> pd.DataFrame:
@@ -407,8 +460,11 @@ def summarise(draws: pd.DataFrame) -> pd.DataFrame:
     d = draws.copy()
     if "design" not in d:
         d["design"] = ""
-    for col, default in (("truth_sample", d["truth"]), ("covered_sample", d["covered"]),
-                         ("population", np.arange(len(d)))):
+    for col, default in (
+        ("truth_sample", d["truth"]),
+        ("covered_sample", d["covered"]),
+        ("population", np.arange(len(d))),
+    ):
         if col not in d:
             d[col] = default
     rows = []
@@ -420,15 +476,24 @@ def summarise(draws: pd.DataFrame) -> pd.DataFrame:
         err = x["error"].to_numpy(float)
         cov = x["covered"].to_numpy(float)
         sd_est = float(x["estimate"].std(ddof=1)) if r > 1 else np.nan
-        row = {"design": g, "scenario": s, "estimator": e, "n_draws": r, "mean_truth": float(x["truth"].mean()),
-               "mean_estimate": float(x["estimate"].mean()), "bias": float(err.mean()),
-               "bias_mcse": _cluster_mcse(err, x["population"].to_numpy()),
-               "rmse": float(np.sqrt((err ** 2).mean())), "sd_estimate": sd_est,
-               "mean_se": float(x["std_error"].mean()),
-               "se_ratio": float(x["std_error"].mean()) / sd_est if r > 1 and sd_est > 0 else np.nan,
-               "coverage": float(cov.mean()), "coverage_sample": float(x["covered_sample"].mean()),
-               "sd_truth_sample": float(x["truth_sample"].std(ddof=1)) if r > 1 else np.nan,
-               "sd_error_sample": float((x["estimate"] - x["truth_sample"]).std(ddof=1)) if r > 1 else np.nan}
+        row = {
+            "design": g,
+            "scenario": s,
+            "estimator": e,
+            "n_draws": r,
+            "mean_truth": float(x["truth"].mean()),
+            "mean_estimate": float(x["estimate"].mean()),
+            "bias": float(err.mean()),
+            "bias_mcse": _cluster_mcse(err, x["population"].to_numpy()),
+            "rmse": float(np.sqrt((err**2).mean())),
+            "sd_estimate": sd_est,
+            "mean_se": float(x["std_error"].mean()),
+            "se_ratio": float(x["std_error"].mean()) / sd_est if r > 1 and sd_est > 0 else np.nan,
+            "coverage": float(cov.mean()),
+            "coverage_sample": float(x["covered_sample"].mean()),
+            "sd_truth_sample": float(x["truth_sample"].std(ddof=1)) if r > 1 else np.nan,
+            "sd_error_sample": float((x["estimate"] - x["truth_sample"]).std(ddof=1)) if r > 1 else np.nan,
+        }
         for k in ("trend_bias", "weighting_bias", "sample_gap"):
             if k in x:
                 row[k] = float(x[k].mean())

@@ -1,4 +1,5 @@
 """Where things live: one place for every path the package reads or writes."""
+
 from __future__ import annotations
 
 import os

@@ -10,6 +10,7 @@ caption and alt text.
 CJK family) as the fallback of the sans-serif font, so Chinese city and province names render instead of empty boxes.
 Without such a font it warns once (:class:`CJKFontWarning`) and figures still render (Latin text unaffected).
 """
+
 from __future__ import annotations
 
 import re
@@ -29,9 +30,19 @@ COLORS = {"ours": "#1f4e79", "paper": "#c0392b", "truth": "#2e8b57", "band": "#1
 
 
 # CJK families in order of preference: Debian fonts-noto-cjk first (installed by .ci/run), then common alternatives.
-CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans CJK JP", "Source Han Sans SC", "Source Han Sans CN",
-                "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Droid Sans Fallback", "SimHei", "Microsoft YaHei",
-                "PingFang SC")
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK JP",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Droid Sans Fallback",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+)
 _CJK_FILES = re.compile(r"NotoSansCJK|SourceHanSans|wqy-(zen|micro)hei|DroidSansFallback|simhei|msyh", re.I)
 LATIN_FAMILY = "DejaVu Sans"  # ships with matplotlib, so it is always there
 
@@ -78,9 +89,17 @@ def set_style(context: str = "notebook") -> str | None:
     Returns that family, or None after warning once with :class:`CJKFontWarning` (install ``fonts-noto-cjk``).
     """
     sns.set_theme(context=context, style="whitegrid", font_scale=1.0)
-    plt.rcParams.update({"figure.dpi": 150, "savefig.dpi": 150, "axes.spines.top": False,
-                         "axes.spines.right": False, "axes.titleweight": "bold", "legend.frameon": False,
-                         "figure.figsize": (7, 4)})
+    plt.rcParams.update(
+        {
+            "figure.dpi": 150,
+            "savefig.dpi": 150,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.titleweight": "bold",
+            "legend.frameon": False,
+            "figure.figsize": (7, 4),
+        }
+    )
     cjk = cjk_font()
     # a list of concrete families enables matplotlib's per-glyph fallback (a generic "sans-serif" resolves to one font)
     families = [LATIN_FAMILY] + ([cjk] if cjk else [])
@@ -89,10 +108,14 @@ def set_style(context: str = "notebook") -> str | None:
     plt.rcParams["axes.unicode_minus"] = True  # DejaVu Sans has U+2212; the CJK font is only a fallback
     if cjk is None and not getattr(set_style, "_warned", False):
         set_style._warned = True
-        warnings.warn("set_style: no CJK-capable font found (looked for " + ", ".join(CJK_FAMILIES[:3])
-                      + ", ...); Chinese labels in figures will render as empty boxes. Install Debian's "
-                      "fonts-noto-cjk (`apt-get install fonts-noto-cjk`; .ci/run does it).", CJKFontWarning,
-                      stacklevel=2)
+        warnings.warn(
+            "set_style: no CJK-capable font found (looked for "
+            + ", ".join(CJK_FAMILIES[:3])
+            + ", ...); Chinese labels in figures will render as empty boxes. Install Debian's "
+            "fonts-noto-cjk (`apt-get install fonts-noto-cjk`; .ci/run does it).",
+            CJKFontWarning,
+            stacklevel=2,
+        )
     return cjk
 
 
@@ -116,9 +139,18 @@ def _values(ref, df: pd.DataFrame, label: str) -> np.ndarray | None:
     raise NQPInputError("coef_plot: paper/truth must be a column name, a dict or a Series keyed by label")
 
 
-def coef_plot(df: pd.DataFrame, label: str = "term", estimate: str = "estimate", conf_low: str = "conf_low",
-              conf_high: str = "conf_high", paper=None, truth=None, ax=None, xlabel: str = "Estimate",
-              zero_line: bool = True):
+def coef_plot(
+    df: pd.DataFrame,
+    label: str = "term",
+    estimate: str = "estimate",
+    conf_low: str = "conf_low",
+    conf_high: str = "conf_high",
+    paper=None,
+    truth=None,
+    ax=None,
+    xlabel: str = "Estimate",
+    zero_line: bool = True,
+):
     """Point estimates with confidence intervals, one row per ``label``, optional paper and truth markers.
 
     Rows are drawn top to bottom in the order of ``df``. ``paper``/``truth``: a column name of ``df`` or a
@@ -131,8 +163,9 @@ def coef_plot(df: pd.DataFrame, label: str = "term", estimate: str = "estimate",
     y = np.arange(len(df))[::-1]
     est = df[estimate].to_numpy(dtype=float)
     err = np.vstack([est - df[conf_low].to_numpy(dtype=float), df[conf_high].to_numpy(dtype=float) - est])
-    ax.errorbar(est, y, xerr=err, fmt="o", color=COLORS["ours"], ecolor=COLORS["ours"], capsize=3,
-                label="estimate (95% CI)")
+    ax.errorbar(
+        est, y, xerr=err, fmt="o", color=COLORS["ours"], ecolor=COLORS["ours"], capsize=3, label="estimate (95% CI)"
+    )
     for ref, role, marker in ((paper, "paper", "D"), (truth, "truth", "X")):
         vals = _values(ref, df, label)
         if vals is not None:
@@ -147,9 +180,17 @@ def coef_plot(df: pd.DataFrame, label: str = "term", estimate: str = "estimate",
     return fig
 
 
-def event_study_plot(df: pd.DataFrame, event_time: str = "event_time", estimate: str = "estimate",
-                     conf_low: str = "conf_low", conf_high: str = "conf_high", group: str | None = None, ax=None,
-                     xlabel: str = "Years relative to pilot approval", ylabel: str = "Effect on index"):
+def event_study_plot(
+    df: pd.DataFrame,
+    event_time: str = "event_time",
+    estimate: str = "estimate",
+    conf_low: str = "conf_low",
+    conf_high: str = "conf_high",
+    group: str | None = None,
+    ax=None,
+    xlabel: str = "Years relative to pilot approval",
+    ylabel: str = "Effect on index",
+):
     """Dynamic effects: estimate and CI band against event time, a line at 0 and a dashed line at -0.5 (treatment).
 
     ``group`` (optional column) draws one line per estimator or subgroup, slightly offset on x for legibility.
@@ -165,10 +206,17 @@ def event_study_plot(df: pd.DataFrame, event_time: str = "event_time", estimate:
     for i, (g, d) in enumerate(groups):
         d = d.sort_values(event_time)
         x = d[event_time].to_numpy(dtype=float) + (i - (len(groups) - 1) / 2) * width / max(len(groups) - 1, 1)
-        ax.fill_between(x, d[conf_low].to_numpy(dtype=float), d[conf_high].to_numpy(dtype=float),
-                        color=palette[i], alpha=0.18, lw=0)
-        ax.plot(x, d[estimate].to_numpy(dtype=float), marker="o", ms=4, color=palette[i],
-                label=str(g) if g is not None else "estimate")
+        ax.fill_between(
+            x, d[conf_low].to_numpy(dtype=float), d[conf_high].to_numpy(dtype=float), color=palette[i], alpha=0.18, lw=0
+        )
+        ax.plot(
+            x,
+            d[estimate].to_numpy(dtype=float),
+            marker="o",
+            ms=4,
+            color=palette[i],
+            label=str(g) if g is not None else "estimate",
+        )
     ax.axhline(0, color=COLORS["ref"], lw=0.8)
     ax.axvline(-0.5, color=COLORS["ref"], lw=0.8, ls="--")
     ax.set_xlabel(xlabel)
@@ -187,8 +235,17 @@ def legend_below(ax, ncol: int | None = None, **kwargs):
     ncol = ncol or min(len(handles), 4)
     rows = -(-len(handles) // ncol)
     # room for the x tick labels and axis label, then the legend rows
-    return ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.18 - 0.02 * (rows - 1)),
-                     ncol=ncol, frameon=False, fontsize=kwargs.pop("fontsize", 9), borderaxespad=0.0, **kwargs)
+    return ax.legend(
+        handles,
+        labels,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.18 - 0.02 * (rows - 1)),
+        ncol=ncol,
+        frameon=False,
+        fontsize=kwargs.pop("fontsize", 9),
+        borderaxespad=0.0,
+        **kwargs,
+    )
 
 
 def legend_right(ax, **kwargs):
@@ -196,8 +253,16 @@ def legend_right(ax, **kwargs):
     handles, labels = ax.get_legend_handles_labels()
     if not handles:
         return None
-    return ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
-                     fontsize=kwargs.pop("fontsize", 9), borderaxespad=0.0, **kwargs)
+    return ax.legend(
+        handles,
+        labels,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        frameon=False,
+        fontsize=kwargs.pop("fontsize", 9),
+        borderaxespad=0.0,
+        **kwargs,
+    )
 
 
 def glue_figure(key: str, fig, tight: bool = True) -> None:
@@ -223,5 +288,13 @@ def figure_legend(fig, ax=None, ncol: int | None = None, **kwargs):
         return None
     if fig.get_layout_engine() is None:
         fig.tight_layout()
-    return fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol or min(len(handles), 4),
-                      frameon=False, fontsize=kwargs.pop("fontsize", 9), **kwargs)
+    return fig.legend(
+        handles,
+        labels,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncol=ncol or min(len(handles), 4),
+        frameon=False,
+        fontsize=kwargs.pop("fontsize", 9),
+        **kwargs,
+    )

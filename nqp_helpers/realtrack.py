@@ -9,6 +9,7 @@ done, ``results/real/_runs.json`` records per chapter: ok/failed, seconds and th
 The status page calls :func:`wait` (waits for a run in progress, or runs the chapters itself when none is, e.g. under
 a bare ``jupyter-book build``), then reads ``results/real/``.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,14 @@ from .paths import REPO_ROOT
 __all__ = ["CHAPTERS", "chapters_in", "read_runs", "real_dir", "run_all", "stale", "start", "wait"]
 
 # The chapters that rebuild one of the paper's exhibits (nqp_helpers.reported.exhibits), in build order.
-CHAPTERS = ("02_t1_index", "03_t2_baseline", "04_t3_psm_did", "05_t4_iv", "06_t5_t7_amplification", "07_f1_heterogeneity")
+CHAPTERS = (
+    "02_t1_index",
+    "03_t2_baseline",
+    "04_t3_psm_did",
+    "05_t4_iv",
+    "06_t5_t7_amplification",
+    "07_f1_heterogeneity",
+)
 RUNS_FILE = "_runs.json"
 LOCK_FILE = "_running.pid"
 
@@ -55,9 +63,16 @@ def _run_one(chapter: str, out: Path, timeout: int, nbdir: Path) -> dict:
     t0 = time.perf_counter()
     rec = {"chapter": chapter, "status": "ok", "seconds": None, "error": ""}
     try:
-        pm.execute_notebook(str(input_nb), str(out / chapter / f"{chapter}.ipynb"), parameters={"data": "real"},
-                            kernel_name="python3", cwd=str(nbdir), progress_bar=False, log_output=False,
-                            execution_timeout=timeout)
+        pm.execute_notebook(
+            str(input_nb),
+            str(out / chapter / f"{chapter}.ipynb"),
+            parameters={"data": "real"},
+            kernel_name="python3",
+            cwd=str(nbdir),
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=timeout,
+        )
     except Exception as exc:  # noqa: BLE001 - recorded; the status page reports it as "not estimable"
         rec["status"] = "failed"
         rec["error"] = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"[:300]
@@ -83,8 +98,9 @@ def run_all(root: str | os.PathLike | None = None, chapters=None, timeout: int =
             os.environ.pop("NQP_RESULTS_DIR", None)
         else:
             os.environ["NQP_RESULTS_DIR"] = old
-    atomic.write_text(out / RUNS_FILE,
-                      json.dumps({"finished": time.strftime("%Y-%m-%d %H:%M:%S"), "runs": records}, indent=1))
+    atomic.write_text(
+        out / RUNS_FILE, json.dumps({"finished": time.strftime("%Y-%m-%d %H:%M:%S"), "runs": records}, indent=1)
+    )
     return records
 
 
@@ -96,8 +112,12 @@ def start(root: str | os.PathLike | None = None) -> subprocess.Popen:
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     log = open(out / "_runs.log", "w", encoding="utf-8")  # noqa: SIM115 - owned by the child process
-    proc = subprocess.Popen([sys.executable, "-m", "nqp_helpers.realtrack", str(Path(root or REPO_ROOT))],
-                            stdout=log, stderr=subprocess.STDOUT, cwd=str(REPO_ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nqp_helpers.realtrack", str(Path(root or REPO_ROOT))],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=str(REPO_ROOT),
+    )
     (out / LOCK_FILE).write_text(str(proc.pid), encoding="utf-8")
     return proc
 

@@ -7,6 +7,7 @@ display strings: columns ``(outcome, "(k)")`` numbered as in the paper; per coef
 ``maketables.MTable`` (great-tables HTML, LaTeX), never hand-built HTML: :func:`render_html`, :func:`to_latex`;
 :func:`save_regtable` writes ``<name>.csv`` and ``<name>.tex`` to the chapter's results folder.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,11 +27,21 @@ __all__ = ["STAR_NOTE", "RegTable", "paper_layout", "paper_numbers", "render_htm
 
 STAR_NOTE = "*** p < 0.01, ** p < 0.05, * p < 0.10; standard errors in parentheses."
 TERM_LABELS = {"Inn": "Pilot (Inn)", "const": "Constant"}
-STAT_ROWS = {"n_obs": ("N", "n"), "r2_overall": ("R²", "r2"), "r2": ("R²", "r2"), "r2_within": ("R² (within)", None),
-             "first_stage_F": ("First-stage F", None), "n_clusters": ("Clusters", None)}
+STAT_ROWS = {
+    "n_obs": ("N", "n"),
+    "r2_overall": ("R²", "r2"),
+    "r2": ("R²", "r2"),
+    "r2_within": ("R² (within)", None),
+    "first_stage_F": ("First-stage F", None),
+    "n_clusters": ("Clusters", None),
+}
 # compact enough for eight numbered columns in the book's text column at 1400 px (maketables defaults: 16 px, 10 px)
-GT_STYLE = {"table_font_size_all": "13px", "source_notes_font_size": "11px", "table_width": "100%",
-            "data_row_padding": "1px"}
+GT_STYLE = {
+    "table_font_size_all": "13px",
+    "source_notes_font_size": "11px",
+    "table_width": "100%",
+    "data_row_padding": "1px",
+}
 GROUP_MODEL = "Specification"
 GROUP_STATS = "Statistics"
 
@@ -72,10 +83,17 @@ def _num(x) -> float:
         return math.nan
 
 
-def paper_numbers(fits: Mapping[str, pd.DataFrame], terms, *, table: int | None = None,
-                  column_of: Mapping[str, int] | None = None, truth: Mapping | None = None,
-                  stats=("n_obs", "r2_overall"), paper: pd.DataFrame | None = None,
-                  truth_term: str | None = None) -> pd.DataFrame:
+def paper_numbers(
+    fits: Mapping[str, pd.DataFrame],
+    terms,
+    *,
+    table: int | None = None,
+    column_of: Mapping[str, int] | None = None,
+    truth: Mapping | None = None,
+    stats=("n_obs", "r2_overall"),
+    paper: pd.DataFrame | None = None,
+    truth_term: str | None = None,
+) -> pd.DataFrame:
     """Long frame, one row per (column, term or statistic, source): the numbers behind :func:`paper_layout`.
 
     fits: {label: tidy frame of one model} in display order; column_of: {label: the paper's column number} (default
@@ -95,37 +113,89 @@ def paper_numbers(fits: Mapping[str, pd.DataFrame], terms, *, table: int | None 
         for term in terms:
             hit = d[d["term"] == term]
             r = hit.iloc[0] if len(hit) else None
-            rows.append({**base, "row": term, "source": "ours",
-                         "estimate": _num(r["estimate"]) if r is not None else math.nan,
-                         "std_error": _num(r.get("std_error")) if r is not None else math.nan,
-                         "p_value": _num(r.get("p_value")) if r is not None else math.nan,
-                         "stars": stars(_num(r.get("p_value"))) if r is not None else ""})
+            rows.append(
+                {
+                    **base,
+                    "row": term,
+                    "source": "ours",
+                    "estimate": _num(r["estimate"]) if r is not None else math.nan,
+                    "std_error": _num(r.get("std_error")) if r is not None else math.nan,
+                    "p_value": _num(r.get("p_value")) if r is not None else math.nan,
+                    "stars": stars(_num(r.get("p_value"))) if r is not None else "",
+                }
+            )
             ph = pr[pr["term"] == term]
-            rows.append({**base, "row": term, "source": "paper",
-                         "estimate": _num(ph["coef"].iloc[0]) if len(ph) else math.nan,
-                         "std_error": _num(ph["se"].iloc[0]) if len(ph) else math.nan, "p_value": math.nan,
-                         "stars": str(ph["stars"].iloc[0]) if len(ph) and not pd.isna(ph["stars"].iloc[0]) else ""})
+            rows.append(
+                {
+                    **base,
+                    "row": term,
+                    "source": "paper",
+                    "estimate": _num(ph["coef"].iloc[0]) if len(ph) else math.nan,
+                    "std_error": _num(ph["se"].iloc[0]) if len(ph) else math.nan,
+                    "p_value": math.nan,
+                    "stars": str(ph["stars"].iloc[0]) if len(ph) and not pd.isna(ph["stars"].iloc[0]) else "",
+                }
+            )
             if truth is not None and term == (truth_term or terms[0]):
-                rows.append({**base, "row": term, "source": "truth", "estimate": _num(truth.get(outcome)),
-                             "std_error": math.nan, "p_value": math.nan, "stars": ""})
+                rows.append(
+                    {
+                        **base,
+                        "row": term,
+                        "source": "truth",
+                        "estimate": _num(truth.get(outcome)),
+                        "std_error": math.nan,
+                        "p_value": math.nan,
+                        "stars": "",
+                    }
+                )
         for s in stats:
             v = _num(d[s].iloc[0]) if s in d.columns and len(d) else math.nan
-            rows.append({**base, "row": s, "source": "ours", "estimate": v, "std_error": math.nan,
-                         "p_value": math.nan, "stars": ""})
+            rows.append(
+                {
+                    **base,
+                    "row": s,
+                    "source": "ours",
+                    "estimate": v,
+                    "std_error": math.nan,
+                    "p_value": math.nan,
+                    "stars": "",
+                }
+            )
             pcol = STAT_ROWS.get(s, (s, None))[1]
             if pcol and len(pr):
-                rows.append({**base, "row": s, "source": "paper", "estimate": _num(pr[pcol].iloc[0]),
-                             "std_error": math.nan, "p_value": math.nan, "stars": ""})
+                rows.append(
+                    {
+                        **base,
+                        "row": s,
+                        "source": "paper",
+                        "estimate": _num(pr[pcol].iloc[0]),
+                        "std_error": math.nan,
+                        "p_value": math.nan,
+                        "stars": "",
+                    }
+                )
     return pd.DataFrame(rows)
 
 
-def paper_layout(fits: Mapping[str, pd.DataFrame], terms, *, table: int | None = None,
-                 column_of: Mapping[str, int] | None = None, controls: bool | Mapping[str, bool] | None = None,
-                 truth: Mapping | None = None, stats=("n_obs", "r2_overall"), fixed_effects=("City", "Year"),
-                 digits: int = 3, caption: str = "", notes=(), paper: pd.DataFrame | None = None,
-                 term_labels: Mapping[str, str] | None = None,
-                 extra_rows: Mapping[str, Mapping[str, str]] | None = None, truth_term: str | None = None,
-                 truth_note: str | None = None) -> RegTable:
+def paper_layout(
+    fits: Mapping[str, pd.DataFrame],
+    terms,
+    *,
+    table: int | None = None,
+    column_of: Mapping[str, int] | None = None,
+    controls: bool | Mapping[str, bool] | None = None,
+    truth: Mapping | None = None,
+    stats=("n_obs", "r2_overall"),
+    fixed_effects=("City", "Year"),
+    digits: int = 3,
+    caption: str = "",
+    notes=(),
+    paper: pd.DataFrame | None = None,
+    term_labels: Mapping[str, str] | None = None,
+    extra_rows: Mapping[str, Mapping[str, str]] | None = None,
+    truth_term: str | None = None,
+    truth_note: str | None = None,
+) -> RegTable:
     """Our fits beside the paper's Table ``table`` in its layout (see the module docstring).
 
     controls: True/False for all columns or {label: bool}; default: each fit's ``controls`` column if present.
@@ -135,8 +205,9 @@ def paper_layout(fits: Mapping[str, pd.DataFrame], terms, *, table: int | None =
     Missing cells show "—"; a note says why. Returns a :class:`RegTable` (display it, or pass it to
     :func:`save_regtable`).
     """
-    nums = paper_numbers(fits, terms, table=table, column_of=column_of, truth=truth, stats=stats, paper=paper,
-                         truth_term=truth_term)
+    nums = paper_numbers(
+        fits, terms, table=table, column_of=column_of, truth=truth, stats=stats, paper=paper, truth_term=truth_term
+    )
     tl = {**TERM_LABELS, **(term_labels or {})}
     col_keys = []
     for k, (label, d) in enumerate(fits.items(), start=1):
@@ -161,8 +232,9 @@ def paper_layout(fits: Mapping[str, pd.DataFrame], terms, *, table: int | None =
                 est = float(r["estimate"].iloc[0]) if len(r) else math.nan
                 put(g, names[src], label, _cell(est, str(r["stars"].iloc[0]) if len(r) else "", digits))
                 if src != "truth":
-                    put(g, f"{names[src]} SE", label, _se(float(r["std_error"].iloc[0]) if len(r) else math.nan,
-                                                          digits))
+                    put(
+                        g, f"{names[src]} SE", label, _se(float(r["std_error"].iloc[0]) if len(r) else math.nan, digits)
+                    )
     for label, d in fits.items():
         wc = controls.get(label) if isinstance(controls, Mapping) else controls
         if wc is None and "controls" in d.columns and len(d):
@@ -181,18 +253,30 @@ def paper_layout(fits: Mapping[str, pd.DataFrame], terms, *, table: int | None =
             for label, _ in col_keys:
                 r = sel[sel["model"] == label]
                 v = float(r["estimate"].iloc[0]) if len(r) else math.nan
-                txt = MISSING if not np.isfinite(v) else (f"{int(v):,}" if s in ("n_obs", "n_clusters")
-                                                          else fmt_num(v, digits if s != "first_stage_F" else 1))
+                txt = (
+                    MISSING
+                    if not np.isfinite(v)
+                    else (
+                        f"{int(v):,}"
+                        if s in ("n_obs", "n_clusters")
+                        else fmt_num(v, digits if s != "first_stage_F" else 1)
+                    )
+                )
                 put(GROUP_STATS, f"{name} ({names[src].lower()})", label, txt)
     index = pd.MultiIndex.from_tuples(list(rows), names=["group", "row"])
-    cells = pd.DataFrame([[rows[k].get(label, MISSING) for label, _ in col_keys] for k in rows], index=index,
-                         columns=pd.MultiIndex.from_tuples([c for _, c in col_keys]))
+    cells = pd.DataFrame(
+        [[rows[k].get(label, MISSING) for label, _ in col_keys] for k in rows],
+        index=index,
+        columns=pd.MultiIndex.from_tuples([c for _, c in col_keys]),
+    )
     all_notes = [STAR_NOTE]
     if table is not None:
         all_notes.append(f"Paper: the numbers printed in the paper's Table {table}, same column.")
     if truth is not None:
-        all_notes.append(truth_note or ("Truth: the true average effect on the treated of the semi-synthetic world "
-                                        "(known by construction)."))
+        all_notes.append(
+            truth_note
+            or ("Truth: the true average effect on the treated of the semi-synthetic world (known by construction).")
+        )
     all_notes += [n for n in notes if n]
     if (cells == MISSING).to_numpy().any():
         all_notes.append(f"{MISSING}: not available (not estimable on this track, or not printed in the paper).")
@@ -231,4 +315,3 @@ def save_regtable(rt: RegTable, name: str, notebook: str):
     tex = csv.with_suffix(".tex")
     atomic.write_text(tex, to_latex(rt))
     return csv, tex
-

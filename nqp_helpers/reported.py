@@ -4,6 +4,7 @@ The numbers themselves live only in ``data/paper/reported_results.csv``; this mo
 every notebook, check and comparison uses one copy. ``exhibits()`` is the single source for the README's
 "List of tables and programs" and for the book's status page.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,6 +15,7 @@ import pandas as pd
 
 from .errors import NQPInputError
 from .paths import PAPER_DIR
+from .variables import CONTROLS, HETEROGENEITY, INSTRUMENTS, MODERATOR_TABLES, MODERATORS
 
 REQUIRED_COLUMNS = ("table", "column", "outcome", "spec", "term", "coef", "se", "stars", "n", "r2")
 STAR_LEVELS = ("", "*", "**", "***")
@@ -23,8 +25,10 @@ STAR_THRESHOLDS = ((0.01, "***"), (0.05, "**"), (0.10, "*"))
 
 def _bad(path: Path, row_idx: int, column: str, value, why: str) -> NQPInputError:
     # CSV line = data row + 2 (header is line 1).
-    return NQPInputError(f"reported_results: {path.name}, row {row_idx} (CSV line {row_idx + 2}), "
-                         f"column '{column}': {why} (value {value!r})")
+    return NQPInputError(
+        f"reported_results: {path.name}, row {row_idx} (CSV line {row_idx + 2}), "
+        f"column '{column}': {why} (value {value!r})"
+    )
 
 
 def read_fact_csv(path: Path, required, what: str) -> pd.DataFrame:
@@ -81,8 +85,13 @@ def reported_results(path: str | Path | None = None) -> pd.DataFrame:
     return out[list(REQUIRED_COLUMNS) + extra].reset_index(drop=True)
 
 
-def reported(table: int, outcome: str | None = None, spec: str | None = None, term: str | None = "Inn",
-             df: pd.DataFrame | None = None) -> pd.DataFrame:
+def reported(
+    table: int,
+    outcome: str | None = None,
+    spec: str | None = None,
+    term: str | None = "Inn",
+    df: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Rows of the paper's table ``table``, optionally narrowed to an outcome, a spec and a term (``None`` = all).
 
     Raises :class:`NQPInputError` listing what is available when nothing matches.
@@ -98,14 +107,26 @@ def reported(table: int, outcome: str | None = None, spec: str | None = None, te
     return d[sel].reset_index(drop=True)
 
 
-HETEROGENEITY_CLAIM_COLUMNS = ("claim_id", "section", "figure_panel", "split", "kind", "group_a", "group_b",
-                               "group_a_zh", "group_b_zh", "quote_zh")
+HETEROGENEITY_CLAIM_COLUMNS = (
+    "claim_id",
+    "section",
+    "figure_panel",
+    "split",
+    "kind",
+    "group_a",
+    "group_b",
+    "group_a_zh",
+    "group_b_zh",
+    "quote_zh",
+)
 HETEROGENEITY_CLAIM_KINDS = ("signif", "not_signif", "greater")
 
 
 def _bad_claim(path: Path, row_idx: int, column: str, value, why: str) -> NQPInputError:
-    return NQPInputError(f"heterogeneity_claims: {path.name}, row {row_idx} (CSV line {row_idx + 2}), "
-                         f"column '{column}': {why} (value {value!r})")
+    return NQPInputError(
+        f"heterogeneity_claims: {path.name}, row {row_idx} (CSV line {row_idx + 2}), "
+        f"column '{column}': {why} (value {value!r})"
+    )
 
 
 def heterogeneity_claims(path: str | Path | None = None) -> pd.DataFrame:
@@ -161,28 +182,70 @@ def n_stars(s: str) -> int:
     return len(s or "")
 
 
+def _exhibit(exhibit, label, stem, files, tables, requires, description):
+    """One row of :data:`EXHIBITS`; the notebook and its output paths come from the chapter's file stem."""
+    return (exhibit, label, f"notebooks/{stem}.py", tuple(f"{stem}/{f}" for f in files), tables, requires, description)
+
+
 # exhibit, paper label, notebook, outputs (relative to the results folder), tables of reported_results.csv,
 # panel columns needed beyond the index and treatment, description
 EXHIBITS = (
-    ("Table 1", "表1 新质生产力评价指标体系", "notebooks/02_t1_index.py", ("02_t1_index/table1.csv",), (),
-     (), "Index system: 18 indicators in 3 dimensions with the paper's objective-AHP weights; "
-         "the index built from them and its alternatives (entropy, CRITIC, equal)."),
-    ("Table 2", "表2 基准回归结果", "notebooks/03_t2_baseline.py", ("03_t2_baseline/table2.csv",), (2,),
-     ("Eco", "Gov", "Fix", "Fin", "Tra", "Ope"),
-     "Baseline two-way fixed-effects DiD of Pro, Lab, Mea, Obj on Inn, without and with controls."),
-    ("Table 3", "表3 PSM-DID 估计结果", "notebooks/04_t3_psm_did.py", ("04_t3_psm_did/table3.csv",), (3,),
-     ("Eco", "Gov", "Fix", "Fin", "Tra", "Ope"),
-     "PSM-DID: radius and nearest-neighbour matching on the controls, then the baseline regression."),
-    ("Table 4", "表4 工具变量法估计结果", "notebooks/05_t4_iv.py", ("05_t4_iv/table4.csv",), (4,),
-     ("Eco", "Gov", "Fix", "Fin", "Tra", "Ope", "iv_ntl", "iv_lzh"),
-     "IV (2SLS) with shift-share instruments: 1997 night lights or laozihao firms x lagged national R&D intensity."),
-    ("Tables 5-7", "表5-表7 放大机制的检验结果", "notebooks/06_t5_t7_amplification.py",
-     ("06_t5_t7_amplification/table5.csv", "06_t5_t7_amplification/table6.csv", "06_t5_t7_amplification/table7.csv"), (5, 6, 7),
-     ("Eco", "Gov", "Fix", "Fin", "Tra", "Ope", "Hum", "Dig", "Ind"),
-     "Amplification (moderation): Inn x human capital (Hum), digital factors (Dig), manufacturing agglomeration (Ind)."),
-    ("Figure 1", "图1 分城市异质性估计结果", "notebooks/07_f1_heterogeneity.py", ("07_f1_heterogeneity/figure1.csv",), (),
-     ("Eco", "Gov", "Fix", "Fin", "Tra", "Ope", "size_class", "admin_level", "old_industrial_base"),
-     "Heterogeneity by innovation type, population size, administrative level and old-industrial-base status."),
+    _exhibit(
+        "Table 1",
+        "表1 新质生产力评价指标体系",
+        "02_t1_index",
+        ["table1.csv"],
+        (),
+        (),
+        "Index system: 18 indicators in 3 dimensions with the paper's objective-AHP weights; "
+        "the index built from them and its alternatives (entropy, CRITIC, equal).",
+    ),
+    _exhibit(
+        "Table 2",
+        "表2 基准回归结果",
+        "03_t2_baseline",
+        ["table2.csv"],
+        (2,),
+        CONTROLS,
+        "Baseline two-way fixed-effects DiD of Pro, Lab, Mea, Obj on Inn, without and with controls.",
+    ),
+    _exhibit(
+        "Table 3",
+        "表3 PSM-DID 估计结果",
+        "04_t3_psm_did",
+        ["table3.csv"],
+        (3,),
+        CONTROLS,
+        "PSM-DID: radius and nearest-neighbour matching on the controls, then the baseline regression.",
+    ),
+    _exhibit(
+        "Table 4",
+        "表4 工具变量法估计结果",
+        "05_t4_iv",
+        ["table4.csv"],
+        (4,),
+        CONTROLS + INSTRUMENTS,
+        "IV (2SLS) with shift-share instruments: 1997 night lights or laozihao firms x lagged national R&D intensity.",
+    ),
+    _exhibit(
+        "Tables 5-7",
+        "表5-表7 放大机制的检验结果",
+        "06_t5_t7_amplification",
+        [f"table{t}.csv" for t in MODERATOR_TABLES.values()],
+        tuple(MODERATOR_TABLES.values()),
+        CONTROLS + MODERATORS,
+        "Amplification (moderation): Inn x human capital (Hum), digital factors (Dig), "
+        "manufacturing agglomeration (Ind).",
+    ),
+    _exhibit(
+        "Figure 1",
+        "图1 分城市异质性估计结果",
+        "07_f1_heterogeneity",
+        ["figure1.csv"],
+        (),
+        CONTROLS + HETEROGENEITY,
+        "Heterogeneity by innovation type, population size, administrative level and old-industrial-base status.",
+    ),
 )
 _EXHIBIT_COLUMNS = ["exhibit", "paper_label", "notebook", "outputs", "reported_tables", "requires", "description"]
 
@@ -193,6 +256,8 @@ def exhibits() -> pd.DataFrame:
     ``outputs`` and ``requires`` are "; "-joined strings (so the table writes to CSV and renders as HTML);
     ``reported_tables`` lists the tables of ``reported_results.csv`` the exhibit is compared with.
     """
-    rows = [(e, lab, nb, "; ".join(out), ", ".join(map(str, tabs)), "; ".join(req), desc)
-            for e, lab, nb, out, tabs, req, desc in EXHIBITS]
+    rows = [
+        (e, lab, nb, "; ".join(out), ", ".join(map(str, tabs)), "; ".join(req), desc)
+        for e, lab, nb, out, tabs, req, desc in EXHIBITS
+    ]
     return pd.DataFrame(rows, columns=_EXHIBIT_COLUMNS)

@@ -5,6 +5,7 @@ execution time (from the book's execution cache, ``_build/.jupyter_cache``, whic
 records); each output file's sha256 and row count; the seeds every chapter declares; and ``nqp verify``'s result
 (``nqp_helpers.verify``). Every function returns a tidy DataFrame with human column names, "—" for what is unknown.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,7 +39,7 @@ def _memory_gib() -> str:
     try:
         import psutil
 
-        return f"{psutil.virtual_memory().total / 2 ** 30:.1f} GiB"
+        return f"{psutil.virtual_memory().total / 2**30:.1f} GiB"
     except Exception:  # noqa: BLE001 - psutil absent or unsupported platform: say unknown
         return MISSING
 
@@ -76,11 +77,16 @@ def direct_dependencies(pyproject: str | os.PathLike = REPO_ROOT / "pyproject.to
 def environment_table(packages=None) -> pd.DataFrame:
     """Hardware, OS, Python, BLAS and the versions of ``packages`` (default: the direct dependencies) as
     installed: one row per item (``Item``, ``Value``)."""
-    rows = [("CPU model", _cpu_model()), ("Logical cores", str(os.cpu_count() or MISSING)),
-            ("Vector instruction sets", _simd_flags()), ("Memory", _memory_gib()),
-            ("Operating system", platform.platform()), ("Python", sys.version.split()[0]),
-            ("numpy's BLAS", _blas())]
-    for name in (direct_dependencies() if packages is None else packages):
+    rows = [
+        ("CPU model", _cpu_model()),
+        ("Logical cores", str(os.cpu_count() or MISSING)),
+        ("Vector instruction sets", _simd_flags()),
+        ("Memory", _memory_gib()),
+        ("Operating system", platform.platform()),
+        ("Python", sys.version.split()[0]),
+        ("numpy's BLAS", _blas()),
+    ]
+    for name in direct_dependencies() if packages is None else packages:
         try:
             rows.append((name, metadata.version(name)))
         except metadata.PackageNotFoundError:
@@ -107,8 +113,10 @@ def execution_times(cache_dir: str | os.PathLike = CACHE_DIR, root: str | os.Pat
         secs = (rec.data or {}).get("execution_seconds")
         if page not in latest or rec.created > latest[page][0]:
             latest[page] = (rec.created, secs)
-    rows = [(p, c.strftime("%Y-%m-%d %H:%M"), round(float(s), 1) if s is not None else float("nan"))
-            for p, (c, s) in sorted(latest.items())]
+    rows = [
+        (p, c.strftime("%Y-%m-%d %H:%M"), round(float(s), 1) if s is not None else float("nan"))
+        for p, (c, s) in sorted(latest.items())
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -122,8 +130,13 @@ def output_files(results_dir: str | os.PathLike) -> pd.DataFrame:
     base = Path(results_dir)
     rows = []
     for p in sorted(q for q in base.rglob("*") if q.is_file() and not q.name.startswith(".")):
-        rows.append((p.relative_to(base).as_posix(), _csv_rows(p) if p.suffix == ".csv" else pd.NA,
-                     hashlib.sha256(p.read_bytes()).hexdigest()))
+        rows.append(
+            (
+                p.relative_to(base).as_posix(),
+                _csv_rows(p) if p.suffix == ".csv" else pd.NA,
+                hashlib.sha256(p.read_bytes()).hexdigest(),
+            )
+        )
     return pd.DataFrame(rows, columns=["File", "Rows", "sha256"]).astype({"Rows": "Int64"})
 
 

@@ -16,6 +16,7 @@
 The kernel: the ``python3`` kernelspec launches ``python -m ipykernel_launcher``; jupyter_client replaces a bare
 ``python`` with ``sys.executable``, so the kernel runs on the interpreter that runs this module (the venv's python).
 """
+
 from __future__ import annotations
 
 import ast
@@ -38,11 +39,30 @@ from . import atomic
 from .errors import NQPInputError
 from .paths import REPO_ROOT, RUNS_DIR, notebook_path
 
-__all__ = ["Parameter", "declared_parameters", "format_parameters", "validate_parameters", "coerce_cli_value",
-           "run_notebook", "RunFailed", "PACKAGES_IN_MANIFEST"]
+__all__ = [
+    "Parameter",
+    "declared_parameters",
+    "format_parameters",
+    "validate_parameters",
+    "coerce_cli_value",
+    "run_notebook",
+    "RunFailed",
+    "PACKAGES_IN_MANIFEST",
+]
 
-PACKAGES_IN_MANIFEST = ("pandas", "numpy", "scipy", "linearmodels", "pyfixest", "statsmodels", "papermill",
-                        "jupytext", "nbclient", "ipykernel", "nqp-replication")
+PACKAGES_IN_MANIFEST = (
+    "pandas",
+    "numpy",
+    "scipy",
+    "linearmodels",
+    "pyfixest",
+    "statsmodels",
+    "papermill",
+    "jupytext",
+    "nbclient",
+    "ipykernel",
+    "nqp-replication",
+)
 
 _ENV_LOCK = threading.Lock()  # NQP_RESULTS_DIR is process-wide: runs in threads of one process are serialised
 
@@ -127,9 +147,13 @@ def parse_parameters_source(source: str, where: str = "parameters cell") -> dict
             raise NQPInputError(f"{where}, line {stmt.lineno}: the default of {name!r} must be a literal") from exc
         ann_text, ann_nullable = _annotation_info(ann)
         type_name = ann_text or type(default).__name__
-        params[name] = Parameter(name=name, type=type_name, default=default,
-                                 comment=comments.get(stmt.lineno, ""),
-                                 nullable=ann_nullable or default is None)
+        params[name] = Parameter(
+            name=name,
+            type=type_name,
+            default=default,
+            comment=comments.get(stmt.lineno, ""),
+            nullable=ann_nullable or default is None,
+        )
     return params
 
 
@@ -144,7 +168,8 @@ def declared_parameters(path: str | os.PathLike) -> dict[str, Parameter]:
 def format_parameters(params: dict[str, Parameter]) -> str:
     """A small aligned table: name, type, default, comment."""
     rows = [("name", "type", "default", "comment")] + [
-        (p.name, p.type, repr(p.default), p.comment) for p in params.values()]
+        (p.name, p.type, repr(p.default), p.comment) for p in params.values()
+    ]
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     return "\n".join(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}".rstrip() for r in rows)
 
@@ -210,8 +235,9 @@ def _check_value(p: Parameter, value: Any, raw: Any = None) -> Any:
     return value
 
 
-def validate_parameters(path: str | os.PathLike, given: dict[str, Any],
-                        from_cli: bool = False) -> tuple[dict[str, Parameter], dict[str, Any]]:
+def validate_parameters(
+    path: str | os.PathLike, given: dict[str, Any], from_cli: bool = False
+) -> tuple[dict[str, Parameter], dict[str, Any]]:
     """Check ``given`` against the notebook's declared parameters; return (declared, coerced given values).
 
     Raises :class:`NQPInputError` naming every problem and listing every declared parameter.
@@ -223,14 +249,18 @@ def validate_parameters(path: str | os.PathLike, given: dict[str, Any],
             problems.append(f"unknown parameter {name!r}")
             continue
         try:
-            coerced[name] = (coerce_cli_value(declared[name], value) if from_cli and isinstance(value, str)
-                             else _check_value(declared[name], value))
+            coerced[name] = (
+                coerce_cli_value(declared[name], value)
+                if from_cli and isinstance(value, str)
+                else _check_value(declared[name], value)
+            )
         except NQPInputError as exc:
             problems.append(str(exc))
     if problems:
         listing = "\n".join("  " + p.describe() for p in declared.values())
-        raise NQPInputError(f"{Path(path).name}: " + "; ".join(problems)
-                            + f"\ndeclared parameters of {Path(path).name}:\n{listing}")
+        raise NQPInputError(
+            f"{Path(path).name}: " + "; ".join(problems) + f"\ndeclared parameters of {Path(path).name}:\n{listing}"
+        )
     return declared, coerced
 
 
@@ -283,9 +313,14 @@ def _relative(path: Path) -> str:
 
 
 # --------------------------------------------------------------------------------------------------- running
-def run_notebook(path: str | os.PathLike, parameters: dict[str, Any] | None = None,
-                 runs_dir: str | os.PathLike | None = None, *, from_cli: bool = False,
-                 timeout: int | None = None) -> Path:
+def run_notebook(
+    path: str | os.PathLike,
+    parameters: dict[str, Any] | None = None,
+    runs_dir: str | os.PathLike | None = None,
+    *,
+    from_cli: bool = False,
+    timeout: int | None = None,
+) -> Path:
     """Execute ``path`` with ``parameters`` into a new run folder and return that folder.
 
     Raises :class:`NQPInputError` (nothing created) for bad parameters and :class:`RunFailed` (folder kept, manifest
@@ -333,9 +368,16 @@ def run_notebook(path: str | os.PathLike, parameters: dict[str, Any] | None = No
         old = os.environ.get("NQP_RESULTS_DIR")
         os.environ["NQP_RESULTS_DIR"] = str(results)
         try:
-            pm.execute_notebook(str(input_nb), str(output_nb), parameters=given, kernel_name="python3",
-                                cwd=str(path.resolve().parent), progress_bar=False, log_output=False,
-                                execution_timeout=timeout)
+            pm.execute_notebook(
+                str(input_nb),
+                str(output_nb),
+                parameters=given,
+                kernel_name="python3",
+                cwd=str(path.resolve().parent),
+                progress_bar=False,
+                log_output=False,
+                execution_timeout=timeout,
+            )
         except Exception as exc:  # noqa: BLE001 - recorded in the manifest, re-raised as RunFailed below
             error = exc
         finally:
@@ -344,17 +386,26 @@ def run_notebook(path: str | os.PathLike, parameters: dict[str, Any] | None = No
             else:
                 os.environ["NQP_RESULTS_DIR"] = old
     ended = _dt.datetime.now().astimezone()
-    manifest.update(ended=ended.isoformat(timespec="seconds"), wall_seconds=round(time.perf_counter() - t0, 3),
-                    status="ok" if error is None else "failed")
+    manifest.update(
+        ended=ended.isoformat(timespec="seconds"),
+        wall_seconds=round(time.perf_counter() - t0, 3),
+        status="ok" if error is None else "failed",
+    )
     if error is not None:
         manifest["error"] = _describe_error(error, given, param_idx, nb)
         _write_json_atomic(run_dir / "manifest.json", manifest)
         err = manifest["error"]
-        where = (f"cell {err['cell_index']} (code cell #{err['code_cell_number']}) of {path}"
-                 if err.get("cell_index") is not None else str(path))
-        raise RunFailed(f"{err['ename']}: {err['evalue']} in {where}\n"
-                        f"partial notebook: {_relative(output_nb)}\nmanifest: {_relative(run_dir / 'manifest.json')}",
-                        run_dir, manifest)
+        where = (
+            f"cell {err['cell_index']} (code cell #{err['code_cell_number']}) of {path}"
+            if err.get("cell_index") is not None
+            else str(path)
+        )
+        raise RunFailed(
+            f"{err['ename']}: {err['evalue']} in {where}\n"
+            f"partial notebook: {_relative(output_nb)}\nmanifest: {_relative(run_dir / 'manifest.json')}",
+            run_dir,
+            manifest,
+        )
     if results.is_dir():
         manifest["results"] = sorted(str(p.relative_to(run_dir)) for p in results.rglob("*") if p.is_file())
     _write_json_atomic(run_dir / "manifest.json", manifest)
@@ -370,7 +421,13 @@ def _describe_error(error: BaseException, given: dict, param_idx: int, nb) -> di
         if injected and idx > param_idx:
             idx -= 1
         code_no = sum(1 for c in nb.cells[: idx + 1] if c.cell_type == "code") if 0 <= idx < len(nb.cells) else None
-        return {"ename": error.ename, "evalue": error.evalue, "cell_index": idx, "code_cell_number": code_no,
-                "execution_count": error.exec_count, "cell_source": (error.source or "")[:2000],
-                "note": "cell_index is 0-based over all cells (markdown included) of the source notebook"}
+        return {
+            "ename": error.ename,
+            "evalue": error.evalue,
+            "cell_index": idx,
+            "code_cell_number": code_no,
+            "execution_count": error.exec_count,
+            "cell_source": (error.source or "")[:2000],
+            "note": "cell_index is 0-based over all cells (markdown included) of the source notebook",
+        }
     return {"ename": type(error).__name__, "evalue": str(error)[:2000], "cell_index": None, "code_cell_number": None}

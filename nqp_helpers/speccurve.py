@@ -22,6 +22,7 @@ Speed
     is matched once per sample. Columns with different missing-value patterns (real track) are fitted in groups.
     ``tests/test_speccurve.py`` checks specifications against direct ``twfe`` / ``psm_did`` / ``imputation_did`` calls.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -37,9 +38,24 @@ from .index import build_index
 from .indicators import INDEX_COLUMNS, INDICATOR_CODES
 from .variables import CONTROLS, OUTCOMES
 
-__all__ = ["DIMENSIONS", "CONTROLS", "spec_grid", "index_columns", "sample_panel", "run_speccurve",
-           "variance_decomposition", "speccurve_plot", "run_summary", "outcome_specs", "true_att", "curve_values",
-           "decomposition_table", "decomposition_values", "truth_sentences", "mean_by_weighting"]
+__all__ = [
+    "DIMENSIONS",
+    "CONTROLS",
+    "spec_grid",
+    "index_columns",
+    "sample_panel",
+    "run_speccurve",
+    "variance_decomposition",
+    "speccurve_plot",
+    "run_summary",
+    "outcome_specs",
+    "true_att",
+    "curve_values",
+    "decomposition_table",
+    "decomposition_values",
+    "truth_sentences",
+    "mean_by_weighting",
+]
 
 DIMENSIONS = {
     "weights": ("paper", "entropy", "critic", "equal"),
@@ -49,11 +65,23 @@ DIMENSIONS = {
     "cluster": ("city", "province"),
 }
 CLUSTER_COLUMNS = {"city": "city_code", "province": "province"}
-LABELS = {"paper": "paper", "entropy": "entropy", "critic": "CRITIC", "equal": "equal", "none": "none",
-          "all": "all cities", "no_municipalities": "w/o municipalities", "no_2022_cohort": "w/o 2022 cohort",
-          "pilot_years_earliest": "uncertain pilots: earliest year",
-          "pilot_years_latest": "uncertain pilots: latest year", "twfe": "TWFE", "psm_did": "PSM-DID",
-          "imputation_bjs": "BJS imputation", "city": "city", "province": "province"}
+LABELS = {
+    "paper": "paper",
+    "entropy": "entropy",
+    "critic": "CRITIC",
+    "equal": "equal",
+    "none": "none",
+    "all": "all cities",
+    "no_municipalities": "w/o municipalities",
+    "no_2022_cohort": "w/o 2022 cohort",
+    "pilot_years_earliest": "uncertain pilots: earliest year",
+    "pilot_years_latest": "uncertain pilots: latest year",
+    "twfe": "TWFE",
+    "psm_did": "PSM-DID",
+    "imputation_bjs": "BJS imputation",
+    "city": "city",
+    "province": "province",
+}
 
 
 def spec_grid(outcomes=INDEX_COLUMNS, **choices) -> pd.DataFrame:
@@ -83,8 +111,9 @@ def spec_grid(outcomes=INDEX_COLUMNS, **choices) -> pd.DataFrame:
     return g
 
 
-def index_columns(panel: pd.DataFrame, weights=DIMENSIONS["weights"], na: str = "propagate") -> tuple[pd.DataFrame,
-                                                                                                       dict]:
+def index_columns(
+    panel: pd.DataFrame, weights=DIMENSIONS["weights"], na: str = "propagate"
+) -> tuple[pd.DataFrame, dict]:
     """The index under every weighting, built once each: columns ``<outcome>__<weights>`` (e.g. ``Pro__entropy``).
 
     Returns ``(frame, info)``; ``info[w]`` holds the weight table used (``attrs["weights"]`` of ``build_index``).
@@ -104,6 +133,7 @@ def index_columns(panel: pd.DataFrame, weights=DIMENSIONS["weights"], na: str = 
 
 def _recoded(pilot_years: str) -> pd.DataFrame:
     from .data.real_panel import real_panel
+
     return real_panel(pilot_years=pilot_years)[["city_code", "year", "first_treat", "Inn"]]
 
 
@@ -124,8 +154,10 @@ def sample_panel(panel: pd.DataFrame, sample: str, recode: dict | None = None) -
         key = panel[["city_code", "year"]].merge(rc, on=["city_code", "year"], how="left")
         if key["first_treat"].isna().any():
             bad = key[key["first_treat"].isna()].iloc[0]
-            raise NQPInputError(f"sample {sample!r}: no treatment coding for city {bad['city_code']}, year "
-                                f"{bad['year']} (the re-coding needs the real roster)")
+            raise NQPInputError(
+                f"sample {sample!r}: no treatment coding for city {bad['city_code']}, year "
+                f"{bad['year']} (the re-coding needs the real roster)"
+            )
         d = panel.copy()
         d["first_treat"] = key["first_treat"].astype(int).to_numpy()
         d["Inn"] = key["Inn"].astype(int).to_numpy()
@@ -144,8 +176,15 @@ def _groups(Y: np.ndarray):
     return [(ok[:, cols[0]], cols) for cols in groups.values()]
 
 
-def run_speccurve(panel: pd.DataFrame, outcomes=INDEX_COLUMNS, seed: int = 0, psm_caliper: float = 0.05,
-                  progress: bool = False, timings: dict | None = None, **choices) -> pd.DataFrame:
+def run_speccurve(
+    panel: pd.DataFrame,
+    outcomes=INDEX_COLUMNS,
+    seed: int = 0,
+    psm_caliper: float = 0.05,
+    progress: bool = False,
+    timings: dict | None = None,
+    **choices,
+) -> pd.DataFrame:
     """Estimate every specification of ``spec_grid(outcomes, **choices)`` on ``panel``.
 
     Returns the grid with ``estimate, std_error, conf_low, conf_high, n_obs, n_clusters`` and ``note`` (why a
@@ -156,6 +195,7 @@ def run_speccurve(panel: pd.DataFrame, outcomes=INDEX_COLUMNS, seed: int = 0, ps
     receives seconds per block.
     """
     from .estimators.psm_did import psm_sample
+
     grid = spec_grid(outcomes, **choices)
     lv = {d: list(dict.fromkeys(grid[d])) for d in DIMENSIONS}
     track = panel.attrs.get("track", "user")
@@ -165,8 +205,7 @@ def run_speccurve(panel: pd.DataFrame, outcomes=INDEX_COLUMNS, seed: int = 0, ps
     idx, _ = index_columns(panel, lv["weights"])
     cols = [f"{o}__{w}" for o in dict.fromkeys(grid["outcome"]) for w in lv["weights"]]
     work = pd.concat([panel, idx], axis=1)
-    tm = {"index_s": _time.perf_counter() - t0, "psm_s": 0.0, "twfe_s": 0.0, "psm_did_s": 0.0,
-          "imputation_bjs_s": 0.0}
+    tm = {"index_s": _time.perf_counter() - t0, "psm_s": 0.0, "twfe_s": 0.0, "psm_did_s": 0.0, "imputation_bjs_s": 0.0}
     missing_ctrl = [c for c in CONTROLS if c not in panel.columns]
     notes_sample, recode = {}, {}
     results = {}
@@ -211,7 +250,13 @@ def run_speccurve(panel: pd.DataFrame, outcomes=INDEX_COLUMNS, seed: int = 0, ps
                         for k, j in enumerate(jj):
                             o, w = cols[j].split("__")
                             results[(o, w, ctrl, sample, est, cl)] = (
-                                f["estimate"][k], f["std_error"][k], f["conf_low"][k], f["conf_high"][k], n_obs, g)
+                                f["estimate"][k],
+                                f["std_error"][k],
+                                f["conf_low"][k],
+                                f["conf_high"][k],
+                                n_obs,
+                                g,
+                            )
                 tm[f"{est}_s"] += _time.perf_counter() - t1
     vals, notes = [], []
     for r in grid.itertuples(index=False):
@@ -230,8 +275,10 @@ def run_speccurve(panel: pd.DataFrame, outcomes=INDEX_COLUMNS, seed: int = 0, ps
             notes.append(f"{r.outcome} cannot be built: no indicator of that dimension on this track")
         else:
             notes.append("not estimable")
-    out = pd.concat([grid, pd.DataFrame(vals, columns=["estimate", "std_error", "conf_low", "conf_high", "n_obs",
-                                                         "n_clusters"])], axis=1)
+    out = pd.concat(
+        [grid, pd.DataFrame(vals, columns=["estimate", "std_error", "conf_low", "conf_high", "n_obs", "n_clusters"])],
+        axis=1,
+    )
     out["note"] = notes
     if track == "semi_synthetic" and all(f"{o}_y1" in panel.columns for o in set(grid["outcome"])):
         out["truth"] = _truths(panel, out)
@@ -259,43 +306,63 @@ def variance_decomposition(specs: pd.DataFrame, dims=tuple(DIMENSIONS)) -> pd.Da
             m = d.groupby(dim)["estimate"].transform("mean").to_numpy(float)
             share = float(((m - y.mean()) ** 2).sum() / sst) if sst > 0 else 0.0
             total += share
-            rows.append({"outcome": o, "dimension": dim, "share": share, "n_levels": int(d[dim].nunique()),
-                         "n_specs": len(d)})
-        rows.append({"outcome": o, "dimension": "interactions", "share": max(0.0, 1 - total), "n_levels": np.nan,
-                     "n_specs": len(d)})
+            rows.append(
+                {"outcome": o, "dimension": dim, "share": share, "n_levels": int(d[dim].nunique()), "n_specs": len(d)}
+            )
+        rows.append(
+            {
+                "outcome": o,
+                "dimension": "interactions",
+                "share": max(0.0, 1 - total),
+                "n_levels": np.nan,
+                "n_specs": len(d),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def _truths(panel: pd.DataFrame, specs: pd.DataFrame) -> list[float]:
     """True ATT of each specification's index (its weighting) over the truly treated cells of its sample."""
     from .data.semi_synthetic import reweight_index
+
     outcomes = list(dict.fromkeys(specs["outcome"]))
     tv = {}
     for w in dict.fromkeys(specs["weights"]):
         pw = reweight_index(panel, w)
         for smp in dict.fromkeys(specs["sample"]):
             d = sample_panel(pw, "all" if smp.startswith("pilot_years_") else smp)
-            te = (d[[f"{o}_y1" for o in outcomes]].to_numpy() - d[[f"{o}_y0" for o in outcomes]].to_numpy())
+            te = d[[f"{o}_y1" for o in outcomes]].to_numpy() - d[[f"{o}_y0" for o in outcomes]].to_numpy()
             te = te[d["Inn"].to_numpy() == 1].mean(axis=0)
             tv.update({(o, w, smp): float(v) for o, v in zip(outcomes, te)})
     return [tv[k] for k in zip(specs["outcome"], specs["weights"], specs["sample"])]
 
 
-def speccurve_plot(specs: pd.DataFrame, outcome: str, truth: float | None = None, paper: float | None = None,
-                   dims=tuple(DIMENSIONS)):
+def speccurve_plot(
+    specs: pd.DataFrame, outcome: str, truth: float | None = None, paper: float | None = None, dims=tuple(DIMENSIONS)
+):
     """Specification-curve figure for one outcome: sorted estimates with 95 % intervals (coloured by estimator)
     over an indicator panel marking each specification's choices. ``truth`` / ``paper`` draw horizontal lines."""
     import matplotlib.pyplot as plt
 
     from .plotting import COLORS, legend_right
+
     d = specs[(specs["outcome"] == outcome)].dropna(subset=["estimate"]).sort_values("estimate").reset_index(drop=True)
     if d.empty:
         raise NQPInputError(f"speccurve_plot: no estimated specification for outcome {outcome!r}")
     dims = [x for x in dims if x in d.columns]
-    levels = [(dim, lvl) for dim in dims for lvl in dict.fromkeys(DIMENSIONS.get(dim, sorted(d[dim].unique())))
-              if (d[dim] == lvl).any()]
-    fig, (ax, ax2) = plt.subplots(2, 1, figsize=(9, 3.2 + 0.22 * len(levels)), sharex=True,
-                                  gridspec_kw={"height_ratios": [3, 0.22 * len(levels) + 0.3]})
+    levels = [
+        (dim, lvl)
+        for dim in dims
+        for lvl in dict.fromkeys(DIMENSIONS.get(dim, sorted(d[dim].unique())))
+        if (d[dim] == lvl).any()
+    ]
+    fig, (ax, ax2) = plt.subplots(
+        2,
+        1,
+        figsize=(9, 3.2 + 0.22 * len(levels)),
+        sharex=True,
+        gridspec_kw={"height_ratios": [3, 0.22 * len(levels) + 0.3]},
+    )
     x = np.arange(len(d))
     est_col = {"twfe": COLORS["ours"], "psm_did": "#8e44ad", "imputation_bjs": "#e67e22"}
     for e in [x for x in DIMENSIONS["estimator"] if (d["estimator"] == x).any()]:
@@ -324,6 +391,7 @@ def speccurve_plot(specs: pd.DataFrame, outcome: str, truth: float | None = None
 
 # --- What chapter 14 shows: the run summary, the curve's numbers, the decomposition table, verdicts against the truth.
 
+
 def run_summary(specs: pd.DataFrame, panel: pd.DataFrame, timings: dict) -> str:
     """Plain text for the page: which specifications were skipped and why, the real track's caveat, the run time."""
     track = panel.attrs["track"]
@@ -336,12 +404,16 @@ def run_summary(specs: pd.DataFrame, panel: pd.DataFrame, timings: dict) -> str:
         lines.append(f"All {len(specs)} specifications estimated.")
     if track == "real":
         codes = panel.attrs.get("index_weights", pd.DataFrame({"code": []}))["code"]
-        lines.append(f"Real track: the index is built only from the real indicators present ({', '.join(codes)}); "
-                     "weights are renormalised over them, so a dimension with one indicator (Lab) is the same under "
-                     "every weighting. Controls are the documented proxies listed in the banner.")
-    lines.append(f"Computed in {timings['total_s']:.1f} s (PSM matching {timings['psm_s']:.1f} s, "
-                 f"TWFE {timings['twfe_s']:.1f} s, PSM-DID {timings['psm_did_s']:.1f} s, "
-                 f"BJS {timings['imputation_bjs_s']:.1f} s).")
+        lines.append(
+            f"Real track: the index is built only from the real indicators present ({', '.join(codes)}); "
+            "weights are renormalised over them, so a dimension with one indicator (Lab) is the same under "
+            "every weighting. Controls are the documented proxies listed in the banner."
+        )
+    lines.append(
+        f"Computed in {timings['total_s']:.1f} s (PSM matching {timings['psm_s']:.1f} s, "
+        f"TWFE {timings['twfe_s']:.1f} s, PSM-DID {timings['psm_did_s']:.1f} s, "
+        f"BJS {timings['imputation_bjs_s']:.1f} s)."
+    )
     return "\n".join(lines)
 
 
@@ -359,8 +431,12 @@ def true_att(panel: pd.DataFrame, outcome: str) -> float | None:
 
 def curve_values(one: pd.DataFrame) -> dict[str, float]:
     """Glued numbers of one outcome's curve: range, median, share of intervals above zero."""
-    return {"o_min": float(one["estimate"].min()), "o_max": float(one["estimate"].max()),
-            "o_median": float(one["estimate"].median()), "o_share_sig": float((one["conf_low"] > 0).mean())}
+    return {
+        "o_min": float(one["estimate"].min()),
+        "o_max": float(one["estimate"].max()),
+        "o_median": float(one["estimate"].median()),
+        "o_share_sig": float((one["conf_low"] > 0).mean()),
+    }
 
 
 def decomposition_table(vd: pd.DataFrame) -> pd.DataFrame:
@@ -387,24 +463,32 @@ def truth_sentences(specs: pd.DataFrame, outcome: str) -> dict[str, str]:
     if "truth" not in specs or one.empty:
         return {"truth_range": "not known on this track", "truth_verdict": "not known on this track."}
     tw = one.groupby("weights")["truth"].first()
-    rng = (f"the true ATT on {outcome} is {tw.min():.3f} with {tw.idxmin()} weights and {tw.max():.3f} "
-           f"with {tw.idxmax()} weights (paper weights: {tw.get('paper', float('nan')):.3f})")
+    rng = (
+        f"the true ATT on {outcome} is {tw.min():.3f} with {tw.idxmin()} weights and {tw.max():.3f} "
+        f"with {tw.idxmax()} weights (paper weights: {tw.get('paper', float('nan')):.3f})"
+    )
     dated = one[~one["sample"].str.startswith("pilot_years_")]
     misd = one[one["sample"].str.startswith("pilot_years_")]
     err, z = dated["estimate"] - dated["truth"], (dated["estimate"] - dated["truth"]).abs() / dated["std_error"]
     cover = float(((dated["conf_low"] <= dated["truth"]) & (dated["truth"] <= dated["conf_high"])).mean())
-    txt = (f"with the correct pilot dates, estimate minus truth ranges from {err.min():.3f} to {err.max():.3f} "
-           f"(median {err.median():.3f}; at most {z.max():.1f} standard errors) and a share {cover:.2f} of the 95 % "
-           "intervals contains the truth, so " + (
-               "every weighting, estimator, control set and sample recovers its own truth up to sampling noise."
-               if z.max() < 1.96 else
-               "some specifications miss their truth by more than sampling noise; the table below shows which "
-               "weighting and estimator."))
+    txt = (
+        f"with the correct pilot dates, estimate minus truth ranges from {err.min():.3f} to {err.max():.3f} "
+        f"(median {err.median():.3f}; at most {z.max():.1f} standard errors) and a share {cover:.2f} of the 95 % "
+        "intervals contains the truth, so "
+        + (
+            "every weighting, estimator, control set and sample recovers its own truth up to sampling noise."
+            if z.max() < 1.96
+            else "some specifications miss their truth by more than sampling noise; the table below shows which "
+            "weighting and estimator."
+        )
+    )
     if len(misd):
         me = (misd["estimate"] - misd["truth"]).groupby(misd["sample"]).mean()
-        txt += (" The deliberately misdated samples move the estimates by "
-                + " and ".join(f"{v:+.3f} on average ({k.removeprefix('pilot_years_')} dates)" for k, v in me.items())
-                + ".")
+        txt += (
+            " The deliberately misdated samples move the estimates by "
+            + " and ".join(f"{v:+.3f} on average ({k.removeprefix('pilot_years_')} dates)" for k, v in me.items())
+            + "."
+        )
     return {"truth_range": rng, "truth_verdict": txt}
 
 

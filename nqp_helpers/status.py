@@ -26,6 +26,7 @@ Status words (``STATUS_WORDS``), never an exception for a missing or odd file
     another track, or its estimate is empty), "output missing" (no file), "output unreadable" (a file without the
     headline row or an estimate column), "produced (no paper number)" (Table 1, Figure 1).
 """
+
 from __future__ import annotations
 
 import math
@@ -59,8 +60,21 @@ HEADLINES = {
 }
 ESTIMATE_COLUMNS = ("estimate", "ours", "estimate_ours", "coef_ours", "our_estimate")
 SPEC_COLUMNS = ("spec", "paper_spec", "model")
-STATUS_COLUMNS = ["exhibit", "notebook", "output", "headline", "paper", "paper_stars", "ours", "ours_stars",
-                  "difference", "truth", "track", "status", "note"]
+STATUS_COLUMNS = [
+    "exhibit",
+    "notebook",
+    "output",
+    "headline",
+    "paper",
+    "paper_stars",
+    "ours",
+    "ours_stars",
+    "difference",
+    "truth",
+    "track",
+    "status",
+    "note",
+]
 ALPHA = 0.10
 
 
@@ -69,13 +83,15 @@ def readme_table() -> pd.DataFrame:
     """The README's "List of tables and programs": one row per exhibit with its paper label, notebook, output
     file(s) (paths under the results folder ``results/``, "; "-joined) and description, from ``exhibits()``."""
     ex = exhibits()
-    out = pd.DataFrame({
-        "exhibit": ex["exhibit"],
-        "paper_label": ex["paper_label"],
-        "notebook": ex["notebook"],
-        "outputs": ["; ".join(f"results/{o}" for o in outs.split("; ")) for outs in ex["outputs"]],
-        "description": ex["description"],
-    })
+    out = pd.DataFrame(
+        {
+            "exhibit": ex["exhibit"],
+            "paper_label": ex["paper_label"],
+            "notebook": ex["notebook"],
+            "outputs": ["; ".join(f"results/{o}" for o in outs.split("; ")) for outs in ex["outputs"]],
+            "description": ex["description"],
+        }
+    )
     return out
 
 
@@ -101,7 +117,7 @@ def readme_section(text: str, heading: str = "List of tables and programs") -> s
     if start is None:
         return ""
     body = []
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         s = line.lstrip()
         if s.startswith("#") and len(s) - len(s.lstrip("#")) <= level:
             break
@@ -179,13 +195,20 @@ def _compare(paper_coef: float, paper_stars: str, est: float, sig: bool | None) 
         return DIFFERS, "same sign; our significance unknown (no p-value or SE in the output)"
     if sig == paper_sig:
         return SAME, ("same sign, significant at 10% in both" if sig else "same sign, not significant in either")
-    return DIFFERS, ("same sign; significant in the paper, not here" if paper_sig
-                     else "same sign; significant here, not in the paper")
+    return DIFFERS, (
+        "same sign; significant in the paper, not here"
+        if paper_sig
+        else "same sign; significant here, not in the paper"
+    )
 
 
-def replication_status(results: str | Path | None = None, track: str | None = None,
-                       available_columns=None, truth: pd.DataFrame | None = None,
-                       paper: pd.DataFrame | None = None) -> pd.DataFrame:
+def replication_status(
+    results: str | Path | None = None,
+    track: str | None = None,
+    available_columns=None,
+    truth: pd.DataFrame | None = None,
+    paper: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """One row per exhibit output: paper beside ours beside truth, with a status word (see module docstring).
 
     results: the results folder holding ``<notebook>/<file>.csv`` (default ``paths.results_dir()``).
@@ -201,14 +224,27 @@ def replication_status(results: str | Path | None = None, track: str | None = No
     for ex in exhibits().itertuples(index=False):
         lacking = [] if cols is None else [c for c in ex.requires.split("; ") if c and c not in cols]
         for out in ex.outputs.split("; "):
-            row = dict(exhibit=ex.exhibit, notebook=ex.notebook, output=out, headline="", paper=math.nan,
-                       paper_stars="", ours=math.nan, ours_stars="", difference=math.nan, truth=math.nan,
-                       track=track or "", status="", note="")
+            row = dict(
+                exhibit=ex.exhibit,
+                notebook=ex.notebook,
+                output=out,
+                headline="",
+                paper=math.nan,
+                paper_stars="",
+                ours=math.nan,
+                ours_stars="",
+                difference=math.nan,
+                truth=math.nan,
+                track=track or "",
+                status="",
+                note="",
+            )
             head = HEADLINES.get(out)
             if head:
                 t, spec, outcome, term = head
-                hit = rep[(rep["table"] == t) & (rep["spec"] == spec) & (rep["outcome"] == outcome)
-                          & (rep["term"] == term)]
+                hit = rep[
+                    (rep["table"] == t) & (rep["spec"] == spec) & (rep["outcome"] == outcome) & (rep["term"] == term)
+                ]
                 row["headline"] = f"Table {t}, {spec}: {term} on {outcome}"
                 if len(hit):
                     row["paper"], row["paper_stars"] = float(hit["coef"].iloc[0]), str(hit["stars"].iloc[0])
@@ -284,8 +320,22 @@ NOT_ESTIMABLE = "not estimable"
 SEMI_RECOVERS = "recovers truth"
 SEMI_MISSES = "misses truth"
 NO_NUMBER = "no single number"
-VERDICT_COLUMNS = ["exhibit", "headline", "paper", "paper_stars", "real", "real_stars", "real_se", "real_n",
-                   "real_caveat", "real_verdict", "semi", "semi_se", "truth", "semi_verdict"]
+VERDICT_COLUMNS = [
+    "exhibit",
+    "headline",
+    "paper",
+    "paper_stars",
+    "real",
+    "real_stars",
+    "real_se",
+    "real_n",
+    "real_caveat",
+    "real_verdict",
+    "semi",
+    "semi_se",
+    "truth",
+    "semi_verdict",
+]
 Z95 = 1.959963984540054
 
 
@@ -333,16 +383,22 @@ def _real_verdict(paper: float, paper_stars: str, r) -> str:
 
 
 def semi_verdict(estimate: float, std_error: float, truth: float) -> str:
-    """"recovers truth" when the truth lies in the estimate's 95% interval (|est − truth| ≤ 1.96 SE), else "misses
+    """ "recovers truth" when the truth lies in the estimate's 95% interval (|est − truth| ≤ 1.96 SE), else "misses
     truth"; "—" when the truth or the SE is unknown."""
     if any(math.isnan(_num(x)) for x in (estimate, std_error, truth)):
         return "—"
     return SEMI_RECOVERS if abs(estimate - truth) <= Z95 * std_error else SEMI_MISSES
 
 
-def exhibit_verdicts(semi_results: str | Path, real_results: str | Path, real_columns=(), real_attrs=None,
-                     truth: pd.DataFrame | None = None, real_runs: dict | None = None,
-                     paper: pd.DataFrame | None = None) -> pd.DataFrame:
+def exhibit_verdicts(
+    semi_results: str | Path,
+    real_results: str | Path,
+    real_columns=(),
+    real_attrs=None,
+    truth: pd.DataFrame | None = None,
+    real_runs: dict | None = None,
+    paper: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """One row per exhibit output (:data:`VERDICT_COLUMNS`): the paper's headline; the real-data estimate with its N,
     what is proxied or missing and a real verdict; the semi-synthetic estimate beside its truth and a semi verdict.
 
@@ -357,15 +413,21 @@ def exhibit_verdicts(semi_results: str | Path, real_results: str | Path, real_co
     for ex in exhibits().itertuples(index=False):
         chapter = Path(ex.notebook).stem
         for out in ex.outputs.split("; "):
-            row = dict.fromkeys(VERDICT_COLUMNS, math.nan) | {"exhibit": ex.exhibit, "paper_stars": "",
-                                                               "real_stars": ""}
+            row = dict.fromkeys(VERDICT_COLUMNS, math.nan) | {
+                "exhibit": ex.exhibit,
+                "paper_stars": "",
+                "real_stars": "",
+            }
             row["real_caveat"] = real_caveat(ex.requires, real_columns, attrs)
             head = HEADLINES.get(out)
             if head is None:
                 row["headline"] = re.split(r"[:(]| by ", ex.description)[0].strip()
                 real_ok = (Path(real_results) / out).is_file()
-                row["real_verdict"] = NO_NUMBER if real_ok else (
-                    f"{NOT_ESTIMABLE}: {failed.get(chapter) or 'the chapter wrote no output on this track'}")
+                row["real_verdict"] = (
+                    NO_NUMBER
+                    if real_ok
+                    else (f"{NOT_ESTIMABLE}: {failed.get(chapter) or 'the chapter wrote no output on this track'}")
+                )
                 row["semi_verdict"] = NO_NUMBER
                 rows.append(row)
                 continue
@@ -384,8 +446,9 @@ def exhibit_verdicts(semi_results: str | Path, real_results: str | Path, real_co
             else:
                 row["real"], row["real_stars"] = _num(r[_est_col(r.index)]), _ours_stars(r)
                 row["real_se"], row["real_n"] = _num(r.get("std_error")), _num(r.get("n_obs"))
-                row["real_verdict"] = (_real_verdict(row["paper"], row["paper_stars"], r)
-                                       if not math.isnan(row["paper"]) else NO_NUMBER)
+                row["real_verdict"] = (
+                    _real_verdict(row["paper"], row["paper_stars"], r) if not math.isnan(row["paper"]) else NO_NUMBER
+                )
             s, why_s = _read_headline(Path(semi_results), out)
             row["truth"] = _truth_value(truth, outcome, term)
             if s is None:
@@ -411,20 +474,26 @@ def verdict_display(v: pd.DataFrame) -> pd.DataFrame:
     """:func:`exhibit_verdicts` as the reader's table: one row per exhibit output, text cells, no code names."""
     from .display import MISSING
 
-    out = pd.DataFrame({
-        "Exhibit": v["exhibit"],
-        "Paper's headline": [f"{h}: {_est_text(p, s)}" if not math.isnan(_num(p)) else h
-                             for h, p, s in zip(v["headline"], v["paper"], v["paper_stars"])],
-        "Real data: estimate (SE), N": [
-            _est_text(e, s, se) + (f", N = {int(n):,}" if not math.isnan(_num(n)) else "")
-            for e, s, se, n in zip(v["real"], v["real_stars"], v["real_se"], v["real_n"])],
-        "Real data: proxied or missing": [c or MISSING for c in v["real_caveat"]],
-        "Real-data verdict": v["real_verdict"],
-        "Semi-synthetic: estimate vs truth": [
-            MISSING if math.isnan(_num(e)) else f"{_est_text(e, '', se)} vs {_est_text(t, '')}"
-            for e, se, t in zip(v["semi"], v["semi_se"], v["truth"])],
-        "Semi-synthetic verdict": v["semi_verdict"],
-    })
+    out = pd.DataFrame(
+        {
+            "Exhibit": v["exhibit"],
+            "Paper's headline": [
+                f"{h}: {_est_text(p, s)}" if not math.isnan(_num(p)) else h
+                for h, p, s in zip(v["headline"], v["paper"], v["paper_stars"])
+            ],
+            "Real data: estimate (SE), N": [
+                _est_text(e, s, se) + (f", N = {int(n):,}" if not math.isnan(_num(n)) else "")
+                for e, s, se, n in zip(v["real"], v["real_stars"], v["real_se"], v["real_n"])
+            ],
+            "Real data: proxied or missing": [c or MISSING for c in v["real_caveat"]],
+            "Real-data verdict": v["real_verdict"],
+            "Semi-synthetic: estimate vs truth": [
+                MISSING if math.isnan(_num(e)) else f"{_est_text(e, '', se)} vs {_est_text(t, '')}"
+                for e, se, t in zip(v["semi"], v["semi_se"], v["truth"])
+            ],
+            "Semi-synthetic verdict": v["semi_verdict"],
+        }
+    )
     return out
 
 
@@ -445,17 +514,25 @@ def summary_paragraph(v: pd.DataFrame) -> str:
     def n(d, one, many):
         return f"{len(d)} {one if len(d) == 1 else many}"
 
-    parts = [(f"Of the paper's {len(num)} headline coefficients, {n(same, 'keeps', 'keep')} the paper's sign and "
-              f"significance when re-estimated on public data ({names(same)}), {n(differs, 'differs', 'differ')} "
-              f"({names(differs)}) and {len(noest)} cannot be estimated on public data ({names(noest)}).")]
+    parts = [
+        (
+            f"Of the paper's {len(num)} headline coefficients, {n(same, 'keeps', 'keep')} the paper's sign and "
+            f"significance when re-estimated on public data ({names(same)}), {n(differs, 'differs', 'differ')} "
+            f"({names(differs)}) and {len(noest)} cannot be estimated on public data ({names(noest)})."
+        )
+    ]
     t2 = v[v["headline"].str.contains(r"\(Table 2\)")]
     if len(t2) and not math.isnan(_num(t2["real"].iloc[0])):
         r = t2.iloc[0]
-        parts.append(f"The headline effect of the pilots on the index, {fmt_num(r['paper'])}{r['paper_stars']} in "
-                     f"the paper, is {fmt_num(r['real'])}{r['real_stars']} on public data (N = {int(r['real_n']):,}; "
-                     f"{r['real_caveat']}), so it answers a narrower question than the paper's.")
+        parts.append(
+            f"The headline effect of the pilots on the index, {fmt_num(r['paper'])}{r['paper_stars']} in "
+            f"the paper, is {fmt_num(r['real'])}{r['real_stars']} on public data (N = {int(r['real_n']):,}; "
+            f"{r['real_caveat']}), so it answers a narrower question than the paper's."
+        )
     if len(semi):
-        parts.append(f"On the semi-synthetic track, where the true effects are known, the paper's estimators recover "
-                     f"the truth within their 95% intervals for {len(rec)} of {len(semi)} headline coefficients: the "
-                     f"code works; this says nothing about Chinese cities.")
+        parts.append(
+            f"On the semi-synthetic track, where the true effects are known, the paper's estimators recover "
+            f"the truth within their 95% intervals for {len(rec)} of {len(semi)} headline coefficients: the "
+            f"code works; this says nothing about Chinese cities."
+        )
     return " ".join(parts)

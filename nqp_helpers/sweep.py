@@ -36,6 +36,7 @@ Change the notebook, a parameter or the processed data and the hash changes, so 
 At the end ``summary.csv`` (one row per run: hash, notebook, one column per parameter, status, skipped, run folder,
 wall time, error) is written atomically (temporary file, then rename).
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -56,10 +57,22 @@ import pandas as pd
 
 from . import atomic
 from .errors import NQPInputError
-from .paths import PROCESSED_DIR, REPO_ROOT, RENAMED_NOTEBOOKS, RUNS_DIR
+from .paths import PROCESSED_DIR, RENAMED_NOTEBOOKS, REPO_ROOT, RUNS_DIR
 
-__all__ = ["GRID_KEYS", "Grid", "RunSpec", "SweepEnvironmentError", "check_workers", "client_state", "format_summary",
-           "load_grid", "read_index", "run_hash", "run_sweep", "ship_code_to"]
+__all__ = [
+    "GRID_KEYS",
+    "Grid",
+    "RunSpec",
+    "SweepEnvironmentError",
+    "check_workers",
+    "client_state",
+    "format_summary",
+    "load_grid",
+    "read_index",
+    "run_hash",
+    "run_sweep",
+    "ship_code_to",
+]
 
 GRID_KEYS = ("name", "description", "notebook", "parameters", "runs", "fixed")
 DATA_MANIFEST = PROCESSED_DIR / "manifest.json"  # its bytes enter every run hash
@@ -328,15 +341,32 @@ def _execute(task: dict) -> dict:
 
     t0 = time.perf_counter()
     state = probe()
-    worker = {"host": state["host"], "address": _worker_address(), "pid": os.getpid(), "python": state["python"],
-              "executable": state["executable"], "nqp_helpers": state["nqp_helpers"],
-              "package_dir": state["package_dir"], "code_sha": state["code_sha"], "data_sha": state["data_sha"]}
-    rec: dict[str, Any] = {"hash": task["hash"], "notebook": task["notebook"], "run_dir": None, "error": None,
-                           "worker": worker, "files": None}
+    worker = {
+        "host": state["host"],
+        "address": _worker_address(),
+        "pid": os.getpid(),
+        "python": state["python"],
+        "executable": state["executable"],
+        "nqp_helpers": state["nqp_helpers"],
+        "package_dir": state["package_dir"],
+        "code_sha": state["code_sha"],
+        "data_sha": state["data_sha"],
+    }
+    rec: dict[str, Any] = {
+        "hash": task["hash"],
+        "notebook": task["notebook"],
+        "run_dir": None,
+        "error": None,
+        "worker": worker,
+        "files": None,
+    }
     problems = compare_states(task["expect"], state)
     if problems:
-        rec.update(status="failed", error=f"worker {worker['address'] or ''} (host {state['host']}) differs from "
-                                          f"the client, nothing was run: " + "; ".join(problems))
+        rec.update(
+            status="failed",
+            error=f"worker {worker['address'] or ''} (host {state['host']}) differs from "
+            f"the client, nothing was run: " + "; ".join(problems),
+        )
         rec["wall_seconds"] = round(time.perf_counter() - t0, 3)
         return rec
     scratch = Path(tempfile.mkdtemp(prefix="nqp-task-", dir=_scratch_base()))
@@ -379,10 +409,14 @@ def _receive(rec: dict, runs_dir: Path, sweep_name: str) -> dict:
         target = run_dir / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    manifest.update(notebook=rec["notebook"], run_dir=_display_path(run_dir),
-                    results_dir=_display_path(run_dir / "results"), worker=rec.get("worker"),
-                    sweep={"name": sweep_name, "hash": rec["hash"]},
-                    received=_dt.datetime.now().astimezone().isoformat(timespec="seconds"))
+    manifest.update(
+        notebook=rec["notebook"],
+        run_dir=_display_path(run_dir),
+        results_dir=_display_path(run_dir / "results"),
+        worker=rec.get("worker"),
+        sweep={"name": sweep_name, "hash": rec["hash"]},
+        received=_dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+    )
     _write_json_atomic(run_dir / "manifest.json", manifest)
     rec["run_dir"] = str(run_dir.resolve())
     return rec
@@ -402,8 +436,13 @@ def _summary_frame(grid: Grid, records: dict[str, dict], skipped: set[str]) -> p
         for k in param_names:
             v = spec.effective.get(k)
             row[col[k]] = _canonical_json(v) if isinstance(v, (list, dict)) else v
-        row.update(status=rec.get("status", "pending"), skipped=spec.hash in skipped, run_dir=rec.get("run_dir"),
-                   wall_seconds=rec.get("wall_seconds"), error=rec.get("error"))
+        row.update(
+            status=rec.get("status", "pending"),
+            skipped=spec.hash in skipped,
+            run_dir=rec.get("run_dir"),
+            wall_seconds=rec.get("wall_seconds"),
+            error=rec.get("error"),
+        )
         rows.append(row)
     return pd.DataFrame(rows, columns=[*BASE_COLUMNS, *(col[k] for k in param_names), *TAIL_COLUMNS])
 
@@ -415,9 +454,16 @@ def _display_path(path: Path) -> str:
         return str(path)
 
 
-def run_sweep(grid_path_or_dict: str | os.PathLike | Mapping, scheduler: Any = None, n_workers: int = 2,
-              runs_dir: str | os.PathLike | None = None, sweep_dir: str | os.PathLike | None = None,
-              progress: bool = True, limit: int | None = None, ship_code: bool = False) -> pd.DataFrame:
+def run_sweep(
+    grid_path_or_dict: str | os.PathLike | Mapping,
+    scheduler: Any = None,
+    n_workers: int = 2,
+    runs_dir: str | os.PathLike | None = None,
+    sweep_dir: str | os.PathLike | None = None,
+    progress: bool = True,
+    limit: int | None = None,
+    ship_code: bool = False,
+) -> pd.DataFrame:
     """Run every parameter set of a grid as one task on dask.distributed; return the summary (one row per run).
 
     ``scheduler``: ``None`` starts a ``LocalCluster`` of ``n_workers`` single-threaded worker processes (closed at
@@ -478,13 +524,26 @@ def run_sweep(grid_path_or_dict: str | os.PathLike | Mapping, scheduler: Any = N
             tag = uuid.uuid4().hex[:6]
             futures = {}
             for i, spec in enumerate(todo):
-                task = {"notebook": _display_path(spec.notebook), "source": spec.notebook.read_bytes(),
-                        "suffix": spec.notebook.suffix, "given": spec.given, "hash": spec.hash, "expect": expect}
-                fut = client.submit(_execute, task, key=f"nqp-sweep-{grid.name}-{i:04d}-{spec.hash[:10]}-{tag}",
-                                    pure=False)
+                task = {
+                    "notebook": _display_path(spec.notebook),
+                    "source": spec.notebook.read_bytes(),
+                    "suffix": spec.notebook.suffix,
+                    "given": spec.given,
+                    "hash": spec.hash,
+                    "expect": expect,
+                }
+                fut = client.submit(
+                    _execute, task, key=f"nqp-sweep-{grid.name}-{i:04d}-{spec.hash[:10]}-{tag}", pure=False
+                )
                 futures[fut] = spec
-            bar = tqdm(total=len(grid.runs), initial=len(skipped), desc=f"sweep {grid.name}", unit="run",
-                       disable=not progress, dynamic_ncols=True)
+            bar = tqdm(
+                total=len(grid.runs),
+                initial=len(skipped),
+                desc=f"sweep {grid.name}",
+                unit="run",
+                disable=not progress,
+                dynamic_ncols=True,
+            )
             bar.set_postfix(_postfix(counts, len(skipped), len(todo)))
             try:
                 for fut in as_completed(futures):
@@ -492,11 +551,19 @@ def run_sweep(grid_path_or_dict: str | os.PathLike | Mapping, scheduler: Any = N
                     try:
                         rec = _receive(fut.result(), runs_path, grid.name)
                     except Exception as exc:  # noqa: BLE001 - worker died too often, task lost, ...
-                        rec = {"hash": spec.hash, "notebook": _display_path(spec.notebook), "run_dir": None,
-                               "status": "failed", "error": f"{type(exc).__name__}: {exc}".splitlines()[0],
-                               "wall_seconds": None}
-                    rec.update(parameters=spec.effective, sweep=grid.name,
-                               finished=_dt.datetime.now().astimezone().isoformat(timespec="seconds"))
+                        rec = {
+                            "hash": spec.hash,
+                            "notebook": _display_path(spec.notebook),
+                            "run_dir": None,
+                            "status": "failed",
+                            "error": f"{type(exc).__name__}: {exc}".splitlines()[0],
+                            "wall_seconds": None,
+                        }
+                    rec.update(
+                        parameters=spec.effective,
+                        sweep=grid.name,
+                        finished=_dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                    )
                     _append_index(index_path, rec)  # as each run finishes: a killed sweep resumes from here
                     records[spec.hash] = rec
                     counts[rec["status"]] = counts.get(rec["status"], 0) + 1
@@ -511,20 +578,28 @@ def run_sweep(grid_path_or_dict: str | os.PathLike | Mapping, scheduler: Any = N
             atomic.write_csv(out / SUMMARY_NAME, summary, index=False, float_format="%.10g")
         if client is not None:
             _disconnect(client, cluster, scheduler, plugin_name)
-    summary.attrs.update(sweep_dir=str(out), summary=str(out / SUMMARY_NAME),
-                         wall_seconds=round(time.perf_counter() - t_start, 3),
-                         n_ok=int((summary["status"] == "ok").sum()),
-                         n_failed=int((summary["status"] == "failed").sum()),
-                         n_skipped=int(summary["skipped"].sum()),
-                         n_pending=int((summary["status"] == "pending").sum()),
-                         duplicates=grid.duplicates, workers=workers)
+    summary.attrs.update(
+        sweep_dir=str(out),
+        summary=str(out / SUMMARY_NAME),
+        wall_seconds=round(time.perf_counter() - t_start, 3),
+        n_ok=int((summary["status"] == "ok").sum()),
+        n_failed=int((summary["status"] == "failed").sum()),
+        n_skipped=int(summary["skipped"].sum()),
+        n_pending=int((summary["status"] == "pending").sum()),
+        duplicates=grid.duplicates,
+        workers=workers,
+    )
     return summary
 
 
 def _postfix(counts: dict, n_skipped: int, n_todo: int) -> dict:
     done = counts.get("ok", 0) + counts.get("failed", 0)
-    return {"ok": counts.get("ok", 0), "failed": counts.get("failed", 0), "skipped": n_skipped,
-            "remaining": n_todo - done}
+    return {
+        "ok": counts.get("ok", 0),
+        "failed": counts.get("failed", 0),
+        "skipped": n_skipped,
+        "remaining": n_todo - done,
+    }
 
 
 def _is_client(obj: Any) -> bool:
@@ -549,8 +624,14 @@ def _connect(scheduler: Any, n_workers: int):
     if int(n_workers) < 1:
         raise NQPInputError(f"n_workers must be at least 1, got {n_workers!r}")
     # no dashboard; the scheduler's small HTTP server (health routes) on a free port rather than 8787
-    cluster = LocalCluster(n_workers=int(n_workers), threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+    cluster = LocalCluster(
+        n_workers=int(n_workers),
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+    )
     return Client(cluster), cluster
 
 
@@ -597,8 +678,10 @@ def check_workers(client, expect: dict, timeout: float | None = None) -> dict[st
     try:
         client.wait_for_workers(1, timeout=timeout)
     except TimeoutError as exc:
-        raise SweepEnvironmentError(f"no dask worker joined the scheduler {client.scheduler.address} within "
-                                    f"{timeout:g} s; start one with `dask worker {client.scheduler.address}`") from exc
+        raise SweepEnvironmentError(
+            f"no dask worker joined the scheduler {client.scheduler.address} within "
+            f"{timeout:g} s; start one with `dask worker {client.scheduler.address}`"
+        ) from exc
     states = client.run(sweep_workers.probe, on_error="return")
     problems = []
     for address, state in sorted(states.items()):
@@ -612,7 +695,8 @@ def check_workers(client, expect: dict, timeout: float | None = None) -> dict[st
             "the workers cannot run this sweep as the client would, so nothing was submitted:\n  "
             + "\n  ".join(problems)
             + "\nInstall the client's version on the workers (book/sweeps.md), or pass --ship-code; a worker that "
-              "already imported another nqp_helpers must be restarted.")
+            "already imported another nqp_helpers must be restarted."
+        )
     return {address: state["host"] for address, state in states.items()}
 
 
@@ -629,11 +713,27 @@ def _wheel_and_data() -> tuple[bytes, bytes]:
         src.mkdir()
         for name in ("pyproject.toml", "README.md"):
             shutil.copy2(REPO_ROOT / name, src / name)
-        shutil.copytree(REPO_ROOT / "nqp_helpers", src / "nqp_helpers",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                               "-w", str(dist), str(src)], check=False, capture_output=True, text=True,
-                              timeout=600)
+        shutil.copytree(
+            REPO_ROOT / "nqp_helpers", src / "nqp_helpers", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--no-deps",
+                "--no-build-isolation",
+                "-q",
+                "-w",
+                str(dist),
+                str(src),
+            ],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         wheels = sorted(dist.glob("*.whl"))
         if done.returncode != 0 or not wheels:
             raise SweepEnvironmentError(f"could not build a wheel of nqp_helpers to ship: {done.stderr.strip()}")
@@ -659,8 +759,9 @@ def ship_code_to(client) -> str:
 
 def format_summary(summary: pd.DataFrame) -> str:
     """A short text rendering for the command line: one line per run, then the totals."""
-    varying = [c for c in summary.columns[len(BASE_COLUMNS):-len(TAIL_COLUMNS)]
-               if summary[c].astype(str).nunique() > 1]
+    varying = [
+        c for c in summary.columns[len(BASE_COLUMNS) : -len(TAIL_COLUMNS)] if summary[c].astype(str).nunique() > 1
+    ]
     view = summary[["hash", "notebook", *varying, "status", "skipped", "wall_seconds"]].copy()
     view["hash"] = view["hash"].str[:10]
     if summary["notebook"].nunique() == 1:
@@ -670,9 +771,11 @@ def format_summary(summary: pd.DataFrame) -> str:
     for _, r in failed.iterrows():
         lines.append(f"FAILED {r['hash'][:10]}: {r['error']}  [{r['run_dir']}]")
     a = summary.attrs
-    lines.append(f"{len(summary)} runs: {a.get('n_ok', '?')} ok ({a.get('n_skipped', '?')} skipped as already done), "
-                 f"{a.get('n_failed', '?')} failed, {a.get('n_pending', 0)} pending; "
-                 f"{a.get('wall_seconds', float('nan')):.1f} s; summary: {a.get('summary', '')}")
+    lines.append(
+        f"{len(summary)} runs: {a.get('n_ok', '?')} ok ({a.get('n_skipped', '?')} skipped as already done), "
+        f"{a.get('n_failed', '?')} failed, {a.get('n_pending', 0)} pending; "
+        f"{a.get('wall_seconds', float('nan')):.1f} s; summary: {a.get('summary', '')}"
+    )
     return "\n".join(lines)
 
 
@@ -686,9 +789,16 @@ def cli_sweep(args) -> int:
     """
     import sys
 
-    summary = run_sweep(args.grid, scheduler=args.scheduler, n_workers=args.workers, runs_dir=args.runs_dir,
-                        sweep_dir=getattr(args, "sweep_dir", None), progress=not getattr(args, "no_progress", False),
-                        limit=getattr(args, "limit", None), ship_code=getattr(args, "ship_code", False))
+    summary = run_sweep(
+        args.grid,
+        scheduler=args.scheduler,
+        n_workers=args.workers,
+        runs_dir=args.runs_dir,
+        sweep_dir=getattr(args, "sweep_dir", None),
+        progress=not getattr(args, "no_progress", False),
+        limit=getattr(args, "limit", None),
+        ship_code=getattr(args, "ship_code", False),
+    )
     print(format_summary(summary))
     if summary.attrs.get("n_failed"):
         print(f"nqp sweep: {summary.attrs['n_failed']} run(s) failed", file=sys.stderr)

@@ -5,6 +5,7 @@ Standard library and ``distributed`` only, nothing imported from ``nqp_helpers``
 these functions and the plugin class *by value* (``cloudpickle.register_pickle_by_value``), so they run on a worker
 that cannot import ``nqp_helpers`` yet, and report that instead of failing to unpickle.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -49,9 +50,17 @@ def probe() -> dict:
     """
     import platform
 
-    state = {"host": socket.gethostname(), "pid": os.getpid(), "python": platform.python_version(),
-             "executable": sys.executable, "nqp_helpers": None, "package_dir": None, "code_sha": None,
-             "data_sha": None, "error": None}
+    state = {
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "python": platform.python_version(),
+        "executable": sys.executable,
+        "nqp_helpers": None,
+        "package_dir": None,
+        "code_sha": None,
+        "data_sha": None,
+        "error": None,
+    }
     try:
         import nqp_helpers
         from nqp_helpers.paths import PROCESSED_DIR
@@ -59,8 +68,12 @@ def probe() -> dict:
         state["error"] = f"cannot import nqp_helpers ({type(exc).__name__}: {exc})"
         return state
     package_dir = Path(nqp_helpers.__file__).resolve().parent
-    state.update(nqp_helpers=getattr(nqp_helpers, "__version__", None), package_dir=str(package_dir),
-                 code_sha=package_fingerprint(package_dir), data_sha=file_sha256(Path(PROCESSED_DIR) / "manifest.json"))
+    state.update(
+        nqp_helpers=getattr(nqp_helpers, "__version__", None),
+        package_dir=str(package_dir),
+        code_sha=package_fingerprint(package_dir),
+        data_sha=file_sha256(Path(PROCESSED_DIR) / "manifest.json"),
+    )
     return state
 
 
@@ -72,12 +85,16 @@ def compare_states(expected: dict, state: dict) -> list[str]:
     if state.get("nqp_helpers") != expected.get("nqp_helpers"):
         problems.append(f"nqp_helpers version {state.get('nqp_helpers')} (client: {expected.get('nqp_helpers')})")
     elif state.get("code_sha") != expected.get("code_sha"):
-        problems.append(f"nqp_helpers {state.get('nqp_helpers')} with different code: source fingerprint "
-                        f"{str(state.get('code_sha'))[:12]} (client: {str(expected.get('code_sha'))[:12]}) "
-                        f"in {state.get('package_dir')}")
+        problems.append(
+            f"nqp_helpers {state.get('nqp_helpers')} with different code: source fingerprint "
+            f"{str(state.get('code_sha'))[:12]} (client: {str(expected.get('code_sha'))[:12]}) "
+            f"in {state.get('package_dir')}"
+        )
     if state.get("data_sha") != expected.get("data_sha"):
-        problems.append(f"data manifest data/processed/manifest.json sha256 {str(state.get('data_sha'))[:12]} "
-                        f"(client: {str(expected.get('data_sha'))[:12]})")
+        problems.append(
+            f"data manifest data/processed/manifest.json sha256 {str(state.get('data_sha'))[:12]} "
+            f"(client: {str(expected.get('data_sha'))[:12]})"
+        )
     return problems
 
 
@@ -109,8 +126,9 @@ class ShippedCode(WorkerPlugin):
             zf.extractall(target / "data")
         self.target = str(target)
         self.old_pythonpath = os.environ.get("PYTHONPATH")
-        os.environ["PYTHONPATH"] = os.pathsep.join([self.target, *([self.old_pythonpath] if self.old_pythonpath
-                                                                    else [])])
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            [self.target, *([self.old_pythonpath] if self.old_pythonpath else [])]
+        )
         sys.path.insert(0, self.target)
         import importlib
 

@@ -1,6 +1,7 @@
 """Report layer of the teaching-lab chapter (``notebooks/13_teaching_lab.py``): the numbers, phrases, tables and
 figures the page shows, computed from ``montecarlo.run_montecarlo`` / ``summarise`` output, so the notebook keeps
 prose, short calls and glue. Conditional wording lives here (tested in ``tests/test_teaching_lab.py``)."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -26,8 +27,20 @@ __all__ = [
     "weights_numbers",
 ]
 
-GLUE_STATS = ("bias", "rmse", "coverage", "coverage_sample", "trend_bias", "weighting_bias", "mean_truth", "mean_se",
-              "sd_estimate", "se_ratio", "sd_truth_sample", "sd_error_sample")
+GLUE_STATS = (
+    "bias",
+    "rmse",
+    "coverage",
+    "coverage_sample",
+    "trend_bias",
+    "weighting_bias",
+    "mean_truth",
+    "mean_se",
+    "sd_estimate",
+    "se_ratio",
+    "sd_truth_sample",
+    "sd_error_sample",
+)
 _ROBUST = tuple(e for e in ESTIMATORS if e != "twfe")
 _SCENARIO_COLORS = {"constant": "#1f4e79", "dynamic": "#e67e22", "heterogeneous": "#8e44ad"}
 
@@ -36,19 +49,28 @@ def track_note(track: str) -> str | None:
     """Why the Monte Carlo ignores a chosen track without a known truth (``None`` on the semi-synthetic track)."""
     if track == "semi_synthetic":
         return None
-    return (f"The chosen track is {track!r}: its outcomes have no known truth, so the Monte Carlo below does NOT use "
-            "them.\nIt runs on the semi-synthetic generator built on the real skeleton (cities, years, pilot timing).")
+    return (
+        f"The chosen track is {track!r}: its outcomes have no known truth, so the Monte Carlo below does NOT use "
+        "them.\nIt runs on the semi-synthetic generator built on the real skeleton (cities, years, pilot timing)."
+    )
 
 
 def weights_numbers(skeleton: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """TWFE's treated-cell weights (``twfe_cell_weights``) and the page's numbers about them: ``n_cities``, ``n_cells``, the
+    """TWFE's treated-cell weights (``twfe_cell_weights``) and the page's numbers about them: ``n_cities``,
+    ``n_cells``, the
     smallest / largest weight relative to the equal weight ``1/n_cells``, the share of negative weights and the
     number of never-treated cities."""
     w = twfe_cell_weights(skeleton)
     n = len(w)
     never = int((skeleton.groupby("city_code")["first_treat"].first().fillna(0) == 0).sum())
-    return w, {"n_cities": int(skeleton["city_code"].nunique()), "n_cells": n, "w_min": float(w["weight"].min() * n), "w_max": float(w["weight"].max() * n),
-               "w_neg_share": float((w["weight"] < 0).mean()), "n_never": never}
+    return w, {
+        "n_cities": int(skeleton["city_code"].nunique()),
+        "n_cells": n,
+        "w_min": float(w["weight"].min() * n),
+        "w_max": float(w["weight"].max() * n),
+        "w_neg_share": float((w["weight"] < 0).mean()),
+        "n_never": never,
+    }
 
 
 def weights_figure(w: pd.DataFrame):
@@ -99,8 +121,10 @@ def sample_coverage_phrase(coverage_min: float, nominal: float = 0.95) -> str:
 def _check(summary: pd.DataFrame):
     need = {"design", "scenario", "estimator", *GLUE_STATS}
     if not need <= set(summary.columns):
-        raise NQPInputError(f"the teaching lab needs summary columns {sorted(need - set(summary.columns))} "
-                            "(summarise() of run_montecarlo(..., designs=('resample', 'fixed')))")
+        raise NQPInputError(
+            f"the teaching lab needs summary columns {sorted(need - set(summary.columns))} "
+            "(summarise() of run_montecarlo(..., designs=('resample', 'fixed')))"
+        )
 
 
 def lab_numbers(summary: pd.DataFrame, draws: pd.DataFrame) -> dict:
@@ -129,16 +153,23 @@ def lab_numbers(summary: pd.DataFrame, draws: pd.DataFrame) -> dict:
     ratio = float((rk["bias"].abs() / rk["mean_se"]).max())
     out["robust_max_bias"] = float(rk["bias"].abs().max())
     out["robust_max_ratio"] = ratio
-    out["robust_verdict"] = ("recover the truth in every scenario" if ratio < 0.5
-                             else "are biased in at least one scenario")
+    out["robust_verdict"] = (
+        "recover the truth in every scenario" if ratio < 0.5 else "are biased in at least one scenario"
+    )
     out["trend_min"] = float(new["trend_bias"].min())
     out["trend_max"] = float(new["trend_bias"].max())
     d = draws[draws["design"] == "resample"]
     wide = d.pivot_table(index=["scenario", "draw"], columns="estimator", values="estimate")
-    gap = float((wide["callaway_santanna"] - wide["sun_abraham"]).abs().max()) if {
-        "callaway_santanna", "sun_abraham"} <= set(wide.columns) else np.nan
-    out["cs_sa_phrase"] = (f"give the same point estimate in every draw (largest difference {gap:.1e})"
-                           if gap < 1e-6 else f"differ by up to {gap:.3f} across draws")
+    gap = (
+        float((wide["callaway_santanna"] - wide["sun_abraham"]).abs().max())
+        if {"callaway_santanna", "sun_abraham"} <= set(wide.columns)
+        else np.nan
+    )
+    out["cs_sa_phrase"] = (
+        f"give the same point estimate in every draw (largest difference {gap:.1e})"
+        if gap < 1e-6
+        else f"differ by up to {gap:.3f} across draws"
+    )
     info = draws.attrs.get("montecarlo", {})
     out["n_draws"] = int(info.get("n_draws", d["draw"].nunique()))
     out["n_populations"] = int(info.get("n_populations", d["population"].nunique()))
@@ -150,10 +181,20 @@ def results_table(summary: pd.DataFrame, design: str = "resample") -> pd.DataFra
     """Table of one design: scenario, estimator and the Monte Carlo statistics under human headers."""
     _check(summary)
     s = summary[summary["design"] == design]
-    cols = {"scenario": "World", "estimator": "Estimator", "mean_truth": "Population ATT",
-            "mean_estimate": "Mean estimate", "bias": "Bias", "trend_bias": "of which: trends",
-            "weighting_bias": "of which: weighting", "sample_gap": "of which: sample ATT", "rmse": "RMSE",
-            "sd_estimate": "SD of estimates", "mean_se": "Mean SE", "coverage": "Coverage"}
+    cols = {
+        "scenario": "World",
+        "estimator": "Estimator",
+        "mean_truth": "Population ATT",
+        "mean_estimate": "Mean estimate",
+        "bias": "Bias",
+        "trend_bias": "of which: trends",
+        "weighting_bias": "of which: weighting",
+        "sample_gap": "of which: sample ATT",
+        "rmse": "RMSE",
+        "sd_estimate": "SD of estimates",
+        "mean_se": "Mean SE",
+        "coverage": "Coverage",
+    }
     out = s[list(cols)].rename(columns=cols)
     out["Estimator"] = out["Estimator"].map(ESTIMATOR_LABELS)
     return out.reset_index(drop=True)
@@ -164,10 +205,18 @@ def uncertainty_table(summary: pd.DataFrame, scenario: str = "constant") -> pd.D
     ATT moves, the spread around it, the mean SE, their ratio, and coverage of both truths."""
     _check(summary)
     s = summary[summary["scenario"] == scenario]
-    cols = {"design": "Draws", "estimator": "Estimator", "n_draws": "Draws (n)", "sd_estimate": "SD of estimates",
-            "sd_truth_sample": "SD of the sample ATT", "sd_error_sample": "SD of estimate − sample ATT",
-            "mean_se": "Mean SE", "se_ratio": "Mean SE / SD", "coverage": "Coverage: population ATT",
-            "coverage_sample": "Coverage: sample ATT"}
+    cols = {
+        "design": "Draws",
+        "estimator": "Estimator",
+        "n_draws": "Draws (n)",
+        "sd_estimate": "SD of estimates",
+        "sd_truth_sample": "SD of the sample ATT",
+        "sd_error_sample": "SD of estimate − sample ATT",
+        "mean_se": "Mean SE",
+        "se_ratio": "Mean SE / SD",
+        "coverage": "Coverage: population ATT",
+        "coverage_sample": "Coverage: sample ATT",
+    }
     out = s[list(cols)].rename(columns=cols)
     out["Draws"] = out["Draws"].map({"resample": "new cities", "fixed": "same cities"})
     out["Estimator"] = out["Estimator"].map(ESTIMATOR_LABELS)
@@ -187,8 +236,15 @@ def bias_coverage_figure(summary: pd.DataFrame, outcome: str, design: str = "res
         x = np.arange(len(est)) + (i - (len(scen) - 1) / 2) * width
         tb = sub["trend_bias"] + sub["sample_gap"]
         axes[0].bar(x, tb, width, color=_SCENARIO_COLORS[sc], alpha=0.45)
-        axes[0].bar(x, sub["weighting_bias"], width, bottom=np.where(np.sign(sub["weighting_bias"]) == np.sign(tb),
-                    tb, 0), color=_SCENARIO_COLORS[sc], hatch="///", edgecolor="white")
+        axes[0].bar(
+            x,
+            sub["weighting_bias"],
+            width,
+            bottom=np.where(np.sign(sub["weighting_bias"]) == np.sign(tb), tb, 0),
+            color=_SCENARIO_COLORS[sc],
+            hatch="///",
+            edgecolor="white",
+        )
         axes[0].scatter(x, sub["bias"], color="black", s=14, zorder=3)
         axes[1].bar(x, sub["coverage"], width, color=_SCENARIO_COLORS[sc], label=sc)
     axes[0].axhline(0, color=COLORS["ref"], lw=0.8)
@@ -216,13 +272,13 @@ def estimates_figure(draws: pd.DataFrame, outcome: str, scenario: str = "constan
         ok = d["covered"].to_numpy()
         est, lo, hi = (d[c].to_numpy() for c in ("estimate", "conf_low", "conf_high"))
         for m, color, label in ((ok, COLORS["ours"], "interval covers"), (~ok, "#c0392b", "interval misses")):
-            ax.errorbar(x[m], est[m], yerr=[est[m] - lo[m], hi[m] - est[m]], fmt="o", ms=3, lw=0.8, color=color,
-                        label=label)
+            ax.errorbar(
+                x[m], est[m], yerr=[est[m] - lo[m], hi[m] - est[m]], fmt="o", ms=3, lw=0.8, color=color, label=label
+            )
         ax.plot(x, d["truth"], color=COLORS["truth"], ls="--", lw=1.2, label="population ATT")
         if design == "resample":
             ax.scatter(x, d["truth_sample"], marker="x", s=12, color="black", label="ATT of the draw's cities")
-        ax.set_title({"fixed": "Same cities in every draw", "resample": "New cities in every draw"}[design],
-                     fontsize=9)
+        ax.set_title({"fixed": "Same cities in every draw", "resample": "New cities in every draw"}[design], fontsize=9)
         ax.set_xlabel("Draw")
     axes[0].set_ylabel(f"{ESTIMATOR_LABELS[estimator]} estimate of the effect on {outcome}")
     axes[1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))

@@ -1,4 +1,5 @@
 """The paper's variable groups, in one place: every module and chapter imports them from here."""
+
 from __future__ import annotations
 
 OUTCOMES = ("Pro", "Lab", "Mea", "Obj")  # the composite index and its three sub-indices (Tables 2-7)

@@ -21,6 +21,7 @@ Each track maps to one results folder (``TRACK_RESULTS``); ``--results DIR`` poi
 ``results/`` of an ``nqp run`` folder). ``--update`` rewrites the reference from the results, and only when asked:
 ``nqp verify --track semi_synthetic --update``.
 """
+
 from __future__ import annotations
 
 import math
@@ -40,12 +41,28 @@ ABS_TOL = 1e-12
 TABLE_REL_TOL = 1e-8
 REFERENCE_DIR = DATA_DIR / "reference"
 # track -> the folder its default build writes (``make book`` writes the semi-synthetic track to results/)
-TRACK_RESULTS = {"semi_synthetic": REPO_ROOT / "results", "real": real_dir()}  # real: written by the build beside the book
+TRACK_RESULTS = {
+    "semi_synthetic": REPO_ROOT / "results",
+    "real": real_dir(),
+}  # real: written by the build beside the book
 MAX_CELLS_SHOWN = 5
 
-__all__ = ["ABS_TOL", "REFERENCE_DIR", "REL_TOL", "TABLE_REL_TOL", "TRACK_RESULTS", "ExhibitResult", "close",
-           "compare_tables", "exhibit_outputs", "format_results", "results_table", "update_reference", "verdict",
-           "verify"]
+__all__ = [
+    "ABS_TOL",
+    "REFERENCE_DIR",
+    "REL_TOL",
+    "TABLE_REL_TOL",
+    "TRACK_RESULTS",
+    "ExhibitResult",
+    "close",
+    "compare_tables",
+    "exhibit_outputs",
+    "format_results",
+    "results_table",
+    "update_reference",
+    "verdict",
+    "verify",
+]
 
 
 def close(a: float, b: float, rel_tol: float = REL_TOL, abs_tol: float = ABS_TOL) -> bool:
@@ -108,8 +125,9 @@ def _label(df: pd.DataFrame, i: int) -> str:
     return ", ".join(f"{c}={df.iloc[i][c]}" for c in text if pd.notna(df.iloc[i][c]))
 
 
-def compare_tables(got: pd.DataFrame, ref: pd.DataFrame, file: str = "",
-                   rel_tol: float = TABLE_REL_TOL, abs_tol: float = ABS_TOL) -> tuple[list[CellDiff], list[str]]:
+def compare_tables(
+    got: pd.DataFrame, ref: pd.DataFrame, file: str = "", rel_tol: float = TABLE_REL_TOL, abs_tol: float = ABS_TOL
+) -> tuple[list[CellDiff], list[str]]:
     """Cell-by-cell comparison of two tables: (differing cells, structural problems such as shape or columns)."""
     problems = []
     if list(got.columns) != list(ref.columns):
@@ -125,8 +143,11 @@ def compare_tables(got: pd.DataFrame, ref: pd.DataFrame, file: str = "",
             rv, gv = r.to_numpy(dtype=float), g.to_numpy(dtype=float)
             both_nan = np.isnan(rv) & np.isnan(gv)
             with np.errstate(invalid="ignore"):
-                ok = both_nan | (gv == rv) | (np.abs(gv - rv) <= np.maximum(
-                    rel_tol * np.maximum(np.abs(rv), np.abs(gv)), abs_tol))
+                ok = (
+                    both_nan
+                    | (gv == rv)
+                    | (np.abs(gv - rv) <= np.maximum(rel_tol * np.maximum(np.abs(rv), np.abs(gv)), abs_tol))
+                )
             for i in np.flatnonzero(~ok):
                 d = abs(gv[i] - rv[i])
                 rel = d / max(abs(rv[i]), abs(gv[i])) if max(abs(rv[i]), abs(gv[i])) > 0 else math.nan
@@ -142,8 +163,9 @@ def _read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, keep_default_na=True)
 
 
-def verify(track: str = "semi_synthetic", results_dir: str | Path | None = None,
-           reference_dir: str | Path | None = None) -> list[ExhibitResult]:
+def verify(
+    track: str = "semi_synthetic", results_dir: str | Path | None = None, reference_dir: str | Path | None = None
+) -> list[ExhibitResult]:
     """Compare every exhibit's output files in ``results_dir`` (default ``TRACK_RESULTS[track]``) with
     ``reference_dir`` (default ``data/reference/<track>``)."""
     _track(track)
@@ -161,8 +183,9 @@ def verify(track: str = "semi_synthetic", results_dir: str | Path | None = None,
             result.problems = [f"{f}: not in {res}" for f in files if f in in_ref and f not in in_res]
         elif set(in_res) - set(in_ref):
             result.status = "unreferenced"
-            result.problems = [f"{f}: in the results but not in the reference {ref} (update it?)"
-                               for f in in_res if f not in in_ref]
+            result.problems = [
+                f"{f}: in the results but not in the reference {ref} (update it?)" for f in in_res if f not in in_ref
+            ]
         else:
             for f in in_ref:
                 cells, problems = compare_tables(_read(results_file(res, f)), _read(ref / f), f)
@@ -180,8 +203,9 @@ def format_results(results: list[ExhibitResult], track: str = "", results_dir=No
     for r in results:
         if r.status == "differs" and r.cells:
             a, rel = r.max_diffs()
-            lines.append(f"{r.exhibit}: differs in {len(r.cells)} cell(s); max abs diff {a:.3g}, max rel diff "
-                         f"{rel:.3g}")
+            lines.append(
+                f"{r.exhibit}: differs in {len(r.cells)} cell(s); max abs diff {a:.3g}, max rel diff {rel:.3g}"
+            )
             lines += [f"    {c}" for c in r.cells[:MAX_CELLS_SHOWN]]
             if len(r.cells) > MAX_CELLS_SHOWN:
                 lines.append(f"    ... and {len(r.cells) - MAX_CELLS_SHOWN} more")
@@ -199,8 +223,17 @@ def results_table(results: list[ExhibitResult]) -> pd.DataFrame:
     for r in results:
         a, rel = r.max_diffs()
         detail = "; ".join([str(c) for c in r.cells[:MAX_CELLS_SHOWN]] + r.problems)
-        rows.append({"Exhibit": r.exhibit, "Status": r.status, "Files": "; ".join(r.files),
-                     "Cells differing": len(r.cells), "Max abs diff": a, "Max rel diff": rel, "Detail": detail})
+        rows.append(
+            {
+                "Exhibit": r.exhibit,
+                "Status": r.status,
+                "Files": "; ".join(r.files),
+                "Cells differing": len(r.cells),
+                "Max abs diff": a,
+                "Max rel diff": rel,
+                "Detail": detail,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -215,8 +248,9 @@ def verdict(results: list[ExhibitResult]) -> str:
     return f"{n_ok} of {len(results)} exhibits agree with the reference; not: {', '.join(bad)}."
 
 
-def update_reference(track: str = "semi_synthetic", results_dir: str | Path | None = None,
-                     reference_dir: str | Path | None = None) -> list[str]:
+def update_reference(
+    track: str = "semi_synthetic", results_dir: str | Path | None = None, reference_dir: str | Path | None = None
+) -> list[str]:
     """Rewrite ``data/reference/<track>/`` from the exhibits' output files in the results folder (files the build
     did not produce are removed from the reference); return the files written."""
     _track(track)
@@ -225,8 +259,9 @@ def update_reference(track: str = "semi_synthetic", results_dir: str | Path | No
     files = [f for _, fs in exhibit_outputs() for f in fs]
     present = [f for f in files if results_file(res, f).is_file()]
     if not present:
-        raise NQPInputError(f"no exhibit output in {res}: build the track first (make book, or nqp run ... -p data "
-                            f"{track})")
+        raise NQPInputError(
+            f"no exhibit output in {res}: build the track first (make book, or nqp run ... -p data {track})"
+        )
     written = []
     for f in files:
         target = ref / f

@@ -3,6 +3,7 @@
 Markers (declared in pyproject.toml): ``slow`` (book builds, browser; still run by ``make test``) and ``montecarlo``
 (heavy simulations; skipped unless ``--run-montecarlo`` is given).
 """
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,12 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def pytest_addoption(parser):
-    parser.addoption("--run-montecarlo", action="store_true", default=False,
-                     help="run the heavy Monte Carlo tests (marked montecarlo)")
+    parser.addoption(
+        "--run-montecarlo",
+        action="store_true",
+        default=False,
+        help="run the heavy Monte Carlo tests (marked montecarlo)",
+    )
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,4 +1,5 @@
 """The one atomic-write helper: whole file or nothing, no temporary file left behind, old target untouched."""
+
 from __future__ import annotations
 
 import os

@@ -1,15 +1,18 @@
-"""Tables, series and arrays in ``attrs`` (``nqp_helpers._attrs``): pandas compares attrs in ``pd.concat`` (also inside the
+"""Tables, series and arrays in ``attrs`` (``nqp_helpers._attrs``): pandas compares attrs in ``pd.concat`` (also
+inside the
 repr of a long Series), which failed with "The truth value of a DataFrame is ambiguous" for DataFrame/array values.
 
 For the loaded panels and every estimator/helper that stores such values: concat (of copies and of different results),
 repr of a truncated column, ``copy.deepcopy`` and ``pickle`` work, and the attrs contents are used as before.
 """
+
 import copy
 import pickle
 
 import numpy as np
 import pandas as pd
 import pytest
+from toy_panels import toy_panel, toy_skeleton
 
 from nqp_helpers._attrs import AttrArray, AttrSeries, AttrTable, safe_attr
 from nqp_helpers.data import load as load_mod
@@ -17,19 +20,20 @@ from nqp_helpers.data.load import load_panel
 from nqp_helpers.estimators.bacon import bacon_decomposition
 from nqp_helpers.estimators.callaway_santanna import callaway_santanna
 from nqp_helpers.estimators.event_study import event_study, pretrend_test
-from nqp_helpers.estimators.heterogeneity import (group_orderings, permutation_test_equal_effects,
-                                                  pooled_interaction_test)
+from nqp_helpers.estimators.heterogeneity import (
+    group_orderings,
+    permutation_test_equal_effects,
+    pooled_interaction_test,
+)
 from nqp_helpers.estimators.imputation import imputation_did
 from nqp_helpers.estimators.moderation import marginal_effects, moderation
 from nqp_helpers.estimators.placebo import placebo_test
 from nqp_helpers.estimators.sun_abraham import sun_abraham
 from nqp_helpers.estimators.wild_bootstrap import wild_bootstrap
 from nqp_helpers.index import build_index
-from nqp_helpers.indicators import INDICATOR_CODES
 from nqp_helpers.index_report import per_year_index
+from nqp_helpers.indicators import INDICATOR_CODES
 from nqp_helpers.paths import PROCESSED_DIR
-
-from toy_panels import toy_panel, toy_skeleton
 
 HAVE_REAL = (PROCESSED_DIR / "real_panel.csv").exists()
 WRAPPED = (AttrTable, AttrSeries, AttrArray)

@@ -1,4 +1,5 @@
 """Goodman-Bacon decomposition: weights sum to one and the weighted 2×2 sum reproduces the TWFE coefficient."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -55,8 +56,21 @@ def test_no_never_treated_and_nan_first_treat():
 
 def test_tidy_shape():
     dec = bacon_decomposition(_panel(), "y")
-    for c in ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high", "n_obs",
-              "n_clusters", "estimator", "outcome", "type", "weight"]:
+    for c in [
+        "term",
+        "estimate",
+        "std_error",
+        "statistic",
+        "p_value",
+        "conf_low",
+        "conf_high",
+        "n_obs",
+        "n_clusters",
+        "estimator",
+        "outcome",
+        "type",
+        "weight",
+    ]:
         assert c in dec.columns
 
 

@@ -11,6 +11,7 @@ Every case below feeds one bad data file, option or parameter to a public entry 
 
 The command-line cases run ``nqp`` in-process (``nqp_helpers.cli.main``): exit status 2 and the message on stderr.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -22,9 +23,9 @@ from typing import Callable
 
 import pandas as pd
 import pytest
+from toy_panels import toy_panel
 
 from nqp_helpers.errors import NQPInputError, PanelValidationError
-from toy_panels import toy_panel
 
 REPO = Path(__file__).resolve().parent.parent
 QUICKSTART = REPO / "notebooks" / "00_quickstart.py"
@@ -70,11 +71,13 @@ class Bad:
 
 def _load(tmp_path_fn, **kw):
     """make(): write a file with tmp_path_fn(tmp) and return a call that loads it."""
+
     def make(tmp):
         path = tmp_path_fn(tmp)
         from nqp_helpers.data.load import load_panel
 
         return lambda: load_panel(path, **kw)
+
     return make
 
 
@@ -83,6 +86,7 @@ def _edited(edit, name="panel.csv", **kw):
         df = good_panel()
         df = edit(df)
         return write(tmp, df, name)
+
     return _load(build, **kw)
 
 
@@ -92,15 +96,18 @@ def _set(code, year, col, value):
             df[col] = df[col].astype(object)
         df.loc[at(df, code, year), col] = value
         return df
+
     return edit
 
 
 def _api(fn, prepare=None):
     """make(): prepare(tmp) writes the inputs (before the snapshot); the call is fn(tmp)."""
+
     def make(tmp):
         if prepare is not None:
             prepare(tmp)
         return lambda: fn(tmp)
+
     return make
 
 
@@ -109,6 +116,7 @@ def _load_source(source, **kw):
         from nqp_helpers.data.load import load_panel
 
         return load_panel(source, **kw)
+
     return _api(call)
 
 
@@ -133,6 +141,7 @@ def _named(name, content=b"x"):
         path = tmp / name
         path.write_bytes(content)
         return path
+
     return build
 
 
@@ -166,9 +175,12 @@ def _reported(tmp):
 
 
 def _reported_file(tmp):
-    (tmp / "reported_results.csv").write_text("table,column,outcome,spec,term,coef,se,stars,n,r2\n"
-                    "2,1,Pro,baseline,Inn,0.484,0.186,***,5560,0.872\n"
-                    "2,1,Pro,baseline,const,abc,1.090,***,5560,0.872\n", encoding="utf-8")
+    (tmp / "reported_results.csv").write_text(
+        "table,column,outcome,spec,term,coef,se,stars,n,r2\n"
+        "2,1,Pro,baseline,Inn,0.484,0.186,***,5560,0.872\n"
+        "2,1,Pro,baseline,const,abc,1.090,***,5560,0.872\n",
+        encoding="utf-8",
+    )
 
 
 def _grid(tmp):
@@ -186,6 +198,7 @@ def _run(params, notebook=QUICKSTART):
         from nqp_helpers.runner import run_notebook
 
         return run_notebook(notebook, params, runs_dir=tmp / "runs")
+
     return _api(call)
 
 
@@ -197,87 +210,232 @@ def _save_table_bad_name(tmp):
 
 CASES = [
     # --- columns
-    Bad("missing_required_column", _edited(lambda d: d.drop(columns=["city_code"])), PanelValidationError,
-        ("missing required column 'city_code'",), absent=("did you mean",)),  # 'city' is a column of its own
-    Bad("misspelt_column_suggests", _edited(lambda d: d.rename(columns={"city_code": "city_cod"})),
-        PanelValidationError, ("missing required column 'city_code'", "did you mean 'city_cod'")),
-    Bad("misspelt_outcome_suggests", _edited(lambda d: d.rename(columns={"Pro": "pro"})), PanelValidationError,
-        ("missing outcome columns", "'Pro'", "did you mean 'pro'")),
-    Bad("year_renamed_Year", _edited(lambda d: d.rename(columns={"year": "Year"})), PanelValidationError,
-        ("missing required column 'year'", "did you mean 'Year'")),
-    Bad("year_renamed_chinese", _edited(lambda d: d.rename(columns={"year": "年份"})), PanelValidationError,
-        ("missing required column 'year'",)),
-    Bad("no_treatment_column", _edited(lambda d: d.drop(columns=["first_treat", "Inn"])), PanelValidationError,
-        ("need 'first_treat' or 'Inn'",)),
+    Bad(
+        "missing_required_column",
+        _edited(lambda d: d.drop(columns=["city_code"])),
+        PanelValidationError,
+        ("missing required column 'city_code'",),
+        absent=("did you mean",),
+    ),  # 'city' is a column of its own
+    Bad(
+        "misspelt_column_suggests",
+        _edited(lambda d: d.rename(columns={"city_code": "city_cod"})),
+        PanelValidationError,
+        ("missing required column 'city_code'", "did you mean 'city_cod'"),
+    ),
+    Bad(
+        "misspelt_outcome_suggests",
+        _edited(lambda d: d.rename(columns={"Pro": "pro"})),
+        PanelValidationError,
+        ("missing outcome columns", "'Pro'", "did you mean 'pro'"),
+    ),
+    Bad(
+        "year_renamed_Year",
+        _edited(lambda d: d.rename(columns={"year": "Year"})),
+        PanelValidationError,
+        ("missing required column 'year'", "did you mean 'Year'"),
+    ),
+    Bad(
+        "year_renamed_chinese",
+        _edited(lambda d: d.rename(columns={"year": "年份"})),
+        PanelValidationError,
+        ("missing required column 'year'",),
+    ),
+    Bad(
+        "no_treatment_column",
+        _edited(lambda d: d.drop(columns=["first_treat", "Inn"])),
+        PanelValidationError,
+        ("need 'first_treat' or 'Inn'",),
+    ),
     # --- rows
-    Bad("duplicate_city_years", _edited(lambda d: pd.concat([d, d.iloc[[7]]], ignore_index=True)),
-        PanelValidationError, ("duplicate city-years", "(110200, 2005)")),
-    Bad("unbalanced_rejected", _edited(lambda d: d.drop(index=at(d, TREATED, 2007))), PanelValidationError,
-        ("unbalanced panel", f"({TREATED}, 2007)", "balanced='warn'")),
-    Bad("text_in_numeric_column", _edited(_set(TREATED, 2005, "Pro", "2,5")), PanelValidationError,
-        ("column 'Pro'", "non-numeric", "'2,5'", f"({TREATED}, 2005)")),
-    Bad("text_in_city_code", _edited(_set(TREATED, 2005, "city_code", "太原")), PanelValidationError,
-        ("column 'city_code'", "'太原'")),
-    Bad("cannot_be_logged", _edited(_cannot_log), PanelValidationError,
-        ("column 'gdp_pc'", "<= 0", "cannot be logged", f"({TREATED}, 2005)", "(110100, 2009)")),
+    Bad(
+        "duplicate_city_years",
+        _edited(lambda d: pd.concat([d, d.iloc[[7]]], ignore_index=True)),
+        PanelValidationError,
+        ("duplicate city-years", "(110200, 2005)"),
+    ),
+    Bad(
+        "unbalanced_rejected",
+        _edited(lambda d: d.drop(index=at(d, TREATED, 2007))),
+        PanelValidationError,
+        ("unbalanced panel", f"({TREATED}, 2007)", "balanced='warn'"),
+    ),
+    Bad(
+        "text_in_numeric_column",
+        _edited(_set(TREATED, 2005, "Pro", "2,5")),
+        PanelValidationError,
+        ("column 'Pro'", "non-numeric", "'2,5'", f"({TREATED}, 2005)"),
+    ),
+    Bad(
+        "text_in_city_code",
+        _edited(_set(TREATED, 2005, "city_code", "太原")),
+        PanelValidationError,
+        ("column 'city_code'", "'太原'"),
+    ),
+    Bad(
+        "cannot_be_logged",
+        _edited(_cannot_log),
+        PanelValidationError,
+        ("column 'gdp_pc'", "<= 0", "cannot be logged", f"({TREATED}, 2005)", "(110100, 2009)"),
+    ),
     # --- treatment
-    Bad("treatment_year_outside_sample", _edited(_outside), PanelValidationError,
-        ("column 'first_treat'", "[2030]", "outside the sample 2004-2009", f"({TREATED}, 2004)")),
-    Bad("treatment_switches_off", _edited(_switch_off), PanelValidationError,
-        ("column 'Inn'", "switches off (1 -> 0)", f"({TREATED}, 2008)")),
-    Bad("inn_inconsistent_with_first_treat", _edited(_set(TREATED, 2005, "Inn", 1)), PanelValidationError,
-        ("column 'Inn'", "inconsistent with first_treat", f"({TREATED}, 2005)")),
-    Bad("inn_not_binary", _edited(lambda d: d.drop(columns=["first_treat"]).assign(Inn=lambda x: x["Inn"] * 2)),
-        PanelValidationError, ("column 'Inn'", "other than 0/1")),
-    Bad("first_treat_varies_within_city", _edited(_first_treat_varies), PanelValidationError,
-        ("column 'first_treat'", f"varies within city [{TREATED}]", f"({TREATED}, 2004)")),
-    Bad("unknown_city_codes", _edited(lambda d: d, known_codes=[110100, 110200, 110300, 110400, 110500]),
-        PanelValidationError, ("column 'city_code'", "unknown city code(s) [110600]", "(110600, 2004)")),
+    Bad(
+        "treatment_year_outside_sample",
+        _edited(_outside),
+        PanelValidationError,
+        ("column 'first_treat'", "[2030]", "outside the sample 2004-2009", f"({TREATED}, 2004)"),
+    ),
+    Bad(
+        "treatment_switches_off",
+        _edited(_switch_off),
+        PanelValidationError,
+        ("column 'Inn'", "switches off (1 -> 0)", f"({TREATED}, 2008)"),
+    ),
+    Bad(
+        "inn_inconsistent_with_first_treat",
+        _edited(_set(TREATED, 2005, "Inn", 1)),
+        PanelValidationError,
+        ("column 'Inn'", "inconsistent with first_treat", f"({TREATED}, 2005)"),
+    ),
+    Bad(
+        "inn_not_binary",
+        _edited(lambda d: d.drop(columns=["first_treat"]).assign(Inn=lambda x: x["Inn"] * 2)),
+        PanelValidationError,
+        ("column 'Inn'", "other than 0/1"),
+    ),
+    Bad(
+        "first_treat_varies_within_city",
+        _edited(_first_treat_varies),
+        PanelValidationError,
+        ("column 'first_treat'", f"varies within city [{TREATED}]", f"({TREATED}, 2004)"),
+    ),
+    Bad(
+        "unknown_city_codes",
+        _edited(lambda d: d, known_codes=[110100, 110200, 110300, 110400, 110500]),
+        PanelValidationError,
+        ("column 'city_code'", "unknown city code(s) [110600]", "(110600, 2004)"),
+    ),
     # --- files
     Bad("empty_file", _load(_empty), NQPInputError, ("panel.csv", "empty (0 bytes)")),
     Bad("header_only_file", _load(_header_only), NQPInputError, ("panel.csv", "no data rows", "city_code")),
-    Bad("gbk_encoded_csv", _load(_gbk), NQPInputError,
-        ("panel_gbk.csv", "not UTF-8", "line 2", "GBK", "Save it as UTF-8")),
-    Bad("unsupported_extension", _load(_named("panel.json", b"{}")), NQPInputError,
-        ("panel.json", "unsupported file type '.json'", ".csv")),
+    Bad(
+        "gbk_encoded_csv",
+        _load(_gbk),
+        NQPInputError,
+        ("panel_gbk.csv", "not UTF-8", "line 2", "GBK", "Save it as UTF-8"),
+    ),
+    Bad(
+        "unsupported_extension",
+        _load(_named("panel.json", b"{}")),
+        NQPInputError,
+        ("panel.json", "unsupported file type '.json'", ".csv"),
+    ),
     Bad("pickle_refused", _load(_named("panel.pkl")), NQPInputError, ("panel.pkl", "pickle files are never read")),
-    Bad("nonexistent_path", _load(lambda tmp: tmp / "no_such_panel.csv"), NQPInputError,
-        ("no_such_panel.csv", "does not exist")),
-    Bad("corrupt_parquet", _load(_named("panel.parquet", b"city_code,year\n1,2\n")), NQPInputError,
-        ("panel.parquet", "could not be read as .parquet")),
-    Bad("xlsx_that_is_not_excel", _load(_named("panel.xlsx", b"city_code,year\n1,2\n")), NQPInputError,
-        ("panel.xlsx", "could not be read as .xlsx")),
+    Bad(
+        "nonexistent_path",
+        _load(lambda tmp: tmp / "no_such_panel.csv"),
+        NQPInputError,
+        ("no_such_panel.csv", "does not exist"),
+    ),
+    Bad(
+        "corrupt_parquet",
+        _load(_named("panel.parquet", b"city_code,year\n1,2\n")),
+        NQPInputError,
+        ("panel.parquet", "could not be read as .parquet"),
+    ),
+    Bad(
+        "xlsx_that_is_not_excel",
+        _load(_named("panel.xlsx", b"city_code,year\n1,2\n")),
+        NQPInputError,
+        ("panel.xlsx", "could not be read as .xlsx"),
+    ),
     # --- load_panel options
-    Bad("unknown_source", _load_source("semi-synthetic"), NQPInputError,
-        ("unknown source 'semi-synthetic'", "'semi_synthetic'", "'real'")),
-    Bad("unknown_option", _load_source("semi_synthetic", drop_uncertian=True), NQPInputError,
-        ("unknown option(s) ['drop_uncertian']", "'drop_uncertain'")),
-    Bad("option_for_other_track", _load_source("semi_synthetic", known_codes=[110100]), NQPInputError,
-        ("['known_codes']", "do not apply to source 'semi_synthetic'")),
-    Bad("unknown_scenario", _load_source("semi_synthetic", scenario="dynamc"), NQPInputError,
-        ("unknown scenario 'dynamc'", "'dynamic'")),
-    Bad("bad_pilot_years", _load_source("semi_synthetic", pilot_years="latests"), NQPInputError,
-        ("pilot_years='latests'", "'latest'")),
-    Bad("bad_pilot_years_user_file", _edited(lambda d: d, pilot_years=2010), NQPInputError,
-        ("pilot_years=2010", "'earliest'")),
-    Bad("bad_district_pilots", _load_source("real", district_pilots="treat_parents"), NQPInputError,
-        ("district_pilots='treat_parents'", "'treat_parent'")),
-    Bad("bad_balanced_value", _load_source("semi_synthetic", balanced="maybe"), NQPInputError,
-        ("balanced='maybe'", "'warn'")),
-    Bad("bad_weights", _load_source("semi_synthetic", weights="entropie"), NQPInputError,
-        ("unknown weights 'entropie'", "'entropy'")),
+    Bad(
+        "unknown_source",
+        _load_source("semi-synthetic"),
+        NQPInputError,
+        ("unknown source 'semi-synthetic'", "'semi_synthetic'", "'real'"),
+    ),
+    Bad(
+        "unknown_option",
+        _load_source("semi_synthetic", drop_uncertian=True),
+        NQPInputError,
+        ("unknown option(s) ['drop_uncertian']", "'drop_uncertain'"),
+    ),
+    Bad(
+        "option_for_other_track",
+        _load_source("semi_synthetic", known_codes=[110100]),
+        NQPInputError,
+        ("['known_codes']", "do not apply to source 'semi_synthetic'"),
+    ),
+    Bad(
+        "unknown_scenario",
+        _load_source("semi_synthetic", scenario="dynamc"),
+        NQPInputError,
+        ("unknown scenario 'dynamc'", "'dynamic'"),
+    ),
+    Bad(
+        "bad_pilot_years",
+        _load_source("semi_synthetic", pilot_years="latests"),
+        NQPInputError,
+        ("pilot_years='latests'", "'latest'"),
+    ),
+    Bad(
+        "bad_pilot_years_user_file",
+        _edited(lambda d: d, pilot_years=2010),
+        NQPInputError,
+        ("pilot_years=2010", "'earliest'"),
+    ),
+    Bad(
+        "bad_district_pilots",
+        _load_source("real", district_pilots="treat_parents"),
+        NQPInputError,
+        ("district_pilots='treat_parents'", "'treat_parent'"),
+    ),
+    Bad(
+        "bad_balanced_value",
+        _load_source("semi_synthetic", balanced="maybe"),
+        NQPInputError,
+        ("balanced='maybe'", "'warn'"),
+    ),
+    Bad(
+        "bad_weights",
+        _load_source("semi_synthetic", weights="entropie"),
+        NQPInputError,
+        ("unknown weights 'entropie'", "'entropy'"),
+    ),
     # --- notebook parameters (API), other files
-    Bad("run_unknown_parameter", _run({"sed": 7}), NQPInputError,
-        ("00_quickstart.py", "unknown parameter 'sed'", "declared parameters", "seed (int, default 20260101)",
-         "data (str")),
-    Bad("run_wrong_type", _run({"seed": "seven"}), NQPInputError,
-        ("parameter 'seed' expects int", "seven")),
-    Bad("run_nonexistent_notebook", _run({}, notebook=REPO / "notebooks" / "99_nope.py"), NQPInputError,
-        ("99_nope.py", "does not exist")),
-    Bad("reported_results_non_numeric_coef", _api(_reported, _reported_file), NQPInputError,
-        ("reported_results.csv", "row 1 (CSV line 3)", "column 'coef'", "must be numeric", "'abc'")),
-    Bad("sweep_grid_typo_key", _api(_grid, _grid_file), NQPInputError,
-        ("grid.yaml", "unknown key 'paramters'", "did you mean 'parameters'")),
+    Bad(
+        "run_unknown_parameter",
+        _run({"sed": 7}),
+        NQPInputError,
+        (
+            "00_quickstart.py",
+            "unknown parameter 'sed'",
+            "declared parameters",
+            "seed (int, default 20260101)",
+            "data (str",
+        ),
+    ),
+    Bad("run_wrong_type", _run({"seed": "seven"}), NQPInputError, ("parameter 'seed' expects int", "seven")),
+    Bad(
+        "run_nonexistent_notebook",
+        _run({}, notebook=REPO / "notebooks" / "99_nope.py"),
+        NQPInputError,
+        ("99_nope.py", "does not exist"),
+    ),
+    Bad(
+        "reported_results_non_numeric_coef",
+        _api(_reported, _reported_file),
+        NQPInputError,
+        ("reported_results.csv", "row 1 (CSV line 3)", "column 'coef'", "must be numeric", "'abc'"),
+    ),
+    Bad(
+        "sweep_grid_typo_key",
+        _api(_grid, _grid_file),
+        NQPInputError,
+        ("grid.yaml", "unknown key 'paramters'", "did you mean 'parameters'"),
+    ),
     Bad("save_table_bad_name", _api(_save_table_bad_name), NQPInputError, ("'../escape'", "bare file name")),
 ]
 
@@ -348,16 +506,33 @@ def _nqp(args, capsys):
 
 
 CLI_CASES = [
-    ("run_unknown_parameter", ["run", QUICKSTART, "-p", "sed", "7"],
-     ("nqp run: error", "unknown parameter 'sed'", "declared parameters of 00_quickstart.py",
-      "seed (int, default 20260101)", "data (str, default 'semi_synthetic')")),
-    ("run_wrong_type", ["run", QUICKSTART, "-p", "seed", "seven"],
-     ("nqp run: error", "parameter 'seed' expects int, got seven (str)")),
+    (
+        "run_unknown_parameter",
+        ["run", QUICKSTART, "-p", "sed", "7"],
+        (
+            "nqp run: error",
+            "unknown parameter 'sed'",
+            "declared parameters of 00_quickstart.py",
+            "seed (int, default 20260101)",
+            "data (str, default 'semi_synthetic')",
+        ),
+    ),
+    (
+        "run_wrong_type",
+        ["run", QUICKSTART, "-p", "seed", "seven"],
+        ("nqp run: error", "parameter 'seed' expects int, got seven (str)"),
+    ),
     ("run_float_for_int", ["run", QUICKSTART, "-p", "seed", "1.5"], ("parameter 'seed' expects int", "1.5")),
-    ("run_nonexistent_notebook", ["run", REPO / "notebooks" / "99_nope.py", "-p", "seed", "1"],
-     ("nqp run: error", "99_nope.py does not exist")),
-    ("run_parameter_twice", ["run", QUICKSTART, "-p", "seed", "1", "-p", "seed", "2"],
-     ("parameter 'seed' given twice",)),
+    (
+        "run_nonexistent_notebook",
+        ["run", REPO / "notebooks" / "99_nope.py", "-p", "seed", "1"],
+        ("nqp run: error", "99_nope.py does not exist"),
+    ),
+    (
+        "run_parameter_twice",
+        ["run", QUICKSTART, "-p", "seed", "1", "-p", "seed", "2"],
+        ("parameter 'seed' given twice",),
+    ),
     ("params_nonexistent_notebook", ["params", REPO / "notebooks" / "99_nope.py"], ("99_nope.py does not exist",)),
 ]
 
@@ -393,9 +568,24 @@ def test_bad_sweep_parameter_set_runs_nothing(tmp_path, capsys):
 
 def test_cli_subprocess_prints_no_traceback(tmp_path):
     """The real entry point: exit status 2, one readable message, no Python traceback."""
-    proc = subprocess.run([sys.executable, "-m", "nqp_helpers.cli", "run", str(QUICKSTART), "-p", "sed", "7",
-                           "--runs-dir", str(tmp_path / "runs")], capture_output=True, text=True, timeout=120,
-                          cwd=REPO)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nqp_helpers.cli",
+            "run",
+            str(QUICKSTART),
+            "-p",
+            "sed",
+            "7",
+            "--runs-dir",
+            str(tmp_path / "runs"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
     assert proc.returncode == 2, proc
     assert "unknown parameter 'sed'" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "runs").exists()

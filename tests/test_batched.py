@@ -1,5 +1,6 @@
 """Batched DiD cores (``nqp_helpers.estimators.batched``): each core equals its tidy wrapper to 1e-10 (estimate, SE,
 interval), with controls and several cluster levels where the core supports them; a batch equals one-by-one fits."""
+
 import numpy as np
 import pytest
 from toy_panels import toy_panel
@@ -52,16 +53,16 @@ def test_sa_core_equals_sun_abraham(panel):
 
 def test_cs_core_equals_callaway_santanna(panel):
     for y in ("y", "y2"):
-        row = callaway_santanna(panel, y, aggregation="simple").query(
-            "aggregation == 'simple' and term == 'ATT'").iloc[0]
+        row = (
+            callaway_santanna(panel, y, aggregation="simple").query("aggregation == 'simple' and term == 'ATT'").iloc[0]
+        )
         _close(CSCore(panel).fit(panel[y].to_numpy()), row)
 
 
 @pytest.mark.parametrize("cluster", ["city_code", "cluster"])
 def test_bjs_core_equals_imputation(panel, cluster):
     core = BJSCore(panel, controls=["x1", "x2"], clusters=["city_code", "cluster"])
-    row = imputation_did(panel, "y", controls=["x1", "x2"], cluster=cluster, horizons=[]).query(
-        "term == 'att'").iloc[0]
+    row = imputation_did(panel, "y", controls=["x1", "x2"], cluster=cluster, horizons=[]).query("term == 'att'").iloc[0]
     _close(core.fit(panel["y"].to_numpy(), cluster=cluster), row)
     _close(core.fit_all(panel["y"].to_numpy())[cluster], row)
     plain = imputation_did(panel, "y", horizons=[]).query("term == 'att'").iloc[0]

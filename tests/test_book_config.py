@@ -1,10 +1,10 @@
 """The book configuration: a failing cell fails the build; the real config keeps its safety settings."""
+
 from __future__ import annotations
 
 import ast
 import re
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,8 @@ def test_config_safety_settings():
     assert ex["execute_notebooks"] == "cache"
     assert ex["allow_errors"] is False
     raise_on_error = ex.get("raise_on_error") or CONFIG.get("sphinx", {}).get("config", {}).get(
-        "nb_execution_raise_on_error")
+        "nb_execution_raise_on_error"
+    )
     assert raise_on_error is True
     assert ex["timeout"] == 600
     assert CONFIG["bibtex_bibfiles"] == ["book/references.bib"]
@@ -44,7 +45,7 @@ def test_suppressed_warnings_are_explained():
     text = (REPO / "_config.yml").read_text(encoding="utf-8")
     suppressed = CONFIG.get("sphinx", {}).get("config", {}).get("suppress_warnings", [])
     for name in suppressed:
-        line = next(l for l in text.splitlines() if name in l)
+        line = next(row for row in text.splitlines() if name in row)
         assert "#" in line, f"suppress_warnings entry {name!r} needs a comment"
 
 
@@ -52,8 +53,16 @@ def test_bibliography_keys_are_unique_and_complete():
     text = (REPO / "book" / "references.bib").read_text(encoding="utf-8")
     keys = re.findall(r"@\w+\{([^,]+),", text)
     assert len(keys) == len(set(keys))
-    for key in ("an2026innovative", "goodmanbacon2021difference", "callaway2021difference", "sun2021estimating",
-                "borusyak2024revisiting", "dechaisemartin2020twoway", "rambachan2023more", "roth2023trending"):
+    for key in (
+        "an2026innovative",
+        "goodmanbacon2021difference",
+        "callaway2021difference",
+        "sun2021estimating",
+        "borusyak2024revisiting",
+        "dechaisemartin2020twoway",
+        "rambachan2023more",
+        "roth2023trending",
+    ):
         assert key in keys
 
 
@@ -94,16 +103,17 @@ def _mini_book(root: Path, notebook: Path) -> Path:
     shutil.copy(REPO / "book" / "references.bib", root / "book" / "references.bib")
     shutil.copytree(REPO / "book" / "_static", root / "book" / "_static")
     shutil.copy(notebook, root / "notebooks" / notebook.name)
-    (root / "book" / "intro.md").write_text("# Mini book\n\nA citation {cite:p}`goodmanbacon2021difference`.\n\n"
-                                            "```{bibliography}\n```\n", encoding="utf-8")
-    (root / "_toc.yml").write_text(f"format: jb-book\nroot: book/intro\nchapters:\n"
-                                   f"  - file: notebooks/{notebook.stem}\n", encoding="utf-8")
+    (root / "book" / "intro.md").write_text(
+        "# Mini book\n\nA citation {cite:p}`goodmanbacon2021difference`.\n\n```{bibliography}\n```\n", encoding="utf-8"
+    )
+    (root / "_toc.yml").write_text(
+        f"format: jb-book\nroot: book/intro\nchapters:\n  - file: notebooks/{notebook.stem}\n", encoding="utf-8"
+    )
     return root
 
 
 @pytest.mark.slow
 def test_mini_book_good_builds(tmp_path):
-    t0 = time.perf_counter()
     root = _mini_book(tmp_path / "good", FIXTURES / "tiny_ok.py")
     html = build_book(root, echo=False)
     assert (html / "index.html").is_file()
@@ -131,11 +141,12 @@ def test_make_book_is_strict():
     """`make book` (and so `make test`) builds with --strict: every Sphinx warning fails the build."""
     text = (REPO / "Makefile").read_text(encoding="utf-8")
     recipe = text.split("\nbook:", 1)[1].split("\n\n", 1)[0]
-    assert "nqp\" build --strict" in recipe
+    assert 'nqp" build --strict' in recipe
 
 
 def test_root_page_is_an_executed_notebook():
-    """The landing page computes its numbers: book/intro.py (py:percent, parameters cell with seed), no intro.md twin."""
+    """The landing page computes its numbers: book/intro.py (py:percent, parameters cell with seed), no intro.md
+    twin."""
     root = REPO / f"{TOC['root']}.py"
     assert root.is_file() and not (REPO / f"{TOC['root']}.md").exists()
     assert {"data", "seed"} <= set(declared_parameters(root))
@@ -146,7 +157,7 @@ def test_root_page_is_an_executed_notebook():
 def test_teaching_path_cites_real_parameters():
     """Every `-p name` in a row of the teaching path is a parameter of a chapter linked (or named) in that row."""
     text = (REPO / "book" / "teaching_path.md").read_text(encoding="utf-8")
-    rows = [l for l in text.splitlines() if l.startswith("| ") and "{doc}" in l]
+    rows = [row for row in text.splitlines() if row.startswith("| ") and "{doc}" in row]
     assert len(rows) >= 5
     for line in rows:
         chapters = re.findall(r"/notebooks/(\d\d_\w+)`", line) + re.findall(r"notebooks/(\d\d_\w+)\.py", line)

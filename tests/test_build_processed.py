@@ -47,12 +47,18 @@ def test_summary_plausible(rebuilt):
 
 
 # ---- WD-GPI join: the five English names shared by two cities each (Suzhou, Taizhou, Yichun, Fuzhou, Yulin)
-AMBIGUOUS_PAIRS = [("苏州", "江苏", "宿州", "安徽"), ("泰州", "江苏", "台州", "浙江"), ("伊春", "黑龙", "宜春", "江西"),
-                   ("福州", "福建", "抚州", "江西"), ("玉林", "广西", "榆林", "陕西")]
+AMBIGUOUS_PAIRS = [
+    ("苏州", "江苏", "宿州", "安徽"),
+    ("泰州", "江苏", "台州", "浙江"),
+    ("伊春", "黑龙", "宜春", "江西"),
+    ("福州", "福建", "抚州", "江西"),
+    ("玉林", "广西", "榆林", "陕西"),
+]
 
 
 def test_wdgpi_relabels_ambiguous_english_names():
     from nqp_helpers.data import raw_readers as rs
+
     wd = rs.read_wdgpi()
     assert wd[["name", "province"]].drop_duplicates().shape[0] == 287  # every listed prefecture, none merged
     emp = wd[wd["year"] == 2010].set_index("name")["employment"]
@@ -68,6 +74,7 @@ def test_wdgpi_relabels_ambiguous_english_names():
 
 def test_every_non_municipality_gets_wdgpi_and_size_class():
     import pandas as pd
+
     roster = pd.read_csv(PROCESSED_DIR / "roster.csv")
     inc = roster[roster["included"]]
     assert (inc["size_class"].fillna("") != "").all()
@@ -79,7 +86,9 @@ def test_every_non_municipality_gets_wdgpi_and_size_class():
 
 def test_match_names_uses_province():
     import pandas as pd
+
     from nqp_helpers.data.raw_readers import match_names
+
     nt = pd.DataFrame({"name": ["甲市", "甲市"], "entity_id": ["e1", "e2"]})
     codes, prov = {"e1": 1, "e2": 2}, {"e1": "江苏省", "e2": "安徽省"}
     s = pd.Series(["甲", "甲", "甲"])

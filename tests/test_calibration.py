@@ -1,4 +1,5 @@
 """Calibration summaries (fast, on constructed draws) and a small Monte Carlo of the default world (opt-in)."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,10 +11,21 @@ from nqp_helpers.errors import NQPInputError
 def _draws():
     rows = []
     for seed, est in enumerate([1.0, 1.1, 0.7, 1.3]):
-        rows.append(dict(zip(COLUMNS, ("Table 6", "Pro", "Inn:Dig", "moderation_twfe", "paper", est, 0.1, 1.0,
-                                       np.nan)), seed=seed))
-        rows.append(dict(zip(COLUMNS, ("Figure 1", "Pro", "admin=hub", "imputation_bjs", "robust", est, 0.1, 1.0,
-                                       3 if seed == 0 else 30)), seed=seed))
+        rows.append(
+            dict(
+                zip(COLUMNS, ("Table 6", "Pro", "Inn:Dig", "moderation_twfe", "paper", est, 0.1, 1.0, np.nan)),
+                seed=seed,
+            )
+        )
+        rows.append(
+            dict(
+                zip(
+                    COLUMNS,
+                    ("Figure 1", "Pro", "admin=hub", "imputation_bjs", "robust", est, 0.1, 1.0, 3 if seed == 0 else 30),
+                ),
+                seed=seed,
+            )
+        )
     d = pd.DataFrame(rows)
     d["z"] = (d["estimate"] - d["truth"]) / d["std_error"]
     return d
@@ -24,15 +36,15 @@ def test_summarise_by_hand():
     err = np.array([0.0, 0.1, -0.3, 0.3])
     assert s["n_seeds"] == 4
     assert np.isclose(s["mean_bias"], err.mean()) and np.isclose(s["mean_se"], 0.1)
-    assert np.isclose(s["rmse"], np.sqrt((err ** 2).mean()))
-    assert np.isclose(s["coverage"], 0.5)             # |err| <= 0.196 for 0.0 and 0.1 only
+    assert np.isclose(s["rmse"], np.sqrt((err**2).mean()))
+    assert np.isclose(s["coverage"], 0.5)  # |err| <= 0.196 for 0.0 and 0.1 only
     assert np.isclose(s["max_abs_z"], 3.0) and np.isclose(s["bias_over_se"], err.mean() / 0.1)
 
 
 def test_headline_coverage_pools_tables_and_drops_small_groups():
     p = headline_coverage(_draws()).set_index("group")
     assert p.at["Tables 5-7", "cases"] == 4 and np.isclose(p.at["Tables 5-7", "coverage"], 0.5)
-    assert p.at["Figure 1", "cases"] == 3              # the seed with 3 pilot cities is left out
+    assert p.at["Figure 1", "cases"] == 3  # the seed with 3 pilot cities is left out
 
 
 def test_calibrate_rejects_empty_seeds():
@@ -71,8 +83,12 @@ def test_headline_numbers_and_display_tables():
     d = _draws()
     pooled = headline_coverage(d)
     # Figure 1 pools seeds 1-3 (seed 0 has 3 pilot cities): errors 0.1, -0.3, 0.3, one within 1.96 * 0.1
-    assert cal.headline_numbers(pooled, d) == {"cal_n_seeds": "4", "cal_cover_t57": "50%", "cal_maxz_t57": "3.00",
-                                               "cal_cover_fig1": "33%"}
+    assert cal.headline_numbers(pooled, d) == {
+        "cal_n_seeds": "4",
+        "cal_cover_t57": "50%",
+        "cal_maxz_t57": "3.00",
+        "cal_cover_fig1": "33%",
+    }
     assert cal.pooled_cell(pooled, "Table 2", "paper", "coverage") == "—"
     assert list(cal.pooled_display(pooled).columns) == list(cal.POOLED_HEADERS.values())
     shown = cal.summary_display(summarise(d))

@@ -1,4 +1,5 @@
 """Callaway-Sant'Anna: ATT(g,t), aggregations and analytic IF SEs vs moderndid; closed-form 2x2 check."""
+
 import warnings
 
 import numpy as np
@@ -22,15 +23,32 @@ MD_CG = {"never_treated": "nevertreated", "not_yet_treated": "notyettreated"}
 @pytest.mark.parametrize("anticipation", [0, 1])
 def test_matches_moderndid(control_group, base_period, anticipation):
     df = toy_panel()
-    r = callaway_santanna(df, "y", control_group=control_group, base_period=base_period,
-                          anticipation=anticipation, aggregation="all")
+    r = callaway_santanna(
+        df, "y", control_group=control_group, base_period=base_period, anticipation=anticipation, aggregation="all"
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        m = md.att_gt(df, yname="y", tname="year", idname="city_code", gname="first_treat",
-                      control_group=MD_CG[control_group], base_period=base_period, anticipation=anticipation,
-                      est_method="reg", boot=False, cband=False)
-        mg = pd.DataFrame({"cohort": np.asarray(m.groups), "time": np.asarray(m.times),
-                           "att_m": np.asarray(m.att_gt), "se_m": np.asarray(m.se_gt)})
+        m = md.att_gt(
+            df,
+            yname="y",
+            tname="year",
+            idname="city_code",
+            gname="first_treat",
+            control_group=MD_CG[control_group],
+            base_period=base_period,
+            anticipation=anticipation,
+            est_method="reg",
+            boot=False,
+            cband=False,
+        )
+        mg = pd.DataFrame(
+            {
+                "cohort": np.asarray(m.groups),
+                "time": np.asarray(m.times),
+                "att_m": np.asarray(m.att_gt),
+                "se_m": np.asarray(m.se_gt),
+            }
+        )
         a = r[r["aggregation"] == "att_gt"].astype({"cohort": int, "time": int})
         j = a.merge(mg, on=["cohort", "time"], how="outer", indicator=True)
         assert (j["_merge"] == "both").all()
@@ -100,16 +118,32 @@ METHODS = ("dr", "ipw", "reg")
 def _md_att_gt(df, y, unit, controls, method, control_group, base_period="varying"):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return md.att_gt(df, yname=y, tname="year", idname=unit, gname="first_treat",
-                         xformla="~" + "+".join(controls), est_method=method, control_group=MD_CG[control_group],
-                         base_period=base_period, boot=False, cband=False)
+        return md.att_gt(
+            df,
+            yname=y,
+            tname="year",
+            idname=unit,
+            gname="first_treat",
+            xformla="~" + "+".join(controls),
+            est_method=method,
+            control_group=MD_CG[control_group],
+            base_period=base_period,
+            boot=False,
+            cband=False,
+        )
 
 
 def _compare(r, m, aggs=("simple", "dynamic")):
     """ATT(g,t) estimates to 1e-8, SEs to 1e-6 relative, the same cells, and the aggregations."""
     a = r[r["aggregation"] == "att_gt"].astype({"cohort": int, "time": int})
-    mg = pd.DataFrame({"cohort": np.asarray(m.groups).astype(int), "time": np.asarray(m.times).astype(int),
-                       "att_m": np.asarray(m.att_gt), "se_m": np.asarray(m.se_gt)})
+    mg = pd.DataFrame(
+        {
+            "cohort": np.asarray(m.groups).astype(int),
+            "time": np.asarray(m.times).astype(int),
+            "att_m": np.asarray(m.att_gt),
+            "se_m": np.asarray(m.se_gt),
+        }
+    )
     j = a.merge(mg, on=["cohort", "time"], how="outer", indicator=True)
     assert (j["_merge"] == "both").all(), j.loc[j["_merge"] != "both", ["cohort", "time", "_merge"]]
     assert np.max(np.abs(j["estimate"] - j["att_m"])) < 1e-8
@@ -129,6 +163,7 @@ def _compare(r, m, aggs=("simple", "dynamic")):
 def mpdta():
     """County teen employment 2003-2007 (Callaway & Sant'Anna 2021), shipped inside moderndid (load_mpdta)."""
     from moderndid.core.data import load_mpdta
+
     d = load_mpdta()
     d = d.to_pandas() if hasattr(d, "to_pandas") else d
     return d.rename(columns={"first.treat": "first_treat"})
@@ -138,8 +173,16 @@ def mpdta():
 @pytest.mark.parametrize("control_group", ["never_treated", "not_yet_treated"])
 @pytest.mark.parametrize("base_period", ["varying", "universal"])
 def test_covariates_match_moderndid_mpdta(mpdta, method, control_group, base_period):
-    r = callaway_santanna(mpdta, "lemp", unit="countyreal", controls=["lpop"], method=method,
-                          control_group=control_group, base_period=base_period, aggregation=["simple", "dynamic"])
+    r = callaway_santanna(
+        mpdta,
+        "lemp",
+        unit="countyreal",
+        controls=["lpop"],
+        method=method,
+        control_group=control_group,
+        base_period=base_period,
+        aggregation=["simple", "dynamic"],
+    )
     _compare(r, _md_att_gt(mpdta, "lemp", "countyreal", ["lpop"], method, control_group, base_period))
     assert r.attrs["callaway_santanna"]["method"] == method
 
@@ -149,6 +192,7 @@ def paper_panel():
     """Semi-synthetic panel, balanced on Pro and the paper's six (time-varying) controls; late pilots never treated."""
     from nqp_helpers.chapters.robust_did import PAPER_CONTROLS, balanced_sample
     from nqp_helpers.data.load import load_panel
+
     return balanced_sample(load_panel("semi_synthetic"), "Pro", PAPER_CONTROLS), list(PAPER_CONTROLS)
 
 
@@ -156,10 +200,12 @@ def paper_panel():
 @pytest.mark.parametrize("control_group", ["never_treated", "not_yet_treated"])
 def test_covariates_match_moderndid_paper_controls(paper_panel, method, control_group):
     d, controls = paper_panel
-    r = callaway_santanna(d, "Pro", controls=controls, method=method, control_group=control_group,
-                          aggregation=["simple", "dynamic"])
-    m = _md_att_gt(d[["city_code", "year", "Pro", "first_treat", *controls]], "Pro", "city_code", controls, method,
-                   control_group)
+    r = callaway_santanna(
+        d, "Pro", controls=controls, method=method, control_group=control_group, aggregation=["simple", "dynamic"]
+    )
+    m = _md_att_gt(
+        d[["city_code", "year", "Pro", "first_treat", *controls]], "Pro", "city_code", controls, method, control_group
+    )
     _compare(r, m)
     a = r[r["aggregation"] == "att_gt"]
     if method == "reg":
@@ -178,10 +224,12 @@ def test_covariates_taken_in_base_period_and_fixed_year():
     frozen = df.assign(x1=df["city_code"].map(x2010))
     r_fixed = callaway_santanna(df, "y", controls=["x1"], method="reg", aggregation=None, covariate_year=2010)
     pd.testing.assert_frame_equal(
-        r_fixed.drop(columns=[]), callaway_santanna(frozen, "y", controls=["x1"], method="reg", aggregation=None))
+        r_fixed.drop(columns=[]), callaway_santanna(frozen, "y", controls=["x1"], method="reg", aggregation=None)
+    )
     assert not np.allclose(r_base["estimate"], r_fixed["estimate"])
-    _compare(r_base.assign(aggregation="att_gt"), _md_att_gt(df, "y", "city_code", ["x1"], "reg", "never_treated"),
-             aggs=())
+    _compare(
+        r_base.assign(aggregation="att_gt"), _md_att_gt(df, "y", "city_code", ["x1"], "reg", "never_treated"), aggs=()
+    )
 
 
 def test_covariate_errors_and_missing_controls():

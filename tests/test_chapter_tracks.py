@@ -4,6 +4,7 @@ The book itself executes every chapter on the default (semi-synthetic) track; th
 with ``data=real`` and with ``data=<a user CSV in the documented schema>`` through ``nqp run``'s Python API, and check
 that each run succeeds, writes its tables, and that the real track names what it cannot run instead of simulating it.
 """
+
 import json
 
 import pandas as pd
@@ -16,13 +17,21 @@ from nqp_helpers.runner import run_notebook
 
 pytestmark = pytest.mark.slow
 
-EXHIBIT_CHAPTERS = ["02_t1_index", "03_t2_baseline", "04_t3_psm_did", "05_t4_iv", "06_t5_t7_amplification", "07_f1_heterogeneity"]
+EXHIBIT_CHAPTERS = [
+    "02_t1_index",
+    "03_t2_baseline",
+    "04_t3_psm_did",
+    "05_t4_iv",
+    "06_t5_t7_amplification",
+    "07_f1_heterogeneity",
+]
 REAL_ONLY = ["01_data", "10_event_study", "12_inference"]
 
 
 @pytest.fixture(scope="module")
 def user_panel(tmp_path_factory):
-    """A user file: the semi-synthetic panel reduced to the documented schema columns (no truth, no potential outcomes)."""
+    """A user file: the semi-synthetic panel reduced to the documented schema columns (no truth, no potential
+    outcomes)."""
     panel = load_panel("semi_synthetic", seed=1)
     cols = [c.name for c in SCHEMA if c.name in panel.columns]
     path = tmp_path_factory.mktemp("user") / "my_panel.csv"

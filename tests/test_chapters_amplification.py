@@ -1,5 +1,6 @@
 """Chapter 06 report module: the moderation tables beside the paper, headline counts, centring, the readings of the
 text's percentages, the change per SD, the marginal-effect figure, and the two-world comparison."""
+
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -23,10 +24,30 @@ def test_within_share_by_hand():
 
 
 def test_misleads_sentence_uses_the_numbers():
-    t = pd.DataFrame([dict(world="cell_level", moderator="Dig", estimate=0.08, std_error=0.03, truth=0.07,
-                           regression_estimand=0.07, z=0.33, within_share=0.88),
-                      dict(world="city_level", moderator="Dig", estimate=0.03, std_error=0.035, truth=0.19,
-                           regression_estimand=0.06, z=-4.6, within_share=0.89)])
+    t = pd.DataFrame(
+        [
+            dict(
+                world="cell_level",
+                moderator="Dig",
+                estimate=0.08,
+                std_error=0.03,
+                truth=0.07,
+                regression_estimand=0.07,
+                z=0.33,
+                within_share=0.88,
+            ),
+            dict(
+                world="city_level",
+                moderator="Dig",
+                estimate=0.03,
+                std_error=0.035,
+                truth=0.19,
+                regression_estimand=0.06,
+                z=-4.6,
+                within_share=0.89,
+            ),
+        ]
+    )
     s = misleads_sentence(t)
     assert "89% of its variance within cities" in s and "z = -4.6, outside 1.96" in s and "0.060" in s
     assert "not run" in misleads_sentence(t.iloc[:1])
@@ -56,8 +77,16 @@ def panel():
 
 @pytest.fixture(scope="module")
 def fits(panel):
-    return dict(zip(amp.CENTRING_VERSIONS, (amp.fit_all(panel), amp.fit_all(panel, center="mean"),
-                                           amp.fit_all(panel, center="mean", standardize=True))))
+    return dict(
+        zip(
+            amp.CENTRING_VERSIONS,
+            (
+                amp.fit_all(panel),
+                amp.fit_all(panel, center="mean"),
+                amp.fit_all(panel, center="mean", standardize=True),
+            ),
+        )
+    )
 
 
 def test_fit_all_has_every_model_and_recovers_the_slope(panel, fits):
@@ -86,10 +115,19 @@ def test_tables_beside_the_paper_and_paper_only(panel, fits):
 
 def test_headline_values_count_and_compare_with_truth():
     def tab(m, est, se, truth):
-        return pd.DataFrame({"outcome": ["Pro", "Pro"], "term": ["Inn", f"Inn:{m}"], "estimate": [1.0, est],
-                             "std_error": [0.1, se], "p_value": [0.01, 0.05 if est > 0 else 0.5],
-                             "status": ["same sign & significance", "different"], "coef_paper": [1.0, 0.2],
-                             "truth": [np.nan, truth]})
+        return pd.DataFrame(
+            {
+                "outcome": ["Pro", "Pro"],
+                "term": ["Inn", f"Inn:{m}"],
+                "estimate": [1.0, est],
+                "std_error": [0.1, se],
+                "p_value": [0.01, 0.05 if est > 0 else 0.5],
+                "status": ["same sign & significance", "different"],
+                "coef_paper": [1.0, 0.2],
+                "truth": [np.nan, truth],
+            }
+        )
+
     tables = {"Hum": tab("Hum", 0.2, 0.1, 0.1), "Dig": tab("Dig", -0.1, 0.1, 0.2), "Ind": tab("Ind", 0.3, 0.1, 0.3)}
     v = amp.headline_values(tables, runnable=True, known_truth=True)
     assert v["n_same"] == "3" and v["n_cells"] == "6" and v["n_pos_inter"] == "2"
@@ -103,8 +141,9 @@ def test_centring_moves_inn_not_the_interaction(panel, fits):
     c = amp.centring_table(panel, fits, "Pro", "user")
     assert len(c) == 3 * len(fits) and set(c["version"]) == set(amp.CENTRING_VERSIONS)
     hum = c[c["moderator"] == "Hum"].set_index("version")
-    assert hum.at["centred at mean", "interaction"] == pytest.approx(hum.at["uncentred (paper)", "interaction"],
-                                                                     rel=1e-8)
+    assert hum.at["centred at mean", "interaction"] == pytest.approx(
+        hum.at["uncentred (paper)", "interaction"], rel=1e-8
+    )
     mean_hum = panel.loc[panel["Pro"].notna(), "Hum"].mean()
     expect = hum.at["uncentred (paper)", "Inn"] + hum.at["uncentred (paper)", "interaction"] * mean_hum
     assert hum.at["centred at mean", "Inn"] == pytest.approx(expect, rel=1e-6)
@@ -129,8 +168,12 @@ def test_readings_are_shares_of_the_papers_own_coefficients():
     claims = pd.DataFrame([dict(claim_id="amp_hum_lab", table=5, outcome="Lab", term="Inn:Hum", claimed_pct=48.4)])
     r = amp.readings_table(paper, claims).iloc[0]
     col = paper[(paper["table"] == 5) & (paper["outcome"] == "Lab")].set_index("term")["coef"]
-    base = paper[(paper["table"] == 2) & (paper["spec"] == "baseline_controls") & (paper["term"] == "Inn")
-                 & (paper["outcome"] == "Lab")]["coef"].iloc[0]
+    base = paper[
+        (paper["table"] == 2)
+        & (paper["spec"] == "baseline_controls")
+        & (paper["term"] == "Inn")
+        & (paper["outcome"] == "Lab")
+    ]["coef"].iloc[0]
     assert r["pct_of_Inn_at_M0"] == pytest.approx(100 * col["Inn:Hum"] / col["Inn"])
     assert r["pct_of_baseline"] == pytest.approx(100 * col["Inn:Hum"] / base)
     v = amp.readings_values(amp.readings_table(paper, claims), paper)
@@ -145,8 +188,9 @@ def test_missing_moderators_are_named(panel):
 
 def test_table_layout_in_the_papers_layout(panel):
     ours = amp.fit_all(panel)
-    truth = pd.DataFrame({"estimand": "interaction", "split": "Dig", "outcome": list(OUTCOMES),
-                          "value": [0.1, 0.2, 0.3, 0.4]})
+    truth = pd.DataFrame(
+        {"estimand": "interaction", "split": "Dig", "outcome": list(OUTCOMES), "value": [0.1, 0.2, 0.3, 0.4]}
+    )
     rt = amp.table_layout(ours, truth, "Dig")
     cells = rt.cells
     assert list(cells.columns) == [(y, f"({i})") for i, y in enumerate(OUTCOMES, 1)]
@@ -174,6 +218,7 @@ def test_marginal_effects_figure(panel):
     leg = fig.legends[0].get_window_extent()
     assert all(leg.y1 <= ax.get_window_extent().y0 for ax in fig.axes)
     import matplotlib.pyplot as plt
+
     plt.close(fig)
     strip = amp.no_moderator_figure()
     assert amp.NO_FIGURE in [t.get_text() for t in strip.axes[0].texts]

@@ -1,4 +1,5 @@
 """Chapter 03's report layer (nqp_helpers.chapters.baseline): Table 2, its comparison and the bias decomposition."""
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -91,14 +92,18 @@ def test_decomposition_numbers_without_potential_outcomes():
     assert numbers["gap_noctrl_Obj"] == numbers["max_abs_wgap"] == "—" and len(numbers) == 4 * 2 * 4 + 3
 
 
-@pytest.mark.parametrize("gap, se, wgap, start", [(0.01, 0.1, 0.001, "Both parts are small"),
-                                                  (0.5, 0.1, 0.01, "Most of the distance between our estimate and "
-                                                                       "the truth is the trend gap"),
-                                                  (0.01, 0.1, 0.3, "Most of the distance between our estimate and "
-                                                                      "the truth is the weighting gap")])
+@pytest.mark.parametrize(
+    "gap, se, wgap, start",
+    [
+        (0.01, 0.1, 0.001, "Both parts are small"),
+        (0.5, 0.1, 0.01, "Most of the distance between our estimate and the truth is the trend gap"),
+        (0.01, 0.1, 0.3, "Most of the distance between our estimate and the truth is the weighting gap"),
+    ],
+)
 def test_verdict_follows_the_numbers(gap, se, wgap, start):
-    assert ch.decomposition_verdict(pd.Series({"trend_gap": gap, "trend_gap_se": se, "weighting_gap": wgap})) \
-        .startswith(start)
+    assert ch.decomposition_verdict(
+        pd.Series({"trend_gap": gap, "trend_gap_se": se, "weighting_gap": wgap})
+    ).startswith(start)
 
 
 def test_pro_is_the_weighted_sum_of_the_subindices(semi, fitted):

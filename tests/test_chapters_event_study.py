@@ -1,4 +1,5 @@
 """Chapter 10 report module: event study with truth by event time, Goodman-Bacon numbers, figures, truth note."""
+
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -16,10 +17,18 @@ matplotlib.use("Agg")
 def _truth(outcome="y"):
     """att 0.7; effect by event time e = 0..12 is 1 + 0.1 e, with 10 + e treated city-years."""
     e = np.arange(13)
-    by_e = pd.DataFrame({"outcome": outcome, "estimand": "att_by_event_time", "event_time": e.astype(float),
-                         "value": 1 + 0.1 * e, "n_obs": 10 + e})
-    att = pd.DataFrame({"outcome": [outcome], "estimand": ["att"], "event_time": [np.nan], "value": [0.7],
-                        "n_obs": [1]})
+    by_e = pd.DataFrame(
+        {
+            "outcome": outcome,
+            "estimand": "att_by_event_time",
+            "event_time": e.astype(float),
+            "value": 1 + 0.1 * e,
+            "n_obs": 10 + e,
+        }
+    )
+    att = pd.DataFrame(
+        {"outcome": [outcome], "estimand": ["att"], "event_time": [np.nan], "value": [0.7], "n_obs": [1]}
+    )
     return pd.concat([by_e, att], ignore_index=True)
 
 
@@ -35,8 +44,12 @@ def test_event_study_report_is_the_estimator_and_its_test():
     es, table, pt, num = ch.event_study_report(df, "y", leads=3, lags=4)
     ref = event_study(df, "y", leads=3, lags=4)
     np.testing.assert_allclose(es["estimate"], ref["estimate"], rtol=1e-12)
-    assert num == {"pt_F": float(pretrend_test(ref)["statistic"].iloc[0]),
-                   "pt_p": float(pretrend_test(ref)["p_value"].iloc[0]), "pt_q": 2, "es_n_obs": len(df)}
+    assert num == {
+        "pt_F": float(pretrend_test(ref)["statistic"].iloc[0]),
+        "pt_p": float(pretrend_test(ref)["p_value"].iloc[0]),
+        "pt_q": 2,
+        "es_n_obs": len(df),
+    }
     assert pt.equals(pretrend_test(ref))
     assert "truth" not in table and list(table.columns[-3:]) == ["n_obs", "n_clusters", "outcome"]
     with pytest.raises(NQPInputError, match="'zz' is absent"):

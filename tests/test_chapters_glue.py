@@ -1,4 +1,5 @@
 """chapters.glue.glue_all: every value glued once, under its (prefixed) name, in order, never displayed."""
+
 import myst_nb
 import pytest
 

@@ -1,5 +1,6 @@
 """Chapter 07 report module: Figure 1 table assembly, the attribution of TWFE misses, the group counts, the tests
 of equal effects and the check of the paper's heterogeneity claims."""
+
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -26,16 +27,18 @@ def _toy(seed=0, n=60, years=range(2004, 2016)):
             y0 = a + 0.1 * j + rng.normal(scale=0.3)
             y1 = y0 + (0.5 if grp[i] == "a" else 1.0)
             rows.append((i, t, ft[i], inn, grp[i], rng.normal(), y0, y1, y1 if inn else y0))
-    return pd.DataFrame(rows, columns=["city_code", "year", "first_treat", "Inn", "g", "Eco", "Pro_y0", "Pro_y1",
-                                       "Pro"])
+    return pd.DataFrame(
+        rows, columns=["city_code", "year", "first_treat", "Inn", "g", "Eco", "Pro_y0", "Pro_y1", "Pro"]
+    )
 
 
 def test_rows_have_both_estimators_and_exact_split():
     df = _toy()
     tr = df[df["Inn"] == 1]
     att = (tr["Pro_y1"] - tr["Pro_y0"]).groupby(tr["g"]).mean()
-    truth = pd.DataFrame({"estimand": "att_by_group", "outcome": "Pro", "split": "g", "group": att.index,
-                          "value": att.to_numpy()})
+    truth = pd.DataFrame(
+        {"estimand": "att_by_group", "outcome": "Pro", "split": "g", "group": att.index, "value": att.to_numpy()}
+    )
     r = figure1_rows(df, "Pro", "g", ["Eco"], truth)
     assert set(r["estimator"]) == {"subgroup_twfe", "imputation_bjs"} and len(r) == 4
     tw = r[r["estimator"] == "subgroup_twfe"]
@@ -48,12 +51,36 @@ def test_rows_have_both_estimators_and_exact_split():
 
 
 def test_explain_misses_names_the_larger_part():
-    f = pd.DataFrame([dict(split="admin", group_value="hub", estimator="subgroup_twfe", estimate=0.1, std_error=0.1,
-                           truth=0.6, trend_gap=-0.45, trend_gap_se=0.14, weighting_gap=-0.05, pilot_cities=32,
-                           never_treated_cities=4),
-                      dict(split="admin", group_value="other", estimator="subgroup_twfe", estimate=0.5,
-                           std_error=0.1, truth=0.55, trend_gap=0.0, trend_gap_se=0.01, weighting_gap=-0.05,
-                           pilot_cities=60, never_treated_cities=180)])
+    f = pd.DataFrame(
+        [
+            dict(
+                split="admin",
+                group_value="hub",
+                estimator="subgroup_twfe",
+                estimate=0.1,
+                std_error=0.1,
+                truth=0.6,
+                trend_gap=-0.45,
+                trend_gap_se=0.14,
+                weighting_gap=-0.05,
+                pilot_cities=32,
+                never_treated_cities=4,
+            ),
+            dict(
+                split="admin",
+                group_value="other",
+                estimator="subgroup_twfe",
+                estimate=0.5,
+                std_error=0.1,
+                truth=0.55,
+                trend_gap=0.0,
+                trend_gap_se=0.01,
+                weighting_gap=-0.05,
+                pilot_cities=60,
+                never_treated_cities=180,
+            ),
+        ]
+    )
     txt = explain_misses(f)
     assert "admin = hub" in txt and "mostly the trend gap" in txt and "4 never-treated" in txt
     assert "other" not in txt
@@ -63,6 +90,7 @@ def test_explain_misses_names_the_larger_part():
 
 def test_robust_row_says_why_when_not_estimable():
     from nqp_helpers.estimators.heterogeneity import subgroup_robust
+
     df = _toy()
     # group "b": every city treated from 2008 on, so no untreated city-year is left in 2008-2015
     b = df["g"] == "b"
@@ -85,16 +113,23 @@ def _paper_like(seed=0):
 
 
 def test_counts_by_hand():
-    d = pd.DataFrame({"city_code": [1, 1, 2, 3, 4], "first_treat": [2010, 2010, 0, np.nan, 2012],
-                      "admin": ["hub", "hub", "hub", "other", "other"],
-                      "industrial": ["old_base", "old_base", "unknown", "unknown", "non_old_base"]})
+    d = pd.DataFrame(
+        {
+            "city_code": [1, 1, 2, 3, 4],
+            "first_treat": [2010, 2010, 0, np.nan, 2012],
+            "admin": ["hub", "hub", "hub", "other", "other"],
+            "industrial": ["old_base", "old_base", "unknown", "unknown", "non_old_base"],
+        }
+    )
     c = het.subgroup_counts(d, ["admin", "industrial"]).set_index(["split", "group"])
     assert c.at[("admin", "hub"), "cities"] == 2 and c.at[("admin", "hub"), "pilot_cities"] == 1
     assert c.at[("industrial", "unknown"), "cities"] == 2
     v = het.count_values(d, c.reset_index(), ["admin", "industrial"])
     assert v["n_unknown_oib"] == "2" and v["n_cities"] == "4"
-    assert v["few_pilot_groups"] == "admin = hub (1); admin = other (1); industrial = non_old_base (1); " \
+    assert (
+        v["few_pilot_groups"] == "admin = hub (1); admin = other (1); industrial = non_old_base (1); "
         "industrial = old_base (1)"
+    )
     assert het.count_values(d, c.reset_index(), ["admin"])["n_unknown_oib"] == "0"
 
 
@@ -123,6 +158,7 @@ def test_figure1_table_equality_tests_and_figure():
     leg = fig.legends[0].get_window_extent(r)
     assert all(leg.y1 <= ax.get_window_extent(r).y0 + 1 for ax in fig.axes)  # under every panel, on no data
     import matplotlib.pyplot as plt
+
     plt.close(fig)
 
 

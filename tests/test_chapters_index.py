@@ -1,4 +1,5 @@
 """Chapter 02's report layer (nqp_helpers.chapters.index), called directly on the real panel and small frames."""
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -52,8 +53,14 @@ def test_real_panel_names_the_missing_dimension(real, built):
 
 
 def test_weights_numbers_pick_extremes():
-    t = pd.DataFrame({"code": ["a", "b", "c"], "label_en": ["A", "B", "C"], "g_entropy": [0.2, 0.5, np.nan],
-                      "g_paper": [0.4, 0.45, 0.1]})
+    t = pd.DataFrame(
+        {
+            "code": ["a", "b", "c"],
+            "label_en": ["A", "B", "C"],
+            "g_entropy": [0.2, 0.5, np.nan],
+            "g_paper": [0.4, 0.45, 0.1],
+        }
+    )
     n = ch.weights_numbers(t)
     assert n["entropy_top"] == "B (b)" and n["entropy_low"] == "A (a)"
     assert n["entropy_top_w"] == 0.5 and n["max_gap_entropy"] == pytest.approx(0.2)

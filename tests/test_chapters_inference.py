@@ -1,5 +1,6 @@
 """Chapter 12 report module: outcomes and controls present, randomisation inference table and figure, the wild
 cluster bootstrap beside the analytic interval, and the glued values."""
+
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -28,8 +29,9 @@ def panel():
 def test_available_variables_names_the_absent(panel):
     outcomes, controls, note = inf.available_variables(panel)
     assert outcomes == ["Pro", "Lab"] and controls == list(CONTROLS[:-1])
-    assert note == ("**Note:** Mea, Obj absent on this track (never simulated): not tested; controls Ope absent: "
-                    "left out.")
+    assert note == (
+        "**Note:** Mea, Obj absent on this track (never simulated): not tested; controls Ope absent: left out."
+    )
     full = panel.assign(Mea=panel["y"], Obj=panel["y"], Ope=0.0)
     assert inf.available_variables(full)[2] == ""
     c = inf.assignment_counts(panel)
@@ -39,8 +41,12 @@ def test_available_variables_names_the_absent(panel):
 def test_placebo_table_values_and_figure(panel):
     truth = pd.DataFrame({"outcome": ["Pro", "Lab"], "estimand": "att", "value": [1.0, 1.0]})
     table, draws = inf.placebo_table(panel, ["Pro", "Lab"], list(CONTROLS[:-1]), n_draws=49, seed=1, truth=truth)
-    assert list(table["outcome"]) == ["Pro", "Lab"] and list(table.columns[:4]) == ["outcome", "term", "estimate",
-                                                                                    "truth"]
+    assert list(table["outcome"]) == ["Pro", "Lab"] and list(table.columns[:4]) == [
+        "outcome",
+        "term",
+        "estimate",
+        "truth",
+    ]
     assert "p_value_cluster_robust" in table and (table["n_draws"] == 49).all()
     direct = twfe(panel, "Pro", controls=list(CONTROLS[:-1])).set_index("term").at["Inn", "estimate"]
     assert table["estimate"].iloc[0] == pytest.approx(direct, rel=1e-8)
@@ -50,6 +56,7 @@ def test_placebo_table_values_and_figure(panel):
     fig = inf.placebo_figure(table, draws)
     assert len(fig.axes) == 2
     import matplotlib.pyplot as plt
+
     plt.close(fig)
 
 

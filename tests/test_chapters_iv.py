@@ -1,4 +1,5 @@
 """Chapter 05's report layer (nqp_helpers.chapters.iv): availability, first stage, Table 4, the split, violation."""
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -50,11 +51,15 @@ def test_shift_year_correlation(semi):
 
 def test_first_stage_rows_and_verdict(fs):
     assert list(fs["instrument"]) == ["iv_ntl", "iv_ntl", "iv_lzh", "iv_lzh"] and list(fs["term"]) == list(
-        fs["instrument"])
+        fs["instrument"]
+    )
     n = ch.first_stage_numbers(fs)
     assert n["F_iv_ntl"] == float(fs.loc[fs.instrument == "iv_ntl", "first_stage_F"].iloc[0])
-    for f, start in ((30.0, "every instrument estimated here clears both"), (15.0, "every instrument estimated here "
-                     "clears the rule of thumb"), (5.0, "at least one instrument")):
+    for f, start in (
+        (30.0, "every instrument estimated here clears both"),
+        (15.0, "every instrument estimated here clears the rule of thumb"),
+        (5.0, "at least one instrument"),
+    ):
         fake = pd.DataFrame({"instrument": ["iv_ntl"], "first_stage_F": [f]})
         n = ch.first_stage_numbers(fake)
         assert n["F_verdict"].startswith(start) and n["F_iv_lzh"] == "n/a"
@@ -99,8 +104,11 @@ def test_split_adds_up_and_reads_the_numbers(semi, t4, fs):
 
 def test_violation_moves_the_estimates(t4):
     v = ch.violation(SEED, t4, ["iv_ntl"], ["Pro"])
-    assert len(v) == 1 and v["estimate_default"].iloc[0] == t4.table.query(
-        "term == 'Inn' and outcome == 'Pro' and instrument == 'iv_ntl'")["estimate"].iloc[0]
+    assert (
+        len(v) == 1
+        and v["estimate_default"].iloc[0]
+        == t4.table.query("term == 'Inn' and outcome == 'Pro' and instrument == 'iv_ntl'")["estimate"].iloc[0]
+    )
     n = ch.violation_numbers(v, ["iv_ntl"], ["Pro"])
     assert n["viol_Pro_ntl"] == v["estimate_violation"].iloc[0]
     assert n["viol_err1"] > n["viol_err0"]  # a direct effect of the instrument biases 2SLS

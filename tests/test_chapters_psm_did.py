@@ -1,4 +1,5 @@
 """Chapter 04's report layer (nqp_helpers.chapters.psm_did): availability, balance, Table 3 and the matched N."""
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -30,8 +31,9 @@ def samples(semi, methods):
 
 @pytest.fixture(scope="module")
 def t3(semi, samples, methods):
-    return ch.table3(semi, samples, methods, list(OUTCOMES), ps_by="year", sample="matched",
-                     seed=SEED, caliper=0.05, n_neighbors=1)
+    return ch.table3(
+        semi, samples, methods, list(OUTCOMES), ps_by="year", sample="matched", seed=SEED, caliper=0.05, n_neighbors=1
+    )
 
 
 def test_availability_names_missing_controls_and_outcomes(semi):
@@ -58,16 +60,28 @@ def test_balance_summary_counts(samples):
     s = samples["radius"]
     assert n["n_off_support_radius"] == int((~s["_on_support"] & (s["_treat"] > 0)).sum())
     fig = ch.overlap_figure(samples)
-    assert [ax.get_title() for ax in fig.axes] == ["Before matching", "After radius matching",
-                                                   "After nearest-neighbour matching"]
+    assert [ax.get_title() for ax in fig.axes] == [
+        "Before matching",
+        "After radius matching",
+        "After nearest-neighbour matching",
+    ]
     plt.close(fig)
 
 
 def test_table3_rows_match_direct_estimates(semi, t3):
     tab = t3.table
     assert set(tab["spec"]) == {"psm_radius", "psm_nearest", "psm_radius_pooled", "psm_nearest_pooled"}
-    direct = psm_did(semi, "Lab", covariates=list(CONTROLS), ps_by="pooled",
-                     sample="matched", first_treat="first_treat", seed=SEED, method="nearest", n_neighbors=1)
+    direct = psm_did(
+        semi,
+        "Lab",
+        covariates=list(CONTROLS),
+        ps_by="pooled",
+        sample="matched",
+        first_treat="first_treat",
+        seed=SEED,
+        method="nearest",
+        n_neighbors=1,
+    )
     row = tab[(tab.spec == "psm_nearest_pooled") & (tab.outcome == "Lab") & (tab.term == "Inn")].iloc[0]
     assert row["estimate"] == float(direct["estimate"].iloc[0]) and row["ps_by"] == "pooled"
     inn = tab[tab.term == "Inn"]

@@ -1,4 +1,5 @@
 """Chapter 11 report module: the shared balanced sample, the conditional comparison table, the overlap summary."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,9 +17,9 @@ from nqp_helpers.chapters.robust_did import (
     overlap_facts,
     overlap_summary,
 )
-from nqp_helpers.variables import PAPER_VARIABLES
 from nqp_helpers.errors import NQPInputError
 from nqp_helpers.estimators.callaway_santanna import callaway_santanna
+from nqp_helpers.variables import PAPER_VARIABLES
 
 
 def test_controls_are_the_papers_six():
@@ -42,8 +43,11 @@ def test_conditional_comparison_rows_match_direct_calls():
     df["Inn"] = ((df["first_treat"] > 0) & (df["year"] >= df["first_treat"])).astype(int)
     tab, cells = conditional_comparison(df, "y", ["x1"], truth=1.0)
     assert len(tab) == 1 + 2 * 4 + 1 and tab["n_cities"].eq(df["city_code"].nunique()).all()
-    direct = callaway_santanna(df, "y", controls=["x1"], method="ipw", control_group="not_yet_treated",
-                               aggregation="simple").query("term == 'ATT'")["estimate"].iloc[0]
+    direct = (
+        callaway_santanna(df, "y", controls=["x1"], method="ipw", control_group="not_yet_treated", aggregation="simple")
+        .query("term == 'ATT'")["estimate"]
+        .iloc[0]
+    )
     row = tab[(tab["estimator"] == "Callaway–Sant'Anna, controls, IPW") & (tab["comparison"] == "not yet treated")]
     assert row["estimate"].iloc[0] == pytest.approx(direct, abs=1e-12)
     s = overlap_summary(cells, "dr", "never treated")
@@ -56,8 +60,13 @@ def test_conditional_comparison_rows_match_direct_calls():
     assert list(shown.columns)[:3] == ["Estimator", "Comparison group", "Estimate"]
     assert (shown["Truth"] == "—").all() and shown["(SE)"].str.startswith("(").all()
     h = conditional_headline(tab)
-    assert h["cs_ipw"] == pytest.approx(float(tab[(tab["estimator"] == "Callaway–Sant'Anna, controls, IPW")
-                                                  & (tab["comparison"] == "never treated")]["estimate"].iloc[0]))
+    assert h["cs_ipw"] == pytest.approx(
+        float(
+            tab[(tab["estimator"] == "Callaway–Sant'Anna, controls, IPW") & (tab["comparison"] == "never treated")][
+                "estimate"
+            ].iloc[0]
+        )
+    )
     assert h["n_cities"] == df["city_code"].nunique() and np.isfinite(h["twfe"])
 
 
@@ -76,8 +85,10 @@ def test_adjusted_outcome_cs_removes_a_time_varying_control():
 
 def test_conditional_verdict_words():
     h = {"cs_dr": 0.2}
-    assert "far from it, and the two-step estimate on the control-adjusted outcome (0.560) is close to" in \
-        conditional_verdict(h, truth=0.565, adjusted=0.56)
+    assert (
+        "far from it, and the two-step estimate on the control-adjusted outcome (0.560) is close to"
+        in conditional_verdict(h, truth=0.565, adjusted=0.56)
+    )
     assert "Without a known truth" in conditional_verdict(h, truth=float("nan"), adjusted=0.5)
 
 
@@ -105,11 +116,16 @@ def test_untreated_bias_check_and_breakdown_words():
     df.attrs["truth"] = pd.DataFrame({"outcome": ["Pro"], "estimand": ["att"], "value": [1.0]})
     bias, msg = untreated_bias_check(df)
     assert len(bias) == 3 and "**not parallel**" in msg
-    sens = pd.DataFrame({"term": ["original", "robust", "robust", "robust", "robust"],
-                         "method": ["relative_magnitude", "relative_magnitude", "relative_magnitude", "smoothness",
-                                    "smoothness"],
-                         "bound": [np.nan, 0.0, 1.0, 0.0, 0.1], "estimate": [0.5, np.nan, np.nan, np.nan, np.nan],
-                         "conf_low": [0.3, 0.2, -0.1, 0.1, 0.05], "conf_high": [0.7, 0.8, 1.1, 0.9, 0.95]})
+    sens = pd.DataFrame(
+        {
+            "term": ["original", "robust", "robust", "robust", "robust"],
+            "method": ["relative_magnitude", "relative_magnitude", "relative_magnitude", "smoothness", "smoothness"],
+            "bound": [np.nan, 0.0, 1.0, 0.0, 0.1],
+            "estimate": [0.5, np.nan, np.nan, np.nan, np.nan],
+            "conf_low": [0.3, 0.2, -0.1, 0.1, 0.05],
+            "conf_high": [0.7, 0.8, 1.1, 0.9, 0.95],
+        }
+    )
     assert breakdown_values(sens) == {"relative_magnitude": "1", "smoothness": "beyond the largest bound tried"}
     fig = honest_figure(sens, "Pro")
     assert len(fig.axes) == 2
@@ -118,8 +134,16 @@ def test_untreated_bias_check_and_breakdown_words():
 def test_overlap_display_dashes_for_cohorts_without_cells():
     from nqp_helpers.chapters.robust_did import overlap_display
 
-    s = pd.DataFrame({"cohort": [2008, 2010], "cells_kept": [0, 3], "cells_skipped": [5, 0],
-                      "ps_min": [np.nan, 0.01], "ps_max": [np.nan, 0.9], "share_trimmed_max": [np.nan, 0.0]})
+    s = pd.DataFrame(
+        {
+            "cohort": [2008, 2010],
+            "cells_kept": [0, 3],
+            "cells_skipped": [5, 0],
+            "ps_min": [np.nan, 0.01],
+            "ps_max": [np.nan, 0.9],
+            "share_trimmed_max": [np.nan, 0.0],
+        }
+    )
     out = overlap_display(s)
     assert list(out.iloc[0, 3:]) == ["—", "—", "—"] and list(out.iloc[1, 3:]) == ["0.010", "0.900", "0.0%"]
 
@@ -131,8 +155,16 @@ def test_dcdh_equals_cs_not_yet_treated_on_the_real_track():
     d = balanced_sample(load_panel("real"), "Pro")
     check = dcdh_vs_cs(d, "Pro", dcdh_horizons(d))
     assert len(check) == dcdh_horizons(d) and check["difference"].abs().max() < 1e-8
-    comp = pd.DataFrame({"outcome": ["Pro"] * 2, "estimator": ["a", "b"], "estimate": [0.1, 0.2],
-                         "conf_low": [0.0, 0.1], "conf_high": [0.2, 0.3], "truth": [np.nan] * 2})
+    comp = pd.DataFrame(
+        {
+            "outcome": ["Pro"] * 2,
+            "estimator": ["a", "b"],
+            "estimate": [0.1, 0.2],
+            "conf_low": [0.0, 0.1],
+            "conf_high": [0.2, 0.3],
+            "truth": [np.nan] * 2,
+        }
+    )
     assert len(comparison_figure(comp, ["Pro"], with_truth=False).axes) == 1
 
 
@@ -154,8 +186,10 @@ def test_dcdh_check_runs_on_the_shared_sample_with_its_horizons():
 def test_comparison_numbers_pick_the_three_quoted_estimators():
     from nqp_helpers.chapters.robust_did import HEADLINE_ESTIMATORS, comparison_numbers
 
-    piv = pd.DataFrame({"Pro": [0.1, 0.2, 0.3, 0.4], "Lab": [1.0, 2.0, 3.0, 4.0]},
-                       index=["TWFE, no controls", *HEADLINE_ESTIMATORS[::-1]])
+    piv = pd.DataFrame(
+        {"Pro": [0.1, 0.2, 0.3, 0.4], "Lab": [1.0, 2.0, 3.0, 4.0]},
+        index=["TWFE, no controls", *HEADLINE_ESTIMATORS[::-1]],
+    )
     assert comparison_numbers(piv) == {"cmp_0": 0.4, "cmp_1": 0.3, "cmp_2": 0.2}
     assert comparison_numbers(piv, "Lab")["cmp_0"] == 4.0
     assert all(np.isnan(v) for v in comparison_numbers(piv.drop(columns="Pro")).values())

@@ -1,7 +1,7 @@
 """The `nqp` command line."""
+
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Paper-vs-ours comparison and the paper-layout regression table."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,19 +9,35 @@ from nqp_helpers.errors import NQPInputError
 
 
 def _tidy(outcome, est, se, p, n=5560, term="Inn", **extra):
-    return pd.DataFrame({"term": [term], "estimate": [est], "std_error": [se], "statistic": [est / se],
-                         "p_value": [p], "conf_low": [est - 2 * se], "conf_high": [est + 2 * se], "n_obs": [n],
-                         "n_clusters": [278], "estimator": ["twfe"], "outcome": [outcome], **extra})
+    return pd.DataFrame(
+        {
+            "term": [term],
+            "estimate": [est],
+            "std_error": [se],
+            "statistic": [est / se],
+            "p_value": [p],
+            "conf_low": [est - 2 * se],
+            "conf_high": [est + 2 * se],
+            "n_obs": [n],
+            "n_clusters": [278],
+            "estimator": ["twfe"],
+            "outcome": [outcome],
+            **extra,
+        }
+    )
 
 
 @pytest.fixture
 def ours():
-    return pd.concat([
-        _tidy("Pro", 0.40, 0.15, 0.008).assign(spec="twfe_controls"),     # same sign & *** -> same
-        _tidy("Lab", 0.70, 0.30, 0.02).assign(spec="twfe_controls"),      # ** vs paper *** -> significance differs
-        _tidy("Mea", 0.05, 0.10, 0.60).assign(spec="twfe_controls"),      # not significant here
-        _tidy("Obj", -0.20, 0.10, 0.04).assign(spec="twfe_controls"),     # sign differs
-    ], ignore_index=True)
+    return pd.concat(
+        [
+            _tidy("Pro", 0.40, 0.15, 0.008).assign(spec="twfe_controls"),  # same sign & *** -> same
+            _tidy("Lab", 0.70, 0.30, 0.02).assign(spec="twfe_controls"),  # ** vs paper *** -> significance differs
+            _tidy("Mea", 0.05, 0.10, 0.60).assign(spec="twfe_controls"),  # not significant here
+            _tidy("Obj", -0.20, 0.10, 0.04).assign(spec="twfe_controls"),  # sign differs
+        ],
+        ignore_index=True,
+    )
 
 
 def test_compare_status_words(ours):

@@ -20,15 +20,30 @@ def _toy():
     rows = []
     for code, ft, unc, reg in [(1, 2010, False, "east"), (2, 2011, True, "west"), (3, 0, False, "east")]:
         for y in (2009, 2010, 2011, 2012):
-            rows.append(dict(city_code=code, year=y, first_treat=ft, pilot_year_uncertain=unc, region=reg,
-                             Eco=float(y) if y > 2009 else None, Pro=1.0))
+            rows.append(
+                dict(
+                    city_code=code,
+                    year=y,
+                    first_treat=ft,
+                    pilot_year_uncertain=unc,
+                    region=reg,
+                    Eco=float(y) if y > 2009 else None,
+                    Pro=1.0,
+                )
+            )
     return pd.DataFrame(rows)
 
 
 def test_counts_and_rollout_on_toy():
     p = _toy()
-    assert describe.sample_counts(p) == {"n_cities": 3, "n_pilots": 2, "n_never": 1, "n_obs": 12,
-                                         "year_min": 2009, "year_max": 2012}
+    assert describe.sample_counts(p) == {
+        "n_cities": 3,
+        "n_pilots": 2,
+        "n_never": 1,
+        "n_obs": 12,
+        "year_min": 2009,
+        "year_max": 2012,
+    }
     r = describe.rollout_table(p)
     assert r["approval_year"].tolist() == [2010, 2011] and r["n_year_uncertain"].tolist() == [0, 1]
     assert r["batch"].tolist() == [2, 3]

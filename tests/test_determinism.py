@@ -14,6 +14,7 @@ hashes (``tests/test_semi_synthetic_speed_equivalence.py``, ``nqp verify``; READ
 The notebook-executing tests are marked ``slow``; every execution is shared through one module-scoped cache, so
 each (notebook, seed, repetition) runs once.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -71,13 +72,14 @@ def test_load_panel_same_bytes_in_a_fresh_interpreter():
     from nqp_helpers.data.load import load_panel
 
     here = sha256(panel_csv(load_panel("semi_synthetic", seed=SEED_A)))
-    code = ("import hashlib, sys; from nqp_helpers.data.load import load_panel; "
-            f"df = load_panel('semi_synthetic', seed={SEED_A}); "
-            "sys.stdout.write(hashlib.sha256(df.to_csv(index=False, float_format='%.10g', "
-            "lineterminator='\\n').encode('utf-8')).hexdigest())")
+    code = (
+        "import hashlib, sys; from nqp_helpers.data.load import load_panel; "
+        f"df = load_panel('semi_synthetic', seed={SEED_A}); "
+        "sys.stdout.write(hashlib.sha256(df.to_csv(index=False, float_format='%.10g', "
+        "lineterminator='\\n').encode('utf-8')).hexdigest())"
+    )
     env = dict(os.environ, PYTHONHASHSEED="12345")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300,
-                          cwd=REPO)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300, cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == here
 
@@ -101,8 +103,7 @@ def executed(tmp_path_factory):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("notebook", list(dict.fromkeys([*CHAPTERS, SEEDED])),
-                         ids=lambda p: p.stem)
+@pytest.mark.parametrize("notebook", list(dict.fromkeys([*CHAPTERS, SEEDED])), ids=lambda p: p.stem)
 def test_same_seed_byte_identical_tables(notebook, executed):
     one, two = executed(notebook, SEED_A, 1), executed(notebook, SEED_A, 2)
     assert one != two, "the two executions must use two run folders"
@@ -121,5 +122,6 @@ def test_other_seed_changes_the_semi_synthetic_tables(executed):
     changed = [name for name in ha if ha[name] != hb[name]]
     assert changed, f"{SEEDED.name}: no table changed between seeds {SEED_A} and {SEED_B}"
     if SEEDED.name == "det_twfe.py":
-        assert set(changed) == set(ha), f"every table of the fixture depends on the seed; unchanged: " \
-                                        f"{sorted(set(ha) - set(changed))}"
+        assert set(changed) == set(ha), (
+            f"every table of the fixture depends on the seed; unchanged: {sorted(set(ha) - set(changed))}"
+        )

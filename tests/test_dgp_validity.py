@@ -2,6 +2,7 @@
 ``book/semi_synthetic_dgp.md``, step 5 "Guarantee"): in the ``constant`` scenario TWFE with the six controls is
 unbiased for the ATT and the shift-share instruments are valid; ``iv_exclusion_violation=True`` breaks exclusion;
 ``dynamic`` and ``heterogeneous`` effects bias TWFE (the teaching point). Checked on the real skeleton."""
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,10 @@ SEEDS_VALID = range(1, 31)
 def sk():
     if not (PROCESSED_DIR / "real_panel.csv").exists() or os.environ.get("NQP_TEST_TOY"):
         from conftest import skip_or_fail
+
         skip_or_fail("the DGP-validity checks need the real skeleton (data/processed/real_panel.csv)")
     from nqp_helpers.data.real_panel import real_panel
+
     return real_panel()
 
 
@@ -44,8 +47,12 @@ def _coef(res) -> tuple[float, float]:
 
 def _one(sk, seed, scenario="constant", violation=False, iv=True) -> dict:
     p = simulate_panel(sk, seed=seed, scenario=scenario, iv_exclusion_violation=violation)
-    out = {"seed": seed, "truth": _att(p), "twfe": _coef(twfe(p, "Pro", controls=CONTROLS))[0],
-           "y0_placebo": _coef(twfe(p, "Pro_y0", controls=CONTROLS))[0]}
+    out = {
+        "seed": seed,
+        "truth": _att(p),
+        "twfe": _coef(twfe(p, "Pro", controls=CONTROLS))[0],
+        "y0_placebo": _coef(twfe(p, "Pro_y0", controls=CONTROLS))[0],
+    }
     if iv:
         for z in INSTRUMENTS:
             r = iv_twfe(p, "Pro", instruments=[z], controls=CONTROLS).iloc[0]
@@ -75,8 +82,10 @@ def test_default_seed_identification(sk):
 
 @pytest.fixture(scope="module")
 def mc(sk):
-    return {"valid": pd.DataFrame([_one(sk, s) for s in SEEDS_VALID]),
-            "violated": pd.DataFrame([_one(sk, s, violation=True) for s in SEEDS])}
+    return {
+        "valid": pd.DataFrame([_one(sk, s) for s in SEEDS_VALID]),
+        "violated": pd.DataFrame([_one(sk, s, violation=True) for s in SEEDS]),
+    }
 
 
 @pytest.mark.slow

@@ -1,12 +1,13 @@
 """Banner, saved tables, re-run command, number format, and the two plot helpers (Agg backend)."""
+
 import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
 
 from nqp_helpers import display, plotting  # noqa: E402
 from nqp_helpers.errors import NQPInputError  # noqa: E402
@@ -49,17 +50,22 @@ def test_save_table_deterministic_and_atomic(tmp_path, monkeypatch):
     assert first == b"term,estimate,n\nInn,0.3,5560\nEco,0.3333333333,5560\n"
     display.save_table(df, "table2.csv", "notebooks/03_t2_baseline")
     assert p.read_bytes() == first
-    assert [f.name for f in p.parent.iterdir()] == ["table2.csv"]     # no temp file left behind
+    assert [f.name for f in p.parent.iterdir()] == ["table2.csv"]  # no temp file left behind
     with pytest.raises(NQPInputError):
         display.save_table(df, "../escape", "03_t2_baseline")
 
 
 def test_rerun_and_fmt():
     cmd = display.rerun_command("03_t2_baseline", {"data": "semi_synthetic", "seed": 42, "outcomes": ["Pro", "Lab"]})
-    assert cmd == ("nqp run notebooks/03_t2_baseline.py -p data semi_synthetic -p seed 42 "
-                   "-p outcomes '[\"Pro\", \"Lab\"]'")
-    assert cmd in display.rerun_box("notebooks/03_t2_baseline.py", {"data": "semi_synthetic", "seed": 42,
-                                                                 "outcomes": ["Pro", "Lab"]}).data
+    assert cmd == (
+        'nqp run notebooks/03_t2_baseline.py -p data semi_synthetic -p seed 42 -p outcomes \'["Pro", "Lab"]\''
+    )
+    assert (
+        cmd
+        in display.rerun_box(
+            "notebooks/03_t2_baseline.py", {"data": "semi_synthetic", "seed": 42, "outcomes": ["Pro", "Lab"]}
+        ).data
+    )
     assert display.fmt_num(0.41349) == "0.413" and display.fmt_num(5560) == "5560"
     assert display.fmt_num(-0.0001) == "0.000" and display.fmt_num(np.nan) == "" and display.fmt_num(None) == ""
     assert display.fmt_num(1.23456, 2) == "1.23"
@@ -68,9 +74,15 @@ def test_rerun_and_fmt():
 # ------------------------------------------------------------------------------------------------- plotting
 def test_coef_plot_points():
     plotting.set_style()
-    df = pd.DataFrame({"term": ["Pro", "Lab", "Mea", "Obj"], "estimate": [0.4, 0.7, 0.3, 0.6],
-                       "conf_low": [0.1, 0.2, 0.1, 0.2], "conf_high": [0.7, 1.2, 0.5, 1.0],
-                       "paper": [0.413, 0.726, np.nan, 0.666]})
+    df = pd.DataFrame(
+        {
+            "term": ["Pro", "Lab", "Mea", "Obj"],
+            "estimate": [0.4, 0.7, 0.3, 0.6],
+            "conf_low": [0.1, 0.2, 0.1, 0.2],
+            "conf_high": [0.7, 1.2, 0.5, 1.0],
+            "paper": [0.413, 0.726, np.nan, 0.666],
+        }
+    )
     fig = plotting.coef_plot(df, paper="paper", truth={"Pro": 0.5, "Lab": 0.5})
     ax = fig.axes[0]
     est_line = [ln for ln in ax.lines if ln.get_marker() == "o"][0]
@@ -78,7 +90,7 @@ def test_coef_plot_points():
     sizes = {c.get_label(): len(c.get_offsets()) for c in ax.collections if c.get_label() in ("paper", "truth")}
     assert sizes == {"paper": 3, "truth": 2}
     pos = {t.get_text(): y for t, y in zip(ax.get_yticklabels(), ax.get_yticks())}
-    assert sorted(pos, key=pos.get, reverse=True) == ["Pro", "Lab", "Mea", "Obj"]     # first row on top
+    assert sorted(pos, key=pos.get, reverse=True) == ["Pro", "Lab", "Mea", "Obj"]  # first row on top
     plt.close(fig)
 
 
@@ -93,8 +105,15 @@ def test_coef_plot_on_given_ax_and_errors():
 
 def test_event_study_plot():
     et = np.arange(-4, 5)
-    df = pd.DataFrame({"event_time": np.tile(et, 2), "estimate": np.r_[np.zeros(4), np.linspace(0, .4, 5)] .tolist() * 2,
-                       "conf_low": -0.1, "conf_high": 0.5, "estimator": np.repeat(["twfe", "cs"], len(et))})
+    df = pd.DataFrame(
+        {
+            "event_time": np.tile(et, 2),
+            "estimate": np.r_[np.zeros(4), np.linspace(0, 0.4, 5)].tolist() * 2,
+            "conf_low": -0.1,
+            "conf_high": 0.5,
+            "estimator": np.repeat(["twfe", "cs"], len(et)),
+        }
+    )
     fig = plotting.event_study_plot(df[df["estimator"] == "twfe"])
     ax = fig.axes[0]
     data_lines = [ln for ln in ax.lines if ln.get_marker() == "o"]
@@ -110,8 +129,15 @@ def test_event_study_plot():
 def test_reader_frame_labels_rounding_missing():
     from nqp_helpers.display import MISSING, reader_frame
 
-    df = pd.DataFrame({"coef_paper": [0.41234, np.nan], "estimate_minus_truth": [1e-5, -0.25],
-                       "n_obs": [5560, 5000], "status": ["ok", None], "odd_code_name": ["nan", "<NA>"]})
+    df = pd.DataFrame(
+        {
+            "coef_paper": [0.41234, np.nan],
+            "estimate_minus_truth": [1e-5, -0.25],
+            "n_obs": [5560, 5000],
+            "status": ["ok", None],
+            "odd_code_name": ["nan", "<NA>"],
+        }
+    )
     shown, missing = reader_frame(df)
     assert list(shown.columns) == ["Paper", "Ours − truth", "N", "Status", "Odd code name"]
     assert shown.iloc[0].tolist() == ["0.412", "0.000", "5560", "ok", MISSING]
@@ -179,6 +205,8 @@ def test_publish_copies_downloads(tmp_path):
     (tmp_path / "results" / "real" / "03_t2_baseline").mkdir(parents=True)
     (tmp_path / "results" / "real" / "03_t2_baseline" / "table2.csv").write_text("a\n2\n")
     out = publish(tmp_path)
-    assert (out / "03_t2_baseline" / "03_t2_baseline.py").is_file() and (out / "03_t2_baseline" / "03_t2_baseline.ipynb").is_file()
+    assert (out / "03_t2_baseline" / "03_t2_baseline.py").is_file() and (
+        out / "03_t2_baseline" / "03_t2_baseline.ipynb"
+    ).is_file()
     assert (out / "03_t2_baseline" / "table2.csv").read_text() == "a\n1\n"
     assert (out / "real" / "03_t2_baseline" / "table2.csv").read_text() == "a\n2\n"

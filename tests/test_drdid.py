@@ -1,4 +1,5 @@
 """2x2 DiD with covariates (DR, IPW, OR) against moderndid's DRDID ports, plus a closed-form stratified check."""
+
 import warnings
 
 import numpy as np

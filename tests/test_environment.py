@@ -1,4 +1,5 @@
 """pyproject.toml, environment.yml and requirements-lock.txt pin the same versions."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Tests of the shared estimator pieces in nqp_helpers.estimators._common (K rule, demeaning, sandwich)."""
+
 from __future__ import annotations
 
 import warnings
@@ -9,7 +10,15 @@ import pytest
 
 from nqp_helpers.errors import NQPInputError
 from nqp_helpers.estimators._common import (
-    codes, demean_twoway, fe_dof, first_treat_to_int, fit_within, require_columns, ssc_factor, tidy, wald_test,
+    codes,
+    demean_twoway,
+    fe_dof,
+    first_treat_to_int,
+    fit_within,
+    require_columns,
+    ssc_factor,
+    tidy,
+    wald_test,
 )
 
 
@@ -17,8 +26,17 @@ def _panel(n=60, T=12, seed=0, drop=0.0):
     rng = np.random.default_rng(seed)
     u = np.repeat(np.arange(n), T)
     t = np.tile(np.arange(2004, 2004 + T), n)
-    df = pd.DataFrame({"u": u, "t": t, "x1": rng.normal(size=n * T), "x2": rng.normal(size=n * T) + u / n,
-                       "grp": u // 3, "rc": rng.integers(0, 25, n * T), "w": rng.uniform(0.5, 2, n * T)})
+    df = pd.DataFrame(
+        {
+            "u": u,
+            "t": t,
+            "x1": rng.normal(size=n * T),
+            "x2": rng.normal(size=n * T) + u / n,
+            "grp": u // 3,
+            "rc": rng.integers(0, 25, n * T),
+            "w": rng.uniform(0.5, 2, n * T),
+        }
+    )
     df["y"] = df.x1 - 0.5 * df.x2 + rng.normal(size=n)[u] + rng.normal(size=T)[t - 2004] + rng.normal(size=n * T)
     if drop:
         df = df.sample(frac=1 - drop, random_state=seed).sort_index()
@@ -29,11 +47,11 @@ def test_fe_dof_matches_fixest_rule():
     u = np.repeat(np.arange(10), 5)
     t = np.tile(np.arange(5), 10)
     assert fe_dof(u, t, None) == 10 + 5 - 1
-    assert fe_dof(u, t, u) == 5                 # unit nested -> n_t
-    assert fe_dof(u, t, u // 2) == 5            # unit nested in coarser cluster
-    assert fe_dof(u, t, t) == 10                # time nested -> n_u
+    assert fe_dof(u, t, u) == 5  # unit nested -> n_t
+    assert fe_dof(u, t, u // 2) == 5  # unit nested in coarser cluster
+    assert fe_dof(u, t, t) == 10  # time nested -> n_u
     rc = np.arange(50) % 7
-    assert fe_dof(u, t, rc) == 10 + 5 - 1       # nothing nested
+    assert fe_dof(u, t, rc) == 10 + 5 - 1  # nothing nested
 
 
 def test_demean_balanced_equals_iterative():

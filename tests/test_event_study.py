@@ -1,13 +1,14 @@
 """TWFE event study: coefficients/SEs vs pyfixest feols with the same dummies; pre-trend Wald test."""
+
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from toy_panels import staggered_panel as toy_panel  # 60 units, 3 cohorts + never treated
 
 from nqp_helpers.errors import NQPInputError
 from nqp_helpers.estimators.event_study import event_study, pretrend_test, relative_time_dummies
-from toy_panels import staggered_panel as toy_panel  # 60 units, 3 cohorts + never treated
 
 pf = pytest.importorskip("pyfixest")
 

@@ -1,4 +1,5 @@
 """Exercise answers: each equals the direct computation it stands for (real track: fast and offline)."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,8 +19,9 @@ def real():
 def test_truth_att_is_nan_off_the_semi_synthetic_track(real):
     assert np.isnan(ex.truth_att(real))
     fake = pd.DataFrame({"x": [1]})
-    fake.attrs["truth"] = pd.DataFrame({"outcome": ["Pro", "Pro"], "estimand": ["att", "att_by_cohort"],
-                                        "value": [0.5, 0.7]})
+    fake.attrs["truth"] = pd.DataFrame(
+        {"outcome": ["Pro", "Pro"], "estimand": ["att", "att_by_cohort"], "value": [0.5, 0.7]}
+    )
     assert ex.truth_att(fake) == 0.5
 
 
@@ -88,8 +90,19 @@ def test_speccurve_answers_on_a_small_table():
     for w in ("paper", "equal"):
         for cl, se in (("city", 0.1), ("province", 0.3)):
             est = 0.25 if w == "paper" else -0.05
-            rows.append(dict(outcome="Obj", weights=w, controls="paper", sample="all", estimator="twfe", cluster=cl,
-                             estimate=est, conf_low=est - 1.96 * se, conf_high=est + 1.96 * se))
+            rows.append(
+                dict(
+                    outcome="Obj",
+                    weights=w,
+                    controls="paper",
+                    sample="all",
+                    estimator="twfe",
+                    cluster=cl,
+                    estimate=est,
+                    conf_low=est - 1.96 * se,
+                    conf_high=est + 1.96 * se,
+                )
+            )
     specs = pd.DataFrame(rows)
     o = ex.ex14_outcome(specs, "Obj")
     assert (o["n"], o["min"], o["max"], o["share_sig_pos"]) == (4, -0.05, 0.25, 0.25)
@@ -110,7 +123,7 @@ def test_audit_cluster_answer_matches_the_stars_check():
         assert a[f"inconsistent_{key}"] == direct.get("inconsistent", 0)
     assert a["flips"] >= abs(a["boundary_alt"] - a["boundary_base"])
     assert a["n_stars"] == a["consistent_alt"] + a["boundary_alt"] + a["inconsistent_alt"]
-    assert a["n_bad_alt"] > a["n_bad_base"]          # 30 x 20 is not the panel's N: the same parameter is G and cities
+    assert a["n_bad_alt"] > a["n_bad_base"]  # 30 x 20 is not the panel's N: the same parameter is G and cities
     same = ex.ex08_n_clusters(table, n_clusters=278)
     assert same["flips"] == 0 and same["headline_alt"] == same["headline_base"]
 
@@ -134,8 +147,9 @@ def lab():
     from nqp_helpers.montecarlo import run_montecarlo
 
     sk = real_panel()
-    return sk, run_montecarlo(n_draws=4, n_populations=2, base_seed=5, skeleton=sk, progress=False,
-                              designs=("resample", "fixed"))
+    return sk, run_montecarlo(
+        n_draws=4, n_populations=2, base_seed=5, skeleton=sk, progress=False, designs=("resample", "fixed")
+    )
 
 
 def _twfe(draws, scenario, design):
@@ -151,8 +165,15 @@ def test_fewer_draws_answer_is_the_run_with_fewer_draws(lab):
 
     sk, draws = lab
     a = ex.ex12_n_draws(draws, n_draws=2)
-    short = run_montecarlo(n_draws=2, n_populations=2, base_seed=5, skeleton=sk, progress=False,
-                           scenarios=("constant", "dynamic"), estimators=("twfe",))
+    short = run_montecarlo(
+        n_draws=2,
+        n_populations=2,
+        base_seed=5,
+        skeleton=sk,
+        progress=False,
+        scenarios=("constant", "dynamic"),
+        estimators=("twfe",),
+    )
     for sc in ("constant", "dynamic"):
         r = _twfe(short, sc, "resample")
         assert a[f"cov_{sc}_alt"] == r["coverage"]
@@ -167,17 +188,29 @@ def test_more_populations_answer_is_the_run_with_more_populations(lab):
 
     sk, draws = lab
     a = ex.ex12_n_populations(draws, sk, 5, n_populations=3)
-    r = _twfe(run_montecarlo(n_draws=3, n_populations=3, base_seed=5, skeleton=sk, progress=False,
-                             designs=("fixed",), scenarios=("constant",), estimators=("twfe",)), "constant", "fixed")
+    r = _twfe(
+        run_montecarlo(
+            n_draws=3,
+            n_populations=3,
+            base_seed=5,
+            skeleton=sk,
+            progress=False,
+            designs=("fixed",),
+            scenarios=("constant",),
+            estimators=("twfe",),
+        ),
+        "constant",
+        "fixed",
+    )
     assert (a["n_base"], a["n_alt"]) == (2, 3)
     assert a["cov_alt"] == r["coverage"] and a["se_ratio_alt"] == pytest.approx(r["se_ratio"], rel=1e-9)
-    assert a["p_all_alt"] == pytest.approx(0.95 ** 3)
+    assert a["p_all_alt"] == pytest.approx(0.95**3)
     assert a["cov_base"] == _twfe(draws, "constant", "fixed")["coverage"]
 
 
 def test_outcome_answer_reproduces_the_page_for_its_own_outcome(lab):
     sk, draws = lab
-    a = ex.ex12_outcome(draws, sk, 5, outcome="Pro")     # the page's own outcome: the page's own numbers
+    a = ex.ex12_outcome(draws, sk, 5, outcome="Pro")  # the page's own outcome: the page's own numbers
     for sc in ("constant", "dynamic", "heterogeneous"):
         r = _twfe(draws, sc, "resample")
         assert a[f"{sc}_bias"] == pytest.approx(r["bias"], rel=1e-9, abs=1e-12)
@@ -205,12 +238,16 @@ def test_amplification_seed_answer_is_the_worlds_table():
     from nqp_helpers.chapters import amplification as amp
 
     a = ex.ex06_seed(SEED06, other_seed=SEED06 + 1, moderator="Dig")
-    w = amp.moderation_worlds({"cell_level": load_panel("semi_synthetic", seed=SEED06 + 1),
-                               "city_level": load_panel("semi_synthetic", seed=SEED06 + 1,
-                                                        moderation="city_level")})
+    w = amp.moderation_worlds(
+        {
+            "cell_level": load_panel("semi_synthetic", seed=SEED06 + 1),
+            "city_level": load_panel("semi_synthetic", seed=SEED06 + 1, moderation="city_level"),
+        }
+    )
     r = w[(w["world"] == "city_level") & (w["moderator"] == "Dig")].iloc[0]
     assert (a["est_b"], a["truth_b"], a["reg_b"], a["z_b"]) == pytest.approx(
-        (r["estimate"], r["truth"], r["regression_estimand"], r["z"]), abs=1e-12)
+        (r["estimate"], r["truth"], r["regression_estimand"], r["z"]), abs=1e-12
+    )
     c = w[(w["world"] == "cell_level") & (w["moderator"] == "Dig")].iloc[0]
     assert a["cell_z_b"] == pytest.approx(c["z"], abs=1e-12) and 0 < a["within_b"] < 1
 

@@ -1,4 +1,5 @@
 """Heterogeneity: subgroup TWFE, pooled Wald test (vs pyfixest), permutation test, Holm-adjusted orderings."""
+
 import numpy as np
 import pandas as pd
 import pyfixest as pf
@@ -6,8 +7,12 @@ import pytest
 
 from nqp_helpers.errors import NQPInputError
 from nqp_helpers.estimators._common import fit_within
-from nqp_helpers.estimators.heterogeneity import (group_orderings, permutation_test_equal_effects,
-                                                   pooled_interaction_test, subgroup_effects)
+from nqp_helpers.estimators.heterogeneity import (
+    group_orderings,
+    permutation_test_equal_effects,
+    pooled_interaction_test,
+    subgroup_effects,
+)
 
 CONTROLS = ["Eco", "Gov"]
 
@@ -54,6 +59,7 @@ def test_wald_matches_pyfixest():
     R[0, idx[0]], R[0, idx[1]] = -1, 1
     R[1, idx[0]], R[1, idx[2]] = -1, 1
     import warnings
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         m.wald_test(R=R, distribution="chi2")
@@ -62,13 +68,13 @@ def test_wald_matches_pyfixest():
     assert w["wald_chi2"] == pytest.approx(float(m._wald_statistic), rel=1e-6)
     assert w["statistic"] == pytest.approx(float(m._wald_statistic) / 2, rel=1e-6)
     assert w["df_num"] == 2 and w["df_den"] == 59
-    assert w["p_value"] < 0.01                     # strongly different effects
+    assert w["p_value"] < 0.01  # strongly different effects
 
 
 def test_equal_effects_not_rejected_and_fully_interacted_equals_subgroups():
     df = _panel(EQUAL, seed=2)
     res = pooled_interaction_test(df, "Pro", "grp", controls=CONTROLS)
-    assert res["p_value"].iloc[-1] > 0.01          # deterministic toy, equal effects by construction
+    assert res["p_value"].iloc[-1] > 0.01  # deterministic toy, equal effects by construction
     full = pooled_interaction_test(df, "Pro", "grp", controls=CONTROLS, interact_controls=True, group_time_fe=True)
     sub = subgroup_effects(df, "Pro", "grp", controls=CONTROLS)
     np.testing.assert_allclose(full["estimate"].iloc[:3], sub["estimate"], atol=1e-9)
@@ -81,8 +87,9 @@ def test_permutation_test():
     r2 = permutation_test_equal_effects(df_d, "Pro", "grp", controls=CONTROLS, n_draws=49, seed=1)
     pd.testing.assert_frame_equal(r, r2)
     rr = permutation_test_equal_effects(df_d, "Pro", "grp", controls=CONTROLS, n_draws=19, seed=1, statistic="range")
-    assert rr["estimate"].item() == pytest.approx(np.ptp(pooled_interaction_test(
-        df_d, "Pro", "grp", controls=CONTROLS)["estimate"].iloc[:3]))
+    assert rr["estimate"].item() == pytest.approx(
+        np.ptp(pooled_interaction_test(df_d, "Pro", "grp", controls=CONTROLS)["estimate"].iloc[:3])
+    )
     assert rr["p_value"].item() == pytest.approx(1 / 20)
     df_e = _panel(EQUAL, seed=4, n=30)
     re = permutation_test_equal_effects(df_e, "Pro", "grp", controls=CONTROLS, n_draws=49, seed=1)

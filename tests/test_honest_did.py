@@ -1,13 +1,14 @@
 """Rambachan-Roth sensitivity: own FLCI (smoothness) closed forms; RM wrapper vs moderndid; monotone widening."""
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from toy_panels import staggered_panel as toy_panel  # 60 units, 3 cohorts + never treated
 
 from nqp_helpers.errors import NQPInputError
 from nqp_helpers.estimators.event_study import event_study
 from nqp_helpers.estimators.honest_did import flci_smoothness, honest_did
-from toy_panels import staggered_panel as toy_panel  # 60 units, 3 cohorts + never treated
 
 
 def test_flci_closed_form_one_pre_one_post():
@@ -66,9 +67,11 @@ def test_errors():
 
 # --- cross-checks against moderndid's HonestDiD (needs cvxpy) -------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def es_toy():
     from nqp_helpers.estimators.honest_did import _extract
+
     return _extract(event_study(toy_panel(), "y", leads=4, lags=2))  # 3 pre (e=-4..-2), 3 post (e=0..2)
 
 
@@ -84,6 +87,7 @@ def test_flci_matches_moderndid(es_toy, target, M):
     """
     pytest.importorskip("cvxpy")
     from nqp_helpers.estimators.honest_did import load_moderndid_honest
+
     h = load_moderndid_honest()
     b, V, n_pre, n_post, _ = es_toy
     l_vec = {"first": np.eye(n_post)[0], "average": np.full(n_post, 1 / n_post), "last": np.eye(n_post)[-1]}[target]
@@ -106,17 +110,20 @@ def test_relative_magnitude_root_contains_moderndid_grid(es_toy):
     end points are accepted grid points, so its interval lies inside ours and within one grid step of it here."""
     pytest.importorskip("cvxpy")
     from nqp_helpers.estimators.honest_did import load_moderndid_honest
+
     h = load_moderndid_honest()
     b, V, n_pre, n_post, _ = es_toy
     r = event_study(toy_panel(), "y", leads=4, lags=2)
     mbars = (0.5,)
     ours = honest_did(r, method="relative_magnitude", Mbar=mbars, e=0)
     ours = ours[ours["term"] == "robust"].reset_index(drop=True)
-    ref = h.create_sensitivity_results_rm(b, V, n_pre, n_post, method="C-LF", m_bar_vec=np.array(mbars),
-                                          l_vec=np.eye(n_post)[0], grid_points=100)
+    ref = h.create_sensitivity_results_rm(
+        b, V, n_pre, n_post, method="C-LF", m_bar_vec=np.array(mbars), l_vec=np.eye(n_post)[0], grid_points=100
+    )
     ref = ref.to_pandas() if hasattr(ref, "to_pandas") else pd.DataFrame(ref)
-    ids = h.compute_identified_set_rm(m_bar=0.5, true_beta=b, l_vec=np.eye(n_post)[0], num_pre_periods=n_pre,
-                                      num_post_periods=n_post)
+    ids = h.compute_identified_set_rm(
+        m_bar=0.5, true_beta=b, l_vec=np.eye(n_post)[0], num_pre_periods=n_pre, num_post_periods=n_post
+    )
     sd = np.sqrt(V[n_pre, n_pre])
     step = (ids.id_ub - ids.id_lb + 40 * sd) / 99  # upper bound on moderndid's grid step
     assert (ours["conf_low"] <= ref["lb"] + 1e-9).all() and (ours["conf_high"] >= ref["ub"] - 1e-9).all()
@@ -141,6 +148,7 @@ def test_no_cvxpy_placeholder_left():
     import sys
 
     import nqp_helpers.estimators.honest_did as hd
+
     hd.load_moderndid_honest()
     cv = sys.modules.get("cvxpy")
     assert cv is not None and hasattr(cv, "Variable")  # the real package, not a stub

@@ -1,5 +1,6 @@
 """Relative-magnitudes C-LF set by root-finding: its pieces against moderndid (LPs) and scipy, its end points against
 moderndid's test (flip points to 1e-6), a brute-force scan, and R's published EHEC numbers."""
+
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ def md():
     pytest.importorskip("cvxpy")
     from moderndid.didhonest import arp_nuisance
     from moderndid.didhonest.delta.rm.rm import _create_relative_magnitudes_constraint_matrix
+
     return arp_nuisance, _create_relative_magnitudes_constraint_matrix
 
 
@@ -43,7 +45,9 @@ def test_constraints_equal_moderndid_and_add_the_earliest_difference(md):
     n_pre, n_post = 5, 2
     for s in range(-(n_pre - 2), 1):  # moderndid covers R's s = -(n_pre-2) .. 0 (its s - 1)
         for pos in (True, False):
-            np.testing.assert_array_equal(rm_constraints(n_pre, n_post, 0.7, s, pos), make_a(n_pre, n_post, 0.7, s - 1, pos))
+            np.testing.assert_array_equal(
+                rm_constraints(n_pre, n_post, 0.7, s, pos), make_a(n_pre, n_post, 0.7, s - 1, pos)
+            )
     with pytest.raises(ValueError):
         make_a(n_pre, n_post, 0.7, -n_pre, True)  # R's s = -(n_pre-1): absent from moderndid 0.2.0
     A = rm_constraints(n_pre, n_post, 0.7, -(n_pre - 1), True)  # bounds by delta_2 - delta_1 (the earliest difference)
@@ -62,8 +66,13 @@ def test_dual_vertices_give_the_lp_value():
     assert (Vx >= 0).all()
     for _ in range(20):  # eta = min_{eta, xi} eta s.t. y - X xi <= sd eta, by scipy's LP
         y = rng.normal(size=m)
-        lp = optimize.linprog(np.r_[1.0, np.zeros(k)], A_ub=-np.column_stack([sd, X]), b_ub=-y,
-                              bounds=[(None, None)] * (k + 1), method="highs")
+        lp = optimize.linprog(
+            np.r_[1.0, np.zeros(k)],
+            A_ub=-np.column_stack([sd, X]),
+            b_ub=-y,
+            bounds=[(None, None)] * (k + 1),
+            method="highs",
+        )
         assert (Vx @ y).max() == pytest.approx(lp.x[0], abs=1e-9)
 
 
@@ -109,8 +118,10 @@ def test_end_points_are_flips_of_moderndids_test(ehec, md):
             continue  # not in moderndid
         Y, a1, X, S, rows = _md_pieces(md, b, V, n_pre, s, pos, 0.5)
         hl = {"hybrid_kappa": 0.005, "lf_cv": info["tests"][(s, pos)].lf_cv}
+
         def acc(th, Y=Y, a1=a1, X=X, S=S, hl=hl, rows=rows):
             return not md[0].lp_conditional_test(Y - a1 * th, X, S, 0.05, "LF", dict(hl), rows_for_arp=rows)["reject"]
+
         assert acc(clo) and acc(chi) and not acc(clo - 1e-6) and not acc(chi + 1e-6), (s, pos)
         checked += 1
     assert checked == 8 and lo == min(c[0] for c in info["components"].values())
@@ -138,6 +149,7 @@ def test_earliest_pre_difference_is_a_component():
     from toy_panels import staggered_panel
 
     from nqp_helpers.estimators.event_study import event_study
+
     b, V, n_pre, n_post, _ = _extract(event_study(staggered_panel(), "y", leads=5, lags=3))
     diffs = np.abs(np.diff(np.r_[b[:n_pre], 0.0]))
     assert diffs.argmax() == 0  # the premise: the earliest difference is the largest here
@@ -152,6 +164,7 @@ def test_earliest_pre_difference_is_a_component():
 def test_no_nuisance_case_equals_moderndid(md):
     """One post period (no nuisance): decisions equal moderndid's test_in_identified_set_lf_hybrid."""
     from moderndid.didhonest.arp_no_nuisance import test_in_identified_set_lf_hybrid
+
     rng = np.random.default_rng(1)
     n_pre, n_post = 3, 1
     C = rng.normal(size=(4, 4))

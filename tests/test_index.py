@@ -3,8 +3,7 @@ import pandas as pd
 import pytest
 
 from nqp_helpers.errors import NQPInputError
-from nqp_helpers.index import (build_index, normalise, weights_critic, weights_entropy, weights_equal,
-                               weights_paper)
+from nqp_helpers.index import build_index, normalise, weights_critic, weights_entropy, weights_equal, weights_paper
 from nqp_helpers.indicators import DIMENSIONS, INDEX_COLUMNS, INDICATOR_CODES, indicator_catalogue
 
 
@@ -15,10 +14,16 @@ def _full_panel(n=30, seed=1):
 
 def test_closed_form_3x2():
     # Lab with two indicators (one +, one -): lab_edu_share (+), and Mea's mea_energy_intensity (-) alone in Mea.
-    df = pd.DataFrame({"lab_edu_share": [0.1, 0.2, 0.3], "lab_postgrad": [10.0, 30.0, 20.0],
-                       "mea_energy_intensity": [2.0, 1.0, 0.0]})
-    w = pd.DataFrame({"code": ["lab_edu_share", "lab_postgrad", "mea_energy_intensity"],
-                      "indicator_weight": [0.25, 0.75, 1.0], "dimension_weight": [0.5, 0.5, 0.5]})
+    df = pd.DataFrame(
+        {"lab_edu_share": [0.1, 0.2, 0.3], "lab_postgrad": [10.0, 30.0, 20.0], "mea_energy_intensity": [2.0, 1.0, 0.0]}
+    )
+    w = pd.DataFrame(
+        {
+            "code": ["lab_edu_share", "lab_postgrad", "mea_energy_intensity"],
+            "indicator_weight": [0.25, 0.75, 1.0],
+            "dimension_weight": [0.5, 0.5, 0.5],
+        }
+    )
     out = build_index(df, weights=w)
     # normalised: edu 0, .5, 1 ; postgrad 0, 1, .5 ; energy (reversed) 0, .5, 1
     lab = 10 * np.array([0.25 * 0 + 0.75 * 0, 0.25 * 0.5 + 0.75 * 1, 0.25 * 1 + 0.75 * 0.5])
@@ -102,8 +107,10 @@ def test_missing_indicators_renormalised():
     assert np.isclose(w.loc["obj_co2_intensity", "indicator_weight"], 1.0)
     assert np.isclose(w.loc["lab_productivity", "indicator_weight"], 0.117 / (0.117 + 0.144))
     x, _ = normalise(df[keep])
-    lab = 10 * (w.loc["lab_productivity", "indicator_weight"] * x["lab_productivity"]
-                + w.loc["lab_schooling", "indicator_weight"] * x["lab_schooling"])
+    lab = 10 * (
+        w.loc["lab_productivity", "indicator_weight"] * x["lab_productivity"]
+        + w.loc["lab_schooling", "indicator_weight"] * x["lab_schooling"]
+    )
     np.testing.assert_allclose(out["Lab"], lab)
     np.testing.assert_allclose(out["Pro"], 0.5 * out["Lab"] + 0.5 * out["Obj"])
 

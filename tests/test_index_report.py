@@ -4,9 +4,17 @@ import pytest
 
 from nqp_helpers.errors import NQPInputError
 from nqp_helpers.index import build_index
-from nqp_helpers.index_report import (TABLE2_COLUMNS, dimension_weights, indices_by_scheme,
-                                      linear_combination_check, paths_by_group, per_year_index, rank_stability,
-                                      tidy_table2, weights_comparison)
+from nqp_helpers.index_report import (
+    TABLE2_COLUMNS,
+    dimension_weights,
+    indices_by_scheme,
+    linear_combination_check,
+    paths_by_group,
+    per_year_index,
+    rank_stability,
+    tidy_table2,
+    weights_comparison,
+)
 from nqp_helpers.indicators import INDICATOR_CODES
 
 
@@ -28,8 +36,9 @@ def test_weights_comparison_shapes_and_sums():
     for s in ("paper", "equal", "entropy", "critic"):
         assert np.isclose(t[f"g_{s}"].sum(), 1.0)
         assert np.allclose(t.groupby("dimension")[f"w_{s}"].sum(), 1.0)
-    np.testing.assert_allclose(t["w_paper"], t["w_paper_table1"] / t.groupby("dimension")["w_paper_table1"]
-                               .transform("sum"))
+    np.testing.assert_allclose(
+        t["w_paper"], t["w_paper_table1"] / t.groupby("dimension")["w_paper_table1"].transform("sum")
+    )
 
 
 def test_weights_comparison_missing_indicators_are_nan():
@@ -93,11 +102,27 @@ def test_dimension_weights_and_linear_check():
 
 
 def test_tidy_table2_joins_paper_and_truth():
-    fit = pd.DataFrame({"term": ["Inn", "const"], "estimate": [0.5, 2.0], "std_error": [0.1, 0.5],
-                        "p_value": [0.001, 0.01], "n_obs": 100, "r2_within": 0.1, "r2_overall": 0.9,
-                        "outcome": "Pro"})
-    paper = pd.DataFrame({"column": [1, 1], "term": ["Inn", "const"], "coef": [0.484, 2.79], "se": [0.186, 1.09],
-                          "stars": ["***", "***"]})
+    fit = pd.DataFrame(
+        {
+            "term": ["Inn", "const"],
+            "estimate": [0.5, 2.0],
+            "std_error": [0.1, 0.5],
+            "p_value": [0.001, 0.01],
+            "n_obs": 100,
+            "r2_within": 0.1,
+            "r2_overall": 0.9,
+            "outcome": "Pro",
+        }
+    )
+    paper = pd.DataFrame(
+        {
+            "column": [1, 1],
+            "term": ["Inn", "const"],
+            "coef": [0.484, 2.79],
+            "se": [0.186, 1.09],
+            "stars": ["***", "***"],
+        }
+    )
     t = tidy_table2({"m": fit}, paper, {"m": 1}, {"m": False}, {"Pro": 0.56})
     assert list(t.columns) == TABLE2_COLUMNS
     assert t.loc[0, "paper_coef"] == 0.484 and t.loc[0, "truth"] == 0.56 and np.isnan(t.loc[1, "truth"])

@@ -1,5 +1,6 @@
 """iv_twfe: 2SLS with two-way FE vs pyfixest IV and linearmodels IV2SLS (exact small-sample factor), KP F = squared
 first-stage t, and the Anderson–Rubin set (contains the estimate when strong, unbounded when irrelevant)."""
+
 from __future__ import annotations
 
 import warnings
@@ -23,15 +24,19 @@ def _panel(n=100, T=12, seed=1, strength=0.5, drop=0.0):
     d = strength * (z1 + 0.6 * z2) + v + rng.normal(size=n)[u]
     w = rng.normal(size=n * T)
     y = 1.0 * d + 0.5 * w + 0.8 * v + rng.normal(size=n * T) + rng.normal(size=n)[u]
-    df = pd.DataFrame({"u": u, "t": t, "z1": z1, "z2": z2, "d": d, "W": w, "y": y,
-                       "rc": rng.integers(0, 30, n * T)})
+    df = pd.DataFrame({"u": u, "t": t, "z1": z1, "z2": z2, "d": d, "W": w, "y": y, "rc": rng.integers(0, 30, n * T)})
     if drop:
         df = df.sample(frac=1 - drop, random_state=seed).sort_index()
     return df
 
 
-CASES = [(0.0, "u", ["z1"]), (0.0, "u", ["z1", "z2"]), (0.2, "u", ["z1", "z2"]), (0.0, "rc", ["z1"]),
-         (0.2, "rc", ["z1", "z2"])]
+CASES = [
+    (0.0, "u", ["z1"]),
+    (0.0, "u", ["z1", "z2"]),
+    (0.2, "u", ["z1", "z2"]),
+    (0.0, "rc", ["z1"]),
+    (0.2, "rc", ["z1", "z2"]),
+]
 
 
 @pytest.mark.parametrize("drop,cluster,ins", CASES)
@@ -58,8 +63,9 @@ def test_matches_linearmodels_iv2sls(drop, cluster, ins):
     D = pd.DataFrame(demean_twoway(df[cols].to_numpy(float), codes(df.u), codes(df.t)), columns=cols)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        lm = lmiv.IV2SLS(D.y, D[["W"]], D[["d"]], D[ins]).fit(cov_type="clustered",
-                                                                clusters=pd.Series(codes(df[cluster])))
+        lm = lmiv.IV2SLS(D.y, D[["W"]], D[["d"]], D[ins]).fit(
+            cov_type="clustered", clusters=pd.Series(codes(df[cluster]))
+        )
     names = ["d", "W"]
     assert np.max(np.abs(r.loc[names, "estimate"].to_numpy() - lm.params[names].to_numpy())) < 1e-8
     # linearmodels clustered (debiased=False) has no small-sample factor; ours = G/(G-1)(N-1)/(N-K)
@@ -98,8 +104,9 @@ def test_ar_set_strong_contains_estimate_and_weak_unbounded():
     r3 = iv_twfe(weak, "y", "d", ["z3"], "u", "t").set_index("term").loc["d"]
     assert np.isinf(r3.ar_conf_low) or np.isinf(r3.ar_conf_high)
     assert r3.first_stage_F < 10
-    r4 = iv_twfe(weak.assign(z4=rng.normal(size=len(weak))), "y", "d", ["z3", "z4"], "u", "t"
-                 ).set_index("term").loc["d"]
+    r4 = (
+        iv_twfe(weak.assign(z4=rng.normal(size=len(weak))), "y", "d", ["z3", "z4"], "u", "t").set_index("term").loc["d"]
+    )
     assert np.isinf(r4.ar_conf_low) or np.isinf(r4.ar_conf_high)
 
 
@@ -107,8 +114,7 @@ def test_ar_grid_agrees_with_exact_quadratic():
     # quadratic AR for one instrument, solved by the grid inverter and in closed form
     for a2, a1, a0 in [(1.0, -2.0, -3.0), (-1.0, 0.5, 2.0), (-1.0, 0.0, -1.0), (2.0, 0.0, 1.0)]:
         exact = _solve_quadratic_le0(a2, a1, a0)
-        grid = _invert_grid(lambda b: a2 * b * b + a1 * b + a0, 0.0, 1.0,
-                            -np.inf if a2 < 0 else np.inf, 2001)
+        grid = _invert_grid(lambda b: a2 * b * b + a1 * b + a0, 0.0, 1.0, -np.inf if a2 < 0 else np.inf, 2001)
         assert len(exact) == len(grid)
         for (l1, h1), (l2, h2) in zip(exact, grid):
             assert (l1 == l2 or abs(l1 - l2) < 1e-9) and (h1 == h2 or abs(h1 - h2) < 1e-9)

@@ -1,4 +1,5 @@
 """The landing page's numbers: paper, ours on each track (with truth / caveats)."""
+
 from __future__ import annotations
 
 import math
@@ -47,4 +48,3 @@ def test_headline_table_shape_and_seed_dependence():
     assert list(a.columns) == list(TABLE_COLUMNS) and list(a["source"]) == ["paper", "semi_synthetic"]
     assert a.loc[1, "estimate"] != b.loc[1, "estimate"]  # the seed reaches the simulator
     assert a.loc[0, "estimate"] == b.loc[0, "estimate"]  # the paper's number does not move
-

@@ -1,13 +1,12 @@
 import numpy as np
 import pandas as pd
 import pytest
+from toy_panels import toy_panel
 
 from nqp_helpers.data.load import load_panel, track_of
 from nqp_helpers.errors import NQPInputError, PanelValidationError
 from nqp_helpers.indicators import INDICATOR_CODES
 from nqp_helpers.paths import PROCESSED_DIR
-
-from toy_panels import toy_panel
 
 HAVE_REAL = (PROCESSED_DIR / "real_panel.csv").exists()
 
@@ -24,14 +23,22 @@ def _user_panel(n=8, seed=0):
 def test_user_file_round_trip(tmp_path, ext):
     df = _user_panel()
     p = tmp_path / f"panel{ext}"
-    {".csv": lambda: df.to_csv(p, index=False), ".parquet": lambda: df.to_parquet(p),
-     ".xlsx": lambda: df.to_excel(p, index=False), ".dta": lambda: df.to_stata(p, write_index=False)}[ext]()
+    {
+        ".csv": lambda: df.to_csv(p, index=False),
+        ".parquet": lambda: df.to_parquet(p),
+        ".xlsx": lambda: df.to_excel(p, index=False),
+        ".dta": lambda: df.to_stata(p, write_index=False),
+    }[ext]()
     out = load_panel(p)
     assert track_of(out) == "user"
     assert (out["Inn"] == ((out.first_treat > 0) & (out.year >= out.first_treat)).astype(int)).all()
     assert out["Lab"].notna().all() and out["Mea"].notna().all() and out["Obj"].notna().all()
     assert set(out.attrs["missing_indicators"]) == set(INDICATOR_CODES) - {
-        "lab_productivity", "lab_schooling", "mea_broadband", "obj_co2_intensity"}
+        "lab_productivity",
+        "lab_schooling",
+        "mea_broadband",
+        "obj_co2_intensity",
+    }
 
 
 def test_user_file_invalid(tmp_path):

@@ -2,6 +2,7 @@
 
 Starting and stopping the processes is exercised by the `by_hand` fixture of tests/test_sweep.py.
 """
+
 from __future__ import annotations
 
 import pytest

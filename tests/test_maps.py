@@ -27,8 +27,10 @@ def test_every_roster_city_is_on_the_map(roster):
 
 def test_pilot_map_from_panel_returns_figure(roster):
     years = [2010, 2011]
-    panel = pd.DataFrame([(c, y, 2011 if i % 3 == 0 else 0) for i, c in enumerate(roster["city_code"]) for y in years],
-                         columns=["city_code", "year", "first_treat"])
+    panel = pd.DataFrame(
+        [(c, y, 2011 if i % 3 == 0 else 0) for i, c in enumerate(roster["city_code"]) for y in years],
+        columns=["city_code", "year", "first_treat"],
+    )
     fig = pilot_map(panel)
     assert isinstance(fig, Figure)
     assert fig.match_rate == 1.0

@@ -1,4 +1,5 @@
 """Moderation (Tables 5–7): closed-form centring identity, equality with a manual interaction, marginal effects."""
+
 import numpy as np
 import pandas as pd
 import pyfixest as pf

@@ -1,6 +1,7 @@
 """Monte Carlo teaching lab: the cores it builds (``make_cores``) equal the tidy wrappers (``fit_wrappers``) on a
 simulated panel; the MC is deterministic and its truth is ``true_effects``; the error splits exactly into trend and
 weighting parts."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,6 +17,7 @@ SEED = 20260101
 @pytest.fixture(scope="module")
 def skeleton():
     from nqp_helpers.data.real_panel import real_panel
+
     try:
         return real_panel()
     except NQPInputError as exc:  # processed data not built
@@ -48,8 +50,13 @@ def test_twfe_cell_weights_sum_to_one_and_reproduce_twfe(panel):
 
 
 def test_montecarlo_deterministic_and_truth(skeleton):
-    kw = {"n_draws": 2, "scenarios": ["constant", "heterogeneous"], "skeleton": skeleton, "progress": False,
-          "designs": ("resample", "fixed")}
+    kw = {
+        "n_draws": 2,
+        "scenarios": ["constant", "heterogeneous"],
+        "skeleton": skeleton,
+        "progress": False,
+        "designs": ("resample", "fixed"),
+    }
     a = mc.run_montecarlo(**kw)
     b = mc.run_montecarlo(**kw)
     pd.testing.assert_frame_equal(a, b)
@@ -65,7 +72,8 @@ def test_montecarlo_deterministic_and_truth(skeleton):
     smp = mc.resample_cities(p, seed=(SEED, 2))
     row = het[het["design"] == "resample"].set_index("estimator")
     assert row.loc["twfe", "truth_sample"] == pytest.approx(
-        smp.attrs["truth"].query("outcome == 'Pro' and estimand == 'att'")["value"].iloc[0], abs=1e-12)
+        smp.attrs["truth"].query("outcome == 'Pro' and estimand == 'att'")["value"].iloc[0], abs=1e-12
+    )
     slow = mc.fit_wrappers(smp, "Pro", ["twfe", "imputation_bjs"])
     for e in ("twfe", "imputation_bjs"):
         assert row.loc[e, "estimate"] == pytest.approx(slow[e]["estimate"], rel=1e-10)
@@ -101,12 +109,16 @@ def test_cohort_bootstrap_keeps_cohorts():
 
 def test_resample_cities_ids_and_truths():
     from toy_panels import toy_skeleton
+
     pop = simulate_panel(toy_skeleton(n_cities=40), seed=3, scenario="dynamic")
     smp = mc.resample_cities(pop, seed=(5, 1))
     assert len(smp) == len(pop)
     assert smp["city_code"].nunique() == pop["city_code"].nunique()  # duplicates get new, unique ids
     assert not smp.duplicated(["city_code", "year"]).any()
-    size = lambda d: d.groupby("city_code")["first_treat"].first().value_counts().sort_index()
+
+    def size(d):
+        return d.groupby("city_code")["first_treat"].first().value_counts().sort_index()
+
     pd.testing.assert_series_equal(size(smp), size(pop))
     assert smp["source_city"].nunique() < pop["city_code"].nunique()  # some city drawn twice (n = 40)
     # each new city carries all the rows of its source city
@@ -115,7 +127,10 @@ def test_resample_cities_ids_and_truths():
     assert np.array_equal(one["Pro"].to_numpy(), src["Pro"].to_numpy())
     # two truths: the sample's ATT (its treated cells) and the population's
     te = (smp["Pro_y1"] - smp["Pro_y0"])[smp["Inn"] == 1].mean()
-    att = lambda d: d.query("outcome == 'Pro' and estimand == 'att'")["value"].iloc[0]
+
+    def att(d):
+        return d.query("outcome == 'Pro' and estimand == 'att'")["value"].iloc[0]
+
     assert att(smp.attrs["truth"]) == pytest.approx(te, abs=1e-12)
     assert att(smp.attrs["population_truth"]) == att(pop.attrs["truth"])
     pd.testing.assert_frame_equal(smp, mc.resample_cities(pop, seed=(5, 1)))
@@ -142,10 +157,12 @@ def test_montecarlo_heavy(skeleton):
     constant world every estimator covers the population ATT 90-99 % of the time and its mean SE is within
     [0.75, 1.33] of the spread of its estimates; in the dynamic world TWFE covers < 50 %. The first, fixed-city
     design over-covers (SE many times the spread). Two workers give the same numbers as one."""
-    a = mc.run_montecarlo(n_draws=200, n_populations=20, skeleton=skeleton, progress=False, n_jobs=2,
-                          designs=("resample", "fixed"))
-    b = mc.run_montecarlo(n_draws=3, n_populations=20, skeleton=skeleton, progress=False, n_jobs=1,
-                          designs=("resample", "fixed"))
+    a = mc.run_montecarlo(
+        n_draws=200, n_populations=20, skeleton=skeleton, progress=False, n_jobs=2, designs=("resample", "fixed")
+    )
+    b = mc.run_montecarlo(
+        n_draws=3, n_populations=20, skeleton=skeleton, progress=False, n_jobs=1, designs=("resample", "fixed")
+    )
     key = ["design", "scenario", "draw", "estimator"]
     m = a.merge(b, on=key, suffixes=("", "_1"))
     assert len(m) == len(b)
@@ -157,7 +174,9 @@ def test_montecarlo_heavy(skeleton):
         assert 0.75 <= r["se_ratio"] <= 1.33, (e, r["se_ratio"])
         assert s.loc[("fixed", "constant", e), "se_ratio"] > 3
     assert s.loc[("resample", "dynamic", "twfe"), "coverage"] < 0.5
-    assert abs(s.loc[("resample", "constant", "twfe"), "weighting_bias"]) < 0.1 * s.loc[
-        ("resample", "constant", "twfe"), "mean_se"]
+    assert (
+        abs(s.loc[("resample", "constant", "twfe"), "weighting_bias"])
+        < 0.1 * s.loc[("resample", "constant", "twfe"), "mean_se"]
+    )
     for e in ("callaway_santanna", "sun_abraham", "imputation_bjs"):
         assert abs(s.loc[("resample", "dynamic", e), "weighting_bias"]) < 1e-8

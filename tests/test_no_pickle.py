@@ -9,6 +9,7 @@ never a file a user hands us, and it happens outside this source tree, so it nee
 
 Dynamic: while ``load_panel`` reads files of every supported type, every pickle entry point raises.
 """
+
 from __future__ import annotations
 
 import ast
@@ -87,8 +88,9 @@ def _findings(path: Path) -> list[str]:
                 out.append(f"{where}: {name}(...) (never evaluate text from a file)")
     # text scan: catches what the AST walk cannot (getattr tricks, strings handed to importlib)
     for i, line in enumerate(lines, 1):
-        if re.search(r"\b(pickle|read_pickle|joblib\.load|allow_pickle\s*=\s*True|dill|cloudpickle)\b", line) \
-                and not _allowed(rel, line):
+        if re.search(
+            r"\b(pickle|read_pickle|joblib\.load|allow_pickle\s*=\s*True|dill|cloudpickle)\b", line
+        ) and not _allowed(rel, line):
             out.append(f"{rel}:{i}: mentions {line.strip()[:80]!r}")
     return out
 
@@ -112,17 +114,22 @@ def test_allow_list_is_not_stale():
 def test_the_scanner_catches_each_pattern(tmp_path, monkeypatch):
     bad = tmp_path / "nqp_helpers" / "bad.py"
     bad.parent.mkdir()
-    bad.write_text("import pickle\nimport numpy as np\nimport pandas as pd, yaml\n"
-                   "a = pd.read_pickle('x')\nb = np.load('x.npy', allow_pickle=True)\n"
-                   "from joblib import load\nc = yaml.load(open('g.yaml'))\nd = pd.read_hdf('x.h5')\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "import pickle\nimport numpy as np\nimport pandas as pd, yaml\n"
+        "a = pd.read_pickle('x')\nb = np.load('x.npy', allow_pickle=True)\n"
+        "from joblib import load\nc = yaml.load(open('g.yaml'))\nd = pd.read_hdf('x.h5')\n",
+        encoding="utf-8",
+    )
     monkeypatch.setattr(__import__(__name__), "REPO", tmp_path)
     found = "\n".join(_findings(bad))
     for needle in ("import pickle", ".read_pickle", "allow_pickle", "from joblib", "yaml.load without", ".read_hdf"):
         assert needle in found, (needle, found)
     ok = tmp_path / "nqp_helpers" / "ok.py"
-    ok.write_text("import numpy as np, yaml\nx = np.load('x.npy')\ny = np.load('x.npy', allow_pickle=False)\n"
-                  "z = yaml.safe_load('a: 1')\n", encoding="utf-8")
+    ok.write_text(
+        "import numpy as np, yaml\nx = np.load('x.npy')\ny = np.load('x.npy', allow_pickle=False)\n"
+        "z = yaml.safe_load('a: 1')\n",
+        encoding="utf-8",
+    )
     assert _findings(ok) == []
 
 
@@ -146,8 +153,12 @@ def test_load_panel_reads_every_type_without_pickle(tmp_path, ext, pickle_forbid
     df = toy_panel(n_units=4, years=range(2004, 2008), cohorts=(2006,)).drop(columns=["unit", "y", "cluster"])
     df["Pro"] = 1.5
     path = tmp_path / f"panel{ext}"
-    {".csv": lambda: df.to_csv(path, index=False), ".parquet": lambda: df.to_parquet(path, index=False),
-     ".xlsx": lambda: df.to_excel(path, index=False), ".dta": lambda: df.to_stata(path, write_index=False)}[ext]()
+    {
+        ".csv": lambda: df.to_csv(path, index=False),
+        ".parquet": lambda: df.to_parquet(path, index=False),
+        ".xlsx": lambda: df.to_excel(path, index=False),
+        ".dta": lambda: df.to_stata(path, write_index=False),
+    }[ext]()
     out = load_panel(path)
     assert out.attrs["track"] == "user" and len(out) == len(df)
 

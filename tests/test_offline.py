@@ -5,6 +5,7 @@ processes it cannot reach. For the book, ``test_book_needs_nothing_external_at_b
 and the built HTML instead: nothing the *build* needs comes from the network. What the *reader's browser* may fetch
 is listed in ``READER_SIDE_EXTERNAL`` with the reason each is acceptable.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,7 +15,6 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
-
 from conftest import BLOCKED_CONNECTIONS, OutboundNetworkBlocked, address_allowed, skip_or_fail
 
 REPO = Path(__file__).resolve().parent.parent
@@ -84,12 +84,21 @@ def test_loopback_and_unix_sockets_still_work(tmp_path):
         server.listen(1)
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
             client.connect(path)
-    for family, addr in [(socket.AF_INET, ("127.0.0.1", 1)), (socket.AF_INET, ("127.8.9.10", 1)),
-                         (socket.AF_INET6, ("::1", 1, 0, 0)), (socket.AF_INET6, ("::ffff:127.0.0.1", 1)),
-                         (socket.AF_INET, ("localhost", 1)), (socket.AF_UNIX, "/tmp/x.sock")]:
+    for family, addr in [
+        (socket.AF_INET, ("127.0.0.1", 1)),
+        (socket.AF_INET, ("127.8.9.10", 1)),
+        (socket.AF_INET6, ("::1", 1, 0, 0)),
+        (socket.AF_INET6, ("::ffff:127.0.0.1", 1)),
+        (socket.AF_INET, ("localhost", 1)),
+        (socket.AF_UNIX, "/tmp/x.sock"),
+    ]:
         assert address_allowed(family, addr), addr
-    for family, addr in [(socket.AF_INET, ("8.8.8.8", 53)), (socket.AF_INET6, ("2606:4700::1111", 443)),
-                         (socket.AF_INET, ("pypi.org", 443)), (socket.AF_INET, ("10.0.0.1", 80))]:
+    for family, addr in [
+        (socket.AF_INET, ("8.8.8.8", 53)),
+        (socket.AF_INET6, ("2606:4700::1111", 443)),
+        (socket.AF_INET, ("pypi.org", 443)),
+        (socket.AF_INET, ("10.0.0.1", 80)),
+    ]:
         assert not address_allowed(family, addr), addr
 
 
@@ -118,15 +127,22 @@ def test_notebook_run_works_offline(tmp_path, fixtures_dir):
 
 # ------------------------------------------------------------------------------------------------------ the book
 def _external_hosts(urls) -> set[str]:
-    return {urlparse(u if not u.startswith("//") else "https:" + u).hostname or "" for u in urls
-            if u.startswith(("http://", "https://", "//"))}
+    return {
+        urlparse(u if not u.startswith("//") else "https:" + u).hostname or ""
+        for u in urls
+        if u.startswith(("http://", "https://", "//"))
+    }
 
 
 def test_config_needs_nothing_external_at_build_time():
     """_config.yml: URLs only in link/button settings (rendered as links), none in settings the build fetches."""
     config = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
-    link_only = {("repository", "url"), ("launch_buttons", "binderhub_url"), ("launch_buttons", "colab_url"),
-                 ("launch_buttons", "jupyterhub_url")}
+    link_only = {
+        ("repository", "url"),
+        ("launch_buttons", "binderhub_url"),
+        ("launch_buttons", "colab_url"),
+        ("launch_buttons", "jupyterhub_url"),
+    }
     found = []
 
     def walk(node, key_path):
@@ -145,8 +161,9 @@ def test_config_needs_nothing_external_at_build_time():
     sphinx_cfg = config.get("sphinx", {}).get("config", {}) or {}
     for key in ("intersphinx_mapping", "mathjax_path", "html_js_files", "html_css_files"):
         assert "://" not in str(sphinx_cfg.get(key, "")), f"sphinx.config.{key} points at the network"
-    assert "sphinx.ext.intersphinx" not in (config.get("sphinx", {}).get("extra_extensions") or []), \
+    assert "sphinx.ext.intersphinx" not in (config.get("sphinx", {}).get("extra_extensions") or []), (
         "intersphinx downloads inventories at build time"
+    )
 
 
 def test_built_html_loads_nothing_external_but_documented():
@@ -164,11 +181,14 @@ def test_built_html_loads_nothing_external_but_documented():
             seen_hosts.add(host)
             if host not in READER_SIDE_EXTERNAL:
                 undocumented.setdefault(host, set()).add(str(page.relative_to(HTML)))
-    assert not undocumented, ("built pages load external resources that are neither local nor documented in "
-                              f"READER_SIDE_EXTERNAL: { {h: sorted(p)[:3] for h, p in undocumented.items()} }")
+    assert not undocumented, (
+        "built pages load external resources that are neither local nor documented in "
+        f"READER_SIDE_EXTERNAL: { {h: sorted(p)[:3] for h, p in undocumented.items()} }"
+    )
     # The build itself fetched nothing: the log of the last build mentions no download.
     log = REPO / "_build" / "build.log"
     if log.is_file():
         text = log.read_text(encoding="utf-8", errors="replace")
-        assert not re.search(r"loading intersphinx inventory|Downloading|urlopen error|HTTPError", text), \
+        assert not re.search(r"loading intersphinx inventory|Downloading|urlopen error|HTTPError", text), (
             "the last book build tried to use the network"
+        )

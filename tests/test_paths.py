@@ -1,4 +1,5 @@
 """Where things live (nqp_helpers.paths): chapter names old and new, and results written before the rename."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,7 +14,9 @@ def test_renamed_chapters_point_at_existing_files_and_names_never_collide():
     assert not set(paths.RENAMED_NOTEBOOKS) & on_disk
 
 
-@pytest.mark.parametrize("name", ["notebooks/04_psm_did.py", "04_psm_did", "04_t3_psm_did", "notebooks/04_t3_psm_did.py"])
+@pytest.mark.parametrize(
+    "name", ["notebooks/04_psm_did.py", "04_psm_did", "04_t3_psm_did", "notebooks/04_t3_psm_did.py"]
+)
 def test_notebook_path_accepts_old_new_and_bare_names(name):
     assert paths.notebook_path(name).resolve() == paths.NOTEBOOKS_DIR / "04_t3_psm_did.py"
 

@@ -1,4 +1,5 @@
 """Placebo (randomisation-inference) test: fast engines equal PanelOLS / fit_within loops; permutations keep cohorts."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -78,8 +79,8 @@ def test_cohort_sizes_preserved_and_deterministic():
 def test_unbalanced_fallback_equals_fit_within_loop():
     df = _panel(2)
     rng = np.random.default_rng(0)
-    df = df.drop(index=rng.choice(len(df), 40, replace=False))      # unbalanced
-    df.loc[df.index[:3], "Eco"] = np.nan                           # listwise deletion
+    df = df.drop(index=rng.choice(len(df), 40, replace=False))  # unbalanced
+    df.loc[df.index[:3], "Eco"] = np.nan  # listwise deletion
     fast = placebo_test(df, ["Pro", "Lab"], controls=CONTROLS, n_draws=5, seed=1, method="fast")
     loop = placebo_test(df, ["Pro", "Lab"], controls=CONTROLS, n_draws=5, seed=1, method="loop")
     assert (fast["engine"] == "fast_projection").all() and (loop["engine"] == "loop").all()
@@ -99,9 +100,22 @@ def test_balanced_loop_equals_fast_and_ri_pvalue():
     pl = big.attrs["draws"]["estimate"].to_numpy()
     obs = big["estimate"].item()
     assert big["ri_p_value"].item() == (1 + np.sum(np.abs(pl) >= abs(obs) * (1 - 1e-10))) / 200
-    assert big["ri_p_value"].item() < 0.05          # true effect 1.5, strong
-    for c in ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high", "n_obs",
-              "n_clusters", "estimator", "outcome", "placebo_q025", "placebo_q975"]:
+    assert big["ri_p_value"].item() < 0.05  # true effect 1.5, strong
+    for c in [
+        "term",
+        "estimate",
+        "std_error",
+        "statistic",
+        "p_value",
+        "conf_low",
+        "conf_high",
+        "n_obs",
+        "n_clusters",
+        "estimator",
+        "outcome",
+        "placebo_q025",
+        "placebo_q975",
+    ]:
         assert c in big.columns
     assert big["term"].item() == "Inn"
 

@@ -1,4 +1,5 @@
 """Figure style: a CJK-capable font is registered so Chinese labels render (no empty boxes), else a clear warning."""
+
 from __future__ import annotations
 
 import warnings
@@ -9,10 +10,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from conftest import skip_or_fail  # noqa: E402
 
 from nqp_helpers import plotting  # noqa: E402
-
-from conftest import skip_or_fail  # noqa: E402
 
 
 def test_chinese_labels_render_without_missing_glyphs(tmp_path):
@@ -20,8 +20,14 @@ def test_chinese_labels_render_without_missing_glyphs(tmp_path):
     if family is None:
         skip_or_fail("no CJK-capable font on this machine: install Debian's fonts-noto-cjk (.ci/run does it)")
     assert plt.rcParams["font.family"][:2] == [plotting.LATIN_FAMILY, family]
-    df = pd.DataFrame({"term": ["北京市", "上海市", "乌鲁木齐市"], "estimate": [0.4, 0.3, -0.2],
-                       "conf_low": [0.2, 0.1, -0.5], "conf_high": [0.6, 0.5, 0.1]})
+    df = pd.DataFrame(
+        {
+            "term": ["北京市", "上海市", "乌鲁木齐市"],
+            "estimate": [0.4, 0.3, -0.2],
+            "conf_low": [0.2, 0.1, -0.5],
+            "conf_high": [0.6, 0.5, 0.1],
+        }
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)" for a tofu box
         fig = plotting.coef_plot(df, xlabel="Inn 对 Pro 的效应 (−0.5 to 0.7)")
@@ -54,8 +60,15 @@ def test_legends_sit_outside_the_data_area():
 
     from nqp_helpers.plotting import coef_plot, figure_legend, legend_below, legend_right
 
-    df = pd.DataFrame({"term": ["a", "b", "c"], "estimate": [0.1, 0.2, 0.3], "conf_low": [0.0, 0.1, 0.2],
-                       "conf_high": [0.2, 0.3, 0.4], "paper": [0.15, 0.25, 0.35]})
+    df = pd.DataFrame(
+        {
+            "term": ["a", "b", "c"],
+            "estimate": [0.1, 0.2, 0.3],
+            "conf_low": [0.0, 0.1, 0.2],
+            "conf_high": [0.2, 0.3, 0.4],
+            "paper": [0.15, 0.25, 0.35],
+        }
+    )
     fig = coef_plot(df, paper="paper", truth={"a": 0.1})
     ax = fig.axes[0]
     assert _legend_outside(fig, ax.get_legend(), ax)

@@ -1,5 +1,6 @@
 """po_decomposition: the two terms add up to the iv_twfe / twfe coefficient; the bias term is ~0 when the instrument
 is unrelated to y0 and picks up a direct effect of the instrument when it is not."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,5 +1,6 @@
 """psm_did: logit scores vs statsmodels, matching vs brute force, radius errors, balance-table closed form, the
 end-to-end DiD on the matched sample."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +9,12 @@ import pytest
 
 from nqp_helpers.errors import NQPInputError
 from nqp_helpers.estimators.psm_did import (
-    balance_table, match, overlap_data, propensity_scores, psm_did, psm_sample,
+    balance_table,
+    match,
+    overlap_data,
+    propensity_scores,
+    psm_did,
+    psm_sample,
 )
 from nqp_helpers.estimators.twfe import twfe
 
@@ -85,8 +91,9 @@ def test_radius_matches_brute_force_and_strata():
     st = rng.integers(0, 3, 50)
     cal = 0.04
     m = match(s, tr, st, method="radius", caliper=cal, common_support=False)
-    ref = sorted((i, j) for i in np.flatnonzero(tr) for j in np.flatnonzero(~tr)
-                 if st[i] == st[j] and abs(s[i] - s[j]) <= cal)
+    ref = sorted(
+        (i, j) for i in np.flatnonzero(tr) for j in np.flatnonzero(~tr) if st[i] == st[j] and abs(s[i] - s[j]) <= cal
+    )
     assert sorted(zip(m.pairs.treated_pos, m.pairs.control_pos)) == ref
     assert np.allclose(m.pairs.distance, np.abs(s[m.pairs.treated_pos] - s[m.pairs.control_pos]))
 
@@ -118,8 +125,7 @@ def test_radius_too_small_raises():
 
 
 def test_balance_table_closed_form():
-    d = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, 6.0], "_treat": [1, 1, 0, 0, 0],
-                      "_weight": [1.0, 1.0, 2.0, 0.0, 0.0]})
+    d = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, 6.0], "_treat": [1, 1, 0, 0, 0], "_weight": [1.0, 1.0, 2.0, 0.0, 0.0]})
     b = balance_table(d, ["x"]).iloc[0]
     vt, vc = np.var([1, 2], ddof=1), np.var([3, 4, 6], ddof=1)
     assert b.mean_treated_before == 1.5 and b.mean_control_before == pytest.approx(13 / 3)
@@ -135,11 +141,24 @@ def test_psm_did_end_to_end():
     df = _panel()
     for method in ("radius", "nearest"):
         for ps_by in ("year", "pooled"):
-            r = psm_did(df, "y", covariates=COV, method=method, ps_by=ps_by, first_treat="first_treat",
-                        caliper=0.1 if method == "radius" else None)
+            r = psm_did(
+                df,
+                "y",
+                covariates=COV,
+                method=method,
+                ps_by=ps_by,
+                first_treat="first_treat",
+                caliper=0.1 if method == "radius" else None,
+            )
             row = r.set_index("term").loc["Inn"]
-            smp = psm_sample(df, covariates=COV, method=method, ps_by=ps_by, first_treat="first_treat",
-                             caliper=0.1 if method == "radius" else None)
+            smp = psm_sample(
+                df,
+                covariates=COV,
+                method=method,
+                ps_by=ps_by,
+                first_treat="first_treat",
+                caliper=0.1 if method == "radius" else None,
+            )
             ref = twfe(smp[smp._weight > 0], "y", controls=COV).set_index("term").loc["Inn"]
             assert row.estimate == pytest.approx(ref.estimate, abs=1e-12)
             assert row.n_matched_obs == (smp._weight > 0).sum()

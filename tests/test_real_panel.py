@@ -37,18 +37,25 @@ def test_known_values(panel):
 
 def test_ranges(panel):
     assert panel["Eco"].between(7, 14).all() or panel["Eco"].dropna().between(7, 14).all()
-    for col, lo, hi in [("Gov", 0, 0.5), ("Fix", 0, 6), ("Fin", 0, 15), ("Ope", 0, 0.5), ("Tra", 0, 100),
-                        ("obj_co2_intensity", 0, 50), ("lab_productivity", 0, 100)]:
+    for col, lo, hi in [
+        ("Gov", 0, 0.5),
+        ("Fix", 0, 6),
+        ("Fin", 0, 15),
+        ("Ope", 0, 0.5),
+        ("Tra", 0, 100),
+        ("obj_co2_intensity", 0, 50),
+        ("lab_productivity", 0, 100),
+    ]:
         assert panel[col].dropna().between(lo, hi).all(), col
 
 
 def test_imputed_flags_exact(panel):
-    import pandas as pd
     from nqp_helpers.data import raw_readers as rs
+
     raw = rs.read_population()
-    m = panel[["city_code", "year", "pop", "pop_imputed"]].merge(raw[["city_code", "year", "pop"]],
-                                                                 on=["city_code", "year"], how="left",
-                                                                 suffixes=("", "_raw"))
+    m = panel[["city_code", "year", "pop", "pop_imputed"]].merge(
+        raw[["city_code", "year", "pop"]], on=["city_code", "year"], how="left", suffixes=("", "_raw")
+    )
     filled = m["pop_raw"].isna() & m["pop"].notna()
     assert (m["pop_imputed"] == filled).all() and filled.any()
     assert (m.loc[m["pop_raw"].notna(), "pop"] == m.loc[m["pop_raw"].notna(), "pop_raw"]).all()

@@ -1,4 +1,5 @@
 """The real-track runner's bookkeeping (the runs themselves are exercised by the book build)."""
+
 import json
 import os
 import time

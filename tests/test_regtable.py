@@ -1,4 +1,5 @@
 """Paper-layout regression tables: numbering, stars, SE beneath, paper and truth rows, CSV + LaTeX export."""
+
 import math
 
 import pandas as pd
@@ -11,15 +12,27 @@ from nqp_helpers.reported import reported
 
 
 def _fit(outcome, est, se, p, controls, n=5000, r2=0.9):
-    return pd.DataFrame({"term": ["Inn", "const"], "estimate": [est, 1.5], "std_error": [se, 0.7],
-                         "p_value": [p, 0.2], "n_obs": [n, n], "r2_overall": [r2, r2], "outcome": [outcome] * 2,
-                         "controls": [controls] * 2})
+    return pd.DataFrame(
+        {
+            "term": ["Inn", "const"],
+            "estimate": [est, 1.5],
+            "std_error": [se, 0.7],
+            "p_value": [p, 0.2],
+            "n_obs": [n, n],
+            "r2_overall": [r2, r2],
+            "outcome": [outcome] * 2,
+            "controls": [controls] * 2,
+        }
+    )
 
 
 @pytest.fixture
 def fits():
-    return {"a": _fit("Pro", 0.41234, 0.1, 0.004, False), "b": _fit("Pro", 0.2, 0.15, 0.2, True),
-            "c": _fit("Lab", -0.05, 0.01, 0.03, True)}
+    return {
+        "a": _fit("Pro", 0.41234, 0.1, 0.004, False),
+        "b": _fit("Pro", 0.2, 0.15, 0.2, True),
+        "c": _fit("Lab", -0.05, 0.01, 0.03, True),
+    }
 
 
 def test_layout_numbers_stars_and_paper(fits):
@@ -43,8 +56,14 @@ def test_layout_numbers_stars_and_paper(fits):
 
 
 def test_truth_of_another_term(fits):
-    rt = paper_layout(fits, ["Inn", "const"], table=2, truth={"Pro": 0.3, "Lab": 0.1}, truth_term="const",
-                      truth_note="Truth: the true slope.")
+    rt = paper_layout(
+        fits,
+        ["Inn", "const"],
+        table=2,
+        truth={"Pro": 0.3, "Lab": 0.1},
+        truth_term="const",
+        truth_note="Truth: the true slope.",
+    )
     assert "Truth" not in rt.cells.loc["Pilot (Inn)"].index
     assert rt.cells.loc[("Constant", "Truth")].tolist() == ["0.300", "0.300", "0.100"]
     assert "Truth: the true slope." in rt.notes and not any("average effect" in n for n in rt.notes)
@@ -72,5 +91,7 @@ def test_render_and_export(fits, tmp_path, monkeypatch):
     csv, texfile = save_regtable(rt, "table2_layout", "03_t2_baseline")
     assert csv.is_file() and texfile.read_text(encoding="utf-8") == tex
     back = pd.read_csv(csv)
-    assert math.isclose(back.loc[(back["model"] == "a") & (back["row"] == "Inn") & (back["source"] == "ours"),
-                                 "estimate"].iloc[0], 0.41234)
+    assert math.isclose(
+        back.loc[(back["model"] == "a") & (back["row"] == "Inn") & (back["source"] == "ours"), "estimate"].iloc[0],
+        0.41234,
+    )

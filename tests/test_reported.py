@@ -1,4 +1,5 @@
 """The paper's reported numbers: validation, selection, stars, the exhibit map."""
+
 from pathlib import Path
 
 import numpy as np
@@ -29,13 +30,16 @@ def _write(tmp_path: Path, text: str) -> Path:
 HEADER = "table,column,outcome,spec,term,coef,se,stars,n,r2\n"
 
 
-@pytest.mark.parametrize("line,col", [
-    ("2,1,Pro,s,Inn,abc,0.1,*,5560,0.5", "coef"),
-    ("2,1,Pro,s,Inn,0.3,0,*,5560,0.5", "se"),
-    ("2,1,Pro,s,Inn,0.3,0.1,****,5560,0.5", "stars"),
-    ("2,1,Pro,s,Inn,0.3,0.1,*,x,0.5", "'n'"),
-    ("2,1,Pro,s,Inn,0.3,0.1,*,5560,1.5", "r2"),
-])
+@pytest.mark.parametrize(
+    "line,col",
+    [
+        ("2,1,Pro,s,Inn,abc,0.1,*,5560,0.5", "coef"),
+        ("2,1,Pro,s,Inn,0.3,0,*,5560,0.5", "se"),
+        ("2,1,Pro,s,Inn,0.3,0.1,****,5560,0.5", "stars"),
+        ("2,1,Pro,s,Inn,0.3,0.1,*,x,0.5", "'n'"),
+        ("2,1,Pro,s,Inn,0.3,0.1,*,5560,1.5", "r2"),
+    ],
+)
 def test_bad_cell_names_row_and_column(tmp_path, line, col):
     p = _write(tmp_path, HEADER + "2,1,Pro,s,const,1.0,0.5,*,5560,0.5\n" + line + "\n")
     with pytest.raises(NQPInputError) as e:
@@ -86,11 +90,12 @@ def test_heterogeneity_claims_file_and_bad_rows(tmp_path):
     assert set(c["kind"]) == {"signif", "not_signif", "greater"} and (c["quote_zh"] != "").all()
     assert ((c["kind"] == "greater") == (c["group_b"] != "")).all()
     src = (paths.PAPER_DIR / "heterogeneity_claims.csv").read_text(encoding="utf-8").splitlines()
-    for k, (old, new, col) in enumerate([(",signif,", ",significant,", "kind"),
-                                         (",greater,high,medium,", ",greater,high,,", "group_b")]):
+    for k, (old, new, col) in enumerate(
+        [(",signif,", ",significant,", "kind"), (",greater,high,medium,", ",greater,high,,", "group_b")]
+    ):
         line = next(i for i, s in enumerate(src) if old in s)
         bad = tmp_path / f"bad{k}.csv"
-        bad.write_text("\n".join(src[:line] + [src[line].replace(old, new, 1)] + src[line + 1:]), encoding="utf-8")
+        bad.write_text("\n".join(src[:line] + [src[line].replace(old, new, 1)] + src[line + 1 :]), encoding="utf-8")
         with pytest.raises(NQPInputError, match=rf"heterogeneity_claims: .*CSV line {line + 1}\), column '{col}'"):
             heterogeneity_claims(bad)
     with pytest.raises(NQPInputError, match="not found"):

@@ -1,4 +1,5 @@
 """The reproducibility report's tables (nqp_helpers.repro_report) and the book hook that re-reads the page."""
+
 from __future__ import annotations
 
 import hashlib
@@ -23,7 +24,7 @@ def test_environment_table_lists_machine_and_every_direct_dependency():
     deps = R.direct_dependencies()
     assert {"numpy", "pandas", "jupyter-book"} <= set(deps)
     assert items["numpy"] == __import__("numpy").__version__
-    assert list(t["Item"])[-len(deps):] == deps
+    assert list(t["Item"])[-len(deps) :] == deps
 
 
 def test_output_files_sha256_and_rows(tmp_path):
@@ -53,8 +54,7 @@ def test_execution_times_from_a_jupyter_cache(tmp_path):
     nb = tmp_path / "notebooks" / "01_x.ipynb"
     nb.parent.mkdir()
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]), nb)
-    get_cache(tmp_path / "cache").cache_notebook_file(str(nb), data={"execution_seconds": 2.345},
-                                                      check_validity=False)
+    get_cache(tmp_path / "cache").cache_notebook_file(str(nb), data={"execution_seconds": 2.345}, check_validity=False)
     t = R.execution_times(tmp_path / "cache", tmp_path)
     assert list(t["Page"]) == ["notebooks/01_x"] and t["Seconds"].iloc[0] == 2.3
 

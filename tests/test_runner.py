@@ -1,4 +1,5 @@
 """`nqp run`: parameters checked before anything runs, one fresh folder per run, manifest, failures kept."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,13 @@ from pathlib import Path
 import pytest
 
 from nqp_helpers.errors import NQPInputError
-from nqp_helpers.runner import (RunFailed, declared_parameters, parse_parameters_source, run_notebook,
-                                validate_parameters)
+from nqp_helpers.runner import (
+    RunFailed,
+    declared_parameters,
+    parse_parameters_source,
+    run_notebook,
+    validate_parameters,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
@@ -44,8 +50,14 @@ def test_good_run_makes_folder_with_notebook_table_manifest(runs_dir):
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["status"] == "ok"
     assert manifest["parameters_given"] == {"n": 4, "scale": 2.5, "label": "x"}
-    assert manifest["parameters_effective"] == {"seed": 1, "n": 4, "scale": 2.5, "label": "x", "verbose": False,
-                                                "cap": None}
+    assert manifest["parameters_effective"] == {
+        "seed": 1,
+        "n": 4,
+        "scale": 2.5,
+        "label": "x",
+        "verbose": False,
+        "cap": None,
+    }
     assert manifest["seed"] == 1
     for key in ("git", "versions", "started", "ended", "wall_seconds", "notebook"):
         assert key in manifest
@@ -58,7 +70,7 @@ def test_good_run_makes_folder_with_notebook_table_manifest(runs_dir):
     assert Path(cwd) == OK.parent
     assert cap == "None"
     # the source is untouched
-    assert OK.read_text().startswith("# %% tags=[\"parameters\"]")
+    assert OK.read_text().startswith('# %% tags=["parameters"]')
 
 
 def test_misspelt_parameter_rejected_before_running(runs_dir):
@@ -80,8 +92,7 @@ def test_wrong_type_rejected(runs_dir, params):
 
 
 def test_cli_literals_are_coerced():
-    _, given = validate_parameters(OK, {"verbose": "true", "cap": "None", "scale": "3", "label": "12"},
-                                   from_cli=True)
+    _, given = validate_parameters(OK, {"verbose": "true", "cap": "None", "scale": "3", "label": "12"}, from_cli=True)
     assert given == {"verbose": True, "cap": None, "scale": 3.0, "label": "12"}
 
 
@@ -102,7 +113,9 @@ def test_two_runs_never_share_a_folder(runs_dir):
     a = run_notebook(OK, {}, runs_dir=runs_dir)
     b = run_notebook(OK, {}, runs_dir=runs_dir)
     assert a != b and a.is_dir() and b.is_dir()
-    assert (a / "results" / "tiny_ok" / "table.csv").read_bytes() == (b / "results" / "tiny_ok" / "table.csv").read_bytes()
+    assert (a / "results" / "tiny_ok" / "table.csv").read_bytes() == (
+        b / "results" / "tiny_ok" / "table.csv"
+    ).read_bytes()
 
 
 def test_missing_parameters_cell(tmp_path):

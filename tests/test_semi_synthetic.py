@@ -1,19 +1,24 @@
 import hashlib
 import os
-import time
 
 import numpy as np
 import pandas as pd
 import pytest
+from toy_panels import toy_skeleton
 
-from nqp_helpers.data.semi_synthetic import (default_targets, dgp_description, simulate_panel, true_effects,
-                                            true_value, true_values, truth_table)
+from nqp_helpers.data.semi_synthetic import (
+    default_targets,
+    dgp_description,
+    simulate_panel,
+    true_effects,
+    true_value,
+    true_values,
+    truth_table,
+)
 from nqp_helpers.errors import NQPInputError
 from nqp_helpers.indicators import INDICATOR_CODES, indicator_catalogue
 from nqp_helpers.paths import PROCESSED_DIR
 from nqp_helpers.variables import CONTROLS, MODERATORS, OUTCOMES, SUBINDICES
-
-from toy_panels import toy_skeleton
 
 
 def _skeleton():
@@ -21,6 +26,7 @@ def _skeleton():
     if (PROCESSED_DIR / "real_panel.csv").exists() and not os.environ.get("NQP_TEST_TOY"):
         try:
             from nqp_helpers.data.real_panel import real_panel
+
             return real_panel(), "real"
         except Exception:  # pragma: no cover - real track broken: fall back
             pass
@@ -59,7 +65,6 @@ def test_truth_is_mean_of_potential_outcomes(panel):
     pd.testing.assert_frame_equal(true_effects(panel), panel.attrs["truth"], check_frame_type=False)
 
 
-
 def test_truth_lookup(panel):
     """The one lookup of a true effect: from the panel or its table, by outcome / estimand / split; NaN or {} when
     there is no truth (other tracks) or no such row."""
@@ -84,6 +89,7 @@ def test_truth_lookup(panel):
 def _no_attrs(df):
     df.attrs = {}
     return df
+
 
 def test_constant_scenario_is_constant_over_cohorts(panel):
     t = panel.attrs["truth"]
@@ -116,8 +122,9 @@ def test_moderators_and_subgroups_follow_paper(panel):
     assert val[("innovation", "high")] > val[("innovation", "medium")] > val[("innovation", "low")]
     assert val[("admin", "hub")] > val[("admin", "other")]
     assert val[("size", "large")] > val[("size", "megacity")]
-    assert val[("industrial", "old_base")] > max(v for (s, k), v in val.items()
-                                                  if s == "industrial" and k != "old_base")
+    assert val[("industrial", "old_base")] > max(
+        v for (s, k), v in val.items() if s == "industrial" and k != "old_base"
+    )
     if n.get(("size", "medium"), 0) >= 40 and n.get(("size", "small"), 0) >= 40:
         assert val[("size", "large")] > val[("size", "medium")] > val[("size", "small")]
 
@@ -182,8 +189,6 @@ def test_gaps_filled_and_flagged():
     assert not any(c.startswith("Gov_imp") and p[c].any() for c in p.columns)
 
 
-
-
 def test_bad_inputs():
     sk = toy_skeleton(n_cities=20)
     with pytest.raises(NQPInputError, match="scenario"):
@@ -223,6 +228,7 @@ def test_a3_truth_is_the_generators_parameter_and_the_regression_estimand(panel)
     (checked against moderation(), an independent implementation) and equals the generator's a3 up to the
     documented non-linearities of the natural-unit effects (caps, floors, rounding)."""
     from nqp_helpers.estimators.moderation import moderation
+
     t = panel.attrs["truth"]
     a3 = panel.attrs["moderation"]["a3"]
     for o in OUTCOMES:

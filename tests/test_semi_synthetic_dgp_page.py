@@ -1,5 +1,6 @@
 """The book page on the semi-synthetic DGP (book/semi_synthetic_dgp.md) quotes the simulator's parameters: each quoted
 value is checked against nqp_helpers.data.semi_synthetic.parameters, so editing one without the other fails here."""
+
 from __future__ import annotations
 
 import yaml
@@ -21,8 +22,10 @@ def test_heterogeneity_multipliers_quoted():
     page, m = _page(), p._MULT
     inn, size, adm, ind = m["innovation"], m["size"], m["admin"], m["industrial"]
     assert f"tercile {{high {_g(inn['high'])}, medium {_g(inn['medium'])}, low {_g(inn['low'])}}}" in page
-    assert (f"population class {{large {_g(size['large'])}, medium {_g(size['medium'])}, small {_g(size['small'])}, "
-            f"megacity {_g(size['megacity'])}}}") in page
+    assert (
+        f"population class {{large {_g(size['large'])}, medium {_g(size['medium'])}, small {_g(size['small'])}, "
+        f"megacity {_g(size['megacity'])}}}"
+    ) in page
     assert f"admin level {{hub {_g(adm['hub'])}, other {_g(adm['other'])}}}" in page
     assert ind["non_old_base"] == ind["unknown"]
     assert f"old industrial base {{yes {_g(ind['old_base'])}, no/unknown {_g(ind['unknown'])}}}" in page

@@ -16,6 +16,7 @@ scenarios, with and without the exclusion violation, no/custom calibration.
 Regenerate (only when the DGP is changed on purpose), one command:
 ``.venv/bin/python tests/test_semi_synthetic_speed_equivalence.py --regenerate``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,20 +29,28 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from toy_panels import toy_skeleton  # noqa: E402
+
 from nqp_helpers.data import semi_synthetic as ss  # noqa: E402
 from nqp_helpers.paths import PROCESSED_DIR  # noqa: E402
 from nqp_helpers.verify import ABS_TOL, REL_TOL, close  # noqa: E402
 
-from toy_panels import toy_skeleton  # noqa: E402
-
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "semi_synthetic_values.json"
 
 # (skeleton, seed, scenario, iv_exclusion_violation, calibration)
-CASES = [(sk, seed, scen, viol, None)
-         for sk, seeds in (("toy", (0, 11)), ("real", (1, 20260102)))
-         for seed in seeds for scen in ss.SCENARIOS for viol in (False, True)]
-CASES += [("toy", 3, "dynamic", False, False), ("toy", 4, "constant", False, {"Lab": 0.05}),
-          ("real", 3, "heterogeneous", False, False), ("real", 5, "constant", True, {"Mea": 0.04, "Obj": 0.03})]
+CASES = [
+    (sk, seed, scen, viol, None)
+    for sk, seeds in (("toy", (0, 11)), ("real", (1, 20260102)))
+    for seed in seeds
+    for scen in ss.SCENARIOS
+    for viol in (False, True)
+]
+CASES += [
+    ("toy", 3, "dynamic", False, False),
+    ("toy", 4, "constant", False, {"Lab": 0.05}),
+    ("real", 3, "heterogeneous", False, False),
+    ("real", 5, "constant", True, {"Mea": 0.04, "Obj": 0.03}),
+]
 
 
 def case_id(case) -> str:
@@ -70,8 +79,12 @@ def summarise(df) -> dict:
     floats = [c for c in df.columns if df[c].dtype.kind == "f"]
     other = [c for c in df.columns if c not in floats]
     w = _weights(len(df))
-    out = {"shape": list(df.shape), "columns_sha256": hashlib.sha256("\0".join(map(str, df.columns)).encode()).hexdigest(),
-           "exact_sha256": hashlib.sha256(df[other].to_csv(index=False).encode()).hexdigest(), "float": {}}
+    out = {
+        "shape": list(df.shape),
+        "columns_sha256": hashlib.sha256("\0".join(map(str, df.columns)).encode()).hexdigest(),
+        "exact_sha256": hashlib.sha256(df[other].to_csv(index=False).encode()).hexdigest(),
+        "float": {},
+    }
     for c in floats:
         x = df[c].to_numpy(dtype=float)
         ok = ~np.isnan(x)
@@ -82,8 +95,11 @@ def summarise(df) -> dict:
 def case_values(skeleton, case) -> dict:
     _, seed, scen, viol, cal = case
     df = ss.simulate_panel(skeleton, seed=seed, scenario=scen, iv_exclusion_violation=viol, calibration=cal)
-    return {"panel": summarise(df), "truth": summarise(df.attrs["truth"]),
-            "tau": {k: _g(v) for k, v in df.attrs["calibration"]["tau"].items()}}
+    return {
+        "panel": summarise(df),
+        "truth": summarise(df.attrs["truth"]),
+        "tau": {k: _g(v) for k, v in df.attrs["calibration"]["tau"].items()},
+    }
 
 
 def assert_values_close(got, exp, where: str = "") -> None:
@@ -97,8 +113,9 @@ def assert_values_close(got, exp, where: str = "") -> None:
         for i, (g, e) in enumerate(zip(got, exp)):
             assert_values_close(g, e, f"{where}[{i}]")
     elif isinstance(exp, float) and not isinstance(exp, bool):
-        assert isinstance(got, (int, float)) and close(float(got), exp), \
+        assert isinstance(got, (int, float)) and close(float(got), exp), (
             f"{where}: {got!r} != {exp!r} (rtol {REL_TOL:g}, atol {ABS_TOL:g})"
+        )
     else:
         assert got == exp, f"{where}: {got!r} != {exp!r}"
 
@@ -114,6 +131,7 @@ def skeleton(name: str):
             if not (PROCESSED_DIR / "real_panel.csv").exists():
                 pytest.skip("real track not built (data/processed/real_panel.csv)")
             from nqp_helpers.data.real_panel import real_panel
+
             _SKELETONS[name] = real_panel()
     return _SKELETONS[name]
 

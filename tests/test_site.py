@@ -12,6 +12,7 @@ every image inside a chapter has alt text (not its file name). The status page m
 Tables 2-4. Screenshots of the landing page, Table 2 and the status page at 1400 px and 412 px (a phone) are saved to
 ``_build/screenshots/`` for a human to look at (``landing_1400.png``, ``table2_412.png``, ...; never committed).
 """
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,15 @@ from nqp_helpers.book import toc_files
 REPO = Path(__file__).resolve().parent.parent
 HTML = REPO / "_build" / "html"
 CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 pytestmark = pytest.mark.slow
 
@@ -50,8 +58,7 @@ PAGES = toc_pages()
 CHAPTER = re.compile(r"^notebooks/(\d\d_[A-Za-z0-9_]+)\.html$")
 BANNER_TITLES = ("Semi-synthetic data", "Real data", "User data")  # nqp_helpers.display.track_banner
 # Chapters allowed to lack the banner / re-run box, with the reason (xfail strict: remove the entry once fixed).
-CHAPTER_EXCEPTIONS = {
-}
+CHAPTER_EXCEPTIONS = {}
 # Pages photographed for review: page -> [(file name, full page?)]
 SCREENSHOTS = {"index.html": "landing", "notebooks/03_t2_baseline.html": "table2", "notebooks/15_status.html": "status"}
 SHOTS = REPO / "_build" / "screenshots"
@@ -156,14 +163,17 @@ def test_page(browser, rel):
     shown_file = Path(unquote(urlparse(page.url).path))  # links are relative to the page actually shown
 
     broken_images = page.eval_on_selector_all(
-        "img", "els => els.filter(e => (e.currentSrc || e.src).startsWith('file:') && "
-               "(!e.complete || e.naturalWidth === 0)).map(e => e.currentSrc || e.src)")
+        "img",
+        "els => els.filter(e => (e.currentSrc || e.src).startsWith('file:') && "
+        "(!e.complete || e.naturalWidth === 0)).map(e => e.currentSrc || e.src)",
+    )
     hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
     broken_links = sorted({h for h in hrefs if (t := _link_target(shown_file, h)) is not None and not t.is_file()})
     error_outputs = page.eval_on_selector_all(
         "div.output.error, .cell_output .traceback, div.output.traceback, .cell_output .output.stderr",
         "els => els.filter(e => !e.classList.contains('stderr') || /Traceback \\(most recent call last\\)/"
-        ".test(e.innerText)).map(e => e.innerText.slice(0, 300))")
+        ".test(e.innerText)).map(e => e.innerText.slice(0, 300))",
+    )
     outputs_text = " ".join(page.eval_on_selector_all(".cell_output", "els => els.map(e => e.innerText)"))
     if "Traceback (most recent call last)" in outputs_text:
         error_outputs.append("'Traceback (most recent call last)' in a cell output")
@@ -180,20 +190,30 @@ def test_page(browser, rel):
 
     reader = [f"table not readable at {DESKTOP} px ({w})" for w in page.evaluate(JS_WIDE_TABLES)]
     text = page.inner_text("main") if page.query_selector("main") else page.inner_text("body")
-    reader += [f"missing value shown as {m!r}: ...{text[max(0, m.start() - 60):m.end() + 20]!r}..."
-               for m in list(NAN.finditer(text))[:5]]
+    reader += [
+        f"missing value shown as {m!r}: ...{text[max(0, m.start() - 60) : m.end() + 20]!r}..."
+        for m in list(NAN.finditer(text))[:5]
+    ]
     if rel.startswith("notebooks/"):
         alts = page.eval_on_selector_all("main img", "els => els.map(e => [e.getAttribute('alt') || '', e.src])")
-        reader += [f"image without alt text: {src.rsplit('/', 1)[-1]}" for alt, src in alts
-                   if not alt.strip() or alt.strip().endswith((".png", ".svg", ".jpg", ".jpeg"))]
+        reader += [
+            f"image without alt text: {src.rsplit('/', 1)[-1]}"
+            for alt, src in alts
+            if not alt.strip() or alt.strip().endswith((".png", ".svg", ".jpg", ".jpeg"))
+        ]
     if rel in SCREENSHOTS:
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{SCREENSHOTS[rel]}_{DESKTOP}.png"), full_page=True)
     context.close()
 
-    problems = errors + [f"broken image: {s}" for s in broken_images] + \
-        [f"broken internal link: {h}" for h in broken_links] + [f"notebook error output: {t}" for t in error_outputs] \
-        + chapter + reader
+    problems = (
+        errors
+        + [f"broken image: {s}" for s in broken_images]
+        + [f"broken internal link: {h}" for h in broken_links]
+        + [f"notebook error output: {t}" for t in error_outputs]
+        + chapter
+        + reader
+    )
     assert not problems, f"{rel}:\n  " + "\n  ".join(problems)
 
 
@@ -218,8 +238,9 @@ def test_status_page_shows_real_numbers_for_tables_2_to_4(browser):
     for table in ("Table 2", "Table 3", "Table 4"):
         row = next((r for r in rows if r and r[0] == table), None)
         assert row, f"no row for {table} on the status page"
-        assert re.search(r"-?\d+\.\d{3}\**\s*\(\d+\.\d{3}\), N = [\d,]+", row[col]), \
+        assert re.search(r"-?\d+\.\d{3}\**\s*\(\d+\.\d{3}\), N = [\d,]+", row[col]), (
             f"{table}: no real-data estimate with N on the status page (cell: {row[col]!r})"
+        )
 
 
 @pytest.mark.parametrize("rel", list(SCREENSHOTS))

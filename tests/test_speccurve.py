@@ -1,4 +1,5 @@
 """Specification curve: grid size, spot checks against direct estimator calls, determinism, real-track skips."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +14,7 @@ from nqp_helpers.estimators.twfe import twfe
 @pytest.fixture(scope="module")
 def panel():
     from nqp_helpers.data.load import load_panel
+
     try:
         return load_panel("semi_synthetic", seed=20260101)
     except NQPInputError as exc:
@@ -59,8 +61,12 @@ def _direct(panel, r):
 
 
 def test_spot_checks_against_direct_calls(panel, specs):
-    picks = pd.concat([specs[specs["estimator"] == "twfe"].sample(4, random_state=3),
-                       specs[specs["estimator"] != "twfe"].sample(3, random_state=4)])
+    picks = pd.concat(
+        [
+            specs[specs["estimator"] == "twfe"].sample(4, random_state=3),
+            specs[specs["estimator"] != "twfe"].sample(3, random_state=4),
+        ]
+    )
     for _, r in picks.iterrows():
         w = _direct(panel, r)
         assert r["estimate"] == pytest.approx(w["estimate"], rel=1e-8), r.to_dict()
@@ -81,6 +87,7 @@ def test_deterministic_and_truth(panel, specs):
     assert np.allclose(t, tr, atol=1e-12)
     # every other weighting has its own exact truth: that of the re-weighted index (same bounds, same weights)
     from nqp_helpers.data.semi_synthetic import reweight_index
+
     ent = reweight_index(panel, "entropy").attrs["truth"]
     tr_e = ent.query("outcome == 'Pro' and estimand == 'att'")["value"].iloc[0]
     t_e = specs[(specs["outcome"] == "Pro") & (specs["weights"] == "entropy") & (specs["sample"] == "all")]["truth"]
@@ -106,6 +113,7 @@ def test_sample_levels(panel):
 
 # --- what chapter 14 shows, on hand-made specification tables ------------------------------------------------------
 
+
 def _specs(truth=True):
     """Two weightings x two samples x two estimators for Pro; the misdated sample is off by 0.1."""
     rows = []
@@ -113,10 +121,23 @@ def _specs(truth=True):
         for s in ("all", "pilot_years_latest"):
             for e, bias in (("twfe", 0.0), ("imputation_bjs", 0.05)):
                 est = tv + bias + (0.1 if s.startswith("pilot_years_") else 0.0)
-                rows.append(dict(outcome="Pro", weights=w, sample=s, estimator=e, estimate=est, std_error=0.1,
-                                 conf_low=est - 0.2, conf_high=est + 0.2, truth=tv, note=""))
-    rows.append(dict(outcome="Pro", weights="critic", sample="all", estimator="psm_did", estimate=np.nan,
-                     note="no match"))
+                rows.append(
+                    dict(
+                        outcome="Pro",
+                        weights=w,
+                        sample=s,
+                        estimator=e,
+                        estimate=est,
+                        std_error=0.1,
+                        conf_low=est - 0.2,
+                        conf_high=est + 0.2,
+                        truth=tv,
+                        note="",
+                    )
+                )
+    rows.append(
+        dict(outcome="Pro", weights="critic", sample="all", estimator="psm_did", estimate=np.nan, note="no match")
+    )
     df = pd.DataFrame(rows)
     return df if truth else df.drop(columns="truth")
 
@@ -139,8 +160,10 @@ def test_curve_values_truth_sentences_and_means():
     v = sc.curve_values(one)
     assert v["o_min"] == 1.0 and v["o_max"] == pytest.approx(2.15) and v["o_share_sig"] == 1.0
     s = sc.truth_sentences(_specs(), "Pro")
-    assert s["truth_range"] == "the true ATT on Pro is 1.000 with paper weights and 2.000 with entropy weights " \
-                               "(paper weights: 1.000)"
+    assert (
+        s["truth_range"] == "the true ATT on Pro is 1.000 with paper weights and 2.000 with entropy weights "
+        "(paper weights: 1.000)"
+    )
     assert "ranges from 0.000 to 0.050" in s["truth_verdict"] and "at most 0.5 standard errors" in s["truth_verdict"]
     assert "recovers its own truth" in s["truth_verdict"] and "+0.125 on average (latest dates)" in s["truth_verdict"]
     assert sc.truth_sentences(_specs(truth=False), "Pro")["truth_verdict"] == "not known on this track."
@@ -150,8 +173,9 @@ def test_curve_values_truth_sentences_and_means():
 
 
 def test_decomposition_table_and_values():
-    vd = pd.DataFrame({"outcome": "Pro", "dimension": [*sc.DIMENSIONS, "interactions"],
-                       "share": [0.5, 0.1, 0.2, 0.15, 0.0, 0.05]})
+    vd = pd.DataFrame(
+        {"outcome": "Pro", "dimension": [*sc.DIMENSIONS, "interactions"], "share": [0.5, 0.1, 0.2, 0.15, 0.0, 0.05]}
+    )
     wide = sc.decomposition_table(vd)
     assert list(wide.index) == [*sc.DIMENSIONS, "interactions"] and list(wide.columns) == ["Pro"]
     v = sc.decomposition_values(wide, "Pro")

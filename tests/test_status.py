@@ -1,4 +1,5 @@
 """Replication status page: synthetic results folders (every status word), the README agreeing with exhibits()."""
+
 import math
 
 import pandas as pd
@@ -19,9 +20,19 @@ def _write(base, rel, df):
 
 def _cmp_table(spec, outcome, term, estimate, p_value, table, track=None, **extra):
     """A compare_to_paper-shaped output with the headline row and a distractor row."""
-    d = pd.DataFrame({"table": [table, table], "column": [1, 2], "spec": [spec, "other_spec"],
-                      "outcome": [outcome, outcome], "term": [term, term], "estimate": [estimate, 99.0],
-                      "std_error": [0.1, 0.1], "p_value": [p_value, 0.5], **{k: [v, v] for k, v in extra.items()}})
+    d = pd.DataFrame(
+        {
+            "table": [table, table],
+            "column": [1, 2],
+            "spec": [spec, "other_spec"],
+            "outcome": [outcome, outcome],
+            "term": [term, term],
+            "estimate": [estimate, 99.0],
+            "std_error": [0.1, 0.1],
+            "p_value": [p_value, 0.5],
+            **{k: [v, v] for k, v in extra.items()},
+        }
+    )
     if track is not None:
         d["track"] = track
     return d
@@ -44,14 +55,20 @@ def test_empty_folder_every_output_missing(tmp_path):
 
 
 def test_status_words(tmp_path):
-    _write(tmp_path, "03_t2_baseline/table2.csv", _cmp_table("baseline_controls", "Pro", "Inn", 0.55, 0.001, 2,
-                                                          track="semi_synthetic", truth=0.565))
-    _write(tmp_path, "04_t3_psm_did/table3.csv", _cmp_table("psm_radius", "Pro", "Inn", 0.30, 0.40, 3))   # not signif.
+    _write(
+        tmp_path,
+        "03_t2_baseline/table2.csv",
+        _cmp_table("baseline_controls", "Pro", "Inn", 0.55, 0.001, 2, track="semi_synthetic", truth=0.565),
+    )
+    _write(tmp_path, "04_t3_psm_did/table3.csv", _cmp_table("psm_radius", "Pro", "Inn", 0.30, 0.40, 3))  # not signif.
     _write(tmp_path, "05_t4_iv/table4.csv", _cmp_table("iv_nightlight_1997", "Pro", "Inn", -0.2, 0.01, 4))  # sign
-    _write(tmp_path, "06_t5_t7_amplification/table5.csv", _cmp_table("moderation_Hum", "Pro", "Inn:Hum", float("nan"),
-                                                               float("nan"), 5))
-    _write(tmp_path, "06_t5_t7_amplification/table6.csv", pd.DataFrame({"a": [1]}))                      # no headline
-    (tmp_path / "06_t5_t7_amplification" / "table7.csv").write_text("")                                  # empty file
+    _write(
+        tmp_path,
+        "06_t5_t7_amplification/table5.csv",
+        _cmp_table("moderation_Hum", "Pro", "Inn:Hum", float("nan"), float("nan"), 5),
+    )
+    _write(tmp_path, "06_t5_t7_amplification/table6.csv", pd.DataFrame({"a": [1]}))  # no headline
+    (tmp_path / "06_t5_t7_amplification" / "table7.csv").write_text("")  # empty file
     _write(tmp_path, "07_f1_heterogeneity/figure1.csv", pd.DataFrame({"group": ["a"], "estimate": [0.1]}))
     st_df = S.replication_status(tmp_path, track="semi_synthetic")
     r = _row(st_df, "03_t2_baseline/table2.csv")
@@ -71,20 +88,30 @@ def test_status_words(tmp_path):
 
 
 def test_track_mismatch_and_missing_columns(tmp_path):
-    _write(tmp_path, "03_t2_baseline/table2.csv", _cmp_table("baseline_controls", "Pro", "Inn", 0.5, 0.01, 2,
-                                                          track="semi_synthetic"))
+    _write(
+        tmp_path,
+        "03_t2_baseline/table2.csv",
+        _cmp_table("baseline_controls", "Pro", "Inn", 0.5, 0.01, 2, track="semi_synthetic"),
+    )
     _write(tmp_path, "06_t5_t7_amplification/table5.csv", _cmp_table("moderation_Hum", "Pro", "Inn:Hum", 0.3, 0.01, 5))
-    st_df = S.replication_status(tmp_path, track="real",
-                                 available_columns=["Pro", "Inn", *CONTROLS])
+    st_df = S.replication_status(tmp_path, track="real", available_columns=["Pro", "Inn", *CONTROLS])
     r = _row(st_df, "03_t2_baseline/table2.csv")
     assert r["status"] == S.NOT_RUN and "semi_synthetic" in r["note"]
-    r5 = _row(st_df, "06_t5_t7_amplification/table5.csv")          # stale file ignored: the track has no Hum
+    r5 = _row(st_df, "06_t5_t7_amplification/table5.csv")  # stale file ignored: the track has no Hum
     assert r5["status"] == S.NOT_RUN and "Hum" in r5["note"]
 
 
 def test_truth_from_panel_truth_table(tmp_path):
-    truth = pd.DataFrame({"outcome": ["Pro", "Pro"], "estimand": ["att", "interaction"], "split": ["", "Dig"],
-                          "group": ["", "Dig"], "value": [0.5, 0.2], "n_obs": [10, 10]})
+    truth = pd.DataFrame(
+        {
+            "outcome": ["Pro", "Pro"],
+            "estimand": ["att", "interaction"],
+            "split": ["", "Dig"],
+            "group": ["", "Dig"],
+            "value": [0.5, 0.2],
+            "n_obs": [10, 10],
+        }
+    )
     st_df = S.replication_status(tmp_path, truth=truth)
     assert _row(st_df, "03_t2_baseline/table2.csv")["truth"] == pytest.approx(0.5)
     assert _row(st_df, "06_t5_t7_amplification/table6.csv")["truth"] == pytest.approx(0.2)
@@ -125,16 +152,19 @@ REAL_COLS = ["Pro", "Inn", *CONTROLS, "iv_ntl"]
 
 
 def test_semi_verdict_words():
-    assert S.semi_verdict(0.50, 0.05, 0.55) == S.SEMI_RECOVERS          # |diff| = 1 SE
-    assert S.semi_verdict(0.50, 0.01, 0.55) == S.SEMI_MISSES           # 5 SE away
+    assert S.semi_verdict(0.50, 0.05, 0.55) == S.SEMI_RECOVERS  # |diff| = 1 SE
+    assert S.semi_verdict(0.50, 0.01, 0.55) == S.SEMI_MISSES  # 5 SE away
     assert S.semi_verdict(0.50, float("nan"), 0.55) == "—"
     assert "reproduc" not in S.SEMI_RECOVERS + S.SEMI_MISSES
 
 
 def test_exhibit_verdicts_both_tracks(tmp_path):
     semi, real = tmp_path / "semi", tmp_path / "real"
-    _write(semi, "03_t2_baseline/table2.csv", _cmp_table("baseline_controls", "Pro", "Inn", 0.55, 0.001, 2, truth=0.6,
-                                                      n_obs=5560))
+    _write(
+        semi,
+        "03_t2_baseline/table2.csv",
+        _cmp_table("baseline_controls", "Pro", "Inn", 0.55, 0.001, 2, truth=0.6, n_obs=5560),
+    )
     _write(semi, "04_t3_psm_did/table3.csv", _cmp_table("psm_radius", "Pro", "Inn", 0.10, 0.001, 3, truth=0.6))
     _write(real, "03_t2_baseline/table2.csv", _cmp_table("baseline_controls", "Pro", "Inn", 0.2, 0.001, 2, n_obs=1234))
     _write(real, "04_t3_psm_did/table3.csv", _cmp_table("psm_radius", "Pro", "Inn", 0.2, 0.6, 3, n_obs=999))
@@ -144,7 +174,7 @@ def test_exhibit_verdicts_both_tracks(tmp_path):
     t2 = v.loc["Inn on Pro (Table 2)"]
     assert t2["real_verdict"] == S.REAL_SAME and t2["real_n"] == 1234 and t2["real"] == pytest.approx(0.2)
     assert "proxies: Gov, Fix, Tra" in t2["real_caveat"] and "no Mea" in t2["real_caveat"]
-    assert t2["semi_verdict"] == S.SEMI_RECOVERS and t2["truth"] == pytest.approx(0.6)   # |0.05| < 1.96 × 0.1
+    assert t2["semi_verdict"] == S.SEMI_RECOVERS and t2["truth"] == pytest.approx(0.6)  # |0.05| < 1.96 × 0.1
     t3 = v.loc["Inn on Pro (Table 3)"]
     assert t3["real_verdict"].startswith(S.REAL_DIFFERS + ":") and t3["semi_verdict"] == S.SEMI_MISSES
     t4 = v.loc["Inn on Pro (Table 4)"]
@@ -154,7 +184,9 @@ def test_exhibit_verdicts_both_tracks(tmp_path):
     assert t5["real_verdict"].startswith(S.NOT_ESTIMABLE) and "Hum" in t5["real_verdict"]
     shown = S.verdict_display(v.reset_index())
     assert "nan" not in shown.to_string().lower()
-    assert shown.loc[shown["Exhibit"] == "Table 2", "Real data: estimate (SE), N"].iloc[0] == "0.200*** (0.100), N = 1,234"
+    assert (
+        shown.loc[shown["Exhibit"] == "Table 2", "Real data: estimate (SE), N"].iloc[0] == "0.200*** (0.100), N = 1,234"
+    )
     text = S.summary_paragraph(v.reset_index())
     assert "1 keeps the paper's sign and significance" in text and "(Table 2)" in text
     assert "N = 1,234" in text and "1 of 2 headline coefficients" in text and "reproduc" not in text

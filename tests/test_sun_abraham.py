@@ -1,12 +1,12 @@
 """Sun-Abraham IW: saturated coefficients = CS ATT(g,t) (never-treated, universal base); IW vs pyfixest saturated."""
+
 import numpy as np
-import pandas as pd
 import pytest
+from toy_panels import staggered_panel as toy_panel  # 60 units, 3 cohorts + never treated
 
 from nqp_helpers.errors import NQPInputError
 from nqp_helpers.estimators.callaway_santanna import callaway_santanna
 from nqp_helpers.estimators.sun_abraham import sun_abraham
-from toy_panels import staggered_panel as toy_panel  # 60 units, 3 cohorts + never treated
 
 pf = pytest.importorskip("pyfixest")
 
@@ -24,8 +24,9 @@ def test_saturated_equals_cs_universal():
 def test_iw_matches_pyfixest_saturated():
     df = toy_panel()
     r = sun_abraham(df, "y", leads=3, lags=3)
-    fit = pf.event_study(df, yname="y", idname="city_code", tname="year", gname="first_treat",
-                         estimator="saturated", cluster="city_code")
+    fit = pf.event_study(
+        df, yname="y", idname="city_code", tname="year", gname="first_treat", estimator="saturated", cluster="city_code"
+    )
     agg = fit.aggregate()
     agg.index = agg.index.astype(int)
     iw = r[(r["aggregation"] == "event_time") & ~r["reference"]].set_index("event_time")

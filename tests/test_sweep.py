@@ -4,6 +4,7 @@ runs execute in a worker's scratch folder and come home to the client; workers a
 The cluster commands are parsed from book/sweeps.md (blocks after `% tested-commands: <label>`), so the guide shows
 what these tests run.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,9 @@ def by_hand(tmp_path_factory):
 def _nqp(argv: list[str], grid: Path, tmp: Path, *extra: str) -> int:
     """Run a guide's `nqp sweep` line in this process with the test's grid and output folders."""
     assert argv[:2] == ["nqp", "sweep"] and argv[2].endswith(".yaml")
-    return main(["sweep", str(grid), *argv[3:], "--runs-dir", str(tmp / "runs"), "--sweep-dir", str(tmp / "out"),
-                 *extra])
+    return main(
+        ["sweep", str(grid), *argv[3:], "--runs-dir", str(tmp / "runs"), "--sweep-dir", str(tmp / "out"), *extra]
+    )
 
 
 def _leftovers(scratch: Path, pattern: str) -> list[Path]:
@@ -66,13 +68,16 @@ def test_typo_in_grid_file_names_key_and_suggests(tmp_path):
 
 
 def test_one_invalid_set_and_nothing_runs(tmp_path, capsys):
-    grid = _grid(tmp_path, f"""
+    grid = _grid(
+        tmp_path,
+        f"""
 notebook: {NB_REL}
 parameters:
   seed: [1, 2, "x"]
 runs:
   - {{seed: 5, sampel: 3}}
-""")
+""",
+    )
     with pytest.raises(NQPInputError) as exc:
         load_grid(grid)
     msg = str(exc.value)
@@ -85,14 +90,17 @@ runs:
     assert not (tmp_path / "runs").exists() and not (tmp_path / "o").exists()
 
 
-@pytest.mark.parametrize("text, needle", [
-    (f"notebook: {NB_REL}\nparameters:\n  seed: 3\n", "non-empty list"),
-    (f"notebook: {NB_REL}\nparameters:\n  seed: [1]\nfixed:\n  seed: 2\n", "both in 'fixed' and in 'parameters'"),
-    ("notebook: notebooks/99_missing.py\nparameters:\n  seed: [1]\n", "does not exist"),
-    ("parameters:\n  seed: [1]\n", "missing key 'notebook'"),
-    (f"notebooks: {NB_REL}\nparameters:\n  seed: [1]\n", "did you mean 'notebook'"),
-    ("- just a list\n", "expected a mapping"),
-])
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        (f"notebook: {NB_REL}\nparameters:\n  seed: 3\n", "non-empty list"),
+        (f"notebook: {NB_REL}\nparameters:\n  seed: [1]\nfixed:\n  seed: 2\n", "both in 'fixed' and in 'parameters'"),
+        ("notebook: notebooks/99_missing.py\nparameters:\n  seed: [1]\n", "does not exist"),
+        ("parameters:\n  seed: [1]\n", "missing key 'notebook'"),
+        (f"notebooks: {NB_REL}\nparameters:\n  seed: [1]\n", "did you mean 'notebook'"),
+        ("- just a list\n", "expected a mapping"),
+    ],
+)
 def test_malformed_grids(tmp_path, text, needle):
     with pytest.raises(NQPInputError) as exc:
         load_grid(_grid(tmp_path, text))
@@ -105,10 +113,13 @@ def test_grid_naming_a_chapter_by_its_old_name_runs_the_renamed_file(tmp_path):
 
 
 def test_expansion_fixed_runs_duplicates_and_hash(tmp_path):
-    grid = {"name": "exp", "notebook": NB_REL,
-            "parameters": {"seed": [1, 2], "n": ["5", 6]},  # quoted numbers from YAML are coerced
-            "runs": [{"seed": 9, "pause": 0.5}, {"seed": 1, "n": 5}],  # the second duplicates a product set
-            "fixed": {"pause": 0.0}}
+    grid = {
+        "name": "exp",
+        "notebook": NB_REL,
+        "parameters": {"seed": [1, 2], "n": ["5", 6]},  # quoted numbers from YAML are coerced
+        "runs": [{"seed": 9, "pause": 0.5}, {"seed": 1, "n": 5}],  # the second duplicates a product set
+        "fixed": {"pause": 0.0},
+    }
     g = load_grid(grid)
     assert g.name == "exp" and len(g.runs) == 5 and g.duplicates == 1
     assert [r.given for r in g.runs[:2]] == [{"pause": 0.0, "seed": 1, "n": 5}, {"pause": 0.0, "seed": 1, "n": 6}]
@@ -132,7 +143,9 @@ def test_expansion_fixed_runs_duplicates_and_hash(tmp_path):
 # --------------------------------------------------------------------------------------------- running
 def test_failure_isolated_then_resume_after_interruption(tmp_path, by_hand, capsys):
     scheduler_address = by_hand[0]
-    grid = _grid(tmp_path, f"""# four runs, one failing on purpose
+    grid = _grid(
+        tmp_path,
+        f"""# four runs, one failing on purpose
 notebook: {NB_REL}
 parameters:
   seed: [1, 2, 3]
@@ -140,7 +153,9 @@ runs:
   - {{seed: 4, fail: true}}
 fixed:
   pause: 0.0
-""", "resume.yaml")
+""",
+        "resume.yaml",
+    )
     runs, out = tmp_path / "runs", tmp_path / "out"
     df = run_sweep(grid, scheduler=scheduler_address, runs_dir=runs, sweep_dir=out, progress=False)
 
@@ -154,8 +169,19 @@ fixed:
         assert _manifest(run_dir)["status"] == "ok"
         assert (Path(run_dir) / "results" / "sweep_nb" / "row.csv").is_file()
     on_disk = pd.read_csv(out / "summary.csv")
-    assert list(on_disk.columns) == ["hash", "notebook", "seed", "n", "fail", "pause", "status", "skipped",
-                                     "run_dir", "wall_seconds", "error"]
+    assert list(on_disk.columns) == [
+        "hash",
+        "notebook",
+        "seed",
+        "n",
+        "fail",
+        "pause",
+        "status",
+        "skipped",
+        "run_dir",
+        "wall_seconds",
+        "error",
+    ]
     assert list(on_disk["hash"]) == list(df["hash"]) and (on_disk["wall_seconds"] > 0).all()
     assert not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
     lines = (out / "index.jsonl").read_text().splitlines()
@@ -170,8 +196,9 @@ fixed:
     assert h2 not in read_index(out) and len(read_index(out)) == 3
 
     capsys.readouterr()
-    code = main(["sweep", str(grid), "--scheduler", scheduler_address, "--runs-dir", str(runs),
-                 "--sweep-dir", str(out)])
+    code = main(
+        ["sweep", str(grid), "--scheduler", scheduler_address, "--runs-dir", str(runs), "--sweep-dir", str(out)]
+    )
     assert code == 1  # the failed run is retried and fails again
     printed = capsys.readouterr().out
     assert "4 runs: 3 ok (2 skipped as already done), 1 failed" in printed
@@ -211,8 +238,7 @@ def test_by_hand_cluster_commands_from_the_guide(tmp_path, by_hand):
     assert _leftovers(scratch, "nqp-task-*") == [] and list(home.iterdir()) == []
 
 
-
-HIDE_PROJECT = """# dask --preload: this worker process cannot import nqp_helpers (a worker without the project installed)
+HIDE_PROJECT = """# dask --preload: this worker cannot import nqp_helpers (a worker without the project installed)
 import sys
 sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in getattr(f, "__module__", "")]
 """
@@ -229,7 +255,10 @@ def test_ship_code_to_a_worker_without_the_project(tmp_path, capsys):
         grid = _grid(tmp_path, f"notebook: {NB_REL}\nparameters:\n  seed: [21]\nfixed:\n  pause: 0.0\n")
         assert _nqp(plain, grid, tmp_path / "a") == 2
         err = capsys.readouterr().err
-        assert "cannot import nqp_helpers (ModuleNotFoundError" in err and f"worker {c['address'].rsplit(':', 1)[0]}:" in err
+        assert (
+            "cannot import nqp_helpers (ModuleNotFoundError" in err
+            and f"worker {c['address'].rsplit(':', 1)[0]}:" in err
+        )
         assert not (tmp_path / "a").exists()
         assert _nqp(shipped, grid, tmp_path / "b") == 0
         [run_dir] = pd.read_csv(tmp_path / "b" / "out" / "summary.csv")["run_dir"]
@@ -245,8 +274,16 @@ def test_version_or_data_mismatch_stops_before_submitting(tmp_path, by_hand, mon
 
     address = by_hand[0]
     grid = _grid(tmp_path, f"notebook: {NB_REL}\nparameters:\n  seed: [31]\n")
-    args = ["sweep", str(grid), "--scheduler", address, "--runs-dir", str(tmp_path / "runs"),
-            "--sweep-dir", str(tmp_path / "out")]
+    args = [
+        "sweep",
+        str(grid),
+        "--scheduler",
+        address,
+        "--runs-dir",
+        str(tmp_path / "runs"),
+        "--sweep-dir",
+        str(tmp_path / "out"),
+    ]
     real = nqp_helpers.__version__
     monkeypatch.setattr(nqp_helpers, "__version__", "9.9.9")  # the client now says 9.9.9; the workers run `real`
     assert main(args) == 2
@@ -267,11 +304,19 @@ def test_a_task_refuses_other_code_or_data(tmp_path):
     from nqp_helpers.sweep import _execute
 
     expect = client_state()
-    for key, value, needle in [("nqp_helpers", "0.0.1", "nqp_helpers version"),
-                               ("code_sha", "0" * 64, "with different code"),
-                               ("data_sha", "f" * 64, "data manifest")]:
-        task = {"notebook": NB_REL, "source": NB.read_bytes(), "suffix": ".py", "given": {"seed": 1}, "hash": "h",
-                "expect": expect | {key: value}}
+    for key, value, needle in [
+        ("nqp_helpers", "0.0.1", "nqp_helpers version"),
+        ("code_sha", "0" * 64, "with different code"),
+        ("data_sha", "f" * 64, "data manifest"),
+    ]:
+        task = {
+            "notebook": NB_REL,
+            "source": NB.read_bytes(),
+            "suffix": ".py",
+            "given": {"seed": 1},
+            "hash": "h",
+            "expect": expect | {key: value},
+        }
         rec = _execute(task)
         assert rec["status"] == "failed" and rec["files"] is None and needle in rec["error"]
         assert "nothing was run" in rec["error"] and rec["worker"]["host"] == socket.gethostname()
@@ -306,8 +351,18 @@ def test_unreachable_scheduler_is_an_input_error(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(sweep, "CONNECT_TIMEOUT", "1s")
     grid = _grid(tmp_path, f"notebook: {NB_REL}\nparameters:\n  seed: [1]\n")
-    code = main(["sweep", str(grid), "--scheduler", "tcp://127.0.0.1:9", "--runs-dir", str(tmp_path / "runs"),
-                 "--sweep-dir", str(tmp_path / "out")])
+    code = main(
+        [
+            "sweep",
+            str(grid),
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+            "--runs-dir",
+            str(tmp_path / "runs"),
+            "--sweep-dir",
+            str(tmp_path / "out"),
+        ]
+    )
     assert code == 2 and "cannot reach the dask scheduler" in capsys.readouterr().err
     assert not (tmp_path / "runs").exists() and not (tmp_path / "out").exists()
 

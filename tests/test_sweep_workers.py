@@ -1,5 +1,6 @@
 """nqp_helpers.sweep_workers: the code fingerprint, the comparison that names a worker's differences, and the plugin
 that ships a wheel and data/ (set up and torn down in this process, with a stand-in worker)."""
+
 from __future__ import annotations
 
 import io
@@ -40,7 +41,8 @@ def test_compare_states_names_each_difference():
     me = probe()
     assert me["error"] is None and compare_states(me, me) == []
     assert compare_states(me, {"error": "cannot import nqp_helpers (ModuleNotFoundError: x)"}) == [
-        "cannot import nqp_helpers (ModuleNotFoundError: x)"]
+        "cannot import nqp_helpers (ModuleNotFoundError: x)"
+    ]
     [version] = compare_states(me, me | {"nqp_helpers": "0.0.9", "code_sha": "0" * 64})  # version said first
     assert version == f"nqp_helpers version 0.0.9 (client: {me['nqp_helpers']})"
     [code] = compare_states(me, me | {"code_sha": "abc" * 20})

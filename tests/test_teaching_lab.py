@@ -1,5 +1,6 @@
 """Teaching-lab report layer: the glued numbers are the summary's, the verdicts follow the 0.5-SE rule, the tables
 have human headers and no missing values, the figures draw."""
+
 import matplotlib
 import numpy as np
 import pytest
@@ -50,8 +51,11 @@ def test_tables_and_figures(mc_run):
     assert set(t2["Estimator"]) == set(mc.ESTIMATOR_LABELS.values())
     w, wn = lab.weights_numbers(sk)
     assert wn["n_cells"] == int((sk["Inn"] == 1).sum())
-    for fig in (lab.weights_figure(w), lab.bias_coverage_figure(summary, "Pro"),
-                lab.estimates_figure(draws, "Pro", scenario="heterogeneous")):
+    for fig in (
+        lab.weights_figure(w),
+        lab.bias_coverage_figure(summary, "Pro"),
+        lab.estimates_figure(draws, "Pro", scenario="heterogeneous"),
+    ):
         assert len(fig.axes) >= 1
         matplotlib.pyplot.close(fig)
 

@@ -24,11 +24,11 @@ def test_known_pilots(units):
 def test_alternatives_differ_only_for_uncertain(units):
     d = pilot_table("default", units=units).set_index("city_code")
     e = pilot_table("earliest", units=units).set_index("city_code")
-    l = pilot_table("latest", units=units).set_index("city_code")
-    diff = (d["first_treat"] != e["first_treat"]) | (d["first_treat"] != l["first_treat"])
+    lt = pilot_table("latest", units=units).set_index("city_code")
+    diff = (d["first_treat"] != e["first_treat"]) | (d["first_treat"] != lt["first_treat"])
     assert diff.sum() > 0
     assert (diff == d["year_uncertain"]).all()
-    assert (e["first_treat"] <= d["first_treat"]).all() and (d["first_treat"] <= l["first_treat"]).all()
+    assert (e["first_treat"] <= d["first_treat"]).all() and (d["first_treat"] <= lt["first_treat"]).all()
     assert _year(d.reset_index(), 130100) == 2011  # Shijiazhuang, batch 2-5 midpoint rounded down
 
 
@@ -41,8 +41,9 @@ def test_district_options(units):
     assert bool(dp.loc[dp["city_code"] == 310000, "drop"].iloc[0])
 
 
-@pytest.mark.parametrize("kw,name", [({"pilot_years": "middle"}, "pilot_years"),
-                                     ({"district_pilots": "parent"}, "district_pilots")])
+@pytest.mark.parametrize(
+    "kw,name", [({"pilot_years": "middle"}, "pilot_years"), ({"district_pilots": "parent"}, "district_pilots")]
+)
 def test_bad_option(units, kw, name):
     with pytest.raises(NQPInputError, match=name):
         pilot_table(units=units, **kw)

@@ -1,8 +1,8 @@
 """twfe: coefficients vs linearmodels PanelOLS and pyfixest, CRV1 SEs vs pyfixest (fixest ssc), the exact factor to
 linearmodels' clustered SEs, weights, LSDV R², the reghdfe constant, errors and speed."""
+
 from __future__ import annotations
 
-import time
 import warnings
 
 import numpy as np
@@ -21,12 +21,21 @@ def _panel(n=80, T=15, seed=0, drop=0.0):
     t = np.tile(np.arange(2004, 2004 + T), n)
     ft = rng.choice([0, 0, 2008, 2011, 2014], n)[u]
     inn = ((ft > 0) & (t >= ft)).astype(int)
-    df = pd.DataFrame({"city_code": u, "year": t, "Inn": inn, "prov": u // 5, "rc": rng.integers(0, 30, n * T),
-                       "w": rng.uniform(0.5, 2, n * T)})
+    df = pd.DataFrame(
+        {
+            "city_code": u,
+            "year": t,
+            "Inn": inn,
+            "prov": u // 5,
+            "rc": rng.integers(0, 30, n * T),
+            "w": rng.uniform(0.5, 2, n * T),
+        }
+    )
     for c in CTR:
         df[c] = rng.normal(size=n * T) + 0.3 * inn
-    df["y"] = (0.5 * inn + df.c1 - 0.2 * df.c2 + rng.normal(size=n)[u] + rng.normal(size=T)[t - 2004]
-               + rng.normal(size=n * T))
+    df["y"] = (
+        0.5 * inn + df.c1 - 0.2 * df.c2 + rng.normal(size=n)[u] + rng.normal(size=T)[t - 2004] + rng.normal(size=n * T)
+    )
     if drop:
         df = df.sample(frac=1 - drop, random_state=seed).sort_index()
     return df
@@ -36,8 +45,13 @@ def _pf(df, cluster, weights=None):
     pf = pytest.importorskip("pyfixest")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return pf.feols("y ~ Inn + " + " + ".join(CTR) + " | city_code + year", data=df, vcov={"CRV1": cluster},
-                        weights=weights, fixef_tol=1e-12)
+        return pf.feols(
+            "y ~ Inn + " + " + ".join(CTR) + " | city_code + year",
+            data=df,
+            vcov={"CRV1": cluster},
+            weights=weights,
+            fixef_tol=1e-12,
+        )
 
 
 @pytest.mark.parametrize("drop", [0.0, 0.2])
@@ -65,7 +79,8 @@ def test_matches_linearmodels(drop):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         lm = lm_panel.PanelOLS(p.y, p[["Inn", *CTR]], entity_effects=True, time_effects=True).fit(
-            cov_type="clustered", cluster_entity=True)
+            cov_type="clustered", cluster_entity=True
+        )
     names = ["Inn", *CTR]
     assert np.max(np.abs(r.loc[names, "estimate"].to_numpy() - lm.params[names].to_numpy())) < 1e-8
     # linearmodels: V * N/(N - K_full), K_full = p + n_u + n_t - 1 (its df_resid); no G/(G-1)
@@ -81,8 +96,14 @@ def test_r2_overall_is_lsdv_r2_and_constant():
     sm = pytest.importorskip("statsmodels.api")
     df = _panel(n=30, T=8, drop=0.1)
     r = twfe(df, "y", controls=CTR).set_index("term")
-    X = pd.concat([df[["Inn", *CTR]], pd.get_dummies(df.city_code, prefix="u", drop_first=True, dtype=float),
-                   pd.get_dummies(df.year, prefix="t", drop_first=True, dtype=float)], axis=1)
+    X = pd.concat(
+        [
+            df[["Inn", *CTR]],
+            pd.get_dummies(df.city_code, prefix="u", drop_first=True, dtype=float),
+            pd.get_dummies(df.year, prefix="t", drop_first=True, dtype=float),
+        ],
+        axis=1,
+    )
     ols = sm.OLS(df.y, sm.add_constant(X)).fit()
     assert abs(r["r2_overall"].iloc[0] - ols.rsquared) < 1e-10
     assert np.max(np.abs(r.loc[["Inn", *CTR], "estimate"].to_numpy() - ols.params[["Inn", *CTR]].to_numpy())) < 1e-8
@@ -92,16 +113,18 @@ def test_r2_overall_is_lsdv_r2_and_constant():
     # its SE: regression of (y~ + ybar) on [X~ + xbar, 1] (reghdfe add-back-means), statsmodels cluster vcov
     # (factor G/(G-1)(N-1)/(N-p-1)) rescaled to our (N-1)/(N-K)
     from nqp_helpers.estimators._common import codes, demean_twoway
+
     cols = ["y", "Inn", *CTR]
     dm = demean_twoway(df[cols].to_numpy(float), codes(df.city_code), codes(df.year)) + df[cols].mean().to_numpy()
-    aug = sm.OLS(dm[:, 0], sm.add_constant(dm[:, 1:])).fit(cov_type="cluster",
-                                                            cov_kwds={"groups": codes(df.city_code)})
+    aug = sm.OLS(dm[:, 0], sm.add_constant(dm[:, 1:])).fit(cov_type="cluster", cov_kwds={"groups": codes(df.city_code)})
     n, k = len(df), r["k_ssc"].iloc[0]
     assert abs(aug.params[0] - r.loc["const", "estimate"]) < 1e-8
     se_ours = aug.bse[0] * np.sqrt((n - len(cols)) / (n - k))
     assert abs(se_ours - r.loc["const", "std_error"]) < 1e-8
-    assert np.max(np.abs(aug.bse[1:] * np.sqrt((n - len(cols)) / (n - k))
-                         - r.loc[["Inn", *CTR], "std_error"].to_numpy())) < 1e-8
+    assert (
+        np.max(np.abs(aug.bse[1:] * np.sqrt((n - len(cols)) / (n - k)) - r.loc[["Inn", *CTR], "std_error"].to_numpy()))
+        < 1e-8
+    )
 
 
 def test_r2_within_and_extra_terms():
@@ -123,5 +146,5 @@ def test_errors():
     with pytest.raises(NQPInputError, match="weights"):
         twfe(df.assign(w=0.0), "y", weights="w")
 
-# Speed of twfe is measured in benchmarks/bench_twfe.py, not in a timed test.
 
+# Speed of twfe is measured in benchmarks/bench_twfe.py, not in a timed test.

@@ -1,15 +1,13 @@
 import warnings
 
-import numpy as np
 import pandas as pd
 import pytest
+from toy_panels import toy_panel
 
 from nqp_helpers.data.schema import SCHEMA, schema_table
 from nqp_helpers.data.validate import validate_panel
 from nqp_helpers.errors import PanelValidationError
 from nqp_helpers.paths import BOOK_DIR
-
-from toy_panels import toy_panel
 
 
 def _good():

@@ -6,6 +6,7 @@ the file must be rejected with ``NQPInputError`` naming the column and, for a co
 of its row: never another exception, never accepted. Harmless variations (a missing value in an outcome or a
 control, reordered rows and columns) must be accepted. ``derandomize=True`` makes the examples the same in every run.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -16,15 +17,15 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from toy_panels import toy_panel
 
 from nqp_helpers.data.load import load_panel
 from nqp_helpers.data.schema import YEAR_RANGE
 from nqp_helpers.errors import NQPInputError
 
-from toy_panels import toy_panel
-
-SETTINGS = settings(max_examples=20, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=20, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 NUMERIC = ["city_code", "year", "first_treat", "Inn", "Pro", "gdp_pc", "Eco"]
 KEYS = ["city_code", "year", "first_treat", "Inn"]  # columns where a missing value is an error
 NOT_NUMBERS = ["n/a", "abc", "1,234", "--", "三", "0x1F", "1.2.3", "TRUE?"]
@@ -100,8 +101,12 @@ def test_missing_value_in_key_or_treatment_column(i, col):
 
 
 @SETTINGS
-@given(i=ROWS, col=st.sampled_from(NUMERIC), text=st.sampled_from(NOT_NUMBERS) | st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1, max_size=6))
+@given(
+    i=ROWS,
+    col=st.sampled_from(NUMERIC),
+    text=st.sampled_from(NOT_NUMBERS)
+    | st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1, max_size=6),
+)
 def test_string_in_numeric_column(i, col, text):
     try:
         float(text)
@@ -137,8 +142,12 @@ def test_treatment_switching_off(city, off):
 
 
 @SETTINGS
-@given(i=ROWS, year=st.integers(-5000, YEAR_RANGE[0] - 1) | st.integers(YEAR_RANGE[1] + 1, 10 ** 6)
-       | st.sampled_from([2005.5, 2004.25]))
+@given(
+    i=ROWS,
+    year=st.integers(-5000, YEAR_RANGE[0] - 1)
+    | st.integers(YEAR_RANGE[1] + 1, 10**6)
+    | st.sampled_from([2005.5, 2004.25]),
+)
 def test_year_out_of_range_or_not_whole(i, year):
     df = GOOD.astype({"year": float})
     df.loc[i, "year"] = year
@@ -148,7 +157,7 @@ def test_year_out_of_range_or_not_whole(i, year):
 
 
 @SETTINGS
-@given(i=ROWS, col=st.sampled_from(["Pro", "Eco", "gdp_pc"]), seed=st.integers(0, 10 ** 6))
+@given(i=ROWS, col=st.sampled_from(["Pro", "Eco", "gdp_pc"]), seed=st.integers(0, 10**6))
 def test_harmless_variations_are_accepted(i, col, seed):
     df = GOOD.copy()
     df.loc[i, col] = np.nan  # missing data in an outcome or control: allowed

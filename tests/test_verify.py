@@ -3,6 +3,7 @@
 The results folders used here are temporary copies of the committed reference (never the real ``results/``); one
 test checks the book's own ``results/`` when ``make book`` has written them.
 """
+
 from __future__ import annotations
 
 import math
@@ -117,8 +118,9 @@ def test_update_rewrites_only_when_asked(results, tmp_path, monkeypatch, capsys)
     assert main(["verify", "--results", str(results), "--update"]) == 0
     assert "rewritten" in capsys.readouterr().out
     assert main(["verify", "--results", str(results)]) == 0
-    assert (ref / "semi_synthetic" / "03_t2_baseline" / "table2.csv").read_bytes() == \
-           (results / "03_t2_baseline" / "table2.csv").read_bytes()
+    assert (ref / "semi_synthetic" / "03_t2_baseline" / "table2.csv").read_bytes() == (
+        results / "03_t2_baseline" / "table2.csv"
+    ).read_bytes()
 
 
 def test_unknown_track_and_empty_results(tmp_path):
@@ -138,8 +140,10 @@ def test_results_table_one_row_per_exhibit(results):
     assert "no reference" in V.verdict([])
 
 
-@pytest.mark.skipif(not (V.TRACK_RESULTS["semi_synthetic"] / "03_t2_baseline" / "table2.csv").is_file(),
-                    reason="the book has not been built (make book writes results/)")
+@pytest.mark.skipif(
+    not (V.TRACK_RESULTS["semi_synthetic"] / "03_t2_baseline" / "table2.csv").is_file(),
+    reason="the book has not been built (make book writes results/)",
+)
 def test_the_books_results_match_the_reference(capsys):
     """After ``make book`` (as in ``make test``): the build's own tables agree with the committed reference."""
     assert main(["verify"]) == 0, capsys.readouterr().out

@@ -1,4 +1,5 @@
 """The "Which estimator?" chart: the committed SVG matches its Graphviz source and links only to built chapters."""
+
 import shutil
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """Wild cluster bootstrap: exact agreement with wildboottest under full enumeration, MC agreement otherwise."""
+
 import warnings
 
 import numpy as np
@@ -25,8 +26,16 @@ def _panel(seed=0, n=10, years=range(2004, 2014), effect=0.3):
         for j, t in enumerate(years):
             x = rng.normal(size=2)
             d = int(ft[i] > 0 and t >= ft[i])
-            rows.append((i, t, ft[i], d, *x, a[i] + 0.1 * j + effect * d + x @ [0.5, -0.3]
-                         + shock * rng.normal() + rng.normal()))
+            rows.append(
+                (
+                    i,
+                    t,
+                    ft[i],
+                    d,
+                    *x,
+                    a[i] + 0.1 * j + effect * d + x @ [0.5, -0.3] + shock * rng.normal() + rng.normal(),
+                )
+            )
     return pd.DataFrame(rows, columns=["city_code", "year", "first_treat", "Inn", *CONTROLS, "Pro"])
 
 
@@ -37,8 +46,9 @@ def _wbt(df, B, weights, seed=1, impose_null=True):
     model = sm.OLS(Z[:, 0], X)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        out = wildboottest(model, param="Inn", cluster=u, B=B, weights_type=weights, seed=seed,
-                           impose_null=impose_null, show=False)
+        out = wildboottest(
+            model, param="Inn", cluster=u, B=B, weights_type=weights, seed=seed, impose_null=impose_null, show=False
+        )
     return float(out["p-value"].iloc[0]), float(np.asarray(out["statistic"].iloc[0]).ravel()[0])
 
 
@@ -49,7 +59,8 @@ def test_full_enumeration_matches_wildboottest_exactly():
     p_wbt, t_wbt = _wbt(df, 9999, "rademacher")
     p = res["p_value"].item()
     ties = res.attrs["n_ties"]
-    # identical draws (all 2^10 sign vectors); wildboottest counts |t*| > |t| strictly, we count ties (v = ±1 reproduce t)
+    # identical draws (all 2^10 sign vectors); wildboottest counts |t*| > |t| strictly, we count ties (v = ±1
+    # reproduce t)
     assert ties >= 2
     assert p_wbt in (p, p - ties / 1024) or abs(p_wbt - (p - ties / 1024)) < 1e-12 or abs(p_wbt - p) < 1e-12
     # the t statistic (CR1 with the same small-sample factor cancels): t differs only by sqrt of the k ratio
@@ -92,7 +103,12 @@ def test_ci_is_test_inversion_and_contains_estimate():
     assert lo < b < hi
     # p-value just inside the bounds > alpha, just outside <= alpha (checked by shifting the outcome)
     se = res["std_error"].item()
-    for b0, inside in [(lo + 0.01 * se, True), (lo - 0.01 * se, False), (hi - 0.01 * se, True), (hi + 0.01 * se, False)]:
+    for b0, inside in [
+        (lo + 0.01 * se, True),
+        (lo - 0.01 * se, False),
+        (hi - 0.01 * se, True),
+        (hi + 0.01 * se, False),
+    ]:
         shifted = df.assign(Pro=df["Pro"] - b0 * df["Inn"])
         p0 = wild_bootstrap(shifted, "Pro", controls=CONTROLS, n_boot=1999, seed=1)["p_value"].item()
         assert (p0 > 0.05) == inside

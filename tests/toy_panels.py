@@ -7,6 +7,7 @@
 
 Both are deterministic given ``seed``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,8 +16,14 @@ import pandas as pd
 DEFAULT_COHORTS = (2008, 2010, 2012, 2016, 2022)
 
 
-def toy_panel(n_units: int = 40, years=range(2004, 2024), cohorts=DEFAULT_COHORTS, seed: int = 0,
-              tau: float = 1.0, never_share: float = 0.4) -> pd.DataFrame:
+def toy_panel(
+    n_units: int = 40,
+    years=range(2004, 2024),
+    cohorts=DEFAULT_COHORTS,
+    seed: int = 0,
+    tau: float = 1.0,
+    never_share: float = 0.4,
+) -> pd.DataFrame:
     """A balanced staggered panel: ``y = a_i + b_t + 0.5 x1 - 0.3 x2 + tau * Inn + e``.
 
     Units are assigned round-robin to ``cohorts`` after a ``never_share`` fraction is left never treated
@@ -37,8 +44,19 @@ def toy_panel(n_units: int = 40, years=range(2004, 2024), cohorts=DEFAULT_COHORT
     x1 = rng.normal(0, 1, unit.size)
     x2 = rng.normal(0, 1, unit.size)
     y = a[unit - 1] + np.tile(b, n_units) + 0.5 * x1 - 0.3 * x2 + tau * inn + rng.normal(0, 0.5, unit.size)
-    df = pd.DataFrame({"unit": unit, "city_code": 110000 + unit * 100, "year": year, "first_treat": first_treat,
-                       "Inn": inn, "y": y, "x1": x1, "x2": x2, "cluster": (unit - 1) // 2 + 1})
+    df = pd.DataFrame(
+        {
+            "unit": unit,
+            "city_code": 110000 + unit * 100,
+            "year": year,
+            "first_treat": first_treat,
+            "Inn": inn,
+            "y": y,
+            "x1": x1,
+            "x2": x2,
+            "cluster": (unit - 1) // 2 + 1,
+        }
+    )
     df.attrs["tau"] = tau
     return df
 
@@ -56,7 +74,9 @@ def toy_skeleton(n_cities: int = 60, years=range(2004, 2024), seed: int = 0) -> 
     admin[order[3:8]] = "sub_provincial"
     admin[order[8:16]] = "provincial_capital"
     pop = np.exp(5.8 + 0.6 * dev + rng.normal(0, 0.3, n_cities))  # 10k persons
-    size = np.select([pop > 1000, pop > 500, pop > 100, pop > 50], ["超大城市", "特大城市", "大城市", "中等城市"], "小城市")
+    size = np.select(
+        [pop > 1000, pop > 500, pop > 100, pop > 50], ["超大城市", "特大城市", "大城市", "中等城市"], "小城市"
+    )
     # pilots: the more developed, the earlier
     ft = np.zeros(n_cities, dtype=int)
     cohorts = [2008, 2010, 2010, 2011, 2012, 2013, 2018, 2022]
@@ -109,13 +129,13 @@ def staggered_panel(n_units=60, years=range(2010, 2022), cohorts=(2014, 2016, 20
     years = list(years)
     g = np.array([cohorts[i % len(cohorts)] if i % 4 else 0 for i in range(n_units)])
     a = rng.normal(0, 1, n_units)
-    lam = {t: 0.3 * (t - years[0]) + rng.normal(0, .2) for t in years}
+    lam = {t: 0.3 * (t - years[0]) + rng.normal(0, 0.2) for t in years}
     rows = []
     for i in range(n_units):
         for t in years:
             e = t - g[i] if g[i] else None
             tau = 0.0 if e is None or e < 0 else (1 + 0.2 * e) * (1 + 0.5 * cohorts.index(g[i]))
-            rows.append((100000 + i, t, g[i], a[i] + lam[t] + tau + rng.normal(0, .5), rng.normal()))
+            rows.append((100000 + i, t, g[i], a[i] + lam[t] + tau + rng.normal(0, 0.5), rng.normal()))
     df = pd.DataFrame(rows, columns=["city_code", "year", "first_treat", "y", "x1"])
     df["y"] += 0.4 * df["x1"]
     return df

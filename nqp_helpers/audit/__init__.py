@@ -15,6 +15,7 @@ Modules: ``stars`` (stars against coef/SE), ``aggregation`` (Pro against its sub
 intercepts, SEs across columns), ``claims`` (the text's numbers), ``findings`` (run all, group, summarise),
 ``prose`` (sentences for the chapter).
 """
+
 from __future__ import annotations
 
 from ..errors import NQPInputError

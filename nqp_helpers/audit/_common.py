@@ -6,6 +6,7 @@ third decimal); a positive gap means the premise of the check cannot hold, a gap
 A tested row whose positive gap is below ``MARGINAL_GAP`` is flagged ``marginal``: a slightly different rounding
 convention, or one more decimal, could close it.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,10 +16,25 @@ from ..paths import PAPER_DIR
 from ..reported import reported_results
 from ..variables import OUTCOMES, SUBINDICES
 
-FINDING_COLUMNS = ["row_id", "check", "table", "column", "outcome", "term", "reported", "implied", "difference",
-                   "gap", "consistent", "status", "marginal", "finding", "note"]
-ROUND = 0.0005          # half a unit of the third decimal
-MARGINAL_GAP = 0.002    # a tested row whose gap after rounding is below this is flagged marginal
+FINDING_COLUMNS = [
+    "row_id",
+    "check",
+    "table",
+    "column",
+    "outcome",
+    "term",
+    "reported",
+    "implied",
+    "difference",
+    "gap",
+    "consistent",
+    "status",
+    "marginal",
+    "finding",
+    "note",
+]
+ROUND = 0.0005  # half a unit of the third decimal
+MARGINAL_GAP = 0.002  # a tested row whose gap after rounding is below this is flagged marginal
 INDEX_OUTCOMES = OUTCOMES  # the audit's names for the variables.py constants
 SUB_INDICES = SUBINDICES
 INTERCEPT = "const"
@@ -43,12 +59,27 @@ def _row(check, table, column, outcome, term, reported, implied, consistent, sta
     gap = float(gap) if _isnum(gap) else np.nan
     marginal = bool(status == "inconsistent" and 0 < gap < MARGINAL_GAP)
     if marginal:
-        note += (f" Marginal: the gap after rounding is only {gap:.4f}, below {MARGINAL_GAP:g}; one more printed "
-                 f"decimal could close it.")
-    return {"row_id": row_id(check, table, column, outcome, term), "check": check, "table": table,
-            "column": str(column), "outcome": outcome, "term": term, "reported": reported, "implied": implied,
-            "difference": diff, "gap": gap, "consistent": consistent, "status": status, "marginal": marginal,
-            "finding": "", "note": note}
+        note += (
+            f" Marginal: the gap after rounding is only {gap:.4f}, below {MARGINAL_GAP:g}; one more printed "
+            f"decimal could close it."
+        )
+    return {
+        "row_id": row_id(check, table, column, outcome, term),
+        "check": check,
+        "table": table,
+        "column": str(column),
+        "outcome": outcome,
+        "term": term,
+        "reported": reported,
+        "implied": implied,
+        "difference": diff,
+        "gap": gap,
+        "consistent": consistent,
+        "status": status,
+        "marginal": marginal,
+        "finding": "",
+        "note": note,
+    }
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
@@ -111,12 +142,12 @@ def index_groups(df: pd.DataFrame):
 
 
 def count_words(n: int, noun: str) -> str:
-    """"Two intercepts", "One row", "12 rows": a count that can start a sentence."""
+    """ "Two intercepts", "One row", "12 rows": a count that can start a sentence."""
     words = ("No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
     return f"{words[n] if n < len(words) else n} {noun}{'' if n == 1 else 's'}"
 
 
 def share(k: int, n: int, start: bool = False) -> str:
-    """"all 13" when k == n > 1, else "3 of 13"; ``start`` capitalises for a sentence start."""
+    """ "all 13" when k == n > 1, else "3 of 13"; ``start`` capitalises for a sentence start."""
     out = f"all {n}" if k == n and n > 1 else f"{k} of {n}"
     return out[0].upper() + out[1:] if start else out

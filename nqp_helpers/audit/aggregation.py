@@ -6,6 +6,7 @@ Pro = sum_d W_d sub_d, estimated on one sample with one set of regressors and fi
 linear in the outcome, so b_Pro = sum_d W_d b_d term by term. Intercepts are not tested: with city and year fixed
 effects their value depends on how the software normalises the effects.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,10 +28,14 @@ from ._common import (
 )
 from .rescaling import min_violation, violation
 
-AGG_PREMISE = ("the usual linear weighted sum Pro = Σ W_d·sub_d with Table 1's dimension weights, which the paper "
-               "implies but does not state")
-INTERCEPT_NOTE = (" Intercept: with city and year fixed effects its value depends on the normalisation of the effects "
-                  "(a software convention), so it is not tested; informational.")
+AGG_PREMISE = (
+    "the usual linear weighted sum Pro = Σ W_d·sub_d with Table 1's dimension weights, which the paper "
+    "implies but does not state"
+)
+INTERCEPT_NOTE = (
+    " Intercept: with city and year fixed effects its value depends on the normalisation of the effects "
+    "(a software convention), so it is not tested; informational."
+)
 
 
 def _implied_interval(w: dict, vals: dict, weight_round: float) -> tuple[float, float]:
@@ -48,8 +53,15 @@ def _decide(term: str, g: pd.DataFrame, gap: float, note: str) -> tuple[bool | N
     if term == INTERCEPT:
         return None, "info", note + INTERCEPT_NOTE
     if g["n"].nunique() > 1:
-        return None, "samples differ", note + (f" N differs across the four columns ({', '.join(map(str, g['n']))}):"
-                                               f" the identity needs one sample; informational.")
+        return (
+            None,
+            "samples differ",
+            note
+            + (
+                f" N differs across the four columns ({', '.join(map(str, g['n']))}):"
+                f" the identity needs one sample; informational."
+            ),
+        )
     ok = bool(gap <= 0)
     return ok, _status(ok), note
 
@@ -61,8 +73,7 @@ def _same_sample_slopes(df: pd.DataFrame):
             yield t, spec, term, g
 
 
-def check_linear_aggregation(df: pd.DataFrame | None = None, weights=None,
-                             weight_round: float = ROUND) -> pd.DataFrame:
+def check_linear_aggregation(df: pd.DataFrame | None = None, weights=None, weight_round: float = ROUND) -> pd.DataFrame:
     """Pro's coefficient against sum_d W_d b_d, per term, under the premise :data:`AGG_PREMISE`.
 
     Every printed number may lie anywhere within its rounding (``ROUND``), each dimension weight within
@@ -81,14 +92,18 @@ def check_linear_aggregation(df: pd.DataFrame | None = None, weights=None,
         gap = interval_gap(b["Pro"] - ROUND, b["Pro"] + ROUND, lo, hi)
         mean = _weighted_mean(w, b)
         terms = " + ".join(f"{w[d]:g}×{b[d]:g}" for d in SUB_INDICES)
-        note = (f"Pro {b['Pro']:g} vs Σ W_d b_d = {terms}: with rounding of every printed number and W_d in "
-                f"[{w['Lab'] - weight_round:.4f}, {w['Lab'] + weight_round:.4f}] the implied value lies in "
-                f"[{lo:.4f}, {hi:.4f}] (renormalised weights: {mean:.4f}); gap after rounding {gap:+.4f} "
-                f"[columns {_cols(g)}].")
+        note = (
+            f"Pro {b['Pro']:g} vs Σ W_d b_d = {terms}: with rounding of every printed number and W_d in "
+            f"[{w['Lab'] - weight_round:.4f}, {w['Lab'] + weight_round:.4f}] the implied value lies in "
+            f"[{lo:.4f}, {hi:.4f}] (renormalised weights: {mean:.4f}); gap after rounding {gap:+.4f} "
+            f"[columns {_cols(g)}]."
+        )
         ok, status, note = _decide(term, g, gap, note)
         if ok is False:
-            note += (f" Inconsistent under {AGG_PREMISE}. Could be explained by a non-linear or year-by-year "
-                     f"normalisation, different samples or regressors across the four columns, or misreporting.")
+            note += (
+                f" Inconsistent under {AGG_PREMISE}. Could be explained by a non-linear or year-by-year "
+                f"normalisation, different samples or regressors across the four columns, or misreporting."
+            )
         pro_col = g.loc[g["outcome"] == "Pro", "column"].iloc[0]
         rows.append(_row("linear_aggregation", t, pro_col, "Pro", term, b["Pro"], mean, ok, status, note, gap))
     slopes = list(_same_sample_slopes(df))
@@ -110,13 +125,28 @@ def _common_scale_row(slopes) -> dict:
         mids.append(b["Pro"] / m if m != 0 else np.nan)
     lo, hi = max(x[0] for x in bounds), min(x[1] for x in bounds)
     ok = bool(lo <= hi)
-    note = (f"Ratio b_Pro / mean(b_Lab, b_Mea, b_Obj) over {len(slopes)} same-sample slope terms runs from "
-            f"{np.nanmin(mids):.3f} to {np.nanmax(mids):.3f}. ")
-    note += (f"A common rescaling c of the aggregate would need c ≥ {lo:.3f} and c ≤ {hi:.3f} at once, so none "
-             f"reconciles the slopes." if not ok else
-             f"A common rescaling c in [{lo:.3f}, {hi:.3f}] reconciles them within rounding.")
-    return _row("linear_aggregation_common_scale", pd.NA, "all", "Pro", "slopes", float(np.nanmax(mids)),
-                float(np.nanmin(mids)), ok, _status(ok), note)
+    note = (
+        f"Ratio b_Pro / mean(b_Lab, b_Mea, b_Obj) over {len(slopes)} same-sample slope terms runs from "
+        f"{np.nanmin(mids):.3f} to {np.nanmax(mids):.3f}. "
+    )
+    note += (
+        f"A common rescaling c of the aggregate would need c ≥ {lo:.3f} and c ≤ {hi:.3f} at once, so none "
+        f"reconciles the slopes."
+        if not ok
+        else f"A common rescaling c in [{lo:.3f}, {hi:.3f}] reconciles them within rounding."
+    )
+    return _row(
+        "linear_aggregation_common_scale",
+        pd.NA,
+        "all",
+        "Pro",
+        "slopes",
+        float(np.nanmax(mids)),
+        float(np.nanmin(mids)),
+        ok,
+        _status(ok),
+        note,
+    )
 
 
 def per_dimension_fit(df: pd.DataFrame | None = None) -> tuple[float, dict[str, float], int]:
@@ -141,17 +171,22 @@ def _per_dimension_row(slopes) -> dict:
     s, lam, pro, subs = _fit(slopes)
     ok = bool(s <= 1e-9)
     lam_txt = ", ".join(f"λ_{d} = {x:.3f}" for d, x in zip(SUB_INDICES, lam))
-    note = (f"Each sub-index given its own non-negative factor (Pro = a + Σ λ_d sub_d; equal weights are λ_d = 1/3), "
-            f"over {len(slopes)} same-sample slope terms, every printed number within its rounding: ")
+    note = (
+        f"Each sub-index given its own non-negative factor (Pro = a + Σ λ_d sub_d; equal weights are λ_d = 1/3), "
+        f"over {len(slopes)} same-sample slope terms, every printed number within its rounding: "
+    )
     if ok:
         note += f"feasible, e.g. {lam_txt}."
     else:
         resid = np.abs(pro - subs @ lam) - ROUND * (1 + lam.sum())
         worst = [f"Table {slopes[i][0]} {slopes[i][2]}" for i in np.argsort(-resid)[:3]]
-        note += (f"infeasible. The best choice ({lam_txt}) still leaves a gap of {s:.4f} beyond rounding, largest at "
-                 f"{', '.join(worst)}. Check: violation at that λ = {violation(pro, subs, lam, ROUND):.4f}.")
-    return _row("linear_aggregation_per_dimension_scale", pd.NA, "all", "Pro", "slopes", s, 0.0, ok, _status(ok),
-                note, s)
+        note += (
+            f"infeasible. The best choice ({lam_txt}) still leaves a gap of {s:.4f} beyond rounding, largest at "
+            f"{', '.join(worst)}. Check: violation at that λ = {violation(pro, subs, lam, ROUND):.4f}."
+        )
+    return _row(
+        "linear_aggregation_per_dimension_scale", pd.NA, "all", "Pro", "slopes", s, 0.0, ok, _status(ok), note, s
+    )
 
 
 def se_bound_rows(df: pd.DataFrame, weights=None, weight_round: float = ROUND) -> list[dict]:
@@ -170,10 +205,12 @@ def se_bound_rows(df: pd.DataFrame, weights=None, weight_round: float = ROUND) -
         mean = _weighted_mean(w, se)
         gap = (se["Pro"] - ROUND) - bound
         pro_col = g.loc[g["outcome"] == "Pro", "column"].iloc[0]
-        note = (f"se(Pro) {se['Pro']:g} vs Σ W_d se_d ({', '.join(f'{se[d]:g}' for d in SUB_INDICES)}; renormalised "
-                f"weights: {mean:.4f}; largest value allowed by rounding {bound:.4f}); gap after rounding {gap:+.4f} "
-                f"[columns {_cols(g)}]. Triangle inequality under {AGG_PREMISE}; it adds no evidence independent "
-                f"of the coefficient check, which already rejects that premise.")
+        note = (
+            f"se(Pro) {se['Pro']:g} vs Σ W_d se_d ({', '.join(f'{se[d]:g}' for d in SUB_INDICES)}; renormalised "
+            f"weights: {mean:.4f}; largest value allowed by rounding {bound:.4f}); gap after rounding {gap:+.4f} "
+            f"[columns {_cols(g)}]. Triangle inequality under {AGG_PREMISE}; it adds no evidence independent "
+            f"of the coefficient check, which already rejects that premise."
+        )
         ok, status, note = _decide(term, g, gap, note)
         rows.append(_row("se_aggregation_bound", t, pro_col, "Pro", term, se["Pro"], mean, ok, status, note, gap))
     return rows

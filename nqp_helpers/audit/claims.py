@@ -1,4 +1,5 @@
 """The numbers stated in the paper's *text* (not its tables), read from ``data/paper/text_claims.csv``."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,19 +29,23 @@ def text_claims(path=None) -> pd.DataFrame:
     dup = raw["claim_id"].duplicated(keep=False)
     if dup.any():
         i = int(raw.index[dup][0])
-        raise NQPInputError(f"text_claims: row {i} (CSV line {i + 2}), column 'claim_id' duplicated "
-                            f"({raw.at[i, 'claim_id']!r})")
+        raise NQPInputError(
+            f"text_claims: row {i} (CSV line {i + 2}), column 'claim_id' duplicated ({raw.at[i, 'claim_id']!r})"
+        )
     out = raw[list(TEXT_CLAIM_COLUMNS)].copy()
     for col, kind in (("table", "integer"), ("value", "number")):
         vals = pd.to_numeric(raw[col], errors="coerce")
         bad = vals.isna() | ((vals % 1 != 0) if kind == "integer" else False)
         for i in raw.index[bad]:
-            raise NQPInputError(f"text_claims: row {i} (CSV line {i + 2}), column '{col}' must be a {kind} "
-                                f"(value {raw.at[i, col]!r})")
+            raise NQPInputError(
+                f"text_claims: row {i} (CSV line {i + 2}), column '{col}' must be a {kind} (value {raw.at[i, col]!r})"
+            )
         out[col] = vals.astype("int64" if kind == "integer" else float)
     for i in raw.index[~raw["unit"].isin(TEXT_CLAIM_UNITS)]:
-        raise NQPInputError(f"text_claims: row {i} (CSV line {i + 2}), column 'unit' must be one of "
-                            f"{list(TEXT_CLAIM_UNITS)} (value {raw.at[i, 'unit']!r})")
+        raise NQPInputError(
+            f"text_claims: row {i} (CSV line {i + 2}), column 'unit' must be one of "
+            f"{list(TEXT_CLAIM_UNITS)} (value {raw.at[i, 'unit']!r})"
+        )
     return out.reset_index(drop=True)
 
 
@@ -50,8 +55,9 @@ def amplification_claims(path=None) -> pd.DataFrame:
     interaction term, unit percent)."""
     c = text_claims(path)
     c = c[c["term"].str.contains(":", regex=False) & (c["unit"] == "percent")]
-    return (c.rename(columns={"value": "claimed_pct"})[["table", "outcome", "term", "claimed_pct", "claim_id",
-                                                         "quote_zh"]].reset_index(drop=True))
+    return c.rename(columns={"value": "claimed_pct"})[
+        ["table", "outcome", "term", "claimed_pct", "claim_id", "quote_zh"]
+    ].reset_index(drop=True)
 
 
 def _claims(claims):

@@ -12,6 +12,7 @@ could explain it innocently:
 For the aggregation finding the per-dimension rescaling test decides the strength: it is the most lenient form of
 the premise, so a firm gap there cannot be closed by any rescaling of the sub-indices.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -27,45 +28,84 @@ from .checks import (
 from .panel import check_r2, check_sample_sizes
 from .stars import check_stars
 
-CHECKS = (check_stars, check_linear_aggregation, check_sample_sizes, check_r2, check_iv_vs_ols,
-          check_moderation_main_effects, check_constants, check_se_consistency)
+CHECKS = (
+    check_stars,
+    check_linear_aggregation,
+    check_sample_sizes,
+    check_r2,
+    check_iv_vs_ols,
+    check_moderation_main_effects,
+    check_constants,
+    check_se_consistency,
+)
 AGG_CHECKS = ("linear_aggregation", "linear_aggregation_common_scale", "linear_aggregation_per_dimension_scale")
-SUMMARY_COLUMNS = ["finding", "what", "premise", "strength", "evidence", "conditional_evidence", "marginal_rows",
-                   "innocent_explanations"]
+SUMMARY_COLUMNS = [
+    "finding",
+    "what",
+    "premise",
+    "strength",
+    "evidence",
+    "conditional_evidence",
+    "marginal_rows",
+    "innocent_explanations",
+]
 STRENGTHS = ("firm", "marginal", "unexplained")
 # finding id -> a short name for the landing page (the ``what`` column says it with numbers)
-SHORT = {"aggregation": "Pro's coefficients cannot come from a positively weighted sum of the sub-indices",
-         "r2_nested": "R² falls when regressors are added",
-         "intercept_stars": "intercepts carry more stars than their ratio allows",
-         "slope_stars": "coefficients carry stars their ratio does not allow",
-         "psm_n": "PSM sample sizes vary by outcome without explanation"}
+SHORT = {
+    "aggregation": "Pro's coefficients cannot come from a positively weighted sum of the sub-indices",
+    "r2_nested": "R² falls when regressors are added",
+    "intercept_stars": "intercepts carry more stars than their ratio allows",
+    "slope_stars": "coefficients carry stars their ratio does not allow",
+    "psm_n": "PSM sample sizes vary by outcome without explanation",
+}
 
 # finding id -> (premise, innocent explanations); order = order on the page
 KINDS = {
     "aggregation": (
         f"{AGG_PREMISE}; the four columns of a table share sample, regressors and fixed effects",
-        ("a non-linear or year-by-year normalisation of Pro or of its sub-indices (a linear rescaling per "
-         "sub-index is already allowed by the test); different samples or regressors across the four columns than "
-         "the tables state; misreporting, e.g. a column from another specification")),
+        (
+            "a non-linear or year-by-year normalisation of Pro or of its sub-indices (a linear rescaling per "
+            "sub-index is already allowed by the test); different samples or regressors across the four columns than "
+            "the tables state; misreporting, e.g. a column from another specification"
+        ),
+    ),
     "r2_nested": (
-        ("the larger model adds regressors to the smaller on the same observations and both tables report one R² "
-         "definition (the paper does not say which R² it prints)"),
-        ("a different R² definition in the two tables (within versus overall R²); controls or fixed effects dropped "
-         "in the larger model; misreporting")),
+        (
+            "the larger model adds regressors to the smaller on the same observations and both tables report one R² "
+            "definition (the paper does not say which R² it prints)"
+        ),
+        (
+            "a different R² definition in the two tables (within versus overall R²); controls or fixed effects dropped "
+            "in the larger model; misreporting"
+        ),
+    ),
     "intercept_stars": (
-        ("stars follow from intercept / SE under the normal or t(G − 1) (the paper says only 稳健标准误, robust "
-         "standard errors)"),
-        ("a typo in the stars or in one digit of the intercept or its SE; stars computed from another SE than the "
-         "one printed. Intercepts of fixed-effects models are a normalisation, so little rests on them")),
+        (
+            "stars follow from intercept / SE under the normal or t(G − 1) (the paper says only 稳健标准误, robust "
+            "standard errors)"
+        ),
+        (
+            "a typo in the stars or in one digit of the intercept or its SE; stars computed from another SE than the "
+            "one printed. Intercepts of fixed-effects models are a normalisation, so little rests on them"
+        ),
+    ),
     "slope_stars": (
-        ("stars follow from coefficient / SE under the normal or t(G − 1) (the paper says only 稳健标准误, robust "
-         "standard errors)"),
-        ("a typo in the stars or in one digit of the coefficient or its SE; stars computed from another SE")),
+        (
+            "stars follow from coefficient / SE under the normal or t(G − 1) (the paper says only 稳健标准误, robust "
+            "standard errors)"
+        ),
+        ("a typo in the stars or in one digit of the coefficient or its SE; stars computed from another SE"),
+    ),
     "psm_n": (
-        ("nothing is tested: a single matching shared by the four outcomes would give one N, but the paper does not "
-         "say how it matched"),
-        ("nearest-neighbour matching repeated per outcome after a random sort, or matching year by year, gives a "
-         "different N per outcome legitimately")),
+        (
+            "nothing is tested: a single matching shared by the four outcomes would give one N, but the paper does not "
+            "say how it matched"
+        ),
+        (
+            "nearest-neighbour matching repeated per outcome after a random sort, or matching year by year, gives a "
+            "different N per outcome legitimately"
+        ),
+    ),
 }
 
 
@@ -93,8 +133,12 @@ def assign_findings(findings: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def run_all(df: pd.DataFrame | None = None, claims: pd.DataFrame | str | None = "paper", n_clusters: int = 278,
-            n_years: int = 20) -> pd.DataFrame:
+def run_all(
+    df: pd.DataFrame | None = None,
+    claims: pd.DataFrame | str | None = "paper",
+    n_clusters: int = 278,
+    n_years: int = 20,
+) -> pd.DataFrame:
     """Every check on ``df`` (default: the paper's reported results), in one findings table with ``finding`` filled.
 
     ``claims`` goes to :func:`check_moderation_main_effects`: ``"paper"`` (default) reads the text's numbers from
@@ -103,8 +147,11 @@ def run_all(df: pd.DataFrame | None = None, claims: pd.DataFrame | str | None = 
     sample-size checks.
     """
     df = _data(df)
-    kw = {check_moderation_main_effects: {"claims": claims}, check_stars: {"n_clusters": n_clusters},
-          check_sample_sizes: {"n_cities": n_clusters, "n_years": n_years}}
+    kw = {
+        check_moderation_main_effects: {"claims": claims},
+        check_stars: {"n_clusters": n_clusters},
+        check_sample_sizes: {"n_cities": n_clusters, "n_years": n_years},
+    }
     parts = [f(df, **kw.get(f, {})) for f in CHECKS]
     return assign_findings(_frame([r for p in parts for r in p.to_dict("records")]))
 
@@ -124,27 +171,37 @@ def _what(fid: str, ev: pd.DataFrame, findings: pd.DataFrame) -> str:
         rows = findings[findings["check"] == "linear_aggregation"]
         tested = rows[rows["consistent"].notna()]
         lp = ev[ev["check"] == "linear_aggregation_per_dimension_scale"]
-        s = (f"; even a separate non-negative factor per sub-index leaves a gap of {lp['gap'].iloc[0]:.3f} beyond "
-             f"rounding" if len(lp) else "")
-        return (f"Pro's slopes cannot come from a non-negative linear aggregate of Lab, Mea and Obj: "
-                f"{share(int((tested['status'] == 'inconsistent').sum()), len(tested))} same-sample slope terms miss "
-                f"the weighted sum beyond rounding{s}.")
+        s = (
+            f"; even a separate non-negative factor per sub-index leaves a gap of {lp['gap'].iloc[0]:.3f} beyond "
+            f"rounding"
+            if len(lp)
+            else ""
+        )
+        return (
+            f"Pro's slopes cannot come from a non-negative linear aggregate of Lab, Mea and Obj: "
+            f"{share(int((tested['status'] == 'inconsistent').sum()), len(tested))} same-sample slope terms miss "
+            f"the weighted sum beyond rounding{s}."
+        )
     if fid == "r2_nested":
         rows = findings[(findings["check"] == "r2_nested") & findings["consistent"].notna()]
         tabs = sorted(set(ev["table"]))
         n_t = int(rows["table"].isin(tabs).sum())
         rest = len(rows) - n_t
         tail = f"; it does not fall in the {rest} other nested comparisons" if rest else ""
-        return (f"R² falls when regressors are added on the same observations, in {len(ev)} of the {n_t} columns of "
-                f"Tables {', '.join(map(str, tabs))}{tail}.")
+        return (
+            f"R² falls when regressors are added on the same observations, in {len(ev)} of the {n_t} columns of "
+            f"Tables {', '.join(map(str, tabs))}{tail}."
+        )
     if fid in ("intercept_stars", "slope_stars"):
         what = count_words(len(ev), "intercept" if fid == "intercept_stars" else "coefficient")
         verb = "carries" if len(ev) == 1 else "carry"
         return f"{what} {verb} more stars than estimate / SE allows after rounding: {_where(ev)}."
     if fid == "psm_n":
-        return (f"Matched-sample N differs across the four outcomes, by up to {int(ev['gap'].max())} observations, in "
-                f"{len(ev)} PSM specification{'s' if len(ev) != 1 else ''}, and the paper does not say how it "
-                f"matched.")
+        return (
+            f"Matched-sample N differs across the four outcomes, by up to {int(ev['gap'].max())} observations, in "
+            f"{len(ev)} PSM specification{'s' if len(ev) != 1 else ''}, and the paper does not say how it "
+            f"matched."
+        )
     return f"{len(ev)} rows of the check '{fid}' are inconsistent: {_where(ev)}."
 
 
@@ -163,8 +220,10 @@ def _innocent(fid: str, ev: pd.DataFrame, findings: pd.DataFrame) -> str:
         text = "a typo in one printed number; a specification or sample other than the one the table states"
     esc = findings[findings["check"] == "r2_adjusted_escape"]
     if fid == "r2_nested" and len(esc):
-        text += (f". Adjusted R² cannot explain the falls: the extra regressors move it by at most "
-                 f"{esc['reported'].iloc[0]:.5f}")
+        text += (
+            f". Adjusted R² cannot explain the falls: the extra regressors move it by at most "
+            f"{esc['reported'].iloc[0]:.5f}"
+        )
     return text + "."
 
 
@@ -181,10 +240,18 @@ def independent_findings(findings: pd.DataFrame) -> pd.DataFrame:
             continue
         ev, cond = mine[roles[mine.index] == "evidence"], mine[roles[mine.index] == "conditional"]
         premise = KINDS[fid][0] if fid in KINDS else "the check's own premise (see the rows' notes)"
-        rows.append({"finding": fid, "what": _what(fid, ev, f), "premise": premise, "strength": _strength(ev),
-                     "evidence": "; ".join(ev["row_id"]), "conditional_evidence": "; ".join(cond["row_id"]),
-                     "marginal_rows": "; ".join(mine.loc[mine["marginal"], "row_id"]),
-                     "innocent_explanations": _innocent(fid, ev, f)})
+        rows.append(
+            {
+                "finding": fid,
+                "what": _what(fid, ev, f),
+                "premise": premise,
+                "strength": _strength(ev),
+                "evidence": "; ".join(ev["row_id"]),
+                "conditional_evidence": "; ".join(cond["row_id"]),
+                "marginal_rows": "; ".join(mine.loc[mine["marginal"], "row_id"]),
+                "innocent_explanations": _innocent(fid, ev, f),
+            }
+        )
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 

@@ -3,6 +3,7 @@ checked against the group estimates of a run: a significance claim against the g
 (p < 0.10 and positive, the paper's own reading), an ordering claim against the pooled model's Holm-adjusted pairwise
 test. Figure 1 prints no numbers, so unlike the other audit checks these need estimates; chapter 07 supplies them.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,17 +37,34 @@ def _check_one(c, pairs: pd.DataFrame, fig1: pd.DataFrame, alpha: float) -> dict
     split, kind, a, b = c.split, c.kind, c.group_a, c.group_b
     row = dict(split=split, claim=claim_text(kind, a, b), kind=kind, estimate=np.nan, p=np.nan, holds=NOT_TESTABLE)
     if kind == "greater":
-        hit = pairs[(pairs["split"] == split) & (((pairs["group_a"] == a) & (pairs["group_b"] == b))
-                                                 | ((pairs["group_a"] == b) & (pairs["group_b"] == a)))]
+        hit = pairs[
+            (pairs["split"] == split)
+            & (
+                ((pairs["group_a"] == a) & (pairs["group_b"] == b))
+                | ((pairs["group_a"] == b) & (pairs["group_b"] == a))
+            )
+        ]
         if len(hit):
             h = hit.iloc[0]
             diff = h["estimate"] if h["group_a"] == a else -h["estimate"]
-            row.update(estimate=diff, p=h["p_holm"],
-                       holds="yes" if diff > 0 and h["p_holm"] < alpha else
-                       ("same sign, not significant after Holm" if diff > 0 else "no (opposite sign)"))
+            row.update(
+                estimate=diff,
+                p=h["p_holm"],
+                holds="yes"
+                if diff > 0 and h["p_holm"] < alpha
+                else ("same sign, not significant after Holm" if diff > 0 else "no (opposite sign)"),
+            )
         return row
-    hit = fig1[(fig1["split"] == split) & (fig1["group_value"] == a) & fig1["estimate"].notna()
-               & (fig1["estimator"] == "subgroup_twfe")] if len(fig1) else fig1
+    hit = (
+        fig1[
+            (fig1["split"] == split)
+            & (fig1["group_value"] == a)
+            & fig1["estimate"].notna()
+            & (fig1["estimator"] == "subgroup_twfe")
+        ]
+        if len(fig1)
+        else fig1
+    )
     if len(hit):
         h = hit.iloc[0]
         sig = h["p_value"] < SIGNIFICANCE and h["estimate"] > 0
@@ -54,8 +72,15 @@ def _check_one(c, pairs: pd.DataFrame, fig1: pd.DataFrame, alpha: float) -> dict
     return row
 
 
-def check_heterogeneity_claims(claims, pairs: pd.DataFrame, fig1: pd.DataFrame, alpha: float, outcome: str,
-                               track: str, truth: pd.DataFrame | None = None) -> pd.DataFrame:
+def check_heterogeneity_claims(
+    claims,
+    pairs: pd.DataFrame,
+    fig1: pd.DataFrame,
+    alpha: float,
+    outcome: str,
+    track: str,
+    truth: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Each heterogeneity claim (``"paper"`` = the paper's, or a frame with ``split, kind, group_a, group_b``) checked
     against ``fig1`` (chapter 07's Figure 1 table) and ``pairs`` (its Holm-adjusted pairwise orderings); with
     ``truth`` (semi-synthetic track) ``true_difference`` gives the truth of each ordering."""
@@ -64,26 +89,29 @@ def check_heterogeneity_claims(claims, pairs: pd.DataFrame, fig1: pd.DataFrame, 
     out = out.assign(outcome=outcome, track=track)
     if truth is not None:
         tv = true_values(truth, "att_by_group", outcome=outcome, by=("split", "group"))
-        out["true_difference"] = [float(tv[(sp, a)] - tv[(sp, b)])
-                                  if k == "greater" and (sp, a) in tv and (sp, b) in tv else np.nan
-                                  for sp, k, a, b in zip(claims["split"], claims["kind"], claims["group_a"],
-                                                         claims["group_b"])]
+        out["true_difference"] = [
+            float(tv[(sp, a)] - tv[(sp, b)]) if k == "greater" and (sp, a) in tv and (sp, b) in tv else np.nan
+            for sp, k, a, b in zip(claims["split"], claims["kind"], claims["group_a"], claims["group_b"])
+        ]
     return out
 
 
 def heterogeneity_claim_values(checked: pd.DataFrame) -> dict[str, str]:
     """Glued strings: orderings stated and surviving, claims holding and untestable, and what the truth says."""
     ordering = checked["kind"] == "greater"
-    out = {"n_orderings": str(int(ordering.sum())),
-           "n_orderings_survive": str(int((ordering & (checked["holds"] == "yes")).sum())),
-           "n_claims_hold": f"{int((checked['holds'] == 'yes').sum())} of {len(checked)}",
-           "n_claims_untestable": str(int((checked["holds"] == NOT_TESTABLE).sum()))}
+    out = {
+        "n_orderings": str(int(ordering.sum())),
+        "n_orderings_survive": str(int((ordering & (checked["holds"] == "yes")).sum())),
+        "n_claims_hold": f"{int((checked['holds'] == 'yes').sum())} of {len(checked)}",
+        "n_claims_untestable": str(int((checked["holds"] == NOT_TESTABLE).sum())),
+    }
     if "true_difference" not in checked:
         out["truth_orderings"] = "the true group effects are not known on this track"
         return out
     g = checked[ordering & checked["true_difference"].notna()]
     reversed_ = [f"{sp}: {c}" for sp, c, v in zip(g["split"], g["claim"], g["true_difference"]) if v <= 0]
-    out["truth_orderings"] = (f"the true group effects follow {int((g['true_difference'] > 0).sum())} of the "
-                              f"{len(g)} stated orderings that can be evaluated"
-                              + (f" (not: {'; '.join(reversed_)})" if reversed_ else ""))
+    out["truth_orderings"] = (
+        f"the true group effects follow {int((g['true_difference'] > 0).sum())} of the "
+        f"{len(g)} stated orderings that can be evaluated" + (f" (not: {'; '.join(reversed_)})" if reversed_ else "")
+    )
     return out

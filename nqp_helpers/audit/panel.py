@@ -1,4 +1,5 @@
 """Sample sizes and R²: N against the balanced panel and across outcomes; R² in range and across nested models."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,10 +8,12 @@ import pandas as pd
 from ..variables import CONTROLS
 from ._common import ROUND, _cols, _data, _frame, _isnum, _row, _status
 
-PSM_NOTE = (" The paper says only that it matched on the controls by radius and by nearest-neighbour matching "
-            "(with common support), not how: nearest-neighbour matching repeated per outcome after a random sort, "
-            "or matching year by year, can legitimately give a different N per outcome; one matching shared by the "
-            "four outcomes would give one N. Unexplained rather than inconsistent.")
+PSM_NOTE = (
+    " The paper says only that it matched on the controls by radius and by nearest-neighbour matching "
+    "(with common support), not how: nearest-neighbour matching repeated per outcome after a random sort, "
+    "or matching year by year, can legitimately give a different N per outcome; one matching shared by the "
+    "four outcomes would give one N. Unexplained rather than inconsistent."
+)
 
 
 # ----------------------------------------------------------------------------------------------- samples
@@ -29,20 +32,48 @@ def check_sample_sizes(df: pd.DataFrame | None = None, n_cities: int = 278, n_ye
     cols = df.groupby(["table", "column"], sort=True)
     for (t, c), g in cols:
         if g["n"].nunique() > 1:
-            rows.append(_row("n_within_column", t, c, g["outcome"].iloc[0], "all", g["n"].max(), g["n"].min(),
-                             False, "inconsistent", f"N differs across terms of one column: {sorted(g['n'].unique())}.",
-                             float(g["n"].max() - g["n"].min())))
+            rows.append(
+                _row(
+                    "n_within_column",
+                    t,
+                    c,
+                    g["outcome"].iloc[0],
+                    "all",
+                    g["n"].max(),
+                    g["n"].min(),
+                    False,
+                    "inconsistent",
+                    f"N differs across terms of one column: {sorted(g['n'].unique())}.",
+                    float(g["n"].max() - g["n"].min()),
+                )
+            )
     first = cols.first().reset_index()
     for r in first.itertuples(index=False):
         psm = "psm" in r.spec.lower()
-        note = f"N = {r.n}; balanced panel {n_cities} x {n_years} = {full}; {full - r.n} fewer; N/{n_years} = {r.n / n_years:g}."
+        note = (
+            f"N = {r.n}; balanced panel {n_cities} x {n_years} = {full}; {full - r.n} fewer; "
+            f"N/{n_years} = {r.n / n_years:g}."
+        )
         if psm:
             note += " Matched sample: fewer observations are expected."
             rows.append(_row("n_full_panel", r.table, r.column, r.outcome, "all", r.n, full, None, "info", note))
         else:
             ok = bool(r.n == full)
-            rows.append(_row("n_full_panel", r.table, r.column, r.outcome, "all", r.n, full, ok, _status(ok), note,
-                             float(abs(full - r.n))))
+            rows.append(
+                _row(
+                    "n_full_panel",
+                    r.table,
+                    r.column,
+                    r.outcome,
+                    "all",
+                    r.n,
+                    full,
+                    ok,
+                    _status(ok),
+                    note,
+                    float(abs(full - r.n)),
+                )
+            )
     for (t, spec), g in first.groupby(["table", "spec"], sort=True):
         if g["outcome"].nunique() < 2:
             continue
@@ -55,8 +86,9 @@ def check_sample_sizes(df: pd.DataFrame | None = None, n_cities: int = 278, n_ye
             note += PSM_NOTE if status == "unexplained" else " One N for all outcomes of the matched sample."
         else:
             status = _status(ok)
-        rows.append(_row("n_same_across_outcomes", t, _cols(g), "all", "all", g["n"].max(), g["n"].min(),
-                         ok, status, note, gap))
+        rows.append(
+            _row("n_same_across_outcomes", t, _cols(g), "all", "all", g["n"].max(), g["n"].min(), ok, status, note, gap)
+        )
     return _frame(rows)
 
 
@@ -86,17 +118,54 @@ def check_r2(df: pd.DataFrame | None = None, nested=DEFAULT_NESTED) -> pd.DataFr
     for (t, c), g in cols:
         r2 = g["r2"]
         if r2.isna().all():
-            rows.append(_row("r2_range", t, c, g["outcome"].iloc[0], "all", np.nan, np.nan, None, "info",
-                             "R2 not reported for this column."))
+            rows.append(
+                _row(
+                    "r2_range",
+                    t,
+                    c,
+                    g["outcome"].iloc[0],
+                    "all",
+                    np.nan,
+                    np.nan,
+                    None,
+                    "info",
+                    "R2 not reported for this column.",
+                )
+            )
             continue
         if r2.nunique() > 1 or r2.isna().any():
-            rows.append(_row("r2_within_column", t, c, g["outcome"].iloc[0], "all", r2.max(), r2.min(), False,
-                             "inconsistent", f"R2 differs across terms of one column: {sorted(r2.unique())}.",
-                             float(r2.max() - r2.min()) - 2 * ROUND))
+            rows.append(
+                _row(
+                    "r2_within_column",
+                    t,
+                    c,
+                    g["outcome"].iloc[0],
+                    "all",
+                    r2.max(),
+                    r2.min(),
+                    False,
+                    "inconsistent",
+                    f"R2 differs across terms of one column: {sorted(r2.unique())}.",
+                    float(r2.max() - r2.min()) - 2 * ROUND,
+                )
+            )
         v = float(r2.iloc[0])
         ok = bool(0 <= v <= 1)
-        rows.append(_row("r2_range", t, c, g["outcome"].iloc[0], "all", v, np.nan, ok, _status(ok),
-                         f"R2 = {v:g}.", max(-v, v - 1)))
+        rows.append(
+            _row(
+                "r2_range",
+                t,
+                c,
+                g["outcome"].iloc[0],
+                "all",
+                v,
+                np.nan,
+                ok,
+                _status(ok),
+                f"R2 = {v:g}.",
+                max(-v, v - 1),
+            )
+        )
     first = cols.first().reset_index()
     adj = 0.0
     for (ts, ss), (tb, sb) in nested:
@@ -109,29 +178,56 @@ def check_r2(df: pd.DataFrame | None = None, nested=DEFAULT_NESTED) -> pd.DataFr
             same_n = a.at[o, "n"] == b.at[o, "n"]
             gap = (ra - ROUND) - (rb + ROUND)
             ok = bool(gap <= 0) if same_n else None
-            note = (f"{o}: Table {tb} col {b.at[o, 'column']} ({sb}) R² {rb:g} vs Table {ts} col "
-                    f"{a.at[o, 'column']} ({ss}) R² {ra:g}: change {rb - ra:+.3f}; N {b.at[o, 'n']} vs {a.at[o, 'n']}. "
-                    f"Premise: the larger model adds regressors to the smaller on the same observations, with the same "
-                    f"R² definition, so its R² cannot be lower.")
+            note = (
+                f"{o}: Table {tb} col {b.at[o, 'column']} ({sb}) R² {rb:g} vs Table {ts} col "
+                f"{a.at[o, 'column']} ({ss}) R² {ra:g}: change {rb - ra:+.3f}; N {b.at[o, 'n']} vs {a.at[o, 'n']}. "
+                f"Premise: the larger model adds regressors to the smaller on the same observations, with the same "
+                f"R² definition, so its R² cannot be lower."
+            )
             if ok is False:
                 q = added_terms(df, (ts, ss), (tb, sb))
-                note += (f" Innocent readings: a different R² definition (within vs overall) in the two tables, or "
-                         f"controls dropped in the larger model. Adjusted R² cannot explain it: {q} extra regressors "
-                         f"lower it by at most {adjusted_r2_fall(ra, int(a.at[o, 'n']), q):.5f}.")
-                adj = max(adj, adjusted_r2_fall(ra, int(a.at[o, 'n']), q))
+                note += (
+                    f" Innocent readings: a different R² definition (within vs overall) in the two tables, or "
+                    f"controls dropped in the larger model. Adjusted R² cannot explain it: {q} extra regressors "
+                    f"lower it by at most {adjusted_r2_fall(ra, int(a.at[o, 'n']), q):.5f}."
+                )
+                adj = max(adj, adjusted_r2_fall(ra, int(a.at[o, "n"]), q))
             if not same_n:
                 note += " Samples differ: not a test."
-            rows.append(_row("r2_nested", tb, b.at[o, "column"], o, "all", rb, ra, ok,
-                             _status(ok) if ok is not None else "samples differ", note, gap))
+            rows.append(
+                _row(
+                    "r2_nested",
+                    tb,
+                    b.at[o, "column"],
+                    o,
+                    "all",
+                    rb,
+                    ra,
+                    ok,
+                    _status(ok) if ok is not None else "samples differ",
+                    note,
+                    gap,
+                )
+            )
     falls = [r["implied"] - r["reported"] for r in rows if r["check"] == "r2_nested" and r["status"] == "inconsistent"]
     if falls:
-        rows.append(_row("r2_adjusted_escape", pd.NA, "all", "all", "all", adj, min(falls), None, "info",
-                         f"Could adjusted R² explain the falls? Adding the extra regressors lowers adjusted R² by at "
-                         f"most {adj:.5f} (K = city and year dummies, Inn and {len(CONTROLS)} controls), against "
-                         f"printed falls of {min(falls):.3f} to {max(falls):.3f}: no."))
+        rows.append(
+            _row(
+                "r2_adjusted_escape",
+                pd.NA,
+                "all",
+                "all",
+                "all",
+                adj,
+                min(falls),
+                None,
+                "info",
+                f"Could adjusted R² explain the falls? Adding the extra regressors lowers adjusted R² by at "
+                f"most {adj:.5f} (K = city and year dummies, Inn and {len(CONTROLS)} controls), against "
+                f"printed falls of {min(falls):.3f} to {max(falls):.3f}: no.",
+            )
+        )
     return _frame(rows)
-
-
 
 
 def added_terms(df: pd.DataFrame, small, large) -> int:
@@ -140,8 +236,7 @@ def added_terms(df: pd.DataFrame, small, large) -> int:
     return len(terms[1] - terms[0])
 
 
-def adjusted_r2_fall(r2: float, n: int, q: int, k: int | None = None, n_cities: int = 278,
-                     n_years: int = 20) -> float:
+def adjusted_r2_fall(r2: float, n: int, q: int, k: int | None = None, n_cities: int = 278, n_years: int = 20) -> float:
     """Largest fall of adjusted R² when ``q`` regressors that explain nothing are added to a model with R² ``r2``,
     ``n`` observations and ``k`` regressors (default: city and year dummies, Inn and the six controls:
     (n_cities - 1) + (n_years - 1) + 1 + 6). adj R² = 1 - (1 - R²)(n - 1)/(n - k - 1)."""

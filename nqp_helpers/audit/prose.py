@@ -2,6 +2,7 @@
 
 Conditional wording lives here (tested in ``tests/test_audit.py``), so the chapter's cells stay short calls.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -17,8 +18,14 @@ from ._common import (
 )
 from .aggregation import per_dimension_fit
 
-READER_COLUMNS = {"number": "#", "what": "Finding", "strength": "Strength", "premise": "Premise",
-                  "evidence_count": "Evidence", "innocent_explanations": "Could be explained by"}
+READER_COLUMNS = {
+    "number": "#",
+    "what": "Finding",
+    "strength": "Strength",
+    "premise": "Premise",
+    "evidence_count": "Evidence",
+    "innocent_explanations": "Could be explained by",
+}
 TERM_LABEL = {"Inn:Hum": "Inn×Hum", "Inn:Dig": "Inn×Dig", "Inn:Ind": "Inn×Ind", "const": "intercept"}
 
 
@@ -27,7 +34,7 @@ def _ids(v: str) -> list[str]:
 
 
 def evidencecount_words(row) -> str:
-    """"15 rows; 3 conditional; 3 marginal" for one row of the independent summary."""
+    """ "15 rows; 3 conditional; 3 marginal" for one row of the independent summary."""
     parts = [f"{len(_ids(row['evidence']))} rows"]
     if _ids(row["conditional_evidence"]):
         parts.append(f"{len(_ids(row['conditional_evidence']))} conditional")
@@ -38,8 +45,10 @@ def evidencecount_words(row) -> str:
 
 def reader_table(independent: pd.DataFrame) -> pd.DataFrame:
     """The independent findings with human headers and numbered rows, for display (the CSV keeps the row ids)."""
-    t = independent.assign(number=range(1, len(independent) + 1),
-                           evidence_count=[evidencecount_words(r) for _, r in independent.iterrows()])
+    t = independent.assign(
+        number=range(1, len(independent) + 1),
+        evidence_count=[evidencecount_words(r) for _, r in independent.iterrows()],
+    )
     return t[list(READER_COLUMNS)].rename(columns=READER_COLUMNS)
 
 
@@ -52,8 +61,11 @@ def closing_note(independent: pd.DataFrame) -> str:
         ev = ", ".join(f"`{x}`" for x in _ids(r.evidence))
         item = f"{i}. **{r.what}** *Strength: {r.strength}.* Premise: {r.premise}. Evidence: {ev}."
         if _ids(r.conditional_evidence):
-            item += (" Resting on the same premise (supporting, not independent): "
-                     + ", ".join(f"`{x}`" for x in _ids(r.conditional_evidence)) + ".")
+            item += (
+                " Resting on the same premise (supporting, not independent): "
+                + ", ".join(f"`{x}`" for x in _ids(r.conditional_evidence))
+                + "."
+            )
         if _ids(r.marginal_rows):
             item += " Marginal rows: " + ", ".join(f"`{x}`" for x in _ids(r.marginal_rows)) + "."
         items.append(item + f" Could be explained by: {r.innocent_explanations}")
@@ -83,11 +95,19 @@ def chapter_numbers(findings: pd.DataFrame, independent: pd.DataFrame, table: pd
 
     f = findings
     tested = f["status"].isin(TESTED)
-    out = {"headline": headline(independent), "n_findings": str(len(independent)), "n_rows": str(len(f)),
-           "n_tested": str(int(tested.sum())), "n_rows_inconsistent": str(int((f["status"] == "inconsistent").sum()))}
+    out = {
+        "headline": headline(independent),
+        "n_findings": str(len(independent)),
+        "n_rows": str(len(f)),
+        "n_tested": str(int(tested.sum())),
+        "n_rows_inconsistent": str(int((f["status"] == "inconsistent").sum())),
+    }
     w = dimension_weights()
-    out.update(weights=", ".join(f"{x:g}" for x in w.values()), marginal_gap=f"{MARGINAL_GAP:g}",
-               weight_interval=f"[{min(w.values()) - ROUND:.4f}, {max(w.values()) + ROUND:.4f}]")
+    out.update(
+        weights=", ".join(f"{x:g}" for x in w.values()),
+        marginal_gap=f"{MARGINAL_GAP:g}",
+        weight_interval=f"[{min(w.values()) - ROUND:.4f}, {max(w.values()) + ROUND:.4f}]",
+    )
     out.update(_aggregation_numbers(f))
     _s, lam, _k = per_dimension_fit(table)
     out["lp_lambda"] = ", ".join(f"{d} {x:.3f}" for d, x in lam.items()) or "n/a"
@@ -98,17 +118,19 @@ def chapter_numbers(findings: pd.DataFrame, independent: pd.DataFrame, table: pd
 def _aggregation_numbers(f: pd.DataFrame) -> dict[str, str]:
     agg = f[(f["check"] == "linear_aggregation") & f["consistent"].notna()]
     se = f[(f["check"] == "se_aggregation_bound") & f["consistent"].notna()]
-    ex = agg[(agg["table"] == 2) & (agg["term"] == "Inn")].head(1)   # Table 2 with controls, the headline
+    ex = agg[(agg["table"] == 2) & (agg["term"] == "Inn")].head(1)  # Table 2 with controls, the headline
     common, lp = _one(f, "linear_aggregation_common_scale"), _one(f, "linear_aggregation_per_dimension_scale")
-    return {"agg_bad": share(int((agg["status"] == "inconsistent").sum()), len(agg)),
-            "agg_ex_pro": _num(ex["reported"].iloc[0]) if len(ex) else "n/a",
-            "agg_ex_implied": _num(ex["implied"].iloc[0]) if len(ex) else "n/a",
-            "agg_ex_gap": _num(ex["gap"].iloc[0]) if len(ex) else "n/a",
-            "agg_marginal": marginal_sentence(agg),
-            "ratio_range": (f"{common['implied']:.3f} to {common['reported']:.3f}" if common is not None else "n/a"),
-            "lp_gap": _num(lp["gap"]) if lp is not None else "n/a",
-            "se_bad": share(int((se["status"] == "inconsistent").sum()), len(se), start=True),
-            "se_marginal": marginal_clause(se)}
+    return {
+        "agg_bad": share(int((agg["status"] == "inconsistent").sum()), len(agg)),
+        "agg_ex_pro": _num(ex["reported"].iloc[0]) if len(ex) else "n/a",
+        "agg_ex_implied": _num(ex["implied"].iloc[0]) if len(ex) else "n/a",
+        "agg_ex_gap": _num(ex["gap"].iloc[0]) if len(ex) else "n/a",
+        "agg_marginal": marginal_sentence(agg),
+        "ratio_range": (f"{common['implied']:.3f} to {common['reported']:.3f}" if common is not None else "n/a"),
+        "lp_gap": _num(lp["gap"]) if lp is not None else "n/a",
+        "se_bad": share(int((se["status"] == "inconsistent").sum()), len(se), start=True),
+        "se_marginal": marginal_clause(se),
+    }
 
 
 def _other_numbers(f: pd.DataFrame, table: pd.DataFrame) -> dict[str, str]:
@@ -121,16 +143,18 @@ def _other_numbers(f: pd.DataFrame, table: pd.DataFrame) -> dict[str, str]:
     psm = f[f["status"] == "unexplained"]
     full = f[(f["check"] == "n_full_panel") & f["consistent"].notna()]
     amp = f[f["check"] == "amplification_text"]
-    return {"r2_bad": f"{len(bad)} of the {int(r2['table'].isin(set(bad['table'])).sum())}",
-            "r2_falls": f"{falls.min():.3f} to {falls.max():.3f}" if len(bad) else "n/a",
-            "r2_adjusted": _num(esc["reported"], 5) if esc is not None else "n/a",
-            "stars_n": str(len(st)), "stars_boundary": str(int((st["status"] == "boundary").sum())),
-            "stars_slopes_ok": str(int(((st["term"] != "const") & (st["status"] != "inconsistent")).sum())),
-            "stars_sentence": stars_sentence(st, _star_list(stars_bad, table)),
-            "psm_ranges": "; ".join(f"{_spec_label(r['note'])}: N from {_n_range(r)}" for _, r in psm.iterrows())
-            or "none",
-            "n_full_ok": share(int((full["status"] == "consistent").sum()), len(full), start=True),
-            "amp_ok": share(int((amp["status"] == "consistent").sum()), len(amp), start=True)}
+    return {
+        "r2_bad": f"{len(bad)} of the {int(r2['table'].isin(set(bad['table'])).sum())}",
+        "r2_falls": f"{falls.min():.3f} to {falls.max():.3f}" if len(bad) else "n/a",
+        "r2_adjusted": _num(esc["reported"], 5) if esc is not None else "n/a",
+        "stars_n": str(len(st)),
+        "stars_boundary": str(int((st["status"] == "boundary").sum())),
+        "stars_slopes_ok": str(int(((st["term"] != "const") & (st["status"] != "inconsistent")).sum())),
+        "stars_sentence": stars_sentence(st, _star_list(stars_bad, table)),
+        "psm_ranges": "; ".join(f"{_spec_label(r['note'])}: N from {_n_range(r)}" for _, r in psm.iterrows()) or "none",
+        "n_full_ok": share(int((full["status"] == "consistent").sum()), len(full), start=True),
+        "amp_ok": share(int((amp["status"] == "consistent").sum()), len(amp), start=True),
+    }
 
 
 def _n_range(r) -> str:
@@ -138,13 +162,13 @@ def _n_range(r) -> str:
 
 
 def _spec_label(note: str) -> str:
-    """"Spec psm_radius: ..." -> "radius matching" (the sample-size notes start with the spec)."""
+    """ "Spec psm_radius: ..." -> "radius matching" (the sample-size notes start with the spec)."""
     spec = note.split(":")[0].replace("Spec ", "")
     return spec.replace("psm_", "").replace("_", " ").replace("nearest", "nearest-neighbour") + " matching"
 
 
 def marginal_sentence(rows: pd.DataFrame) -> str:
-    """"Two rows are marginal, with gaps below 0.002 after rounding: ...." or "No row is marginal."."""
+    """ "Two rows are marginal, with gaps below 0.002 after rounding: ...." or "No row is marginal."."""
     m = rows[rows["marginal"]]
     if m.empty:
         return "No row is marginal."
@@ -153,7 +177,7 @@ def marginal_sentence(rows: pd.DataFrame) -> str:
 
 
 def marginal_clause(rows: pd.DataFrame) -> str:
-    """", one of them marginally (...)" or "" (to follow a count of inconsistent rows)."""
+    """ ", one of them marginally (...)" or "" (to follow a count of inconsistent rows)."""
     m = rows[rows["marginal"]]
     if m.empty:
         return ""
@@ -161,20 +185,32 @@ def marginal_clause(rows: pd.DataFrame) -> str:
 
 
 def _star_list(rows: pd.DataFrame, table: pd.DataFrame) -> str:
-    """"Table 2 col 1: 2.790 (1.090) ***; ..." for star rows, with the printed numbers from ``table``."""
+    """ "Table 2 col 1: 2.790 (1.090) ***; ..." for star rows, with the printed numbers from ``table``."""
     out = []
     for _, r in rows.iterrows():
-        hit = table[(table["table"] == r["table"]) & (table["column"].astype(str) == r["column"])
-                    & (table["term"] == r["term"])]
+        hit = table[
+            (table["table"] == r["table"]) & (table["column"].astype(str) == r["column"]) & (table["term"] == r["term"])
+        ]
         if len(hit):
             h = hit.iloc[0]
-            out.append(f"Table {r['table']} col {r['column']} {TERM_LABEL.get(r['term'], r['term'])}: "
-                       f"{h['coef']:.3f} ({h['se']:.3f}) {h['stars']}")
+            out.append(
+                f"Table {r['table']} col {r['column']} {TERM_LABEL.get(r['term'], r['term'])}: "
+                f"{h['coef']:.3f} ({h['se']:.3f}) {h['stars']}"
+            )
     return "; ".join(out) or "none"
 
 
-ROW_COLUMNS = {"table": "Table", "column": "Column", "outcome": "Outcome", "term": "Term", "reported": "Printed",
-               "implied": "Implied", "gap": "Gap after rounding", "status": "Status", "marginal": "Marginal"}
+ROW_COLUMNS = {
+    "table": "Table",
+    "column": "Column",
+    "outcome": "Outcome",
+    "term": "Term",
+    "reported": "Printed",
+    "implied": "Implied",
+    "gap": "Gap after rounding",
+    "status": "Status",
+    "marginal": "Marginal",
+}
 
 
 def rows_table(findings: pd.DataFrame, checks, statuses=None, note: bool = False) -> pd.DataFrame:
@@ -183,8 +219,9 @@ def rows_table(findings: pd.DataFrame, checks, statuses=None, note: bool = False
     if statuses is not None:
         f = f[f["status"].isin(statuses)]
     cols = list(ROW_COLUMNS) + (["note"] if note else [])
-    out = f[cols].assign(term=f["term"].map(lambda t: TERM_LABEL.get(t, t)),
-                         marginal=f["marginal"].map({True: "marginal", False: ""}))
+    out = f[cols].assign(
+        term=f["term"].map(lambda t: TERM_LABEL.get(t, t)), marginal=f["marginal"].map({True: "marginal", False: ""})
+    )
     return out.rename(columns={**ROW_COLUMNS, "note": "Arithmetic"})
 
 
@@ -192,8 +229,11 @@ def stars_sentence(stars_rows: pd.DataFrame, where: str) -> str:
     """What the stars check found on slopes and intercepts, in one or two sentences."""
     bad = stars_rows[stars_rows["status"] == "inconsistent"]
     slopes_bad = bad[bad["term"] != "const"]
-    first = ("Every slope coefficient carries stars its ratio allows." if slopes_bad.empty else
-             f"{count_words(len(slopes_bad), 'slope coefficient')} carry more or fewer stars than any rounding allows.")
+    first = (
+        "Every slope coefficient carries stars its ratio allows."
+        if slopes_bad.empty
+        else f"{count_words(len(slopes_bad), 'slope coefficient')} carry more or fewer stars than any rounding allows."
+    )
     if bad.empty:
         return first
     ints = bad[bad["term"] == "const"]
@@ -203,7 +243,7 @@ def stars_sentence(stars_rows: pd.DataFrame, where: str) -> str:
 
 
 def landing_sentence(independent: pd.DataFrame) -> str:
-    """"4 findings (3 firm, 1 unexplained): Pro's ... (firm); ...": the landing page's summary of the audit."""
+    """ "4 findings (3 firm, 1 unexplained): Pro's ... (firm); ...": the landing page's summary of the audit."""
     from .findings import SHORT, headline
 
     items = "; ".join(f"{SHORT.get(r.finding, r.finding)} ({r.strength})" for r in independent.itertuples())

@@ -7,6 +7,7 @@ b_Pro,k = sum_d lambda_d b_d,k. With printed numbers rounded by h, term k is rec
 by lambda_d >= 0; this interval statement is exact). The program finds the lambda that minimises the largest
 violation s over all terms; s > 0 means no non-negative rescaling of the sub-indices reconciles the printed slopes.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,8 +30,7 @@ def min_violation(pro, subs, h: float) -> tuple[float, np.ndarray]:
     ones = np.ones((k, d))
     # P - B lam <= h + h sum(lam) + s   ->  -B lam - h 1'lam - s <= h - P
     # B lam - P <= h + h sum(lam) + s   ->   B lam - h 1'lam - s <= h + P
-    a_ub = np.vstack([np.hstack([-b - h * ones, -np.ones((k, 1))]),
-                      np.hstack([b - h * ones, -np.ones((k, 1))])])
+    a_ub = np.vstack([np.hstack([-b - h * ones, -np.ones((k, 1))]), np.hstack([b - h * ones, -np.ones((k, 1))])])
     b_ub = np.concatenate([h - p, h + p])
     c = np.zeros(d + 1)
     c[-1] = 1.0

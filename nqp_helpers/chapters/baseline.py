@@ -7,6 +7,7 @@ columns); :func:`table2_layout`, :func:`comparison_table`, :func:`table2_figure`
 Why: the notebook keeps prose, short calls and glue; these functions are tested directly
 (tests/test_chapters_baseline.py).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,12 +26,31 @@ from ..regtable import paper_layout
 from ..variables import CONTROLS
 from .glue import num_text
 
-__all__ = ["Table2Fits", "bias_decomposition", "comparison_columns", "comparison_table", "decomposition_numbers",
-           "decomposition_verdict", "fit_table2", "linearity_note", "linearity_numbers", "sample_notes",
-           "sample_numbers", "sample_spec", "table2_figure", "table2_layout", "track_note", "truth_by_outcome"]
+__all__ = [
+    "Table2Fits",
+    "bias_decomposition",
+    "comparison_columns",
+    "comparison_table",
+    "decomposition_numbers",
+    "decomposition_verdict",
+    "fit_table2",
+    "linearity_note",
+    "linearity_numbers",
+    "sample_notes",
+    "sample_numbers",
+    "sample_spec",
+    "table2_figure",
+    "table2_layout",
+    "track_note",
+    "truth_by_outcome",
+]
 
-_NUM_KEYS = (("gap", "trend_gap", 3), ("gapse", "trend_gap_se", 3), ("bias", "estimate_minus_truth", 3),
-             ("wgap", "weighting_gap", 4))
+_NUM_KEYS = (
+    ("gap", "trend_gap", 3),
+    ("gapse", "trend_gap_se", 3),
+    ("bias", "estimate_minus_truth", 3),
+    ("wgap", "weighting_gap", 4),
+)
 
 
 def sample_spec(panel: pd.DataFrame, cluster: str = "city_code") -> tuple[list, list]:
@@ -48,25 +68,32 @@ def sample_notes(track: str, outcomes, controls) -> str:
     absent_controls = [c for c in CONTROLS if c not in controls]
     notes = []
     if skipped:
-        notes.append(f"**Outcome(s) not estimated: {', '.join(skipped)}.** The track has no indicator for "
-                     + ("this dimension" if len(skipped) == 1 else "these dimensions")
-                     + " (no public city-level data on robots, AI firms, fibre, broadband, energy or water intensity), "
-                     "so the sub-index cannot be built; it is not simulated.")
+        notes.append(
+            f"**Outcome(s) not estimated: {', '.join(skipped)}.** The track has no indicator for "
+            + ("this dimension" if len(skipped) == 1 else "these dimensions")
+            + " (no public city-level data on robots, AI firms, fibre, broadband, energy or water intensity), "
+            "so the sub-index cannot be built; it is not simulated."
+        )
     if absent_controls:
-        notes.append(f"**Controls absent:** {', '.join(absent_controls)}; the 'with controls' columns use "
-                     f"{', '.join(controls) or 'none'}.")
+        notes.append(
+            f"**Controls absent:** {', '.join(absent_controls)}; the 'with controls' columns use "
+            f"{', '.join(controls) or 'none'}."
+        )
     if track == "real":
-        notes.append("**Controls on the real track are partly proxies:** `Gov` = general-budget *revenue* / GDP (the "
-                     "paper: expenditure / GDP), `Tra` = road area per capita (the paper: road length / land area), "
-                     "`Fix` = gross fixed-capital formation / GDP (the paper: fixed-asset investment / GDP). `Gov` "
-                     "ends in 2016 and `Fix` covers 2006–2018, so the 'with controls' sample is smaller; N is stated "
-                     "per column.")
+        notes.append(
+            "**Controls on the real track are partly proxies:** `Gov` = general-budget *revenue* / GDP (the "
+            "paper: expenditure / GDP), `Tra` = road area per capita (the paper: road length / land area), "
+            "`Fix` = gross fixed-capital formation / GDP (the paper: fixed-asset investment / GDP). `Gov` "
+            "ends in 2016 and `Fix` covers 2006–2018, so the 'with controls' sample is smaller; N is stated "
+            "per column."
+        )
     return "\n\n".join(notes) if notes else "All four outcomes and all six controls are present."
 
 
 @dataclass
 class Table2Fits:
     """The Table 2 regressions: ``fits`` {"(col) y": tidy twfe frame}, their paper column and controls flag."""
+
     fits: dict
     column_of: dict
     controls_of: dict
@@ -90,7 +117,8 @@ def fit_table2(panel: pd.DataFrame, outcomes, controls, cluster: str = "city_cod
             col = 2 * i + 1 + int(with_ctrl)
             label = f"({col}) {y}"
             fits[label] = twfe(panel, y, controls=controls if with_ctrl else (), cluster=cluster).assign(
-                controls=with_ctrl)
+                controls=with_ctrl
+            )
             column_of[label], controls_of[label] = col, with_ctrl
     return Table2Fits(fits, column_of, controls_of)
 
@@ -104,10 +132,16 @@ def truth_by_outcome(panel: pd.DataFrame) -> dict | None:
 
 def table2_layout(t2: Table2Fits, truth, cluster: str):
     """Table 2 in the paper's layout (ours, the paper's and, if known, the truth)."""
-    return paper_layout(t2.fits, ["Inn", "const"], table=2, column_of=t2.column_of, controls=t2.controls_of,
-                        truth=truth, caption="Table 2 re-estimated: ours, the paper's" + (" and the truth" if truth
-                                                                                          else ""),
-                        notes=[f"Standard errors clustered by {dict(city_code='city').get(cluster, cluster)}."])
+    return paper_layout(
+        t2.fits,
+        ["Inn", "const"],
+        table=2,
+        column_of=t2.column_of,
+        controls=t2.controls_of,
+        truth=truth,
+        caption="Table 2 re-estimated: ours, the paper's" + (" and the truth" if truth else ""),
+        notes=[f"Standard errors clustered by {dict(city_code='city').get(cluster, cluster)}."],
+    )
 
 
 def sample_numbers(t2: Table2Fits, paper2: pd.DataFrame, cluster: str) -> dict:
@@ -115,9 +149,13 @@ def sample_numbers(t2: Table2Fits, paper2: pd.DataFrame, cluster: str) -> dict:
     first = next(iter(t2.fits.values()))
     lbl_no = next(k for k, v in t2.controls_of.items() if not v)
     lbl_yes = next(k for k, v in t2.controls_of.items() if v)
-    return {"cluster_name": cluster, "n_clusters": int(first["n_clusters"].iloc[0]),
-            "paper_n": int(paper2["n"].iloc[0]), "n_noctrl": int(t2.fits[lbl_no]["n_obs"].iloc[0]),
-            "n_ctrl": int(t2.fits[lbl_yes]["n_obs"].iloc[0])}
+    return {
+        "cluster_name": cluster,
+        "n_clusters": int(first["n_clusters"].iloc[0]),
+        "paper_n": int(paper2["n"].iloc[0]),
+        "n_noctrl": int(t2.fits[lbl_no]["n_obs"].iloc[0]),
+        "n_ctrl": int(t2.fits[lbl_yes]["n_obs"].iloc[0]),
+    }
 
 
 def comparison_table(t2: Table2Fits, truth) -> pd.DataFrame:
@@ -129,8 +167,11 @@ def comparison_table(t2: Table2Fits, truth) -> pd.DataFrame:
 
 def comparison_columns(truth) -> list:
     """The columns of the comparison table shown on the page."""
-    return (["column", "outcome", "spec", "coef_paper", "stars_paper", "estimate", "std_error", "stars", "n_obs"]
-            + (["truth", "estimate_minus_truth"] if truth else []) + ["status"])
+    return (
+        ["column", "outcome", "spec", "coef_paper", "stars_paper", "estimate", "std_error", "stars", "n_obs"]
+        + (["truth", "estimate_minus_truth"] if truth else [])
+        + ["status"]
+    )
 
 
 def table2_figure(table2: pd.DataFrame, t2: Table2Fits, truth):
@@ -139,10 +180,16 @@ def table2_figure(table2: pd.DataFrame, t2: Table2Fits, truth):
     ci = pd.concat([f[f["term"] == "Inn"][["conf_low", "conf_high"]].assign(model=k) for k, f in t2.fits.items()])
     inn = inn.merge(ci, on="model")
     inn["label"] = inn["outcome"] + np.where(inn["controls"], ", with controls", ", no controls")
-    fig = coef_plot(inn, label="label", paper="paper_coef", truth="truth" if truth else None,
-                    xlabel="Effect of the pilot (Inn) on the index, 0–10 scale")
-    fig.axes[0].set_title("Coefficient of Inn: ours (95% CI), the paper's" + (", the truth" if truth else ""),
-                          fontsize=10)
+    fig = coef_plot(
+        inn,
+        label="label",
+        paper="paper_coef",
+        truth="truth" if truth else None,
+        xlabel="Effect of the pilot (Inn) on the index, 0–10 scale",
+    )
+    fig.axes[0].set_title(
+        "Coefficient of Inn: ours (95% CI), the paper's" + (", the truth" if truth else ""), fontsize=10
+    )
     fig.axes[0].legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3)
     fig.tight_layout()
     return fig
@@ -159,10 +206,18 @@ def bias_decomposition(panel: pd.DataFrame, t2: Table2Fits, controls, truth, clu
         ctrl = controls if wc else ()
         gap = twfe(d, f"{y}_y0", controls=ctrl, cluster=cluster)
         eff = twfe(d, "_eff", controls=ctrl, cluster=cluster)
-        rows.append({"model": label, "outcome": y, "controls": wc,
-                     "estimate": float(f.loc[f["term"] == "Inn", "estimate"].iloc[0]), "truth": truth[y],
-                     "trend_gap": float(gap["estimate"].iloc[0]), "trend_gap_se": float(gap["std_error"].iloc[0]),
-                     "effect_part": float(eff["estimate"].iloc[0])})
+        rows.append(
+            {
+                "model": label,
+                "outcome": y,
+                "controls": wc,
+                "estimate": float(f.loc[f["term"] == "Inn", "estimate"].iloc[0]),
+                "truth": truth[y],
+                "trend_gap": float(gap["estimate"].iloc[0]),
+                "trend_gap_se": float(gap["std_error"].iloc[0]),
+                "effect_part": float(eff["estimate"].iloc[0]),
+            }
+        )
     decomp = pd.DataFrame(rows)
     decomp["estimate_minus_truth"] = decomp["estimate"] - decomp["truth"]
     decomp["weighting_gap"] = decomp["effect_part"] - decomp["truth"]
@@ -174,14 +229,20 @@ def decomposition_verdict(row) -> str:
     gap_small = abs(row["trend_gap"]) < 1.96 * row["trend_gap_se"]
     wgap_small = abs(row["weighting_gap"]) < 0.5 * row["trend_gap_se"]
     if gap_small and wgap_small:
-        return ("Both parts are small: the trend gap is within 1.96 standard errors of zero and the effect part is "
-                "within sampling noise of the truth, so TWFE with the controls recovers the truth here")
+        return (
+            "Both parts are small: the trend gap is within 1.96 standard errors of zero and the effect part is "
+            "within sampling noise of the truth, so TWFE with the controls recovers the truth here"
+        )
     if abs(row["trend_gap"]) >= abs(row["weighting_gap"]):
-        return ("Most of the distance between our estimate and the truth is the trend gap, a failure of parallel "
-                "untreated paths given the controls, not the estimator's weighting")
-    return ("Most of the distance between our estimate and the truth is the weighting gap: TWFE weights "
-            "heterogeneous effects unevenly (comparisons with already-treated cities), while untreated "
-            "paths are close to parallel")
+        return (
+            "Most of the distance between our estimate and the truth is the trend gap, a failure of parallel "
+            "untreated paths given the controls, not the estimator's weighting"
+        )
+    return (
+        "Most of the distance between our estimate and the truth is the weighting gap: TWFE weights "
+        "heterogeneous effects unevenly (comparisons with already-treated cities), while untreated "
+        "paths are close to parallel"
+    )
 
 
 def decomposition_numbers(decomp: pd.DataFrame | None) -> tuple[dict, str | None]:
@@ -198,8 +259,13 @@ def decomposition_numbers(decomp: pd.DataFrame | None) -> tuple[dict, str | None
                 value = float(r.loc[lab, c]) if r is not None and lab in r.index else None
                 out[f"{k}{tag}_{y}"] = num_text(value, digits)
     if decomp is None:
-        out.update({"max_abs_bias": num_text(None), "max_abs_wgap": num_text(None, 4),
-                    "decomp_verdict": "On this track the decomposition cannot be computed"})
+        out.update(
+            {
+                "max_abs_bias": num_text(None),
+                "max_abs_wgap": num_text(None, 4),
+                "decomp_verdict": "On this track the decomposition cannot be computed",
+            }
+        )
         return out, None
     out["max_abs_bias"] = num_text(float(decomp["estimate_minus_truth"].abs().max()))
     out["max_abs_wgap"] = num_text(float(decomp["weighting_gap"].abs().max()), 4)
@@ -213,10 +279,14 @@ def linearity_numbers(panel: pd.DataFrame, weights: str, t2: Table2Fits, paper2:
     """Glue values: β_Pro and Σ W_d β_d (ours, with and without controls), the paper's Pro and sub-index mean."""
     rep_inn = paper2[paper2["term"] == "Inn"].set_index("column")["coef"]
     W = ir.dimension_weights(panel, weights)
-    out = {"paper_pro_ctrl": float(rep_inn[2]), "paper_pro_noctrl": float(rep_inn[1]),
-           "paper_mean_ctrl": float(rep_inn[[4, 6, 8]].mean()), "paper_mean_noctrl": float(rep_inn[[3, 5, 7]].mean()),
-           "truth_pro": num_text(float(truth["Pro"]) if truth else None),
-           "dim_weights": ", ".join(f"{d} {w:.3f}" for d, w in W.items()) if len(W) else "unknown"}
+    out = {
+        "paper_pro_ctrl": float(rep_inn[2]),
+        "paper_pro_noctrl": float(rep_inn[1]),
+        "paper_mean_ctrl": float(rep_inn[[4, 6, 8]].mean()),
+        "paper_mean_noctrl": float(rep_inn[[3, 5, 7]].mean()),
+        "truth_pro": num_text(float(truth["Pro"]) if truth else None),
+        "dim_weights": ", ".join(f"{d} {w:.3f}" for d, w in W.items()) if len(W) else "unknown",
+    }
     for tag, wc in (("ctrl", True), ("noctrl", False)):
         out[f"ours_pro_{tag}"] = t2.beta("Pro", wc)
         comb = sum(W[d] * t2.beta(d, wc) for d in W.index) if len(W) else np.nan
@@ -227,11 +297,15 @@ def linearity_numbers(panel: pd.DataFrame, weights: str, t2: Table2Fits, paper2:
 def linearity_note(panel: pd.DataFrame, weights: str, track: str) -> str | None:
     """Markdown caveat when ``Pro`` is not exactly the weighted sum of the sub-indices (or on the real track)."""
     if not ir.linear_combination_check(panel, ir.dimension_weights(panel, weights)):
-        return ("**Note:** in this panel `Pro` is *not* exactly the weighted sum of the sub-indices with the "
-                "weights above (e.g. a user file with its own `Pro`), so the identity need not hold here.")
+        return (
+            "**Note:** in this panel `Pro` is *not* exactly the weighted sum of the sub-indices with the "
+            "weights above (e.g. a user file with its own `Pro`), so the identity need not hold here."
+        )
     if track == "real":
-        return ("On the real track `Mea` cannot be built, so `Pro` combines `Lab` and `Obj` only "
-                "(weights renormalised); the identity holds with those two weights.")
+        return (
+            "On the real track `Mea` cannot be built, so `Pro` combines `Lab` and `Obj` only "
+            "(weights renormalised); the identity holds with those two weights."
+        )
     return None
 
 
@@ -240,15 +314,18 @@ def track_note(track: str, verdict: str | None) -> str:
     if track == "semi_synthetic" and verdict is None:
         msg = "Simulated indicators. None of this says whether the pilots raised productive forces in China."
     elif track == "semi_synthetic":
-        msg = ("The true effects were calibrated to the paper's sub-index coefficients (paper weights). "
-               f"{verdict}. The simulator makes untreated paths parallel given the controls by construction, so this "
-               "checks the estimator and the code, not the paper's identifying assumption. None of this says whether "
-               "the pilots raised productive forces in China.")
+        msg = (
+            "The true effects were calibrated to the paper's sub-index coefficients (paper weights). "
+            f"{verdict}. The simulator makes untreated paths parallel given the controls by construction, so this "
+            "checks the estimator and the code, not the paper's identifying assumption. None of this says whether "
+            "the pilots raised productive forces in China."
+        )
     elif track == "real":
-        msg = ("The outcome here is a narrow public-data index (3 of 18 indicators, no `Mea`), and several controls "
-               "are proxies with gaps. The coefficients answer a different, much smaller question than the paper's; "
-               "read them as an illustration of the method on public data, not as a replication.")
+        msg = (
+            "The outcome here is a narrow public-data index (3 of 18 indicators, no `Mea`), and several controls "
+            "are proxies with gaps. The coefficients answer a different, much smaller question than the paper's; "
+            "read them as an illustration of the method on public data, not as a replication."
+        )
     else:
         msg = "User panel: the estimates are computed from your file; compare them with the paper at your own risk."
     return f"**{track.replace('_', '-')} track.** " + msg
-

@@ -7,6 +7,7 @@ true effect by event time from :func:`truth_by_event_time`) with :func:`event_st
 with :func:`bacon_figure`; :func:`truth_note`.
 Why: the paper reports one TWFE coefficient; this page shows what it averages and whether the pre-periods agree.
 """
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -19,14 +20,35 @@ from ..estimators.event_study import event_study, pretrend_test
 from ..plotting import COLORS, event_study_plot, legend_below
 from .robust_did import truth_att
 
-__all__ = ["FORBIDDEN", "bacon_figure", "bacon_report", "bacon_sample", "event_study_figure", "event_study_report",
-           "truth_by_event_time", "truth_note"]
+__all__ = [
+    "FORBIDDEN",
+    "bacon_figure",
+    "bacon_report",
+    "bacon_sample",
+    "event_study_figure",
+    "event_study_report",
+    "truth_by_event_time",
+    "truth_note",
+]
 
 FORBIDDEN = "Later vs Earlier Treated"
-_TABLE_COLUMNS = ["term", "event_time", "estimate", "std_error", "conf_low", "conf_high", "p_value", "binned",
-                  "reference"]
-_PALETTE = {"Treated vs Never Treated": COLORS["ours"], "Earlier vs Later Treated": COLORS["truth"],
-            FORBIDDEN: COLORS["paper"], "Later vs Always Treated": "#8e44ad"}
+_TABLE_COLUMNS = [
+    "term",
+    "event_time",
+    "estimate",
+    "std_error",
+    "conf_low",
+    "conf_high",
+    "p_value",
+    "binned",
+    "reference",
+]
+_PALETTE = {
+    "Treated vs Never Treated": COLORS["ours"],
+    "Earlier vs Later Treated": COLORS["truth"],
+    FORBIDDEN: COLORS["paper"],
+    "Later vs Always Treated": "#8e44ad",
+}
 
 
 def truth_by_event_time(truth: pd.DataFrame, outcome: str, event_time: pd.Series, lags: int) -> pd.Series:
@@ -44,12 +66,15 @@ def event_study_report(panel: pd.DataFrame, outcome: str, leads: int, lags: int)
     Returns ``(es, table, pretrend, numbers)``: the estimates (with ``truth`` when the panel has one), the saved table,
     the joint test that every lead is zero, and the glued numbers ``pt_F``, ``pt_p``, ``pt_q``, ``es_n_obs``."""
     if outcome not in panel or panel[outcome].isna().all():
-        raise NQPInputError(f"outcome {outcome!r} is absent on this track (the real track has no Mea); "
-                            "choose another")
+        raise NQPInputError(f"outcome {outcome!r} is absent on this track (the real track has no Mea); choose another")
     es = event_study(panel, outcome, leads=leads, lags=lags)
     pt = pretrend_test(es)
-    numbers = {"pt_F": float(pt["statistic"].iloc[0]), "pt_p": float(pt["p_value"].iloc[0]),
-               "pt_q": int(pt["df_num"].iloc[0]), "es_n_obs": int(es["n_obs"].iloc[0])}
+    numbers = {
+        "pt_F": float(pt["statistic"].iloc[0]),
+        "pt_p": float(pt["p_value"].iloc[0]),
+        "pt_q": int(pt["df_num"].iloc[0]),
+        "es_n_obs": int(es["n_obs"].iloc[0]),
+    }
     cols = list(_TABLE_COLUMNS)
     truth = panel.attrs.get("truth")
     if truth is not None:
@@ -93,10 +118,12 @@ def bacon_report(panel: pd.DataFrame, outcome: str):
     bsi = bs.set_index("type")
     forb = bsi.loc[FORBIDDEN] if FORBIDDEN in bsi.index else None
     clean = bsi.drop(index=["Total", FORBIDDEN], errors="ignore")
-    numbers.update(bacon_twfe=float(bd.attrs["twfe_estimate"]),
-                   w_forbidden=float(forb["weight"]) if forb is not None else 0.0,
-                   b_forbidden=float(forb["estimate"]) if forb is not None else float("nan"),
-                   b_clean=float(np.average(clean["estimate"], weights=clean["weight"])))
+    numbers.update(
+        bacon_twfe=float(bd.attrs["twfe_estimate"]),
+        w_forbidden=float(forb["weight"]) if forb is not None else 0.0,
+        b_forbidden=float(forb["estimate"]) if forb is not None else float("nan"),
+        b_clean=float(np.average(clean["estimate"], weights=clean["weight"])),
+    )
     return bd, bs, numbers
 
 

@@ -5,6 +5,7 @@ into the exercise's hidden solution as ``ex<chapter>_<key>``. Each loads what it
 ``seed`` and the changed parameter, so the solution is the answer the reader gets from the ``nqp run`` command the
 exercise gives. Why a module: answers that depend on parameters are computed, never typed, and tested here.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -102,9 +103,13 @@ def ex02_rank_year(data, seed, rank_year=2010, base_rank_year=2023, weights="pap
     out = {}
     for key, y in (("base", base_rank_year), ("alt", rank_year)):
         n = index_chapter.rank_comparison(p, b, y).numbers
-        out |= {f"year_{key}": n["rank_year_used"], f"rho_entropy_{key}": n["rho_entropy"],
-                f"moved_entropy_{key}": n["moved_entropy"], f"rho_equal_{key}": n["rho_equal"],
-                f"moved_equal_{key}": n["moved_equal"]}
+        out |= {
+            f"year_{key}": n["rank_year_used"],
+            f"rho_entropy_{key}": n["rho_entropy"],
+            f"moved_entropy_{key}": n["moved_entropy"],
+            f"rho_equal_{key}": n["rho_equal"],
+            f"moved_equal_{key}": n["moved_equal"],
+        }
     return out
 
 
@@ -125,19 +130,26 @@ def ex03_cluster(data, seed, cluster="province", outcome="Pro") -> dict:
     p = load_panel(data, seed=seed)
     city = twfe(p, outcome, controls=_controls(p))
     alt = twfe(p, outcome, controls=_controls(p), cluster=cluster)
-    return {"se_city": _coef(city, col="std_error"), "se_alt": _coef(alt, col="std_error"),
-            "g_city": int(city["n_clusters"].iloc[0]), "g_alt": int(alt["n_clusters"].iloc[0]),
-            "ratio": _coef(alt, col="std_error") / _coef(city, col="std_error")}
+    return {
+        "se_city": _coef(city, col="std_error"),
+        "se_alt": _coef(alt, col="std_error"),
+        "g_city": int(city["n_clusters"].iloc[0]),
+        "g_alt": int(alt["n_clusters"].iloc[0]),
+        "ratio": _coef(alt, col="std_error") / _coef(city, col="std_error"),
+    }
 
 
 def ex03_pilot_years(data, seed, pilot_years="latest", outcome="Pro") -> dict:
     """The Table 2 coefficient when range-dated pilots get their ``pilot_years`` approval year."""
     base = load_panel(data, seed=seed)
     alt = load_panel(data, seed=seed, pilot_years=pilot_years)
-    moved = (alt.groupby("city_code")["first_treat"].first() != base.groupby("city_code")["first_treat"].first())
-    return {"default": _coef(twfe(base, outcome, controls=_controls(base))),
-            "alt": _coef(twfe(alt, outcome, controls=_controls(alt))), "cities_moved": int(moved.sum()),
-            "truth": truth_att(base, outcome)}
+    moved = alt.groupby("city_code")["first_treat"].first() != base.groupby("city_code")["first_treat"].first()
+    return {
+        "default": _coef(twfe(base, outcome, controls=_controls(base))),
+        "alt": _coef(twfe(alt, outcome, controls=_controls(alt))),
+        "cities_moved": int(moved.sum()),
+        "truth": truth_att(base, outcome),
+    }
 
 
 # --- 04 PSM-DID ----------------------------------------------------------------------------------------------------
@@ -152,8 +164,15 @@ def ex04_caliper(data, seed, caliper=0.01, base_caliper=0.05, outcome="Pro") -> 
     a = _psm(p, outcome, seed, method="radius", caliper=base_caliper)
     b = _psm(p, outcome, seed, method="radius", caliper=caliper)
     t = truth_att(p, outcome)
-    return {"est_base": a["est"], "n_base": a["n_obs"], "est_alt": b["est"], "n_alt": b["n_obs"], "truth": t,
-            "gap_base": a["est"] - t, "gap_alt": b["est"] - t}
+    return {
+        "est_base": a["est"],
+        "n_base": a["n_obs"],
+        "est_alt": b["est"],
+        "n_alt": b["n_obs"],
+        "truth": t,
+        "gap_base": a["est"] - t,
+        "gap_alt": b["est"] - t,
+    }
 
 
 def ex04_ps_by(data, seed, ps_by="pooled", caliper=0.05, outcome="Pro") -> dict:
@@ -213,14 +232,22 @@ def ex06_plot_outcome(seed, plot_outcome="Lab", moderator="Hum", data="semi_synt
     """The centring identity for ``plot_outcome``: Inn with M as measured (effect at M = 0) and centred at its mean,
     the unchanged interaction, the gap in α₁(c) = α₁(0) + α₃ c and the share of city-years with M ≤ 0."""
     p = load_panel(data, seed=seed)
-    r0, rc = (moderation(p, plot_outcome, moderator, controls=list(CONTROLS), center=c).set_index("term")
-              for c in (None, "mean"))
+    r0, rc = (
+        moderation(p, plot_outcome, moderator, controls=list(CONTROLS), center=c).set_index("term")
+        for c in (None, "mean")
+    )
     inter, c = f"Inn:{moderator}", float(rc.at["Inn", "center_value"])
-    return {"inn_0": float(r0.at["Inn", "estimate"]), "inn_c": float(rc.at["Inn", "estimate"]),
-            "inter_0": float(r0.at[inter, "estimate"]), "inter_c": float(rc.at[inter, "estimate"]), "mean_m": c,
-            "gap": abs(float(rc.at["Inn", "estimate"]) - float(r0.at["Inn", "estimate"])
-                       - float(r0.at[inter, "estimate"]) * c),
-            "share_le0": float((p[moderator].dropna() <= 0).mean())}
+    return {
+        "inn_0": float(r0.at["Inn", "estimate"]),
+        "inn_c": float(rc.at["Inn", "estimate"]),
+        "inter_0": float(r0.at[inter, "estimate"]),
+        "inter_c": float(rc.at[inter, "estimate"]),
+        "mean_m": c,
+        "gap": abs(
+            float(rc.at["Inn", "estimate"]) - float(r0.at["Inn", "estimate"]) - float(r0.at[inter, "estimate"]) * c
+        ),
+        "share_le0": float((p[moderator].dropna() <= 0).mean()),
+    }
 
 
 def ex06_seed(seed, other_seed=7, moderator="Dig", outcome="Pro", data="semi_synthetic") -> dict:
@@ -228,8 +255,10 @@ def ex06_seed(seed, other_seed=7, moderator="Dig", outcome="Pro", data="semi_syn
     the true effects, z = (estimate − truth)/SE and the within-city share of M's variance."""
     out = {}
     for key, s in (("a", seed), ("b", other_seed)):
-        w = amp.moderation_worlds({"cell_level": load_panel(data, seed=s),
-                                   "city_level": load_panel(data, seed=s, moderation="city_level")}, outcome=outcome)
+        w = amp.moderation_worlds(
+            {"cell_level": load_panel(data, seed=s), "city_level": load_panel(data, seed=s, moderation="city_level")},
+            outcome=outcome,
+        )
         for world in ("cell_level", "city_level"):
             r = w[(w["world"] == world) & (w["moderator"] == moderator)].iloc[0]
             tag = "" if world == "city_level" else "cell_"
@@ -278,8 +307,12 @@ def ex07_alpha(data, seed, scenario="constant", alpha=0.10, base_alpha=0.05, out
     pairs = _het_pairs(_het_panel(data, seed, scenario), outcome, base_alpha)
     lo, hi = sorted((alpha, base_alpha))
     between = pairs[(pairs["p_holm"] >= lo) & (pairs["p_holm"] < hi)]
-    return {"pairs": len(pairs), "n_base": int((pairs["p_holm"] < base_alpha).sum()),
-            "n_alt": int((pairs["p_holm"] < alpha).sum()), "changed": _orderings_text(between)}
+    return {
+        "pairs": len(pairs),
+        "n_base": int((pairs["p_holm"] < base_alpha).sum()),
+        "n_alt": int((pairs["p_holm"] < alpha).sum()),
+        "changed": _orderings_text(between),
+    }
 
 
 # --- 08 audit ------------------------------------------------------------------------------------------------------
@@ -330,9 +363,13 @@ def ex09_scenario(data, seed, scenario="dynamic", outcome="Pro") -> dict:
     bs = bacon_summary(bd).set_index("type")
     forb = bs.loc["Later vs Earlier Treated"] if "Later vs Earlier Treated" in bs.index else None
     t = truth_att(p, outcome)
-    return {"twfe": float(bd.attrs["twfe_estimate"]), "truth": t, "gap": float(bd.attrs["twfe_estimate"]) - t,
-            "w_forbidden": float(forb["weight"]) if forb is not None else 0.0,
-            "b_forbidden": float(forb["estimate"]) if forb is not None else float("nan")}
+    return {
+        "twfe": float(bd.attrs["twfe_estimate"]),
+        "truth": t,
+        "gap": float(bd.attrs["twfe_estimate"]) - t,
+        "w_forbidden": float(forb["weight"]) if forb is not None else 0.0,
+        "b_forbidden": float(forb["estimate"]) if forb is not None else float("nan"),
+    }
 
 
 def ex09_leads(data, seed, leads=2, base_leads=5, lags=10, outcome="Pro") -> dict:
@@ -384,8 +421,13 @@ def ex10_real(outcome="Pro") -> dict:
     uncond, _ = _cs_simple(d, outcome)
     n_cells = int((r["aggregation"] == "att_gt").sum())
     skipped = len(r.attrs["callaway_santanna"]["dropped_cells"])
-    return {"cond": cond, "uncond": uncond, "skipped": skipped, "cells": n_cells + skipped,
-            "cities": int(d["city_code"].nunique())}
+    return {
+        "cond": cond,
+        "uncond": uncond,
+        "skipped": skipped,
+        "cells": n_cells + skipped,
+        "cities": int(d["city_code"].nunique()),
+    }
 
 
 # --- 11 inference --------------------------------------------------------------------------------------------------
@@ -438,9 +480,18 @@ def ex12_n_populations(draws: pd.DataFrame, skeleton, seed, n_populations=40, n_
     fixed = draws[draws["design"] == "fixed"]
     n0, outcome = int(fixed["population"].max()), str(fixed["outcome"].iloc[0])
     if n_populations > n0:
-        more = mc.run_montecarlo(n_draws=n_populations - n0, n_populations=n_populations - n0, outcome=outcome,
-                                 base_seed=int(seed) + n0, skeleton=skeleton, n_jobs=n_jobs, progress=False,
-                                 designs=("fixed",), estimators=("twfe",), scenarios=("constant",))
+        more = mc.run_montecarlo(
+            n_draws=n_populations - n0,
+            n_populations=n_populations - n0,
+            outcome=outcome,
+            base_seed=int(seed) + n0,
+            skeleton=skeleton,
+            n_jobs=n_jobs,
+            progress=False,
+            designs=("fixed",),
+            estimators=("twfe",),
+            scenarios=("constant",),
+        )
         fixed = pd.concat([fixed, more.assign(draw=more["draw"] + n0, population=more["population"] + n0)])
     out = {"n_base": n0, "n_alt": int(n_populations)}
     for key, x in (("base", fixed[fixed["population"] <= n0]), ("alt", fixed[fixed["population"] <= n_populations])):
@@ -456,8 +507,15 @@ def ex12_outcome(draws: pd.DataFrame, skeleton, seed, outcome="Obj", n_jobs=1) -
     """Mean bias of TWFE (with its Monte Carlo SE and mean SE) in each world on ``outcome``, resampled design with
     the page's draws and populations, and the robust estimators' largest absolute bias."""
     info = draws.attrs["montecarlo"]
-    d = mc.run_montecarlo(n_draws=info["n_draws"], n_populations=info["n_populations"], outcome=outcome,
-                          base_seed=int(seed), skeleton=skeleton, n_jobs=n_jobs, progress=False)
+    d = mc.run_montecarlo(
+        n_draws=info["n_draws"],
+        n_populations=info["n_populations"],
+        outcome=outcome,
+        base_seed=int(seed),
+        skeleton=skeleton,
+        n_jobs=n_jobs,
+        progress=False,
+    )
     s = mc.summarise(d)
     out = {}
     for sc in mc.SCENARIOS:
@@ -473,8 +531,12 @@ def ex14_outcome(specs: pd.DataFrame, outcome="Obj") -> dict:
     """From the chapter's table of every specification: range and share of positive estimates whose 95% interval
     excludes zero."""
     s = specs[(specs["outcome"] == outcome)].dropna(subset=["estimate"])
-    return {"n": len(s), "min": float(s["estimate"].min()), "max": float(s["estimate"].max()),
-            "share_sig_pos": float((s["conf_low"] > 0).mean()) if len(s) else float("nan")}
+    return {
+        "n": len(s),
+        "min": float(s["estimate"].min()),
+        "max": float(s["estimate"].max()),
+        "share_sig_pos": float((s["conf_low"] > 0).mean()) if len(s) else float("nan"),
+    }
 
 
 def ex14_cluster(specs: pd.DataFrame, outcome="Pro") -> dict:
@@ -484,5 +546,8 @@ def ex14_cluster(specs: pd.DataFrame, outcome="Pro") -> dict:
     sig = s.assign(sig=(s["conf_low"] > 0) | (s["conf_high"] < 0))
     w = sig.pivot_table(index=dims, columns="cluster", values="sig", aggfunc="first").dropna()
     est = s.pivot_table(index=dims, columns="cluster", values="estimate", aggfunc="first").dropna()
-    return {"pairs": len(w), "flips": int((w["city"] != w["province"]).sum()),
-            "max_est_diff": float((est["city"] - est["province"]).abs().max())}
+    return {
+        "pairs": len(w),
+        "flips": int((w["city"] != w["province"]).sum()),
+        "max_est_diff": float((est["city"] - est["province"]).abs().max()),
+    }

@@ -1,4 +1,5 @@
 """Glue a chapter's numbers in one call: the report modules return ``{name: value}``, the notebook glues them."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -11,6 +11,7 @@ by ``nqp_helpers.audit.heterogeneity``.
 The attribution is the exact split used for Table 2 (``estimators.heterogeneity.subgroup_gap_split``): TWFE =
 trend gap (coefficient on the untreated outcome) + effect part, weighting gap = effect part − the group's ATT.
 """
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -32,8 +33,9 @@ from ..variables import CONTROLS
 ESTIMATOR_LABELS = {"subgroup_twfe": "TWFE, split sample (paper)", "imputation_bjs": "Imputation (BJS)"}
 
 
-def figure1_rows(x: pd.DataFrame, outcome: str, split: str, controls, truth: pd.DataFrame | None = None
-                 ) -> pd.DataFrame:
+def figure1_rows(
+    x: pd.DataFrame, outcome: str, split: str, controls, truth: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Rows of one split (``x``: usable rows, ``split`` the group column): both estimators per group, plus
     ``truth`` and, for the TWFE rows on the semi-synthetic track, ``trend_gap``, ``trend_gap_se`` and
     ``weighting_gap``."""
@@ -56,16 +58,19 @@ def explain_misses(fig1: pd.DataFrame, k: float = 2.0) -> str:
     tw = fig1[(fig1["estimator"] == "subgroup_twfe") & fig1["estimate"].notna()]
     miss = tw[(tw["estimate"] - tw["truth"]).abs() > k * tw["std_error"]]
     if miss.empty:
-        return (f"No split-sample TWFE estimate is more than {k:g} standard errors from its group truth "
-                f"({len(tw)} groups).")
+        return (
+            f"No split-sample TWFE estimate is more than {k:g} standard errors from its group truth ({len(tw)} groups)."
+        )
     out = []
     for r in miss.itertuples(index=False):
         gap = r.estimate - r.truth
         main = "trend gap" if abs(r.trend_gap) >= abs(r.weighting_gap) else "weighting gap"
-        out.append(f"* {r.split} = {r.group_value}: TWFE {r.estimate:.3f} against a truth of {r.truth:.3f} "
-                   f"(gap {gap:+.3f}, {abs(gap) / r.std_error:.1f} SE). Trend gap {r.trend_gap:+.3f} "
-                   f"(SE {r.trend_gap_se:.3f}), weighting gap {r.weighting_gap:+.3f}: mostly the {main}. "
-                   f"{int(r.pilot_cities)} pilot and {int(r.never_treated_cities)} never-treated cities.")
+        out.append(
+            f"* {r.split} = {r.group_value}: TWFE {r.estimate:.3f} against a truth of {r.truth:.3f} "
+            f"(gap {gap:+.3f}, {abs(gap) / r.std_error:.1f} SE). Trend gap {r.trend_gap:+.3f} "
+            f"(SE {r.trend_gap_se:.3f}), weighting gap {r.weighting_gap:+.3f}: mostly the {main}. "
+            f"{int(r.pilot_cities)} pilot and {int(r.never_treated_cities)} never-treated cities."
+        )
     return "\n".join(out)
 
 
@@ -75,9 +80,30 @@ SPLITS = {  # split -> (panel of the paper, title, group order as in the paper's
     "admin": ("1c", "Administrative level", ["hub", "other"]),
     "industrial": ("1d", "Old industrial base", ["old_base", "non_old_base"]),
 }
-FIGURE1_COLUMNS = ["panel", "split", "group_value", "estimator", "cities", "pilot_cities", "never_treated_cities",
-                   "term", "estimate", "std_error", "p_value", "conf_low", "conf_high", "n_obs", "n_clusters",
-                   "outcome", "truth", "trend_gap", "trend_gap_se", "weighting_gap", "note", "track"]
+FIGURE1_COLUMNS = [
+    "panel",
+    "split",
+    "group_value",
+    "estimator",
+    "cities",
+    "pilot_cities",
+    "never_treated_cities",
+    "term",
+    "estimate",
+    "std_error",
+    "p_value",
+    "conf_low",
+    "conf_high",
+    "n_obs",
+    "n_clusters",
+    "outcome",
+    "truth",
+    "trend_gap",
+    "trend_gap_se",
+    "weighting_gap",
+    "note",
+    "track",
+]
 PAIR_COLUMNS = ["split", "term", "estimate", "std_error", "p_value", "p_holm", "ordering", "survives"]
 
 
@@ -90,28 +116,38 @@ def check_columns(panel: pd.DataFrame, outcome: str) -> None:
 
 def absent_note(track: str, absent) -> str:
     """Markdown: which splits cannot be built on this track and why."""
-    return (f"**Not available on the {track} track**: split(s) {', '.join(absent)} — the columns they are "
-            "built from are absent (innovation: R&D-personnel indicators `lab_rd_applied`, "
-            "`lab_rd_experimental` or `innovation_group`). Nothing is simulated in their place.")
+    return (
+        f"**Not available on the {track} track**: split(s) {', '.join(absent)} — the columns they are "
+        "built from are absent (innovation: R&D-personnel indicators `lab_rd_applied`, "
+        "`lab_rd_experimental` or `innovation_group`). Nothing is simulated in their place."
+    )
 
 
 def subgroup_counts(d: pd.DataFrame, present) -> pd.DataFrame:
     """Cities and pilot cities per group of each split in ``present`` (``d``: panel joined with its subgroups)."""
-    return (d.assign(treated_city=d["first_treat"].fillna(0) > 0)
-            .melt(id_vars=["city_code", "treated_city"], value_vars=list(present), var_name="split",
-                  value_name="group")
-            .drop_duplicates(["city_code", "split"])
-            .groupby(["split", "group"]).agg(cities=("city_code", "size"), pilot_cities=("treated_city", "sum"))
-            .reset_index())
+    return (
+        d.assign(treated_city=d["first_treat"].fillna(0) > 0)
+        .melt(id_vars=["city_code", "treated_city"], value_vars=list(present), var_name="split", value_name="group")
+        .drop_duplicates(["city_code", "split"])
+        .groupby(["split", "group"])
+        .agg(cities=("city_code", "size"), pilot_cities=("treated_city", "sum"))
+        .reset_index()
+    )
 
 
 def count_values(d: pd.DataFrame, counts: pd.DataFrame, present) -> dict[str, str]:
     """Glued strings: groups with fewer than five pilot cities, cities of unknown old-industrial-base status, cities."""
     few = counts[(counts["group"] != "unknown") & (counts["pilot_cities"] < 5)]
-    n_unknown = int(counts.query("split == 'industrial' and group == 'unknown'")["cities"].sum()) \
-        if "industrial" in present else 0
-    return {"few_pilot_groups": "; ".join(f"{r.split} = {r.group} ({r.pilot_cities})" for r in few.itertuples())
-            or "none", "n_unknown_oib": str(n_unknown), "n_cities": str(d["city_code"].nunique())}
+    n_unknown = (
+        int(counts.query("split == 'industrial' and group == 'unknown'")["cities"].sum())
+        if "industrial" in present
+        else 0
+    )
+    return {
+        "few_pilot_groups": "; ".join(f"{r.split} = {r.group} ({r.pilot_cities})" for r in few.itertuples()) or "none",
+        "n_unknown_oib": str(n_unknown),
+        "n_cities": str(d["city_code"].nunique()),
+    }
 
 
 def usable(d: pd.DataFrame, split: str, outcome: str):
@@ -122,8 +158,9 @@ def usable(d: pd.DataFrame, split: str, outcome: str):
     return x[~x[split].isin(list(dropped))], dropped
 
 
-def figure1_table(d: pd.DataFrame, present, counts: pd.DataFrame, outcome: str, truth: pd.DataFrame | None,
-                  track: str) -> pd.DataFrame:
+def figure1_table(
+    d: pd.DataFrame, present, counts: pd.DataFrame, outcome: str, truth: pd.DataFrame | None, track: str
+) -> pd.DataFrame:
     """Figure 1 as a table: :func:`figure1_rows` for every split, groups set aside with their reason, counts, the
     paper's panel label; rows in the paper's group order, TWFE before imputation."""
     rows, dropped_all = [], []
@@ -134,8 +171,13 @@ def figure1_table(d: pd.DataFrame, present, counts: pd.DataFrame, outcome: str, 
             rows.append(figure1_rows(x, outcome, split, list(CONTROLS), truth).drop(columns=["pilot_cities"]))
     fig1 = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     for dr in dropped_all:
-        fig1 = pd.concat([fig1, pd.DataFrame([dict(split=dr["split"], group_value=dr["group"], estimate=np.nan,
-                                                   note=dr["reason"])])], ignore_index=True)
+        fig1 = pd.concat(
+            [
+                fig1,
+                pd.DataFrame([dict(split=dr["split"], group_value=dr["group"], estimate=np.nan, note=dr["reason"])]),
+            ],
+            ignore_index=True,
+        )
     fig1 = fig1.merge(counts.rename(columns={"group": "group_value"}), on=["split", "group_value"], how="left")
     fig1 = fig1.assign(panel=fig1["split"].map({k: v[0] for k, v in SPLITS.items()}), track=track)
     order = {s: {g: i for i, g in enumerate(SPLITS[s][2])} for s in SPLITS}
@@ -152,14 +194,29 @@ def figure1_figure(fig1: pd.DataFrame, present, outcome: str):
     for ax, split in zip(axes.ravel(), SPLITS):
         sub = fig1[(fig1["split"] == split) & fig1["estimate"].notna()] if len(fig1) else fig1
         if split not in present or sub.empty:
-            ax.text(0.5, 0.5, f"({SPLITS[split][0]}) not estimable on this track", ha="center", va="center",
-                    transform=ax.transAxes)
+            ax.text(
+                0.5,
+                0.5,
+                f"({SPLITS[split][0]}) not estimable on this track",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+            )
             ax.set_axis_off()
             continue
-        sub = sub.assign(label=[f"{g}, {'TWFE' if e == 'subgroup_twfe' else 'imputation'}\n({int(n)} pilot cities)"
-                                for g, e, n in zip(sub["group_value"], sub["estimator"], sub["pilot_cities"])])
-        coef_plot(sub, label="label", truth="truth" if "truth" in sub else None, ax=ax,
-                  xlabel=f"Effect of the pilot on {outcome}")
+        sub = sub.assign(
+            label=[
+                f"{g}, {'TWFE' if e == 'subgroup_twfe' else 'imputation'}\n({int(n)} pilot cities)"
+                for g, e, n in zip(sub["group_value"], sub["estimator"], sub["pilot_cities"])
+            ]
+        )
+        coef_plot(
+            sub,
+            label="label",
+            truth="truth" if "truth" in sub else None,
+            ax=ax,
+            xlabel=f"Effect of the pilot on {outcome}",
+        )
         ax.set_title(f"({SPLITS[split][0]}) {SPLITS[split][1]}", fontsize=10)
         last = ax
         if ax.get_legend():
@@ -179,12 +236,23 @@ def equality_tests(d: pd.DataFrame, present, outcome: str, n_perm: int, seed: in
             tests.append(dict(split=split, note="fewer than 2 estimable groups: no test"))
             continue
         w = pooled_interaction_test(x, outcome, split, controls=list(CONTROLS))
-        pm = permutation_test_equal_effects(x, outcome, split, controls=list(CONTROLS), n_draws=int(n_perm),
-                                            seed=seed + i)
+        pm = permutation_test_equal_effects(
+            x, outcome, split, controls=list(CONTROLS), n_draws=int(n_perm), seed=seed + i
+        )
         wr = w.iloc[-1]
-        tests.append(dict(split=split, groups=int(x[split].nunique()), wald_F=wr["statistic"], df_num=wr["df_num"],
-                          df_den=wr["df_den"], p_wald=wr["p_value"], p_permutation=pm["p_value"].iloc[0],
-                          n_perm_valid=int(pm["n_draws"].iloc[0]), range_of_effects=wr["estimate"]))
+        tests.append(
+            dict(
+                split=split,
+                groups=int(x[split].nunique()),
+                wald_F=wr["statistic"],
+                df_num=wr["df_num"],
+                df_den=wr["df_den"],
+                p_wald=wr["p_value"],
+                p_permutation=pm["p_value"].iloc[0],
+                n_perm_valid=int(pm["n_draws"].iloc[0]),
+                range_of_effects=wr["estimate"],
+            )
+        )
         go = group_orderings(x, outcome, split, controls=list(CONTROLS), alpha=alpha)
         pairs.append(go.assign(split=split))
     tests = pd.DataFrame(tests).assign(outcome=outcome, track=track)

@@ -6,6 +6,7 @@ What: :func:`build_indices` (the headline index and the three alternatives on th
 :func:`rank_comparison` (rank stability across weighting schemes); :func:`track_note`.
 Why: the notebook keeps prose, short calls and glue; these functions are tested directly (tests/test_chapters_index.py).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -20,17 +21,46 @@ from ..indicators import DIMENSIONS, INDEX_COLUMNS, INDICATOR_CODES
 from ..plotting import COLORS, figure_legend, legend_below
 from ..reported import reported
 
-__all__ = ["IndexBuild", "RankComparison", "build_indices", "coverage_note", "moves_styler", "normalisation_contrast",
-           "normalisation_figure", "contrast_numbers", "paths_figure", "rank_comparison", "scale_numbers",
-           "scale_table", "table1_styler", "track_note", "unavailable_figure", "weights_numbers"]
+__all__ = [
+    "IndexBuild",
+    "RankComparison",
+    "build_indices",
+    "coverage_note",
+    "moves_styler",
+    "normalisation_contrast",
+    "normalisation_figure",
+    "contrast_numbers",
+    "paths_figure",
+    "rank_comparison",
+    "scale_numbers",
+    "scale_table",
+    "table1_styler",
+    "track_note",
+    "unavailable_figure",
+    "weights_numbers",
+]
 
-TABLE1_SHOWN = ["dimension", "indicator_zh", "label_en", "direction", "present", "w_paper_table1", "w_entropy",
-                "w_critic", "w_equal", "g_paper", "g_entropy", "g_critic", "g_equal"]
+TABLE1_SHOWN = [
+    "dimension",
+    "indicator_zh",
+    "label_en",
+    "direction",
+    "present",
+    "w_paper_table1",
+    "w_entropy",
+    "w_critic",
+    "w_equal",
+    "g_paper",
+    "g_entropy",
+    "g_critic",
+    "g_equal",
+]
 
 
 @dataclass
 class IndexBuild:
     """The indicators present on a panel and the index built from them under each weighting scheme."""
+
     weights: str
     present: list
     missing: list
@@ -60,25 +90,39 @@ def coverage_note(b: IndexBuild) -> str:
     """Markdown: which of the 18 indicators are absent and what that does to the index."""
     if not b.missing:
         return "All 18 indicators of Table 1 are present on this track."
-    return (f"**Indicators absent on this track ({len(b.missing)} of 18):** {', '.join(f'`{c}`' for c in b.missing)}. "
-            "They are not simulated: the index below is built from the "
-            f"{len(b.present)} indicator(s) present, with the weights renormalised over them."
-            + (f" **The dimension(s) {', '.join(b.missing_dims)} cannot be built** (no public indicator), so their "
-               "sub-index is empty and `Pro` is the weighted mean of the other dimension(s)."
-               if b.missing_dims else ""))
+    return (
+        f"**Indicators absent on this track ({len(b.missing)} of 18):** {', '.join(f'`{c}`' for c in b.missing)}. "
+        "They are not simulated: the index below is built from the "
+        f"{len(b.present)} indicator(s) present, with the weights renormalised over them."
+        + (
+            f" **The dimension(s) {', '.join(b.missing_dims)} cannot be built** (no public indicator), so their "
+            "sub-index is empty and `Pro` is the weighted mean of the other dimension(s)."
+            if b.missing_dims
+            else ""
+        )
+    )
 
 
 def weights_numbers(table1: pd.DataFrame | None) -> dict:
     """Glue values: the indicators with the largest and smallest entropy weight, and the largest gap to the paper."""
     if table1 is None:
-        return {"entropy_top": "n/a", "entropy_low": "n/a", "entropy_top_w": float("nan"),
-                "entropy_low_w": float("nan"), "max_gap_entropy": float("nan")}
+        return {
+            "entropy_top": "n/a",
+            "entropy_low": "n/a",
+            "entropy_top_w": float("nan"),
+            "entropy_low_w": float("nan"),
+            "max_gap_entropy": float("nan"),
+        }
     g = table1.dropna(subset=["g_entropy"])
     top = g.loc[g["g_entropy"].idxmax()]
     low = g.loc[g["g_entropy"].idxmin()]
-    return {"entropy_top": f"{top['label_en']} ({top['code']})", "entropy_top_w": float(top["g_entropy"]),
-            "entropy_low": f"{low['label_en']} ({low['code']})", "entropy_low_w": float(low["g_entropy"]),
-            "max_gap_entropy": float((g["g_entropy"] - g["g_paper"]).abs().max())}
+    return {
+        "entropy_top": f"{top['label_en']} ({top['code']})",
+        "entropy_top_w": float(top["g_entropy"]),
+        "entropy_low": f"{low['label_en']} ({low['code']})",
+        "entropy_low_w": float(low["g_entropy"]),
+        "max_gap_entropy": float((g["g_entropy"] - g["g_paper"]).abs().max()),
+    }
 
 
 def table1_styler(table1: pd.DataFrame):
@@ -91,17 +135,30 @@ def normalisation_contrast(panel: pd.DataFrame, b: IndexBuild) -> pd.DataFrame |
     if not b.have_indicators:
         return None
     per_year = ir.per_year_index(panel, weights=b.weights)
-    return pd.DataFrame({"year": panel["year"].to_numpy(), "whole panel": b.headline["Pro"].to_numpy(),
-                         "within each year": per_year["Pro"].to_numpy()}).groupby("year").mean().dropna()
+    return (
+        pd.DataFrame(
+            {
+                "year": panel["year"].to_numpy(),
+                "whole panel": b.headline["Pro"].to_numpy(),
+                "within each year": per_year["Pro"].to_numpy(),
+            }
+        )
+        .groupby("year")
+        .mean()
+        .dropna()
+    )
 
 
 def contrast_numbers(comp: pd.DataFrame | None) -> dict:
     """Glue values: first and last year and the rise of mean ``Pro`` under each normalisation."""
     if comp is None:
         return {"first_year": 0, "last_year": 0, "growth_whole": float("nan"), "growth_per_year": float("nan")}
-    return {"first_year": int(comp.index.min()), "last_year": int(comp.index.max()),
-            "growth_whole": float(comp["whole panel"].iloc[-1] - comp["whole panel"].iloc[0]),
-            "growth_per_year": float(comp["within each year"].iloc[-1] - comp["within each year"].iloc[0])}
+    return {
+        "first_year": int(comp.index.min()),
+        "last_year": int(comp.index.max()),
+        "growth_whole": float(comp["whole panel"].iloc[-1] - comp["whole panel"].iloc[0]),
+        "growth_per_year": float(comp["within each year"].iloc[-1] - comp["within each year"].iloc[0]),
+    }
 
 
 def unavailable_figure(text: str = "not available on this panel (no indicator columns)"):
@@ -117,10 +174,23 @@ def normalisation_figure(comp: pd.DataFrame | None):
     if comp is None:
         return unavailable_figure()
     fig, ax = plt.subplots(figsize=(7, 3.6))
-    ax.plot(comp.index, comp["whole panel"], marker="o", ms=3, color=COLORS["ours"],
-            label="min-max over the whole panel (used)")
-    ax.plot(comp.index, comp["within each year"], marker="s", ms=3, color=COLORS["ref"], ls="--",
-            label="min-max within each year")
+    ax.plot(
+        comp.index,
+        comp["whole panel"],
+        marker="o",
+        ms=3,
+        color=COLORS["ours"],
+        label="min-max over the whole panel (used)",
+    )
+    ax.plot(
+        comp.index,
+        comp["within each year"],
+        marker="s",
+        ms=3,
+        color=COLORS["ref"],
+        ls="--",
+        label="min-max within each year",
+    )
     ax.set_xlabel("Year")
     ax.set_ylabel("Mean Pro (0–10)")
     ax.set_xticks(comp.index[::2])
@@ -137,8 +207,13 @@ def scale_numbers(panel: pd.DataFrame, b: IndexBuild) -> dict:
     consts = reported(2, term="const")["coef"]
     src = _pro_source(panel, b)
     pro = src["Pro"] if "Pro" in src else pd.Series(dtype=float)
-    return {"paper_const_min": float(consts.min()), "paper_const_max": float(consts.max()),
-            "mean_pro": float(pro.mean()), "min_pro": float(pro.min()), "max_pro": float(pro.max())}
+    return {
+        "paper_const_min": float(consts.min()),
+        "paper_const_max": float(consts.max()),
+        "mean_pro": float(pro.mean()),
+        "min_pro": float(pro.min()),
+        "max_pro": float(pro.max()),
+    }
 
 
 def scale_table(panel: pd.DataFrame, b: IndexBuild) -> pd.DataFrame:
@@ -155,7 +230,7 @@ def paths_figure(paths: pd.DataFrame | None):
     ncol = 2 if len(vars_) > 1 else 1
     nrow = -(-len(vars_) // ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(7, 2.9 * nrow), squeeze=False)
-    for ax in axes.ravel()[len(vars_):]:
+    for ax in axes.ravel()[len(vars_) :]:
         ax.axis("off")
     for ax, v in zip(axes.ravel(), vars_):
         for grp, col, ls in (("pilot", COLORS["ours"], "-"), ("never treated", COLORS["ref"], "--")):
@@ -173,6 +248,7 @@ def paths_figure(paths: pd.DataFrame | None):
 @dataclass
 class RankComparison:
     """City rankings compared across weighting schemes in one year (``moves`` None without indicators)."""
+
     year: int
     note: str | None
     corr: pd.DataFrame | None
@@ -190,8 +266,11 @@ def rank_comparison(panel: pd.DataFrame, b: IndexBuild, rank_year: int, threshol
     ok = np.all([b.indices[s]["Pro"].notna().to_numpy() for s in b.indices], axis=0)
     years_ok = sorted(panel.loc[ok, "year"].unique())
     ry = int(rank_year) if int(rank_year) in years_ok else int(years_ok[-1])
-    note = None if ry == int(rank_year) else (f"`rank_year` = {rank_year} has no index values on this track; using "
-                                              f"{ry}, the latest year that has.")
+    note = (
+        None
+        if ry == int(rank_year)
+        else (f"`rank_year` = {rank_year} has no index values on this track; using {ry}, the latest year that has.")
+    )
     corr, moves = ir.rank_stability(panel, b.indices, ry, reference="paper", threshold=threshold)
     numbers = {"rank_year_used": ry}
     for _, r in moves.iterrows():
@@ -202,29 +281,47 @@ def rank_comparison(panel: pd.DataFrame, b: IndexBuild, rank_year: int, threshol
 
 def moves_styler(moves: pd.DataFrame):
     """The rank-move table as shown (percent shares, no index column)."""
-    return moves.style.format({"spearman_vs_paper": "{:.3f}", "share_moved_gt_10": "{:.0%}",
-                               "median_abs_move": "{:.1f}", "max_abs_move": "{:.0f}"}).hide(axis="index")
+    return moves.style.format(
+        {
+            "spearman_vs_paper": "{:.3f}",
+            "share_moved_gt_10": "{:.0%}",
+            "median_abs_move": "{:.1f}",
+            "max_abs_move": "{:.0f}",
+        }
+    ).hide(axis="index")
 
 
 def track_note(track: str, b: IndexBuild, table1: pd.DataFrame | None) -> str:
     """Markdown: what this track's index can and cannot show."""
     if track == "semi_synthetic":
-        msg = ("The indicators are simulated around the real cities and pilot dates, so the weights, paths and rank "
-               "correlations above describe the simulator, not Chinese cities. They show how the index machinery "
-               "behaves; the true effect of the pilots on each index is known by construction (next chapter).")
+        msg = (
+            "The indicators are simulated around the real cities and pilot dates, so the weights, paths and rank "
+            "correlations above describe the simulator, not Chinese cities. They show how the index machinery "
+            "behaves; the true effect of the pilots on each index is known by construction (next chapter)."
+        )
     elif track == "real":
-        obj_negative = (b.have_indicators and b.headline["Obj"].notna().any()
-                        and (table1.loc[table1["present"] & (table1["dimension"] == "Obj"), "direction"] == "-").all())
-        msg = (f"Only {len(b.present)} of the 18 indicators exist in public city data "
-               f"({', '.join(f'`{c}`' for c in b.present)}), and they cover fewer years than the paper. "
-               + (f"The dimension(s) {', '.join(b.missing_dims)} cannot be built at all. " if b.missing_dims else "")
-               + (f"The Obj sub-index rests on negative-direction intensities whose range is set by a few extreme "
-                  f"city-years, so most cities score near the top (mean {b.headline['Obj'].mean():.2f} of 10). "
-                  if obj_negative else "")
-               + "The real-track index is therefore a much narrower measure than the paper's and its weights are the "
-               "paper's renormalised over what is present; compare it with the paper only as an illustration.")
+        obj_negative = (
+            b.have_indicators
+            and b.headline["Obj"].notna().any()
+            and (table1.loc[table1["present"] & (table1["dimension"] == "Obj"), "direction"] == "-").all()
+        )
+        msg = (
+            f"Only {len(b.present)} of the 18 indicators exist in public city data "
+            f"({', '.join(f'`{c}`' for c in b.present)}), and they cover fewer years than the paper. "
+            + (f"The dimension(s) {', '.join(b.missing_dims)} cannot be built at all. " if b.missing_dims else "")
+            + (
+                f"The Obj sub-index rests on negative-direction intensities whose range is set by a few extreme "
+                f"city-years, so most cities score near the top (mean {b.headline['Obj'].mean():.2f} of 10). "
+                if obj_negative
+                else ""
+            )
+            + "The real-track index is therefore a much narrower measure than the paper's and its weights are the "
+            "paper's renormalised over what is present; compare it with the paper only as an illustration."
+        )
     else:
-        msg = ("User panel: the index was " + ("built from your indicator columns" if b.have_indicators else
-                                               "taken as supplied (no indicator columns)")
-               + "; the numbers are yours.")
+        msg = (
+            "User panel: the index was "
+            + ("built from your indicator columns" if b.have_indicators else "taken as supplied (no indicator columns)")
+            + "; the numbers are yours."
+        )
     return f"**{track.replace('_', '-')} track.** " + msg

@@ -7,6 +7,7 @@ What: :func:`available_variables` (outcomes and controls present, and a note on 
 :func:`bootstrap_values` and :func:`paper_note`. Why: the pilot is assigned to whole cities, so the question is
 whether the paper's cluster-robust stars survive inference that does not lean on many treated clusters.
 """
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -23,8 +24,22 @@ from ..reported import reported
 from ..variables import CONTROLS, OUTCOMES
 from .robust_did import available_controls
 
-PLACEBO_COLUMNS = ["outcome", "term", "estimate", "std_error", "p_value", "ri_p_value", "placebo_mean", "placebo_sd",
-                   "placebo_q025", "placebo_q975", "n_draws", "n_obs", "n_clusters", "engine"]
+PLACEBO_COLUMNS = [
+    "outcome",
+    "term",
+    "estimate",
+    "std_error",
+    "p_value",
+    "ri_p_value",
+    "placebo_mean",
+    "placebo_sd",
+    "placebo_q025",
+    "placebo_q975",
+    "n_draws",
+    "n_obs",
+    "n_clusters",
+    "engine",
+]
 WEIGHTS = ("rademacher", "webb")
 
 
@@ -49,8 +64,9 @@ def assignment_counts(panel: pd.DataFrame) -> dict[str, int]:
     return {"n_pilots": int((cohorts > 0).sum()), "n_cities": int(len(cohorts))}
 
 
-def placebo_table(panel: pd.DataFrame, outcomes, controls, n_draws: int, seed: int,
-                  truth: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def placebo_table(
+    panel: pd.DataFrame, outcomes, controls, n_draws: int, seed: int, truth: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Randomisation inference for every outcome (``placebo_test``): the saved table (cluster-robust p renamed
     ``p_value_cluster_robust``, the true ATT beside the estimate on the semi-synthetic track) and the placebo draws."""
     ri = placebo_test(panel, outcomes, controls=controls, n_draws=n_draws, seed=seed)
@@ -66,11 +82,20 @@ def placebo_values(table: pd.DataFrame, draws: pd.DataFrame) -> dict:
     first = table["outcome"].iloc[0]
     r0 = table.set_index("outcome").loc[first]
     d0 = draws.loc[draws["outcome"] == first, "estimate"].abs()
-    where = ("lies outside the whole placebo distribution" if abs(r0["estimate"]) > d0.max()
-             else "lies inside the placebo distribution")
-    return {"ri_first_outcome": first, "ri_est": float(r0["estimate"]), "ri_p": float(r0["ri_p_value"]),
-            "ri_q975": float(r0["placebo_q975"]), "ri_sd": float(r0["placebo_sd"]), "ri_se": float(r0["std_error"]),
-            "ri_where": where}
+    where = (
+        "lies outside the whole placebo distribution"
+        if abs(r0["estimate"]) > d0.max()
+        else "lies inside the placebo distribution"
+    )
+    return {
+        "ri_first_outcome": first,
+        "ri_est": float(r0["estimate"]),
+        "ri_p": float(r0["ri_p_value"]),
+        "ri_q975": float(r0["placebo_q975"]),
+        "ri_sd": float(r0["placebo_sd"]),
+        "ri_se": float(r0["std_error"]),
+        "ri_where": where,
+    }
 
 
 def placebo_figure(table: pd.DataFrame, draws: pd.DataFrame):
@@ -95,18 +120,36 @@ def placebo_figure(table: pd.DataFrame, draws: pd.DataFrame):
 def bootstrap_table(panel: pd.DataFrame, outcome: str, controls, n_boot: int, seed: int) -> pd.DataFrame:
     """The analytic 95% interval (CR1, t(G−1)) beside the restricted wild cluster bootstrap with Rademacher and Webb
     weights, one row each, for the Inn coefficient of ``outcome``."""
-    wb = pd.concat([wild_bootstrap(panel, outcome, controls=controls, n_boot=n_boot, weights=w, seed=seed)
-                    for w in WEIGHTS], ignore_index=True)
+    wb = pd.concat(
+        [wild_bootstrap(panel, outcome, controls=controls, n_boot=n_boot, weights=w, seed=seed) for w in WEIGHTS],
+        ignore_index=True,
+    )
     analytic = wb.iloc[0]
     se = float(analytic["std_error"])
     tq = stats.t.ppf(0.975, int(analytic["n_clusters"]) - 1)
-    rows = [dict(method="analytic CR1, t(G−1)", estimate=analytic["estimate"], std_error=se,
-                 p_value=analytic["p_value_analytic"], conf_low=analytic["estimate"] - tq * se,
-                 conf_high=analytic["estimate"] + tq * se, n_boot=np.nan)]
+    rows = [
+        dict(
+            method="analytic CR1, t(G−1)",
+            estimate=analytic["estimate"],
+            std_error=se,
+            p_value=analytic["p_value_analytic"],
+            conf_low=analytic["estimate"] - tq * se,
+            conf_high=analytic["estimate"] + tq * se,
+            n_boot=np.nan,
+        )
+    ]
     for _, b in wb.iterrows():
-        rows.append(dict(method=f"wild cluster bootstrap {b['bootstrap']}, {b['weights'].capitalize()} weights",
-                         estimate=b["estimate"], std_error=se, p_value=b["p_value"], conf_low=b["conf_low"],
-                         conf_high=b["conf_high"], n_boot=b["n_boot"]))
+        rows.append(
+            dict(
+                method=f"wild cluster bootstrap {b['bootstrap']}, {b['weights'].capitalize()} weights",
+                estimate=b["estimate"],
+                std_error=se,
+                p_value=b["p_value"],
+                conf_low=b["conf_low"],
+                conf_high=b["conf_high"],
+                n_boot=b["n_boot"],
+            )
+        )
     table = pd.DataFrame(rows)
     table.insert(0, "outcome", outcome)
     table["n_clusters"] = int(analytic["n_clusters"])
@@ -119,8 +162,9 @@ def bootstrap_values(table: pd.DataFrame) -> dict:
     widest bootstrap interval as a multiple of the analytic one."""
     out = {}
     for k, r in table.iterrows():
-        out.update({f"wb_lo_{k}": float(r["conf_low"]), f"wb_hi_{k}": float(r["conf_high"]),
-                    f"wb_p_{k}": float(r["p_value"])})
+        out.update(
+            {f"wb_lo_{k}": float(r["conf_low"]), f"wb_hi_{k}": float(r["conf_high"]), f"wb_p_{k}": float(r["p_value"])}
+        )
     width = table["conf_high"] - table["conf_low"]
     out["wb_main"] = table["outcome"].iloc[0]
     out["wb_width_ratio"] = float(width.iloc[1:].max() / width.iloc[0])
@@ -133,5 +177,7 @@ def paper_note(outcome: str) -> str:
         paper = reported(2, outcome=outcome, spec="baseline_controls").iloc[0]
     except NQPInputError as exc:  # the paper's table has no such row
         return f"Paper's number not available: {exc}"
-    return (f"The paper (Table 2, with controls): {float(paper['coef']):.3f} (SE {float(paper['se']):.3f})"
-            f"{paper['stars']} — its coefficients are on its own index scale; see the baseline chapter.")
+    return (
+        f"The paper (Table 2, with controls): {float(paper['coef']):.3f} (SE {float(paper['se']):.3f})"
+        f"{paper['stars']} — its coefficients are on its own index scale; see the baseline chapter."
+    )

@@ -4,6 +4,7 @@ Why a committed SVG: the book must build offline and on machines without Graphvi
 the repository; ``tests/test_which_estimator.py`` checks it against its source (links and labels always; the exact
 bytes when the same ``dot`` version is installed). Re-render with ``python -m nqp_helpers.chapters.which_estimator``.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,17 +1,18 @@
 """Deterministic build of the real-data layer: ``data/raw`` → ``data/processed``.
 
 Roster rule (also in ``data/raw/README.md``)
-    A balanced 2004–2023 panel of **prefecture-level cities** (地级市 and the 4 municipalities; 自治州/地区/盟 are out):
-    a crosswalk entity enters if, in every panel year 2004–2023, it is linked in ``ctamap_prefecture_links.csv`` as
-    地级市 or municipality (不统计) under one unchanged 6-digit code and is ``active`` in ``legal_roster``; this drops
-    units upgraded after 2004 (毕节, 铜仁, 海东, 日喀则, 昌都, 林芝, 山南, 那曲, 吐鲁番, 哈密, 三沙, 儋州) and units abolished
-    (巢湖 2011, 莱芜 2019). Whole-city boundary breaks inside the window (e.g. 合肥/芜湖/马鞍山 2011 after 巢湖, 济南 2019
-    after 莱芜; ``fixed_boundary_reference_units_2020.break_years``) are **kept and flagged** in ``boundary_break_years``,
-    as yearbook-based panels (and the paper) do. Core coverage: GDP and resident population each available (observed or
-    interior-interpolated) in at least ``MIN_CORE_YEARS`` of the 20 years.
+    A balanced 2004–2023 panel of **prefecture-level cities** (地级市 and the 4 municipalities; 自治州/地区/盟 are
+    out): a crosswalk entity enters if, in every panel year 2004–2023, it is linked in ``ctamap_prefecture_links.csv``
+    as 地级市 or municipality (不统计) under one unchanged 6-digit code and is ``active`` in ``legal_roster``; this
+    drops units upgraded after 2004 (毕节, 铜仁, 海东, 日喀则, 昌都, 林芝, 山南, 那曲, 吐鲁番, 哈密, 三沙, 儋州) and
+    units abolished (巢湖 2011, 莱芜 2019). Whole-city boundary breaks inside the window (e.g. 合肥/芜湖/马鞍山 2011
+    after 巢湖, 济南 2019 after 莱芜; ``fixed_boundary_reference_units_2020.break_years``) are **kept and flagged** in
+    ``boundary_break_years``, as yearbook-based panels (and the paper) do. Core coverage: GDP and resident population
+    each available (observed or interior-interpolated) in at least ``MIN_CORE_YEARS`` of the 20 years.
 
 Outputs: ``real_panel.csv``, ``pilots.csv``, ``roster.csv``, ``coverage.csv``, ``manifest.json``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,14 +35,36 @@ MIN_CORE_YEARS = 14  # 70% of 20 years; 16 would drop 10 Liaoning cities (reside
 FLOAT_FORMAT = "%.10g"
 
 # ingredients that are interpolated (interior gaps, within city) and flagged
-INGREDIENTS = ["gdp", "pop", "loans", "gdp_ccsy", "fdi_musd", "road_pc", "co2_t", "gfcf", "employment", "so2_t",
-               "grp_lz", "budget_income_lz", "gdp_index", "ntl_sum", "ntl_mean"]
+INGREDIENTS = [
+    "gdp",
+    "pop",
+    "loans",
+    "gdp_ccsy",
+    "fdi_musd",
+    "road_pc",
+    "co2_t",
+    "gfcf",
+    "employment",
+    "so2_t",
+    "grp_lz",
+    "budget_income_lz",
+    "gdp_index",
+    "ntl_sum",
+    "ntl_mean",
+]
 # derived column → ingredients it is computed from (its *_imputed flag is the OR of theirs)
 DERIVED = {
-    "Eco": ["gdp", "pop"], "Gov": ["budget_income_lz", "grp_lz"], "Fix": ["gfcf", "gdp"],
-    "Fin": ["loans", "gdp_ccsy"], "Tra": ["road_pc"], "Ope": ["fdi_musd", "gdp"],
-    "lab_productivity": ["gdp", "employment"], "obj_co2_intensity": ["co2_t", "gdp"],
-    "obj_waste_gas_intensity": ["so2_t", "gdp"], "gdp_pc": ["gdp", "pop"], "gdp_growth": ["gdp_index"],
+    "Eco": ["gdp", "pop"],
+    "Gov": ["budget_income_lz", "grp_lz"],
+    "Fix": ["gfcf", "gdp"],
+    "Fin": ["loans", "gdp_ccsy"],
+    "Tra": ["road_pc"],
+    "Ope": ["fdi_musd", "gdp"],
+    "lab_productivity": ["gdp", "employment"],
+    "obj_co2_intensity": ["co2_t", "gdp"],
+    "obj_waste_gas_intensity": ["so2_t", "gdp"],
+    "gdp_pc": ["gdp", "pop"],
+    "gdp_growth": ["gdp_index"],
 }
 
 
@@ -51,8 +74,7 @@ def interpolate_interior(df: pd.DataFrame, cols, by: str = "city_code", order: s
     df = df.sort_values([by, order]).reset_index(drop=True)
     for c in cols:
         before = df[c].isna()
-        df[c] = df.groupby(by, sort=False)[c].transform(
-            lambda s: s.interpolate(method="linear", limit_area="inside"))
+        df[c] = df.groupby(by, sort=False)[c].transform(lambda s: s.interpolate(method="linear", limit_area="inside"))
         df[f"{c}_imputed"] = before & df[c].notna()
     return df
 
@@ -69,9 +91,15 @@ def build_roster(raw_dir=RAW_DIR):
     for eid, g in win.groupby("entity_id"):
         types = set(g["source_prefecture_type"])
         last = g.sort_values("panel_year").iloc[-1]
-        r = dict(entity_id=eid, city_code=int(last["source_code"]), city=last["year_end_name"],
-                 province=last["province_name"], n_years_linked=g["panel_year"].nunique(),
-                 n_codes=g["source_code"].nunique(), types="/".join(sorted(types)))
+        r = dict(
+            entity_id=eid,
+            city_code=int(last["source_code"]),
+            city=last["year_end_name"],
+            province=last["province_name"],
+            n_years_linked=g["panel_year"].nunique(),
+            n_codes=g["source_code"].nunique(),
+            types="/".join(sorted(types)),
+        )
         act = legal[(legal["entity_id"] == eid) & (legal["status"] == "active")]["year"].nunique()
         reasons = []
         if not types <= {"地级市", "不统计"}:
@@ -96,11 +124,15 @@ def _assemble(raw_dir, codes: dict):
     names = rs.read_name_table(raw_dir)
     base = pd.MultiIndex.from_product([sorted(set(codes.values())), list(YEARS)], names=["city_code", "year"])
     df = pd.DataFrame(index=base).reset_index()
-    for part in (rs.read_gdp(raw_dir)[["city_code", "year", "gdp", "tertiary_share"]],
-                 rs.read_population(raw_dir)[["city_code", "year", "pop"]],
-                 rs.read_loans(raw_dir), rs.read_road(raw_dir), rs.read_co2(raw_dir),
-                 rs.read_leizhou(raw_dir)[["city_code", "year", "grp_lz", "budget_income_lz"]],
-                 rs.read_ntl(raw_dir)):
+    for part in (
+        rs.read_gdp(raw_dir)[["city_code", "year", "gdp", "tertiary_share"]],
+        rs.read_population(raw_dir)[["city_code", "year", "pop"]],
+        rs.read_loans(raw_dir),
+        rs.read_road(raw_dir),
+        rs.read_co2(raw_dir),
+        rs.read_leizhou(raw_dir)[["city_code", "year", "grp_lz", "budget_income_lz"]],
+        rs.read_ntl(raw_dir),
+    ):
         df = df.merge(part, on=["city_code", "year"], how="left", validate="one_to_one")
     by_name = []
     ent_prov = rs.entity_provinces(raw_dir)
@@ -126,7 +158,6 @@ def build_processed(raw_dir=RAW_DIR, out_dir=PROCESSED_DIR) -> dict:
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     cand = build_roster(raw_dir)
     structural = cand[cand["reason"] == ""]
-    codes_all = dict(zip(cand["entity_id"], cand["city_code"]))
     codes = dict(zip(structural["entity_id"], structural["city_code"]))
     df, wd = _assemble(raw_dir, codes)
 
@@ -178,7 +209,9 @@ def build_processed(raw_dir=RAW_DIR, out_dir=PROCESSED_DIR) -> dict:
     why = []
     for r in units.itertuples():
         if pd.isna(r.city_code):
-            why.append("no prefecture-level parent in the crosswalk (county-level city under the XPCC/autonomous region)")
+            why.append(
+                "no prefecture-level parent in the crosswalk (county-level city under the XPCC/autonomous region)"
+            )
         elif r.is_district_or_county == 1:
             why.append("district/county-level pilot: parent not treated under the default district_pilots='ignore'")
         elif int(r.city_code) not in rcodes:
@@ -189,22 +222,69 @@ def build_processed(raw_dir=RAW_DIR, out_dir=PROCESSED_DIR) -> dict:
     units["exclusion_reason"] = why
     default = pilot_table("default", DEFAULT_DISTRICT_PILOTS, units=units)
     units["first_treat"] = np.where(units["is_district_or_county"] == 0, units["first_treat_default"], 0)
-    pilots_out = units[["city_code", "pilot_zh", "pilot_en", "parent_zh", "is_district_or_county", "batch",
-                        "first_treat", "first_treat_default", "first_treat_earliest", "first_treat_latest",
-                        "year_low", "year_high", "year_uncertain", "pilot_certainty", "certainty_raw", "in_roster",
-                        "exclusion_reason", "source_ids", "note"]]
+    pilots_out = units[
+        [
+            "city_code",
+            "pilot_zh",
+            "pilot_en",
+            "parent_zh",
+            "is_district_or_county",
+            "batch",
+            "first_treat",
+            "first_treat_default",
+            "first_treat_earliest",
+            "first_treat_latest",
+            "year_low",
+            "year_high",
+            "year_uncertain",
+            "pilot_certainty",
+            "certainty_raw",
+            "in_roster",
+            "exclusion_reason",
+            "source_ids",
+            "note",
+        ]
+    ]
     pilots_out = pilots_out.sort_values(["city_code", "is_district_or_county", "pilot_zh"], na_position="last")
     n_pilots = int(default["city_code"].isin(rcodes).sum())
 
     # panel
     attr_cols = ["city_code", "province", "region", "admin_level", "old_industrial_base", "size_class", "pop_base"]
     panel = df.merge(roster[["city_code", "city"]], on="city_code").merge(attrs[attr_cols], on="city_code")
-    value_cols = [*CONTROLS, "lab_productivity", "obj_co2_intensity", "obj_waste_gas_intensity", "gdp", "pop", "gdp_pc",
-                  "gdp_growth", "tertiary_share", "ntl_sum", "ntl_mean", "ntl_base", "rd_intensity_lag", "iv_ntl"]
+    value_cols = [
+        *CONTROLS,
+        "lab_productivity",
+        "obj_co2_intensity",
+        "obj_waste_gas_intensity",
+        "gdp",
+        "pop",
+        "gdp_pc",
+        "gdp_growth",
+        "tertiary_share",
+        "ntl_sum",
+        "ntl_mean",
+        "ntl_base",
+        "rd_intensity_lag",
+        "iv_ntl",
+    ]
     raw_cols = [c for c in INGREDIENTS if c not in ("gdp", "pop", "ntl_sum", "ntl_mean")]
     flag_cols = [f"{c}_imputed" for c in list(DERIVED) + INGREDIENTS]
-    panel = panel[["city_code", "city", "province", "region", "year", "admin_level", "old_industrial_base",
-                   "size_class", "pop_base"] + value_cols + raw_cols + flag_cols]
+    panel = panel[
+        [
+            "city_code",
+            "city",
+            "province",
+            "region",
+            "year",
+            "admin_level",
+            "old_industrial_base",
+            "size_class",
+            "pop_base",
+        ]
+        + value_cols
+        + raw_cols
+        + flag_cols
+    ]
     panel = panel.sort_values(["city_code", "year"]).reset_index(drop=True)
 
     coverage = panel.groupby("year")[value_cols + raw_cols].apply(lambda g: g.notna().mean()).T
@@ -212,15 +292,20 @@ def build_processed(raw_dir=RAW_DIR, out_dir=PROCESSED_DIR) -> dict:
     coverage.columns = [str(c) for c in coverage.columns]
 
     summary = {
-        "n_cities": int(roster["city_code"].nunique()), "n_pilots_default": n_pilots,
+        "n_cities": int(roster["city_code"].nunique()),
+        "n_pilots_default": n_pilots,
         "n_never_treated_default": int(roster["city_code"].nunique()) - n_pilots,
-        "n_city_years": int(len(panel)), "years": [min(YEARS), max(YEARS)],
-        "n_candidates": int(len(cand)), "min_core_years": MIN_CORE_YEARS,
+        "n_city_years": int(len(panel)),
+        "years": [min(YEARS), max(YEARS)],
+        "n_candidates": int(len(cand)),
+        "min_core_years": MIN_CORE_YEARS,
         "default_options": {"pilot_years": "default", "district_pilots": DEFAULT_DISTRICT_PILOTS},
     }
 
     files = {
-        "real_panel.csv": panel, "pilots.csv": pilots_out, "roster.csv": roster_out,
+        "real_panel.csv": panel,
+        "pilots.csv": pilots_out,
+        "roster.csv": roster_out,
         "coverage.csv": coverage.reset_index(),
     }
     with atomic.staged_files(out_dir) as stage:  # all four tables or none; the manifest goes in last
@@ -236,8 +321,9 @@ def build_processed(raw_dir=RAW_DIR, out_dir=PROCESSED_DIR) -> dict:
             with open(p, "rb") as fh:
                 n = sum(1 for _ in fh) - 1
             manifest["raw_inputs"][rel] = {"sha256": _sha(p), "rows": n}
-    atomic.write_text(out_dir / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True)
-                      + "\n")
+    atomic.write_text(
+        out_dir / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    )
     return summary
 
 

@@ -4,6 +4,7 @@ statistics, pilot-year sensitivity and what each track can show.
 Every function takes the panel in use (any track) and returns a DataFrame, a dict or a Figure; nothing here reads the
 semi-synthetic truth.
 """
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -41,16 +42,22 @@ def city_table(panel: pd.DataFrame) -> pd.DataFrame:
     df = panel.assign(first_treat=pd.to_numeric(panel["first_treat"], errors="coerce").fillna(0).astype(int))
     unc = df["pilot_year_uncertain"] if "pilot_year_uncertain" in df.columns else pd.Series(False, index=df.index)
     df = df.assign(year_uncertain=unc.fillna(False).astype(bool))
-    return df.groupby("city_code", as_index=False).agg(first_treat=("first_treat", "max"),
-                                                        year_uncertain=("year_uncertain", "max"))
+    return df.groupby("city_code", as_index=False).agg(
+        first_treat=("first_treat", "max"), year_uncertain=("year_uncertain", "max")
+    )
 
 
 def sample_counts(panel: pd.DataFrame) -> dict:
     """N cities, N pilots (``first_treat > 0``), N never treated, N city-years and the year span of ``panel``."""
     c = city_table(panel)
-    return {"n_cities": int(len(c)), "n_pilots": int((c["first_treat"] > 0).sum()),
-            "n_never": int((c["first_treat"] == 0).sum()), "n_obs": int(len(panel)),
-            "year_min": int(panel["year"].min()), "year_max": int(panel["year"].max())}
+    return {
+        "n_cities": int(len(c)),
+        "n_pilots": int((c["first_treat"] > 0).sum()),
+        "n_never": int((c["first_treat"] == 0).sum()),
+        "n_obs": int(len(panel)),
+        "year_min": int(panel["year"].min()),
+        "year_max": int(panel["year"].max()),
+    }
 
 
 def paper_counts() -> dict:
@@ -62,10 +69,10 @@ def paper_counts() -> dict:
 def sample_comparison(panel: pd.DataFrame) -> pd.DataFrame:
     """Ours vs the paper: cities, pilots, never treated, city-years."""
     ours, paper = sample_counts(panel), paper_counts()
-    rows = [("cities", "n_cities"), ("pilot cities", "n_pilots"), ("never treated", "n_never"),
-            ("city-years", "n_obs")]
-    return pd.DataFrame([{"quantity": q, "ours": ours[k], "paper": paper[k], "difference": ours[k] - paper[k]}
-                         for q, k in rows])
+    rows = [("cities", "n_cities"), ("pilot cities", "n_pilots"), ("never treated", "n_never"), ("city-years", "n_obs")]
+    return pd.DataFrame(
+        [{"quantity": q, "ours": ours[k], "paper": paper[k], "difference": ours[k] - paper[k]} for q, k in rows]
+    )
 
 
 def pilots_not_in_sample(panel: pd.DataFrame, processed_dir=PROCESSED_DIR) -> pd.DataFrame:
@@ -81,17 +88,27 @@ def pilots_not_in_sample(panel: pd.DataFrame, processed_dir=PROCESSED_DIR) -> pd
     in_panel = code.isin(c.index)
     reason = p["exclusion_reason"].fillna("")
     dist = p["is_district_or_county"] == 1
-    reason = reason.mask(dist & ~in_panel & code.notna() & p["in_roster"].astype(bool),
-                         "district pilot: parent dropped from the sample (district_pilots='drop_parent')")
-    reason = reason.mask(dist & code.notna() & ~p["in_roster"].astype(bool),
-                         "county-level pilot whose parent (" + p["parent_zh"].astype(str)
-                         + ") is not a prefecture-level city of the roster")
-    reason = reason.mask(~treated & (reason == "") & p["in_roster"].astype(bool),
-                         "city not in the panel in use (dropped by an option, e.g. drop_uncertain, or a user panel)")
+    reason = reason.mask(
+        dist & ~in_panel & code.notna() & p["in_roster"].astype(bool),
+        "district pilot: parent dropped from the sample (district_pilots='drop_parent')",
+    )
+    reason = reason.mask(
+        dist & code.notna() & ~p["in_roster"].astype(bool),
+        "county-level pilot whose parent ("
+        + p["parent_zh"].astype(str)
+        + ") is not a prefecture-level city of the roster",
+    )
+    reason = reason.mask(
+        ~treated & (reason == "") & p["in_roster"].astype(bool),
+        "city not in the panel in use (dropped by an option, e.g. drop_uncertain, or a user panel)",
+    )
     keep = ~(treated & (p["is_district_or_county"] == 1) | treated & (reason == "")) & (reason != "")
     out = p.assign(exclusion_reason=reason)[keep]
-    return out[["pilot_zh", "pilot_en", "parent_zh", "batch", "first_treat_default", "exclusion_reason"]].rename(
-        columns={"first_treat_default": "approval_year"}).reset_index(drop=True)
+    return (
+        out[["pilot_zh", "pilot_en", "parent_zh", "batch", "first_treat_default", "exclusion_reason"]]
+        .rename(columns={"first_treat_default": "approval_year"})
+        .reset_index(drop=True)
+    )
 
 
 def region_shares(panel: pd.DataFrame) -> pd.DataFrame:
@@ -106,9 +123,12 @@ def geography_numbers(panel: pd.DataFrame, map_rate: float) -> dict:
     """What the map paragraph quotes: ``map_rate`` (share of sample cities found in the map's boundary file),
     ``map_found`` (that many cities) and the eastern-region shares ``east_pilots`` and ``east_never``."""
     regions = region_shares(panel)
-    return {"map_rate": map_rate, "map_found": int(round(map_rate * sample_counts(panel)["n_cities"])),
-            "east_pilots": float(regions.loc["east", "pilots"]),
-            "east_never": float(regions.loc["east", "never_treated"])}
+    return {
+        "map_rate": map_rate,
+        "map_found": int(round(map_rate * sample_counts(panel)["n_cities"])),
+        "east_pilots": float(regions.loc["east", "pilots"]),
+        "east_never": float(regions.loc["east", "never_treated"]),
+    }
 
 
 def pilot_geography(panel: pd.DataFrame):
@@ -137,8 +157,15 @@ def rollout_chart(panel: pd.DataFrame, ax=None):
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7, 3.6))
     sure = t["n_cities"] - t["n_year_uncertain"]
     ax.bar(t["approval_year"], sure, color="#1f4e79", label="year known")
-    ax.bar(t["approval_year"], t["n_year_uncertain"], bottom=sure, color="white", edgecolor="#1f4e79",
-           hatch="///", label="year uncertain (range; coded by pilot_years)")
+    ax.bar(
+        t["approval_year"],
+        t["n_year_uncertain"],
+        bottom=sure,
+        color="white",
+        edgecolor="#1f4e79",
+        hatch="///",
+        label="year uncertain (range; coded by pilot_years)",
+    )
     for _, r in t.iterrows():
         lab = f"{r['n_cities']}" + (f"\nbatch {r['batch']}" if pd.notna(r["batch"]) else "")
         ax.text(r["approval_year"], r["n_cities"] + 0.5, lab, ha="center", va="bottom", fontsize=8)
@@ -181,8 +208,15 @@ def coverage_heatmap(cov: pd.DataFrame, ax=None):
         for j in range(cov.shape[1]):
             v = cov.iat[i, j]
             if v < 0.995:
-                ax.text(j, i, f"{v:.0%}".replace("%", ""), ha="center", va="center", fontsize=7,
-                        color="white" if v > 0.6 else "#333333")
+                ax.text(
+                    j,
+                    i,
+                    f"{v:.0%}".replace("%", ""),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if v > 0.6 else "#333333",
+                )
     ax.set_xlabel("Year")
     fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01, label="share of cities non-missing")
     fig.tight_layout()
@@ -193,8 +227,11 @@ def coverage_numbers(coverage: pd.DataFrame, track: str) -> dict:
     """What the coverage paragraph quotes: ``coverage_of`` (whose coverage :func:`coverage_by_year` shows: the real
     public data when the semi-synthetic panel in use is complete) and ``ope_2023``, the 2023 coverage of openness
     (``Ope``) as a percentage, "—" when absent."""
-    of = ("the real public data (the semi-synthetic panel in use is complete)" if track == "semi_synthetic"
-          else "the panel in use")
+    of = (
+        "the real public data (the semi-synthetic panel in use is complete)"
+        if track == "semi_synthetic"
+        else "the panel in use"
+    )
     ope = f"{coverage.loc['Ope', 2023]:.0%}" if "Ope" in coverage.index and 2023 in coverage else "—"
     return {"coverage_of": of, "ope_2023": ope}
 
@@ -206,8 +243,17 @@ def describe_panel(panel: pd.DataFrame) -> pd.DataFrame:
     for group, cols in variables_present(panel).items():
         for c in cols:
             s = pd.to_numeric(panel[c], errors="coerce")
-            rows.append({"group": group, "variable": c, "mean": s.mean(), "sd": s.std(), "min": s.min(),
-                         "max": s.max(), "N": int(s.notna().sum())})
+            rows.append(
+                {
+                    "group": group,
+                    "variable": c,
+                    "mean": s.mean(),
+                    "sd": s.std(),
+                    "min": s.min(),
+                    "max": s.max(),
+                    "N": int(s.notna().sum()),
+                }
+            )
     return pd.DataFrame(rows, columns=["group", "variable", "mean", "sd", "min", "max", "N"])
 
 
@@ -231,20 +277,27 @@ def n_uncertain_pilots(district_pilots: str = DEFAULT_DISTRICT_PILOTS, processed
     """Pilot cities of the real roster whose approval year is only known as a range."""
     from .real_panel import real_panel
 
-    return int(rollout_table(real_panel("default", district_pilots, processed_dir=processed_dir))
-               ["n_year_uncertain"].sum())
+    return int(
+        rollout_table(real_panel("default", district_pilots, processed_dir=processed_dir))["n_year_uncertain"].sum()
+    )
 
 
 TRACK_SCOPE = {
-    "semi_synthetic": ("Can show: whether each estimator recovers a **known** true effect on the real city roster and "
-                       "pilot timing (bias, coverage, what heterogeneous timing does to TWFE). "
-                       "Cannot show: anything about China; every indicator, moderator and instrument is simulated."),
-    "real": ("Can show: the paper's designs on public data: pilot timing, the controls (two are proxies), night-light "
-             "instrument, and three of the 18 index indicators. Cannot show: the paper's index (15 indicators, the "
-             "moderators Hum/Dig/Ind and the laozihao instrument have no public source), so estimates on Pro/Lab/Mea/Obj "
-             "are not the paper's quantities."),
-    "user": ("Can show: the paper's designs on your data, checked against the panel contract. "
-             "Cannot show: whether your variables measure what the paper's do; that is your responsibility."),
+    "semi_synthetic": (
+        "Can show: whether each estimator recovers a **known** true effect on the real city roster and "
+        "pilot timing (bias, coverage, what heterogeneous timing does to TWFE). "
+        "Cannot show: anything about China; every indicator, moderator and instrument is simulated."
+    ),
+    "real": (
+        "Can show: the paper's designs on public data: pilot timing, the controls (two are proxies), night-light "
+        "instrument, and three of the 18 index indicators. Cannot show: the paper's index (15 indicators, the "
+        "moderators Hum/Dig/Ind and the laozihao instrument have no public source), so estimates on Pro/Lab/Mea/Obj "
+        "are not the paper's quantities."
+    ),
+    "user": (
+        "Can show: the paper's designs on your data, checked against the panel contract. "
+        "Cannot show: whether your variables measure what the paper's do; that is your responsibility."
+    ),
 }
 
 

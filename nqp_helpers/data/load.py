@@ -12,6 +12,7 @@
 Every panel leaves through ``safe_attr`` (``nqp_helpers._attrs``): tables/arrays in ``attrs`` (``truth``,
 ``index_weights``, ...) are comparable wrappers, so ``pd.concat`` and ``repr`` of the panel or a column work.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,14 +29,19 @@ from .validate import BALANCED, validate_panel
 
 SOURCES = ("semi_synthetic", "real")
 FILE_TYPES = (".csv", ".parquet", ".pq", ".xlsx", ".dta")
-OPTIONS = {"drop_uncertain": ("real", "semi_synthetic"), "calibration": ("semi_synthetic",),
-           "moderation": ("semi_synthetic",),
-           "na": ("real", "user"), "known_codes": ("user",)}
+OPTIONS = {
+    "drop_uncertain": ("real", "semi_synthetic"),
+    "calibration": ("semi_synthetic",),
+    "moderation": ("semi_synthetic",),
+    "na": ("real", "user"),
+    "known_codes": ("user",),
+}
 TRACKS = ("real", "semi_synthetic", "user")
 
 
 def _real(pilot_years, district_pilots, drop_uncertain):
     from .real_panel import real_panel  # lazy: the real track may be absent while the package is being built
+
     kw = {"pilot_years": pilot_years, "drop_uncertain": drop_uncertain}
     if district_pilots is not None:
         kw["district_pilots"] = district_pilots
@@ -82,14 +88,16 @@ def _not_utf8(path: Path) -> str:
         where = ""
     except UnicodeDecodeError as err:
         line = raw.count(b"\n", 0, err.start) + 1
-        where = f" (byte {raw[err.start:err.start + 1].hex()} at line {line})"
+        where = f" (byte {raw[err.start : err.start + 1].hex()} at line {line})"
     try:
         raw.decode("gb18030")
         guess = "; it looks GBK/GB18030-encoded (common for files saved by Chinese Excel)"
     except UnicodeDecodeError:
         guess = ""
-    return (f"data file {path} is not UTF-8 encoded{where}{guess}. Save it as UTF-8 (Excel: 'CSV UTF-8'; "
-            f"or `iconv -f GB18030 -t UTF-8 in.csv > out.csv`) and load it again")
+    return (
+        f"data file {path} is not UTF-8 encoded{where}{guess}. Save it as UTF-8 (Excel: 'CSV UTF-8'; "
+        f"or `iconv -f GB18030 -t UTF-8 in.csv > out.csv`) and load it again"
+    )
 
 
 def _with_index(df: pd.DataFrame, weights, na: str) -> pd.DataFrame:
@@ -106,9 +114,17 @@ def _with_index(df: pd.DataFrame, weights, na: str) -> pd.DataFrame:
     return df
 
 
-def load_panel(source: str | os.PathLike = "semi_synthetic", seed: int = DEFAULT_SEED, scenario: str = "constant",
-               pilot_years: str = "default", district_pilots: str | None = None, iv_exclusion_violation: bool = False,
-               weights="paper", balanced: str = "reject", **options) -> pd.DataFrame:
+def load_panel(
+    source: str | os.PathLike = "semi_synthetic",
+    seed: int = DEFAULT_SEED,
+    scenario: str = "constant",
+    pilot_years: str = "default",
+    district_pilots: str | None = None,
+    iv_exclusion_violation: bool = False,
+    weights="paper",
+    balanced: str = "reject",
+    **options,
+) -> pd.DataFrame:
     """Load the city-year panel of one track.
 
     Parameters
@@ -126,9 +142,11 @@ def load_panel(source: str | os.PathLike = "semi_synthetic", seed: int = DEFAULT
     """
     unknown = [k for k in options if k not in OPTIONS]
     if unknown:
-        raise NQPInputError(f"unknown option(s) {unknown}; allowed: {sorted(OPTIONS)} "
-                            f"(plus seed, scenario, pilot_years, district_pilots, iv_exclusion_violation, weights, "
-                            f"balanced)")
+        raise NQPInputError(
+            f"unknown option(s) {unknown}; allowed: {sorted(OPTIONS)} "
+            f"(plus seed, scenario, pilot_years, district_pilots, iv_exclusion_violation, weights, "
+            f"balanced)"
+        )
     if balanced not in BALANCED:
         raise NQPInputError(f"unknown balanced={balanced!r}; allowed: {list(BALANCED)}")
     if scenario not in SCENARIOS:
@@ -142,12 +160,15 @@ def load_panel(source: str | os.PathLike = "semi_synthetic", seed: int = DEFAULT
     if isinstance(weights, str) and weights not in WEIGHT_SCHEMES:
         raise NQPInputError(f"unknown weights {weights!r}; allowed: {list(WEIGHT_SCHEMES)} or a DataFrame")
     na = options.get("na", "propagate")
-    is_path = isinstance(source, os.PathLike) or (isinstance(source, str) and (
-        source not in SOURCES and (os.sep in source or "/" in source or Path(source).suffix != "")))
+    is_path = isinstance(source, os.PathLike) or (
+        isinstance(source, str)
+        and (source not in SOURCES and (os.sep in source or "/" in source or Path(source).suffix != ""))
+    )
     track = "user" if is_path else source
     if track not in SOURCES + ("user",):
-        raise NQPInputError(f"unknown source {source!r}; allowed: {list(SOURCES)} or a path to a "
-                            f"{'/'.join(FILE_TYPES)} file")
+        raise NQPInputError(
+            f"unknown source {source!r}; allowed: {list(SOURCES)} or a path to a {'/'.join(FILE_TYPES)} file"
+        )
     misplaced = [k for k in options if track not in OPTIONS[k]]
     if misplaced:
         raise NQPInputError(f"option(s) {misplaced} do not apply to source {track!r}")
@@ -159,9 +180,14 @@ def load_panel(source: str | os.PathLike = "semi_synthetic", seed: int = DEFAULT
         return _safe_attrs(df)
     if track == "semi_synthetic":
         sk = _real(pilot_years, district_pilots, options.get("drop_uncertain", False))
-        df = simulate_panel(sk, seed=seed, scenario=scenario, iv_exclusion_violation=iv_exclusion_violation,
-                            calibration=options.get("calibration"),
-                            moderation=options.get("moderation", "cell_level"))
+        df = simulate_panel(
+            sk,
+            seed=seed,
+            scenario=scenario,
+            iv_exclusion_violation=iv_exclusion_violation,
+            calibration=options.get("calibration"),
+            moderation=options.get("moderation", "cell_level"),
+        )
         if not (isinstance(weights, str) and weights == "paper"):
             df = reweight_index(df, weights)
         df.attrs["track"] = "semi_synthetic"

@@ -6,6 +6,7 @@ name join happens in :func:`match_names` through the crosswalk's aliases. Values
 unit is written in the column name's docstring line below. No reader fills gaps: interpolation is done once, in
 ``build_processed.py``, with flags.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -64,8 +65,13 @@ def _num(s: pd.Series) -> pd.Series:
 
 def _by_code(code: pd.Series, year: pd.Series, **values: pd.Series) -> pd.DataFrame:
     """A ``city_code, year, <values>`` frame of numbers from raw columns; rows without a code or a year dropped."""
-    out = pd.DataFrame({"city_code": _num(code).astype("Int64"), "year": _num(year).astype("Int64"),
-                        **{k: _num(v) for k, v in values.items()}})
+    out = pd.DataFrame(
+        {
+            "city_code": _num(code).astype("Int64"),
+            "year": _num(year).astype("Int64"),
+            **{k: _num(v) for k, v in values.items()},
+        }
+    )
     return out.dropna(subset=["city_code", "year"])
 
 
@@ -100,7 +106,8 @@ def read_name_table(raw_dir=RAW_DIR) -> pd.DataFrame:
     """Every known name of every entity: ``name, entity_id`` (legal names, renames and short aliases)."""
     al = _read(raw_dir, f"{CROSSWALK}/processed/aliases.csv")[["alias", "entity_id"]].rename(columns={"alias": "name"})
     nm = _read(raw_dir, f"{CROSSWALK}/processed/entity_names.csv")[["name_zh", "entity_id"]].rename(
-        columns={"name_zh": "name"})
+        columns={"name_zh": "name"}
+    )
     out = pd.concat([nm, al], ignore_index=True).dropna().drop_duplicates()
     return out.sort_values(["name", "entity_id"]).reset_index(drop=True)
 
@@ -117,8 +124,13 @@ def entity_provinces(raw_dir=RAW_DIR) -> dict:
     return links.drop_duplicates("entity_id", keep="last").set_index("entity_id")["province_name"].to_dict()
 
 
-def match_names(names: pd.Series, name_table: pd.DataFrame, entity_to_code: dict,
-                provinces: pd.Series | None = None, entity_province: dict | None = None) -> pd.Series:
+def match_names(
+    names: pd.Series,
+    name_table: pd.DataFrame,
+    entity_to_code: dict,
+    provinces: pd.Series | None = None,
+    entity_province: dict | None = None,
+) -> pd.Series:
     """Map city names to 2023 ``city_code`` through the crosswalk names; unknown or ambiguous names give NaN.
 
     Names are tried as given, then with 市 appended. Only entities in ``entity_to_code`` (the roster) are candidates,
@@ -151,8 +163,13 @@ def match_names(names: pd.Series, name_table: pd.DataFrame, entity_to_code: dict
 def read_gdp(raw_dir=RAW_DIR) -> pd.DataFrame:
     """GDP (100 m yuan, current prices, revised vintage) and sector shares, by code; 2000–2023."""
     df = _read(raw_dir, f"{GP}/gdp_sector_valueadded_2000_2023.csv")
-    out = _by_code(df["城市代码"], df["年度标识"], gdp=df["gdp（亿元人民币）"],
-                   secondary_share=df["第二产业占GDP比重"], tertiary_share=df["第三产业占GDP比重"])
+    out = _by_code(
+        df["城市代码"],
+        df["年度标识"],
+        gdp=df["gdp（亿元人民币）"],
+        secondary_share=df["第二产业占GDP比重"],
+        tertiary_share=df["第三产业占GDP比重"],
+    )
     out.loc[out["gdp"] <= 0, "gdp"] = np.nan
     return _one_per_city_year(out)
 
@@ -160,10 +177,18 @@ def read_gdp(raw_dir=RAW_DIR) -> pd.DataFrame:
 def read_gdp_index(raw_dir=RAW_DIR) -> pd.DataFrame:
     """Real GDP index (previous year = 100) by city name and province; 2000–2023 (no code in the file)."""
     df = _read(raw_dir, f"{GP}/gdp_nominal_real_deflator_base2000_2000_2023.csv")
-    return pd.DataFrame({
-        "name": df["城市"].astype(str), "province": df["省份"].astype(str),
-        "year": _num(df["年份"]).astype("Int64"), "gdp_index": _num(df["GDP指数"]),
-    }).dropna(subset=["year"]).astype({"year": int})
+    return (
+        pd.DataFrame(
+            {
+                "name": df["城市"].astype(str),
+                "province": df["省份"].astype(str),
+                "year": _num(df["年份"]).astype("Int64"),
+                "gdp_index": _num(df["GDP指数"]),
+            }
+        )
+        .dropna(subset=["year"])
+        .astype({"year": int})
+    )
 
 
 def read_population(raw_dir=RAW_DIR) -> pd.DataFrame:
@@ -180,15 +205,27 @@ def read_fdi(raw_dir=RAW_DIR) -> pd.DataFrame:
     units = set(df["单位"].dropna().unique())
     if units - {"百万美元"}:
         raise NQPInputError(f"fdi_actual_use: unexpected unit(s) {sorted(units)} in column 单位")
-    return pd.DataFrame({"name": df["地级市"].astype(str), "year": _num(df["year"]).astype("Int64"),
-                         "fdi_musd": _num(df["外商直接投资"])}).dropna(subset=["year"]).astype({"year": int})
+    return (
+        pd.DataFrame(
+            {
+                "name": df["地级市"].astype(str),
+                "year": _num(df["year"]).astype("Int64"),
+                "fdi_musd": _num(df["外商直接投资"]),
+            }
+        )
+        .dropna(subset=["year"])
+        .astype({"year": int})
+    )
 
 
 def read_loans(raw_dir=RAW_DIR) -> pd.DataFrame:
     """Year-end loans of financial institutions and the same file's GDP (both 10k yuan, CCSY vintage), by code."""
     df = _read(raw_dir, f"{GP}/loans_deposits_gdp_2003_2023.csv")
-    return _one_per_city_year(_by_code(df["城市代码"], df["年份"], loans=df["年末金融机构各项贷款余额(万元)"],
-                                       gdp_ccsy=df["地区生产总值(万元)"]))
+    return _one_per_city_year(
+        _by_code(
+            df["城市代码"], df["年份"], loans=df["年末金融机构各项贷款余额(万元)"], gdp_ccsy=df["地区生产总值(万元)"]
+        )
+    )
 
 
 def read_road(raw_dir=RAW_DIR) -> pd.DataFrame:
@@ -241,7 +278,9 @@ def _wd_relabel(df: pd.DataFrame, lst: pd.DataFrame) -> pd.DataFrame:
             while ptr < len(en_list) and en_list[ptr] != en:
                 ptr += 1
             if ptr == len(en_list):
-                raise NQPInputError(f"WD-GPI: prefecture {en!r} of sheet {g['sheet'].iloc[0]!r} is out of the list order")
+                raise NQPInputError(
+                    f"WD-GPI: prefecture {en!r} of sheet {g['sheet'].iloc[0]!r} is out of the list order"
+                )
             run_pos[r], ptr = ptr, ptr + 1
         pos[df.index.get_indexer(g.index)] = run.map(run_pos).to_numpy()
     out = df.copy()
@@ -265,8 +304,9 @@ def read_wdgpi(raw_dir=RAW_DIR) -> pd.DataFrame:
         dup = sub.duplicated(["prefecture_zh", "province_zh", "year"])
         if dup.any():
             r = sub[dup].iloc[0]
-            raise NQPInputError(f"WD-GPI {sheet}: duplicate row for ({r['prefecture_zh']}, {r['province_zh']}, "
-                                f"{r['year']})")
+            raise NQPInputError(
+                f"WD-GPI {sheet}: duplicate row for ({r['prefecture_zh']}, {r['province_zh']}, {r['year']})"
+            )
         parts.append(sub.set_index(["prefecture_zh", "province_zh", "year"])["value"].rename(col))
     wide = pd.concat(parts, axis=1).reset_index()
     wide = wide.rename(columns={"prefecture_zh": "name", "province_zh": "province"})
@@ -278,8 +318,13 @@ def read_wdgpi(raw_dir=RAW_DIR) -> pd.DataFrame:
 def read_leizhou(raw_dir=RAW_DIR) -> pd.DataFrame:
     """GDP (10k yuan), budget revenue (10k yuan) and DMSP log mean brightness; 4-digit code × 100 → 6-digit code."""
     df = _read(raw_dir, f"{LEIZHOU}/city_econ_subset_2003_2016.csv")
-    out = _by_code(_num(df["City_Code"]) * 100, df["Year"], grp_lz=df["GRP"],
-                   budget_income_lz=df["Budget_income"], logltavg=df["logltavg"])
+    out = _by_code(
+        _num(df["City_Code"]) * 100,
+        df["Year"],
+        grp_lz=df["GRP"],
+        budget_income_lz=df["Budget_income"],
+        logltavg=df["logltavg"],
+    )
     return _one_per_city_year(out)
 
 
@@ -289,7 +334,9 @@ def read_ntl(raw_dir=RAW_DIR) -> pd.DataFrame:
     s = _read(raw_dir, f"{NTL}/ntl_viirslike_sum_of_lights_by_city_2001_2020.csv")
     m = _read(raw_dir, f"{NTL}/ntl_viirslike_mean_of_lights_by_city_2001_2020.csv")
     s = s[["city_id", "year", "total_sol"]].rename(columns={"city_id": "city_code", "total_sol": "ntl_sum"})
-    m = m[["city_id", "year", "total_meanlight"]].rename(columns={"city_id": "city_code", "total_meanlight": "ntl_mean"})
+    m = m[["city_id", "year", "total_meanlight"]].rename(
+        columns={"city_id": "city_code", "total_meanlight": "ntl_mean"}
+    )
     out = s.merge(m, on=["city_code", "year"], how="outer")
     return out.drop_duplicates(["city_code", "year"]).astype({"city_code": int, "year": int})
 

@@ -1,4 +1,5 @@
 """The real-data API: ``real_panel`` (tidy city-year panel with treatment options), provenance and coverage tables."""
+
 from __future__ import annotations
 
 import json
@@ -10,33 +11,74 @@ from ..paths import PROCESSED_DIR
 from .treatment import DEFAULT_DISTRICT_PILOTS, apply_treatment
 
 PROVENANCE = [
-    ("gp-city-panel-2000-2023", "none stated (vendor compilation of yearbook data, EDGAR v8.0 for CO2)", "2000-2023",
-     "GDP (revised vintage), resident population, loans + CCSY-vintage GDP, FDI (US$), road area per capita, CO2, GDP index",
-     "Eco, Fin, Tra, Ope, obj_co2_intensity, gdp, pop, gdp_growth; all GDP denominators except Gov and Fin"),
-    ("wd-gpi-prefecture-2006-2018", "none stated; cite Ji et al. (WD-GPI)", "2006-2018",
-     "GFCF, employment, industrial SO2, urban population", "Fix, lab_productivity, obj_waste_gas_intensity, size_class"),
-    ("leizhou-jop2022-city-2003-2016", "none stated; cite Lei & Zhou (2022, JOP)", "2003-2016 (no municipalities)",
-     "general-budget revenue and GDP", "Gov (proxy: budget revenue / GDP)"),
-    ("ntl-viirslike-city-2001-2020", "none stated; cite Chen et al. (2021, ESSD)", "2001-2020",
-     "NPP-VIIRS-like sum and mean of lights", "ntl_sum, ntl_mean, ntl_base (2001 mean light)"),
-    ("prefecture-crosswalk-ctamap", "CSV: CC BY 4.0 (FIERsity); GeoJSON: CTAmap 1.30, non-commercial", "2000-2024",
-     "roster, codes, names, events, boundaries", "roster rule, name joins, province, maps"),
-    ("facts", "project facts compiled from public pages (see sources.md)", "2008-2022",
-     "pilot list, city classes, old-industrial-base list", "first_treat, admin_level, old_industrial_base"),
-    ("national", "NBS bulletins (official statistics)", "2003-2023",
-     "national R&D intensity, USD/CNY annual average", "rd_intensity_lag, iv_ntl, Ope currency conversion"),
+    (
+        "gp-city-panel-2000-2023",
+        "none stated (vendor compilation of yearbook data, EDGAR v8.0 for CO2)",
+        "2000-2023",
+        "GDP (revised vintage), resident population, loans + CCSY-vintage GDP, FDI (US$), road area per capita, "
+        "CO2, GDP index",
+        "Eco, Fin, Tra, Ope, obj_co2_intensity, gdp, pop, gdp_growth; all GDP denominators except Gov and Fin",
+    ),
+    (
+        "wd-gpi-prefecture-2006-2018",
+        "none stated; cite Ji et al. (WD-GPI)",
+        "2006-2018",
+        "GFCF, employment, industrial SO2, urban population",
+        "Fix, lab_productivity, obj_waste_gas_intensity, size_class",
+    ),
+    (
+        "leizhou-jop2022-city-2003-2016",
+        "none stated; cite Lei & Zhou (2022, JOP)",
+        "2003-2016 (no municipalities)",
+        "general-budget revenue and GDP",
+        "Gov (proxy: budget revenue / GDP)",
+    ),
+    (
+        "ntl-viirslike-city-2001-2020",
+        "none stated; cite Chen et al. (2021, ESSD)",
+        "2001-2020",
+        "NPP-VIIRS-like sum and mean of lights",
+        "ntl_sum, ntl_mean, ntl_base (2001 mean light)",
+    ),
+    (
+        "prefecture-crosswalk-ctamap",
+        "CSV: CC BY 4.0 (FIERsity); GeoJSON: CTAmap 1.30, non-commercial",
+        "2000-2024",
+        "roster, codes, names, events, boundaries",
+        "roster rule, name joins, province, maps",
+    ),
+    (
+        "facts",
+        "project facts compiled from public pages (see sources.md)",
+        "2008-2022",
+        "pilot list, city classes, old-industrial-base list",
+        "first_treat, admin_level, old_industrial_base",
+    ),
+    (
+        "national",
+        "NBS bulletins (official statistics)",
+        "2003-2023",
+        "national R&D intensity, USD/CNY annual average",
+        "rd_intensity_lag, iv_ntl, Ope currency conversion",
+    ),
 ]
 
 
 def _read(name: str, processed_dir=PROCESSED_DIR) -> pd.DataFrame:
     path = processed_dir / name
     if not path.exists():
-        raise NQPInputError(f"{path} is missing: run `nqp data build` (nqp_helpers.data.build_processed.build_processed)")
+        raise NQPInputError(
+            f"{path} is missing: run `nqp data build` (nqp_helpers.data.build_processed.build_processed)"
+        )
     return pd.read_csv(path, encoding="utf-8")
 
 
-def real_panel(pilot_years: str = "default", district_pilots: str = DEFAULT_DISTRICT_PILOTS,
-               drop_uncertain: bool = False, processed_dir=PROCESSED_DIR) -> pd.DataFrame:
+def real_panel(
+    pilot_years: str = "default",
+    district_pilots: str = DEFAULT_DISTRICT_PILOTS,
+    drop_uncertain: bool = False,
+    processed_dir=PROCESSED_DIR,
+) -> pd.DataFrame:
     """The real-track city-year panel (2004–2023) with ``first_treat`` (0 = never treated) and ``Inn``.
 
     Options are those of :mod:`nqp_helpers.data.treatment`: ``pilot_years`` in default/earliest/latest,
@@ -53,8 +95,11 @@ def real_panel(pilot_years: str = "default", district_pilots: str = DEFAULT_DIST
     df["size_class"] = df["size_class"].fillna("").astype(str)
     df = df.sort_values(["city_code", "year"]).reset_index(drop=True)
     df.attrs["track"] = "real"
-    df.attrs["options"] = {"pilot_years": pilot_years, "district_pilots": district_pilots,
-                           "drop_uncertain": drop_uncertain}
+    df.attrs["options"] = {
+        "pilot_years": pilot_years,
+        "district_pilots": district_pilots,
+        "drop_uncertain": drop_uncertain,
+    }
     return df
 
 
@@ -71,8 +116,16 @@ def provenance_table(processed_dir=PROCESSED_DIR) -> pd.DataFrame:
     for src, lic, years, holds, use in PROVENANCE:
         vars_ = [v.strip().split(" ")[0] for v in use.split(",")]
         vals = [cov[v] for v in vars_ if v in cov.index]
-        rows.append(dict(source=src, licence=lic, years=years, contents=holds, used_for=use,
-                         mean_coverage=round(float(sum(vals) / len(vals)), 3) if vals else float("nan")))
+        rows.append(
+            dict(
+                source=src,
+                licence=lic,
+                years=years,
+                contents=holds,
+                used_for=use,
+                mean_coverage=round(float(sum(vals) / len(vals)), 3) if vals else float("nan"),
+            )
+        )
     return pd.DataFrame(rows)
 
 

@@ -16,9 +16,9 @@ District / county-level pilots (北京海淀, 天津滨海, 上海杨浦, 重庆
     * ``"treat_parent"``: the parent prefecture takes the district's year (earliest of its own and its districts').
     * ``"drop_parent"``: parents of district pilots are dropped from the panel (the clean robustness check).
 """
+
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ..errors import NQPInputError
@@ -63,18 +63,25 @@ def pilot_units(raw_dir=RAW_DIR) -> pd.DataFrame:
     p = rs.read_pilots_raw(raw_dir)
     codes = entity_codes(raw_dir)
     names = rs.read_name_table(raw_dir)
-    out = pd.DataFrame({
-        "pilot_zh": p["city_zh"], "pilot_en": p["city_en"], "parent_zh": p["parent_prefecture_zh"],
-        "is_district_or_county": p["is_district_or_county"].astype(int), "batch": p["batch"].astype(str),
-    })
+    out = pd.DataFrame(
+        {
+            "pilot_zh": p["city_zh"],
+            "pilot_en": p["city_en"],
+            "parent_zh": p["parent_prefecture_zh"],
+            "is_district_or_county": p["is_district_or_county"].astype(int),
+            "batch": p["batch"].astype(str),
+        }
+    )
     out["city_code"] = rs.match_names(out["parent_zh"], names, codes).astype("Int64")
     lo, hi = [], []
     for b, y in zip(p["batch"].astype(str), p["approval_year"]):
         if pd.notna(y):
-            lo.append(int(y)); hi.append(int(y))
+            lo.append(int(y))
+            hi.append(int(y))
         else:
             a, c = (int(x) for x in b.split("-"))
-            lo.append(BATCH_YEAR[a]); hi.append(BATCH_YEAR[c])
+            lo.append(BATCH_YEAR[a])
+            hi.append(BATCH_YEAR[c])
     out["year_low"], out["year_high"] = lo, hi
     out["first_treat_earliest"] = out["year_low"]
     out["first_treat_latest"] = out["year_high"]
@@ -87,8 +94,12 @@ def pilot_units(raw_dir=RAW_DIR) -> pd.DataFrame:
     return out
 
 
-def pilot_table(pilot_years: str = "default", district_pilots: str = DEFAULT_DISTRICT_PILOTS,
-                raw_dir=RAW_DIR, units: pd.DataFrame | None = None) -> pd.DataFrame:
+def pilot_table(
+    pilot_years: str = "default",
+    district_pilots: str = DEFAULT_DISTRICT_PILOTS,
+    raw_dir=RAW_DIR,
+    units: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Per-city treatment under the chosen options: one row per prefecture code that is treated or dropped.
 
     Returns ``city_code, first_treat, pilot_certainty, batch, year_uncertain, drop, via_district, pilot_units``.
@@ -104,36 +115,73 @@ def pilot_table(pilot_years: str = "default", district_pilots: str = DEFAULT_DIS
     dist = u[u["is_district_or_county"] == 1]
     rows = {}
     for r in own.itertuples():
-        rows[int(r.city_code)] = dict(city_code=int(r.city_code), first_treat=int(r.first_treat),
-                                      pilot_certainty=r.pilot_certainty, batch=r.batch,
-                                      year_uncertain=bool(r.year_uncertain), drop=False, via_district=False,
-                                      pilot_units=r.pilot_zh)
+        rows[int(r.city_code)] = dict(
+            city_code=int(r.city_code),
+            first_treat=int(r.first_treat),
+            pilot_certainty=r.pilot_certainty,
+            batch=r.batch,
+            year_uncertain=bool(r.year_uncertain),
+            drop=False,
+            via_district=False,
+            pilot_units=r.pilot_zh,
+        )
     if district_pilots != "ignore":
         for code, g in dist.groupby("city_code"):
             code = int(code)
             g = g.sort_values("first_treat")
             names = "; ".join(g["pilot_zh"])
             if district_pilots == "drop_parent":
-                base = rows.get(code, dict(city_code=code, first_treat=0, pilot_certainty="", batch="",
-                                           year_uncertain=False, via_district=False, pilot_units=""))
+                base = rows.get(
+                    code,
+                    dict(
+                        city_code=code,
+                        first_treat=0,
+                        pilot_certainty="",
+                        batch="",
+                        year_uncertain=False,
+                        via_district=False,
+                        pilot_units="",
+                    ),
+                )
                 base.update(drop=True, pilot_units=(base["pilot_units"] + "; " if base["pilot_units"] else "") + names)
                 rows[code] = base
             else:  # treat_parent
                 first = g.iloc[0]
                 cur = rows.get(code)
                 if cur is None or int(first["first_treat"]) < cur["first_treat"]:
-                    rows[code] = dict(city_code=code, first_treat=int(first["first_treat"]),
-                                      pilot_certainty=first["pilot_certainty"], batch=first["batch"],
-                                      year_uncertain=bool(first["year_uncertain"]), drop=False, via_district=True,
-                                      pilot_units=((cur["pilot_units"] + "; ") if cur else "") + names)
-    out = pd.DataFrame(list(rows.values()),
-                       columns=["city_code", "first_treat", "pilot_certainty", "batch", "year_uncertain", "drop",
-                                "via_district", "pilot_units"])
+                    rows[code] = dict(
+                        city_code=code,
+                        first_treat=int(first["first_treat"]),
+                        pilot_certainty=first["pilot_certainty"],
+                        batch=first["batch"],
+                        year_uncertain=bool(first["year_uncertain"]),
+                        drop=False,
+                        via_district=True,
+                        pilot_units=((cur["pilot_units"] + "; ") if cur else "") + names,
+                    )
+    out = pd.DataFrame(
+        list(rows.values()),
+        columns=[
+            "city_code",
+            "first_treat",
+            "pilot_certainty",
+            "batch",
+            "year_uncertain",
+            "drop",
+            "via_district",
+            "pilot_units",
+        ],
+    )
     return out.sort_values("city_code").reset_index(drop=True)
 
 
-def apply_treatment(panel: pd.DataFrame, units: pd.DataFrame, pilot_years: str = "default",
-                    district_pilots: str = DEFAULT_DISTRICT_PILOTS, drop_uncertain: bool = False) -> pd.DataFrame:
+def apply_treatment(
+    panel: pd.DataFrame,
+    units: pd.DataFrame,
+    pilot_years: str = "default",
+    district_pilots: str = DEFAULT_DISTRICT_PILOTS,
+    drop_uncertain: bool = False,
+) -> pd.DataFrame:
     """Add ``first_treat`` (0 = never treated), ``Inn``, ``pilot_certainty``, ``pilot_year_uncertain`` to a panel.
 
     ``drop_uncertain=True`` drops the cities whose approval year is only known as a range.
@@ -143,10 +191,16 @@ def apply_treatment(panel: pd.DataFrame, units: pd.DataFrame, pilot_years: str =
     check_option("drop_uncertain", drop_uncertain, (True, False))
     t = pilot_table(pilot_years, district_pilots, units=units)
     t = t[t["city_code"].isin(panel["city_code"].unique())]
-    df = panel.drop(columns=[c for c in ("first_treat", "Inn", "pilot_certainty", "pilot_year_uncertain")
-                             if c in panel.columns])
-    df = df.merge(t[["city_code", "first_treat", "pilot_certainty", "year_uncertain", "drop"]]
-                  .rename(columns={"year_uncertain": "pilot_year_uncertain"}), on="city_code", how="left")
+    df = panel.drop(
+        columns=[c for c in ("first_treat", "Inn", "pilot_certainty", "pilot_year_uncertain") if c in panel.columns]
+    )
+    df = df.merge(
+        t[["city_code", "first_treat", "pilot_certainty", "year_uncertain", "drop"]].rename(
+            columns={"year_uncertain": "pilot_year_uncertain"}
+        ),
+        on="city_code",
+        how="left",
+    )
     df = df[~df["drop"].astype("boolean").fillna(False).astype(bool)].drop(columns="drop")
     df["first_treat"] = df["first_treat"].fillna(0).astype(int)
     df["pilot_certainty"] = df["pilot_certainty"].fillna("").astype(str)

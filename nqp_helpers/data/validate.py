@@ -7,6 +7,7 @@ values <= 0 in columns whose log is taken, treatment years outside the sample, f
 within a city, treatment switching off (Inn 1 -> 0), Inn inconsistent with first_treat, unknown city codes (when
 ``known_codes`` is given) and an unbalanced panel (rejected, or kept with a warning naming the missing city-years).
 """
+
 from __future__ import annotations
 
 import difflib
@@ -69,8 +70,10 @@ def validate_panel(df: pd.DataFrame, balanced: str = "reject", known_codes=None)
     outcome_cols = [c for c in list(INDEX_COLUMNS) + list(INDICATOR_CODES) if c in cols]
     if not outcome_cols:
         hint = next((s for s in (_suggest(c, cols) for c in list(INDEX_COLUMNS) + list(INDICATOR_CODES)) if s), "")
-        problems.append("missing outcome columns: need at least one of 'Pro', 'Lab', 'Mea', 'Obj' or one of the 18 "
-                        f"indicator columns{hint}")
+        problems.append(
+            "missing outcome columns: need at least one of 'Pro', 'Lab', 'Mea', 'Obj' or one of the 18 "
+            f"indicator columns{hint}"
+        )
 
     # numeric columns
     num = {}
@@ -104,8 +107,9 @@ def validate_panel(df: pd.DataFrame, balanced: str = "reject", known_codes=None)
             out = (conv.notna() & ((conv < YEAR_RANGE[0]) | (conv > YEAR_RANGE[1]))).to_numpy()
             if out.any():
                 vals = ", ".join(f"{v:g}" for v in conv[out].tolist()[:MAX_ROWS_SHOWN])
-                problems.append(f"column 'year': year(s) {vals} outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]} at "
-                                f"{_rows(df, out)}")
+                problems.append(
+                    f"column 'year': year(s) {vals} outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]} at {_rows(df, out)}"
+                )
         if spec.log_taken:
             nonpos = (conv <= 0).to_numpy()
             if nonpos.any():
@@ -125,20 +129,25 @@ def validate_panel(df: pd.DataFrame, balanced: str = "reject", known_codes=None)
             out = ((ft != 0) & ((ft < y_min) | (ft > y_max))).to_numpy()
             if out.any():
                 vals = sorted(set(ft[out].astype(int).tolist()))
-                problems.append(f"column 'first_treat': treatment year(s) {vals} outside the sample "
-                                f"{int(y_min)}-{int(y_max)} at {_rows(df, out)}")
+                problems.append(
+                    f"column 'first_treat': treatment year(s) {vals} outside the sample "
+                    f"{int(y_min)}-{int(y_max)} at {_rows(df, out)}"
+                )
             nuniq = ft.groupby(code).transform("nunique")
             vary = (nuniq > 1).to_numpy()
             if vary.any():
                 cities = sorted(set(code[vary].astype(int).tolist()))
-                problems.append(f"column 'first_treat': varies within city {cities[:MAX_ROWS_SHOWN]} at "
-                                f"{_rows(df, vary)}")
+                problems.append(
+                    f"column 'first_treat': varies within city {cities[:MAX_ROWS_SHOWN]} at {_rows(df, vary)}"
+                )
             if "Inn" in num:
                 implied = ((ft > 0) & (year >= ft)).astype(float)
                 incons = (num["Inn"].notna() & (num["Inn"] != implied)).to_numpy()
                 if incons.any():
-                    problems.append("column 'Inn': inconsistent with first_treat (Inn should be first_treat > 0 and "
-                                    f"year >= first_treat) at {_rows(df, incons)}")
+                    problems.append(
+                        "column 'Inn': inconsistent with first_treat (Inn should be first_treat > 0 and "
+                        f"year >= first_treat) at {_rows(df, incons)}"
+                    )
         if "Inn" in num:
             order = np.lexsort((year.to_numpy(), code.to_numpy()))
             inn_s = num["Inn"].to_numpy()[order]
@@ -155,8 +164,10 @@ def validate_panel(df: pd.DataFrame, balanced: str = "reject", known_codes=None)
             known = set(int(k) for k in known_codes)
             unk = (~code.isin(known) & code.notna()).to_numpy()
             if unk.any():
-                problems.append(f"column 'city_code': unknown city code(s) "
-                                f"{sorted(set(code[unk].astype(int).tolist()))[:MAX_ROWS_SHOWN]} at {_rows(df, unk)}")
+                problems.append(
+                    f"column 'city_code': unknown city code(s) "
+                    f"{sorted(set(code[unk].astype(int).tolist()))[:MAX_ROWS_SHOWN]} at {_rows(df, unk)}"
+                )
         ok = code.notna() & year.notna()
         if ok.any():
             pairs = set(zip(code[ok].astype(int), year[ok].astype(int)))

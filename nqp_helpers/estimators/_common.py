@@ -5,6 +5,7 @@ G/(G-1) × (N-1)/(N-K); K counts slope regressors plus fixed effects not nested 
 The exact fixest/pyfixest K rule for unit + time FE is in :func:`fe_dof` (non-nested cluster: K = p + n_units +
 n_times - 1; unit nested in the cluster: K = p + n_times).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,8 +17,17 @@ from scipy import stats
 from ..errors import NQPInputError
 
 TIDY_COLUMNS = [
-    "term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high",
-    "n_obs", "n_clusters", "estimator", "outcome",
+    "term",
+    "estimate",
+    "std_error",
+    "statistic",
+    "p_value",
+    "conf_low",
+    "conf_high",
+    "n_obs",
+    "n_clusters",
+    "estimator",
+    "outcome",
 ]
 
 
@@ -33,11 +43,21 @@ def tidy(terms, estimates, std_errors, *, df_resid, n_obs, n_clusters, estimator
     dist = stats.norm if df_resid is None else stats.t(df_resid)
     p = 2 * dist.sf(np.abs(stat))
     crit = dist.ppf(1 - alpha / 2)
-    out = pd.DataFrame({
-        "term": list(terms), "estimate": est, "std_error": se, "statistic": stat, "p_value": p,
-        "conf_low": est - crit * se, "conf_high": est + crit * se,
-        "n_obs": n_obs, "n_clusters": n_clusters, "estimator": estimator, "outcome": outcome,
-    })
+    out = pd.DataFrame(
+        {
+            "term": list(terms),
+            "estimate": est,
+            "std_error": se,
+            "statistic": stat,
+            "p_value": p,
+            "conf_low": est - crit * se,
+            "conf_high": est + crit * se,
+            "n_obs": n_obs,
+            "n_clusters": n_clusters,
+            "estimator": estimator,
+            "outcome": outcome,
+        }
+    )
     for k, v in extra.items():
         out[k] = v
     return out
@@ -55,8 +75,14 @@ def first_treat_to_int(s: pd.Series) -> pd.Series:
     return pd.to_numeric(s, errors="raise").fillna(0).astype(int)
 
 
-def demean_twoway(arr: np.ndarray, unit_codes: np.ndarray, time_codes: np.ndarray, weights=None,
-                  tol: float = 1e-13, maxiter: int = 10_000) -> np.ndarray:
+def demean_twoway(
+    arr: np.ndarray,
+    unit_codes: np.ndarray,
+    time_codes: np.ndarray,
+    weights=None,
+    tol: float = 1e-13,
+    maxiter: int = 10_000,
+) -> np.ndarray:
     """Remove unit and time means (weighted if ``weights``) from each column of ``arr``.
 
     Exact in one pass for balanced, unweighted panels; otherwise alternating projections until the largest
@@ -95,8 +121,15 @@ def _group_mean(a: np.ndarray, codes: np.ndarray, n: int, w: np.ndarray) -> np.n
         return sums / wsum[:, None]
 
 
-def cluster_vcov(X: np.ndarray, resid: np.ndarray, cluster_codes: np.ndarray, *, k: int, weights=None,
-                 xtx_inv: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+def cluster_vcov(
+    X: np.ndarray,
+    resid: np.ndarray,
+    cluster_codes: np.ndarray,
+    *,
+    k: int,
+    weights=None,
+    xtx_inv: np.ndarray | None = None,
+) -> tuple[np.ndarray, int]:
     """CR1 sandwich with the fixest small-sample factor G/(G-1)·(N-1)/(N-k). Returns (vcov, G)."""
     n = X.shape[0]
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
@@ -114,6 +147,7 @@ def cluster_vcov(X: np.ndarray, resid: np.ndarray, cluster_codes: np.ndarray, *,
 @dataclass
 class WithinFit:
     """Result of an OLS on two-way demeaned data (what TWFE, event studies and moderation share)."""
+
     coef: np.ndarray
     vcov: np.ndarray
     resid: np.ndarray
@@ -131,8 +165,9 @@ def codes(s: pd.Series) -> np.ndarray:
     return pd.factorize(s, sort=True)[0]
 
 
-def fit_within(df: pd.DataFrame, y: str, xvars: list, unit: str, time: str, cluster: str | None = None,
-               weights: str | None = None) -> WithinFit:
+def fit_within(
+    df: pd.DataFrame, y: str, xvars: list, unit: str, time: str, cluster: str | None = None, weights: str | None = None
+) -> WithinFit:
     """OLS of demeaned ``y`` on demeaned ``xvars`` with unit and time fixed effects, clustered by ``cluster``.
 
     Rows with a missing value in any used column are dropped (listwise), as fixest does.
@@ -156,9 +191,27 @@ def fit_within(df: pd.DataFrame, y: str, xvars: list, unit: str, time: str, clus
     vcov, g = cluster_vcov(Xd, resid, c, k=k, weights=w, xtx_inv=xtx_inv)
     tss = float(ww @ (yd - np.average(yd, weights=ww)) ** 2)
     r2w = 1 - float(ww @ resid**2) / tss if tss > 0 else np.nan
-    return WithinFit(beta, vcov, resid, list(xvars), len(d), g, g - 1, k, r2w,
-                     extra={"rows": d.index, "y_raw": d[y].to_numpy(float), "X_raw": d[list(xvars)].to_numpy(float),
-                            "Xd": Xd, "yd": yd, "weights": w, "cluster_codes": c, "xtx_inv": xtx_inv})
+    return WithinFit(
+        beta,
+        vcov,
+        resid,
+        list(xvars),
+        len(d),
+        g,
+        g - 1,
+        k,
+        r2w,
+        extra={
+            "rows": d.index,
+            "y_raw": d[y].to_numpy(float),
+            "X_raw": d[list(xvars)].to_numpy(float),
+            "Xd": Xd,
+            "yd": yd,
+            "weights": w,
+            "cluster_codes": c,
+            "xtx_inv": xtx_inv,
+        },
+    )
 
 
 def fe_dof(unit_codes: np.ndarray, time_codes: np.ndarray, cluster_codes: np.ndarray | None = None) -> int:
@@ -198,9 +251,17 @@ def wald_test(coef: np.ndarray, vcov: np.ndarray, idx) -> float:
     return float(b @ np.linalg.solve(v, b))
 
 
-def added_back_constant(design: np.ndarray, resid: np.ndarray, cluster_codes: np.ndarray, bread: np.ndarray,
-                        y_raw: np.ndarray, X_raw: np.ndarray, beta: np.ndarray, factor: float,
-                        weights=None) -> tuple[float, float]:
+def added_back_constant(
+    design: np.ndarray,
+    resid: np.ndarray,
+    cluster_codes: np.ndarray,
+    bread: np.ndarray,
+    y_raw: np.ndarray,
+    X_raw: np.ndarray,
+    beta: np.ndarray,
+    factor: float,
+    weights=None,
+) -> tuple[float, float]:
     """reghdfe / ``xtreg, fe`` constant ``ȳ - x̄'β`` and its cluster-robust SE.
 
     The constant is the intercept of the regression of ``ỹ + ȳ`` on ``[X̃ + x̄, 1]`` (two-way demeaned data with

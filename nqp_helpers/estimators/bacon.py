@@ -22,6 +22,7 @@ Conventions
     * Only balanced panels without controls are supported (the covariate version of Goodman-Bacon §5 is not
       implemented); anything else raises :class:`~nqp_helpers.errors.NQPInputError`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -41,7 +42,8 @@ def _prepare(df, outcome, first_treat, unit, time, controls):
     if controls:
         raise NQPInputError(
             f"bacon_decomposition: controls={list(controls)!r} given; the decomposition is implemented for the model "
-            "without controls only (Goodman-Bacon 2021 eq. 10). Drop the parameter `controls`.")
+            "without controls only (Goodman-Bacon 2021 eq. 10). Drop the parameter `controls`."
+        )
     require_columns(df, [outcome, first_treat, unit, time], "bacon_decomposition")
     d = df[[unit, time, outcome, first_treat]].copy()
     if d[[unit, time]].duplicated().any():
@@ -52,7 +54,8 @@ def _prepare(df, outcome, first_treat, unit, time, controls):
         u, t = d.loc[miss, [unit, time]].iloc[0]
         raise NQPInputError(
             f"bacon_decomposition needs a balanced panel: column {outcome!r} is missing at ({unit}, {time}) = "
-            f"({u}, {t}) and {int(miss.sum()) - 1} other row(s)")
+            f"({u}, {t}) and {int(miss.sum()) - 1} other row(s)"
+        )
     d[first_treat] = first_treat_to_int(d[first_treat])
     if (d.groupby(unit)[first_treat].nunique() > 1).any():
         bad = d.groupby(unit)[first_treat].nunique()
@@ -61,14 +64,19 @@ def _prepare(df, outcome, first_treat, unit, time, controls):
     if wide.isna().any().any():
         u = wide.index[wide.isna().any(axis=1)][0]
         t = wide.columns[wide.loc[u].isna()][0]
-        raise NQPInputError(
-            f"bacon_decomposition needs a balanced panel: no row for ({unit}, {time}) = ({u}, {t})")
+        raise NQPInputError(f"bacon_decomposition needs a balanced panel: no row for ({unit}, {time}) = ({u}, {t})")
     ft = d.groupby(unit)[first_treat].first().reindex(wide.index).to_numpy()
     return wide, ft
 
 
-def bacon_decomposition(df: pd.DataFrame, outcome: str, first_treat: str = "first_treat", unit: str = "city_code",
-                        time: str = "year", controls=None) -> pd.DataFrame:
+def bacon_decomposition(
+    df: pd.DataFrame,
+    outcome: str,
+    first_treat: str = "first_treat",
+    unit: str = "city_code",
+    time: str = "year",
+    controls=None,
+) -> pd.DataFrame:
     """Every 2×2 DiD inside the TWFE coefficient, with its Goodman-Bacon weight.
 
     Returns a tidy frame (one row per 2×2 comparison) with the extra columns ``type``, ``treated`` (cohort of the
@@ -109,8 +117,8 @@ def bacon_decomposition(df: pd.DataFrame, outcome: str, first_treat: str = "firs
                 continue
             est = (seg(k, k, np.inf) - seg(k, -np.inf, k)) - (seg(0, k, np.inf) - seg(0, -np.inf, k))
             rows.append((TYPE_NEVER, k, 0, est, w, int(round((nk + nu) * n_units))))
-    for i, k in enumerate(cohorts):          # k treated earlier than l
-        for l in cohorts[i + 1:]:
+    for i, k in enumerate(cohorts):  # k treated earlier than l
+        for l in cohorts[i + 1 :]:  # noqa: E741 (k, l: Goodman-Bacon's notation for earlier and later cohorts)
             nk, nl = share[k], share[l]
             nkl = nk / (nk + nl)
             base = (nk + nl) ** 2 * nkl * (1 - nkl)
@@ -128,11 +136,21 @@ def bacon_decomposition(df: pd.DataFrame, outcome: str, first_treat: str = "firs
     out = pd.DataFrame(rows, columns=["type", "treated", "control", "estimate", "weight", "n_units"])
     out["weight"] = out["weight"] / out["weight"].sum()
     terms = [f"{r.treated} vs {'never' if r.control == 0 else r.control}" for r in out.itertuples()]
-    res = tidy(terms, out["estimate"], np.full(len(out), np.nan), df_resid=None,
-               n_obs=(out["n_units"] * n_t).to_numpy(), n_clusters=out["n_units"].to_numpy(),
-               estimator="bacon_decomposition", outcome=outcome,
-               type=out["type"].to_numpy(), treated=out["treated"].to_numpy(), control=out["control"].to_numpy(),
-               weight=out["weight"].to_numpy(), n_units=out["n_units"].to_numpy())
+    res = tidy(
+        terms,
+        out["estimate"],
+        np.full(len(out), np.nan),
+        df_resid=None,
+        n_obs=(out["n_units"] * n_t).to_numpy(),
+        n_clusters=out["n_units"].to_numpy(),
+        estimator="bacon_decomposition",
+        outcome=outcome,
+        type=out["type"].to_numpy(),
+        treated=out["treated"].to_numpy(),
+        control=out["control"].to_numpy(),
+        weight=out["weight"].to_numpy(),
+        n_units=out["n_units"].to_numpy(),
+    )
     res.attrs["twfe_estimate"] = safe_attr(float((res["weight"] * res["estimate"]).sum()))
     return res
 
@@ -148,7 +166,12 @@ def bacon_summary(decomposition: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({"weight": g["weight"].sum(), "wy": g["wy"].sum(), "n_comparisons": g.size()})
     out["estimate"] = out["wy"] / out["weight"]
     out = out.reset_index()[["type", "weight", "estimate", "n_comparisons"]]
-    total = pd.DataFrame({"type": ["Total"], "weight": [out["weight"].sum()],
-                          "estimate": [float((d["weight"] * d["estimate"]).sum())],
-                          "n_comparisons": [int(out["n_comparisons"].sum())]})
+    total = pd.DataFrame(
+        {
+            "type": ["Total"],
+            "weight": [out["weight"].sum()],
+            "estimate": [float((d["weight"] * d["estimate"]).sum())],
+            "n_comparisons": [int(out["n_comparisons"].sum())],
+        }
+    )
     return pd.concat([out, total], ignore_index=True)

@@ -13,6 +13,7 @@ Why here
     checks each against its wrapper to 1e-10. Used by ``nqp_helpers.montecarlo`` (teaching lab) and
     ``nqp_helpers.speccurve`` (specification curve).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -47,8 +48,10 @@ def _sorted_design(panel: pd.DataFrame, unit: str, time: str, cols) -> pd.DataFr
     if d[cols].isna().any().any():
         bad = d[cols].isna().any(axis=1)
         row = d.loc[bad].iloc[0]
-        raise NQPInputError(f"design column(s) {[c for c in cols if pd.isna(row[c])]} missing at "
-                            f"({row[unit]}, {row[time]}); the fast cores need complete design rows")
+        raise NQPInputError(
+            f"design column(s) {[c for c in cols if pd.isna(row[c])]} missing at "
+            f"({row[unit]}, {row[time]}); the fast cores need complete design rows"
+        )
     return d
 
 
@@ -61,9 +64,18 @@ class TWFECore:
     ``clusters`` (column names). Rows are used in the order of ``panel``; ``fit(Y)`` takes ``Y`` (N × R) in that order.
     """
 
-    def __init__(self, panel: pd.DataFrame, treatment: str = "Inn", controls=(), unit: str = "city_code",
-                 time: str = "year", clusters=("city_code",), regressors: np.ndarray | None = None,
-                 contrast: np.ndarray | None = None, alpha: float = 0.05):
+    def __init__(
+        self,
+        panel: pd.DataFrame,
+        treatment: str = "Inn",
+        controls=(),
+        unit: str = "city_code",
+        time: str = "year",
+        clusters=("city_code",),
+        regressors: np.ndarray | None = None,
+        contrast: np.ndarray | None = None,
+        alpha: float = 0.05,
+    ):
         controls = list(controls)
         clusters = [clusters] if isinstance(clusters, str) else list(clusters)
         d = _sorted_design(panel, unit, time, [treatment, *controls, *clusters] if regressors is None else clusters)
@@ -96,7 +108,7 @@ class TWFECore:
         est = self.r @ B
         C, factor, crit, _ = self.clusters[cluster or next(iter(self.clusters))]
         S = C @ (self.h[:, None] * E)
-        return _result(est, np.sqrt(factor * (S ** 2).sum(axis=0)), crit, one_d)
+        return _result(est, np.sqrt(factor * (S**2).sum(axis=0)), crit, one_d)
 
     def fit_all(self, Y) -> dict:
         """``{cluster: fit(Y, cluster)}`` for every cluster level (one demeaning and one residual pass)."""
@@ -108,7 +120,7 @@ class TWFECore:
         out = {}
         for cl, (C, factor, crit, _) in self.clusters.items():
             S = C @ HE
-            out[cl] = _result(est, np.sqrt(factor * (S ** 2).sum(axis=0)), crit, one_d)
+            out[cl] = _result(est, np.sqrt(factor * (S**2).sum(axis=0)), crit, one_d)
         return out
 
 
@@ -117,8 +129,16 @@ class SACore(TWFECore):
     saturated cohort × event-time regression of :func:`~nqp_helpers.estimators.sun_abraham.sun_abraham` as a
     :class:`TWFECore` with the cell-size contrast. CR1 by ``cluster`` (default unit), t(G-1)."""
 
-    def __init__(self, panel: pd.DataFrame, first_treat: str = "first_treat", unit: str = "city_code",
-                 time: str = "year", lags: int | None = None, cluster: str | None = None, alpha: float = 0.05):
+    def __init__(
+        self,
+        panel: pd.DataFrame,
+        first_treat: str = "first_treat",
+        unit: str = "city_code",
+        time: str = "year",
+        lags: int | None = None,
+        cluster: str | None = None,
+        alpha: float = 0.05,
+    ):
         cluster = cluster or unit
         g = first_treat_to_int(panel[first_treat]).to_numpy()
         if not (g == 0).any():
@@ -131,8 +151,9 @@ class SACore(TWFECore):
         lags = int(rel[g > 0].max()) if lags is None else int(lags)
         post = ((cells["rel"] >= 0) & (cells["rel"] <= lags)).to_numpy()
         w = np.where(post, cells["n"].to_numpy(float), 0.0)
-        super().__init__(panel, unit=unit, time=time, clusters=[cluster], regressors=X, contrast=w / w.sum(),
-                         alpha=alpha)
+        super().__init__(
+            panel, unit=unit, time=time, clusters=[cluster], regressors=X, contrast=w / w.sum(), alpha=alpha
+        )
         self.cells = cells
 
 
@@ -142,8 +163,14 @@ class CSCore:
     ``ATT(g,t)`` against base ``g - 1``, cohort-size weights, influence function incl. the weight-estimation term,
     ``se = sqrt(mean(inf²)/n)``, normal intervals."""
 
-    def __init__(self, panel: pd.DataFrame, first_treat: str = "first_treat", unit: str = "city_code",
-                 time: str = "year", alpha: float = 0.05):
+    def __init__(
+        self,
+        panel: pd.DataFrame,
+        first_treat: str = "first_treat",
+        unit: str = "city_code",
+        time: str = "year",
+        alpha: float = 0.05,
+    ):
         d = panel[[unit, time, first_treat]]
         units, ui = np.unique(d[unit].to_numpy(), return_inverse=True)
         years, ti = np.unique(d[time].to_numpy(), return_inverse=True)
@@ -176,7 +203,7 @@ class CSCore:
         s = pg_cell.sum()
         self.w = pg_cell / s
         ind = np.column_stack([(g == c).astype(float) - p for c, p in zip(coh, pg_cell)])
-        self.wif = ind / s - ind.sum(axis=1, keepdims=True) @ (pg_cell / s ** 2)[None, :]
+        self.wif = ind / s - ind.sum(axis=1, keepdims=True) @ (pg_cell / s**2)[None, :]
         self.blocks, self.never, self.n, self.T = blocks, never, n, T
         self.crit = stats.norm.ppf(1 - alpha / 2)
         self.cells = pd.DataFrame({"cohort": coh, "time": tt})
@@ -197,7 +224,7 @@ class CSCore:
             mt = dy[treat].mean(axis=0)
             mc = dy[nv].mean(axis=0)
             att = mt - mc  # P × R
-            wk = self.w[k0:k0 + len(post)]
+            wk = self.w[k0 : k0 + len(post)]
             a = np.zeros((n, len(post), R))
             a[treat] = (dy[treat] - mt) / treat.sum()
             a[nv] = -(dy[nv] - mc) / nv.sum()
@@ -207,7 +234,7 @@ class CSCore:
         att = np.vstack(atts)
         est = self.w @ att
         inf += self.wif @ att
-        se = np.sqrt((inf ** 2).mean(axis=0) / n)
+        se = np.sqrt((inf**2).mean(axis=0) / n)
         return _result(est, se, self.crit, one_d)
 
 
@@ -216,8 +243,16 @@ class BJSCore:
     t(G-1)), as :func:`~nqp_helpers.estimators.imputation.imputation_did` (row ``att``), optional ``controls`` in the
     first stage and several ``clusters``. Rows of units with no untreated year are dropped (``self.keep``)."""
 
-    def __init__(self, panel: pd.DataFrame, first_treat: str = "first_treat", unit: str = "city_code",
-                 time: str = "year", controls=(), clusters=None, alpha: float = 0.05):
+    def __init__(
+        self,
+        panel: pd.DataFrame,
+        first_treat: str = "first_treat",
+        unit: str = "city_code",
+        time: str = "year",
+        controls=(),
+        clusters=None,
+        alpha: float = 0.05,
+    ):
         controls = list(controls)
         clusters = [unit] if clusters is None else ([clusters] if isinstance(clusters, str) else list(clusters))
         d = _sorted_design(panel, unit, time, [first_treat, *controls, *clusters])
@@ -241,8 +276,9 @@ class BJSCore:
             rows.append(np.arange(n))
             cols_.append(np.full(n, nu + nt + j))
             vals.append(d[c].to_numpy(float))
-        X1 = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols_))),
-                               shape=(n, nu + nt + len(controls)))
+        X1 = sparse.csr_matrix(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols_))), shape=(n, nu + nt + len(controls))
+        )
         X10 = sparse.diags((~D).astype(float)) @ X1
         gram = (X10.T @ X10).toarray()
         self.M = np.linalg.pinv(gram, rcond=1e-13)  # (X10'X10)^+ : the untreated-only first stage
@@ -269,12 +305,12 @@ class BJSCore:
         b, Wi, one_d = self._stage(Y)
         C, crit, _ = self.clusters[cluster or next(iter(self.clusters))]
         S = C @ Wi
-        return _result(b, np.sqrt((S ** 2).sum(axis=0)) / self.nD, crit, one_d)
+        return _result(b, np.sqrt((S**2).sum(axis=0)) / self.nD, crit, one_d)
 
     def fit_all(self, Y) -> dict:
         b, Wi, one_d = self._stage(Y)
         out = {}
         for cl, (C, crit, _) in self.clusters.items():
             S = C @ Wi
-            out[cl] = _result(b, np.sqrt((S ** 2).sum(axis=0)) / self.nD, crit, one_d)
+            out[cl] = _result(b, np.sqrt((S**2).sum(axis=0)) / self.nD, crit, one_d)
         return out

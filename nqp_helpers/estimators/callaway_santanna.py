@@ -4,7 +4,8 @@ What: for every cohort ``g`` (first treated year) and year ``t``,
 ``ATT(g,t) = E[Y_t - Y_b | G = g] - E[Y_t - Y_b | control]`` with base year ``b`` = ``g - 1 - anticipation`` for
 post-treatment cells (and for every cell under ``base_period="universal"``) or ``t - 1`` for pre-treatment cells under
 ``base_period="varying"``.  Controls are the never-treated units (``control_group="never_treated"``) or the units not
-yet treated by ``max(t, b) + anticipation`` (``"not_yet_treated"``, never-treated included, own cohort excluded), exactly
+yet treated by ``max(t, b) + anticipation`` (``"not_yet_treated"``, never-treated included, own cohort excluded),
+exactly
 as in the R package ``did`` (and moderndid).  Without covariates each cell is that difference of mean changes; with
 ``controls`` it is the 2x2 estimator of :mod:`.drdid` (``method``: ``"dr"`` doubly robust — did's default,
 Sant'Anna & Zhao 2020 locally efficient DR, ``DRDID::drdid_panel`` —, ``"ipw"``, ``"reg"``) under parallel trends
@@ -20,7 +21,8 @@ heterogeneous dynamic effects.
 
 SE convention (differs from the package default, as in ``did``): analytic influence-function SEs clustered at the unit,
 ``se = sqrt(sum_i psi_i^2) / n`` with no small-sample factor, and normal (z) inference; with covariates the influence
-function includes the estimation error of the propensity-score (logit) and outcome-regression (OLS) coefficients.  The aggregated SEs include the
+function includes the estimation error of the propensity-score (logit) and outcome-regression (OLS) coefficients.  The
+aggregated SEs include the
 estimation error of the cohort-share weights (the ``wif`` term of ``did``).  Units whose outcome is missing in some
 year are dropped (balanced panel, as ``did`` with ``allow_unbalanced_panel=FALSE``); the count is in
 ``attrs["callaway_santanna"]["dropped_units"]``.  Cohorts treated in (or before) the first sample year + anticipation
@@ -28,6 +30,7 @@ have no pre-period and are dropped.  Optional multiplier bootstrap (``n_boot > 0
 ``numpy.random.default_rng(seed)``): SE = IQR of the bootstrap draws / (z_.75 - z_.25), plus a uniform
 (sup-t) critical value per aggregation block in column ``crit_uniform`` and bands ``conf_low_uniform/high``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -92,9 +95,16 @@ def _cell_2x2(dy, d, Xc, method):
     return r, ""
 
 
-def att_gt_matrix(Y: pd.DataFrame, G: pd.Series, control_group="never_treated", anticipation=0,
-                  base_period="varying", X: np.ndarray | None = None, method: str = "dr",
-                  covariate_year="base"):
+def att_gt_matrix(
+    Y: pd.DataFrame,
+    G: pd.Series,
+    control_group="never_treated",
+    anticipation=0,
+    base_period="varying",
+    X: np.ndarray | None = None,
+    method: str = "dr",
+    covariate_year="base",
+):
     """Core: ATT(g,t) and the n x K influence-function matrix (did scaling: se_k = sqrt(mean(psi_k^2)/n)).
 
     ``Y``: units x years wide outcome (balanced); ``G``: first treated year per unit (0 = never); ``X``: optional
@@ -157,8 +167,9 @@ def att_gt_matrix(Y: pd.DataFrame, G: pd.Series, control_group="never_treated", 
             a[sub] = n / sub.sum() * r.inf
             cells.append((c, t, b, r.att, int(treat.sum()), int(ctrl.sum()), r.ps_min, r.ps_max, r.n_trimmed))
             psis.append(a)
-    cells = pd.DataFrame(cells, columns=["cohort", "time", "base", "att", "n_treated", "n_control", "ps_min",
-                                         "ps_max", "n_trimmed"])
+    cells = pd.DataFrame(
+        cells, columns=["cohort", "time", "base", "att", "n_treated", "n_control", "ps_min", "ps_max", "n_trimmed"]
+    )
     psi = np.column_stack(psis) if psis else np.zeros((n, 0))
     return cells, psi, dropped
 
@@ -241,11 +252,24 @@ def _mammen(rng, shape):
     return np.where(rng.random(shape) < p, (1 - s5) / 2, (1 + s5) / 2)
 
 
-def callaway_santanna(df: pd.DataFrame, outcome: str, first_treat: str = "first_treat", unit: str = "city_code",
-                      time: str = "year", controls=(), cluster: str | None = None,
-                      control_group: str = "never_treated", anticipation: int = 0, base_period: str = "varying",
-                      aggregation="dynamic", n_boot: int = 0, seed: int = 0, alpha: float = 0.05,
-                      method: str = "dr", covariate_year="base") -> pd.DataFrame:
+def callaway_santanna(
+    df: pd.DataFrame,
+    outcome: str,
+    first_treat: str = "first_treat",
+    unit: str = "city_code",
+    time: str = "year",
+    controls=(),
+    cluster: str | None = None,
+    control_group: str = "never_treated",
+    anticipation: int = 0,
+    base_period: str = "varying",
+    aggregation="dynamic",
+    n_boot: int = 0,
+    seed: int = 0,
+    alpha: float = 0.05,
+    method: str = "dr",
+    covariate_year="base",
+) -> pd.DataFrame:
     """Callaway–Sant'Anna ATT(g,t) plus aggregations; tidy rows.
 
     ``aggregation``: one of ``"simple"``, ``"dynamic"``, ``"group"``, ``"calendar"``, a list of them, ``"all"`` or
@@ -292,15 +316,24 @@ def callaway_santanna(df: pd.DataFrame, outcome: str, first_treat: str = "first_
     g = G.to_numpy()
     if control_group == "never_treated" and not (g == 0).any():
         raise NQPInputError(f"column {first_treat!r}: no never-treated unit; use control_group='not_yet_treated'")
-    cells, psi, dropped_cells = att_gt_matrix(Y, G, control_group, anticipation, base_period, X, method,
-                                              covariate_year)
+    cells, psi, dropped_cells = att_gt_matrix(Y, G, control_group, anticipation, base_period, X, method, covariate_year)
     if cells.empty:
         raise NQPInputError(f"column {first_treat!r}: no estimable ATT(g,t) cell")
     n = len(g)
-    blocks = [("att_gt", [(f"ATT({c},{t})", a, psi[:, k], {"cohort": int(c), "time": int(t), "base": int(b),
-                                                         "event_time": int(t - c)})
-                          for k, (c, t, b, a) in enumerate(cells[["cohort", "time", "base", "att"]].itertuples(
-                              index=False))])]
+    blocks = [
+        (
+            "att_gt",
+            [
+                (
+                    f"ATT({c},{t})",
+                    a,
+                    psi[:, k],
+                    {"cohort": int(c), "time": int(t), "base": int(b), "event_time": int(t - c)},
+                )
+                for k, (c, t, b, a) in enumerate(cells[["cohort", "time", "base", "att"]].itertuples(index=False))
+            ],
+        )
+    ]
     for a in aggs:
         blocks.append((a, _aggregate(a, cells, psi, g)))
     rng = np.random.default_rng(seed) if n_boot > 0 else None
@@ -323,11 +356,23 @@ def callaway_santanna(df: pd.DataFrame, outcome: str, first_treat: str = "first_
                 tmax = np.max(np.abs(bres[:, ok]) / se[ok], axis=1)
                 crit_u[:] = np.quantile(tmax, 1 - alpha)
         extra = pd.DataFrame([r[3] for r in rows], columns=["cohort", "time", "base", "event_time"])
-        fr = tidy([r[0] for r in rows], est, se, df_resid=None, n_obs=int(n * Y.shape[1]), n_clusters=n,
-                  estimator="callaway_santanna", outcome=outcome, alpha=alpha, aggregation=name,
-                  cohort=extra["cohort"].to_numpy(), time=extra["time"].to_numpy(),
-                  base=extra["base"].to_numpy(), event_time=extra["event_time"].to_numpy(),
-                  crit_uniform=crit_u)
+        fr = tidy(
+            [r[0] for r in rows],
+            est,
+            se,
+            df_resid=None,
+            n_obs=int(n * Y.shape[1]),
+            n_clusters=n,
+            estimator="callaway_santanna",
+            outcome=outcome,
+            alpha=alpha,
+            aggregation=name,
+            cohort=extra["cohort"].to_numpy(),
+            time=extra["time"].to_numpy(),
+            base=extra["base"].to_numpy(),
+            event_time=extra["event_time"].to_numpy(),
+            crit_uniform=crit_u,
+        )
         fr["conf_low_uniform"] = fr["estimate"] - crit_u * fr["std_error"]
         fr["conf_high_uniform"] = fr["estimate"] + crit_u * fr["std_error"]
         if name == "att_gt":
@@ -341,9 +386,21 @@ def callaway_santanna(df: pd.DataFrame, outcome: str, first_treat: str = "first_
     out = pd.concat(frames, ignore_index=True)
     for col in ("cohort", "time", "base", "event_time"):
         out[col] = out[col].astype("Int64")
-    out.attrs["callaway_santanna"] = safe_attr({
-        "dropped_units": dropped, "dropped_units_controls": dropped_x, "dropped_cells": dropped_cells,
-        "controls": controls, "method": method if controls else "unconditional",
-        "covariate_year": covariate_year, "n_units": n, "control_group": control_group, "base_period": base_period,
-        "anticipation": anticipation, "n_boot": n_boot, "seed": seed, "z": float(z)})
+    out.attrs["callaway_santanna"] = safe_attr(
+        {
+            "dropped_units": dropped,
+            "dropped_units_controls": dropped_x,
+            "dropped_cells": dropped_cells,
+            "controls": controls,
+            "method": method if controls else "unconditional",
+            "covariate_year": covariate_year,
+            "n_units": n,
+            "control_group": control_group,
+            "base_period": base_period,
+            "anticipation": anticipation,
+            "n_boot": n_boot,
+            "seed": seed,
+            "z": float(z),
+        }
+    )
     return out

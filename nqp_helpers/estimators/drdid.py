@@ -17,6 +17,7 @@ Conventions, as in DRDID: ``X`` is the design *including* an intercept column; t
 The returned influence function ``inf`` is per unit (mean zero); ``se = sqrt(sum(inf^2)) / n`` (no small-sample
 factor, normal inference). It includes the estimation effect of the logit and OLS coefficients.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -35,6 +36,7 @@ _PS_CLIP = 1e-6
 
 class DRDiD(NamedTuple):
     """One 2x2 estimate: ATT, per-unit influence function and the overlap diagnostics (NaN for ``"reg"``)."""
+
     att: float
     inf: np.ndarray
     ps_min: float
@@ -68,8 +70,9 @@ def _ols_rep(dy, d, X, n):
     return fit, rep
 
 
-def drdid_2x2(dy: np.ndarray, d: np.ndarray, X: np.ndarray, method: str = "dr",
-              trim_level: float = TRIM_LEVEL) -> DRDiD:
+def drdid_2x2(
+    dy: np.ndarray, d: np.ndarray, X: np.ndarray, method: str = "dr", trim_level: float = TRIM_LEVEL
+) -> DRDiD:
     """ATT of the 2x2 panel DiD with outcome change ``dy``, treated indicator ``d`` and design ``X`` (with intercept).
 
     Returns :class:`DRDiD`; ``inf`` has the DRDID scaling (``se = sqrt(mean(inf^2) / n)``).
@@ -110,6 +113,5 @@ def drdid_2x2(dy: np.ndarray, d: np.ndarray, X: np.ndarray, method: str = "dr",
     eta_c = r_c.mean() / mw_c
     inf_t = (r_t - w_t * eta_t - rep @ np.mean(w_t[:, None] * X, axis=0)) / mw_t
     lead_c = r_c - w_c * eta_c
-    inf_c = (lead_c + rep_ps @ np.mean(lead_c[:, None] * X, axis=0)
-             - rep @ np.mean(w_c[:, None] * X, axis=0)) / mw_c
+    inf_c = (lead_c + rep_ps @ np.mean(lead_c[:, None] * X, axis=0) - rep @ np.mean(w_c[:, None] * X, axis=0)) / mw_c
     return DRDiD(float(eta_t - eta_c), inf_t - inf_c, *diag)

@@ -13,6 +13,7 @@ contaminated (Sun & Abraham 2021); compare with :mod:`sun_abraham`, :mod:`callaw
 SE convention: the package default (CONTRIBUTING.md): CR1 clustered by ``cluster`` (default ``unit``) with the fixest
 small-sample factor, t(G-1) inference; computed by :func:`_common.fit_within` and checked against pyfixest ``feols``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -30,8 +31,15 @@ def _dummy_name(e: int) -> str:
     return f"_es_m{-e}" if e < 0 else f"_es_p{e}"
 
 
-def relative_time_dummies(df: pd.DataFrame, first_treat: str, time: str, leads: int = 5, lags: int = 5,
-                          ref: int = -1, bin_endpoints: bool = True) -> tuple[pd.DataFrame, list[int], dict]:
+def relative_time_dummies(
+    df: pd.DataFrame,
+    first_treat: str,
+    time: str,
+    leads: int = 5,
+    lags: int = 5,
+    ref: int = -1,
+    bin_endpoints: bool = True,
+) -> tuple[pd.DataFrame, list[int], dict]:
     """Return (dummy frame aligned with ``df``, event times with a dummy, {event_time: binned?}).
 
     Column names are formula-safe (``_es_m3`` for e = -3, ``_es_p0`` for e = 0).
@@ -69,9 +77,20 @@ def _validate(df, outcome, first_treat, unit, time, controls, cluster, leads, la
         raise NQPInputError(f"column {first_treat!r} varies within unit {bad[bad > 1].index[0]!r}")
 
 
-def event_study(df: pd.DataFrame, outcome: str, first_treat: str = "first_treat", unit: str = "city_code",
-                time: str = "year", leads: int = 5, lags: int = 5, ref: int = -1, bin_endpoints: bool = True,
-                controls=(), cluster: str | None = None, alpha: float = 0.05) -> pd.DataFrame:
+def event_study(
+    df: pd.DataFrame,
+    outcome: str,
+    first_treat: str = "first_treat",
+    unit: str = "city_code",
+    time: str = "year",
+    leads: int = 5,
+    lags: int = 5,
+    ref: int = -1,
+    bin_endpoints: bool = True,
+    controls=(),
+    cluster: str | None = None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
     """TWFE event study; one tidy row per event time (the omitted ``ref`` row has estimate 0, ``reference=True``).
 
     Extra columns: ``event_time``, ``reference`` (omitted period), ``binned`` (end-point bin), ``aggregation``
@@ -94,17 +113,36 @@ def event_study(df: pd.DataFrame, outcome: str, first_treat: str = "first_treat"
     est = {e: b[i] for i, e in enumerate(ets)}
     ses = {e: se[i] for i, e in enumerate(ets)}
     est[ref], ses[ref] = 0.0, 0.0
-    out = tidy([f"rel_{e}" for e in all_e], [est[e] for e in all_e], [ses[e] for e in all_e],
-               df_resid=fit.df_resid, n_obs=fit.n_obs, n_clusters=fit.n_clusters, estimator="event_study_twfe",
-               outcome=outcome, alpha=alpha, event_time=all_e, reference=[e == ref for e in all_e],
-               binned=[binned.get(e, False) for e in all_e], aggregation="event_time")
+    out = tidy(
+        [f"rel_{e}" for e in all_e],
+        [est[e] for e in all_e],
+        [ses[e] for e in all_e],
+        df_resid=fit.df_resid,
+        n_obs=fit.n_obs,
+        n_clusters=fit.n_clusters,
+        estimator="event_study_twfe",
+        outcome=outcome,
+        alpha=alpha,
+        event_time=all_e,
+        reference=[e == ref for e in all_e],
+        binned=[binned.get(e, False) for e in all_e],
+        aggregation="event_time",
+    )
     ref_mask = out["reference"].to_numpy()
     out.loc[ref_mask, ["statistic", "p_value"]] = np.nan
-    out.attrs["event_study"] = safe_attr({
-        "event_times": list(map(int, ets)), "coef": b.tolist(), "vcov": V.tolist(), "ref": int(ref),
-        "n_clusters": int(fit.n_clusters), "df_resid": int(fit.df_resid), "outcome": outcome,
-        "control_coef": dict(zip(controls, fit.coef[ne:].tolist())), "alpha": alpha,
-    })
+    out.attrs["event_study"] = safe_attr(
+        {
+            "event_times": list(map(int, ets)),
+            "coef": b.tolist(),
+            "vcov": V.tolist(),
+            "ref": int(ref),
+            "n_clusters": int(fit.n_clusters),
+            "df_resid": int(fit.df_resid),
+            "outcome": outcome,
+            "control_coef": dict(zip(controls, fit.coef[ne:].tolist())),
+            "alpha": alpha,
+        }
+    )
     return out
 
 
@@ -135,6 +173,16 @@ def pretrend_test(result_or_args, **kwargs) -> pd.DataFrame:
     df_den = info["n_clusters"] - 1
     F = wald / q
     p = float(stats.f.sf(F, q, df_den))
-    return pd.DataFrame({"term": ["pretrend_joint"], "statistic": [F], "df_num": [q], "df_den": [df_den],
-                         "p_value": [p], "wald_chi2": [wald], "leads_tested": [",".join(map(str, ets[idx]))],
-                         "n_clusters": [info["n_clusters"]], "outcome": [info["outcome"]]})
+    return pd.DataFrame(
+        {
+            "term": ["pretrend_joint"],
+            "statistic": [F],
+            "df_num": [q],
+            "df_den": [df_den],
+            "p_value": [p],
+            "wald_chi2": [wald],
+            "leads_tested": [",".join(map(str, ets[idx]))],
+            "n_clusters": [info["n_clusters"]],
+            "outcome": [info["outcome"]],
+        }
+    )

@@ -25,6 +25,7 @@ Pooled-model specification (documented choice)
 
 SE convention: CR1 by ``cluster`` (default unit), fixest small-sample factor, t(G−1) / F(q, G−1).
 """
+
 from __future__ import annotations
 
 from itertools import combinations
@@ -47,21 +48,33 @@ def _prep(df, outcome, group, treatment, unit, time, controls, cluster, min_grou
         raise NQPInputError(f"heterogeneity: no complete rows for {used}")
     nun = d.groupby(unit)[group].nunique()
     if (nun > 1).any():
-        raise NQPInputError(f"heterogeneity: column {group!r} varies within unit {nun[nun > 1].index[0]!r}; "
-                            "groups must be unit-level (time-invariant)")
+        raise NQPInputError(
+            f"heterogeneity: column {group!r} varies within unit {nun[nun > 1].index[0]!r}; "
+            "groups must be unit-level (time-invariant)"
+        )
     levels = sorted(d[group].unique().tolist())
     if len(levels) < min_groups:
-        raise NQPInputError(f"heterogeneity: column {group!r} has fewer than {min_groups} groups in the estimation "
-                            "sample")
+        raise NQPInputError(
+            f"heterogeneity: column {group!r} has fewer than {min_groups} groups in the estimation sample"
+        )
     for g in levels:
         if d.loc[d[group] == g, treatment].nunique() < 2:
             raise NQPInputError(f"heterogeneity: column {treatment!r} does not vary within group {group}={g!r}")
     return d, controls, levels
 
 
-def subgroup_effects(df: pd.DataFrame, outcome: str, group: str, treatment: str = "Inn", unit: str = "city_code",
-                     time: str = "year", controls=(), cluster: str | None = None, alpha: float = 0.05,
-                     min_groups: int = 2) -> pd.DataFrame:
+def subgroup_effects(
+    df: pd.DataFrame,
+    outcome: str,
+    group: str,
+    treatment: str = "Inn",
+    unit: str = "city_code",
+    time: str = "year",
+    controls=(),
+    cluster: str | None = None,
+    alpha: float = 0.05,
+    min_groups: int = 2,
+) -> pd.DataFrame:
     """Separate TWFE ``outcome ~ treatment + controls | unit + time`` per group (Figure 1).
 
     One tidy row per group (term = ``treatment``) with the extra columns ``group`` (column name) and ``group_value``.
@@ -71,14 +84,27 @@ def subgroup_effects(df: pd.DataFrame, outcome: str, group: str, treatment: str 
     rows = []
     for g in levels:
         fit = fit_within(d[d[group] == g], outcome, [treatment, *controls], unit, time, cluster=cluster)
-        rows.append(tidy([treatment], fit.coef[:1], np.sqrt(fit.vcov[:1, 0]), df_resid=fit.df_resid,
-                         n_obs=fit.n_obs, n_clusters=fit.n_clusters, estimator="subgroup_twfe", outcome=outcome,
-                         alpha=alpha, group=group, group_value=g))
+        rows.append(
+            tidy(
+                [treatment],
+                fit.coef[:1],
+                np.sqrt(fit.vcov[:1, 0]),
+                df_resid=fit.df_resid,
+                n_obs=fit.n_obs,
+                n_clusters=fit.n_clusters,
+                estimator="subgroup_twfe",
+                outcome=outcome,
+                alpha=alpha,
+                group=group,
+                group_value=g,
+            )
+        )
     return pd.concat(rows, ignore_index=True)
 
 
-def _pooled_fit(d, outcome, group, treatment, unit, time, controls, cluster, levels, interact_controls,
-                group_time_fe, labels=None):
+def _pooled_fit(
+    d, outcome, group, treatment, unit, time, controls, cluster, levels, interact_controls, group_time_fe, labels=None
+):
     lab = d[group].to_numpy() if labels is None else labels
     dd = d.copy()
     names = []
@@ -105,7 +131,7 @@ def _pooled_fit(d, outcome, group, treatment, unit, time, controls, cluster, lev
 def _wald(fit, L):
     b = fit.coef[:L]
     V = fit.vcov[:L, :L]
-    R = np.hstack([-np.ones((L - 1, 1)), np.eye(L - 1)])       # β_g − β_1 = 0, g = 2..L
+    R = np.hstack([-np.ones((L - 1, 1)), np.eye(L - 1)])  # β_g − β_1 = 0, g = 2..L
     rb = R @ b
     W = float(rb @ np.linalg.pinv(R @ V @ R.T) @ rb)
     q = L - 1
@@ -113,10 +139,19 @@ def _wald(fit, L):
     return W, F, q, float(stats.f.sf(F, q, fit.df_resid))
 
 
-def pooled_interaction_test(df: pd.DataFrame, outcome: str, group: str, treatment: str = "Inn",
-                            unit: str = "city_code", time: str = "year", controls=(), cluster: str | None = None,
-                            interact_controls: bool = False, group_time_fe: bool = False,
-                            alpha: float = 0.05) -> pd.DataFrame:
+def pooled_interaction_test(
+    df: pd.DataFrame,
+    outcome: str,
+    group: str,
+    treatment: str = "Inn",
+    unit: str = "city_code",
+    time: str = "year",
+    controls=(),
+    cluster: str | None = None,
+    interact_controls: bool = False,
+    group_time_fe: bool = False,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
     """Pooled ``treatment × group`` model and cluster-robust Wald test of equal group effects.
 
     Returns one tidy row per group (term ``"<treatment>:<group>=<value>"``, column ``group_value``) and a last row
@@ -125,16 +160,32 @@ def pooled_interaction_test(df: pd.DataFrame, outcome: str, group: str, treatmen
     ``attrs["vcov"]`` is the covariance of the group effects.
     """
     d, controls, levels = _prep(df, outcome, group, treatment, unit, time, controls, cluster)
-    fit = _pooled_fit(d, outcome, group, treatment, unit, time, controls, cluster, levels, interact_controls,
-                      group_time_fe)
+    fit = _pooled_fit(
+        d, outcome, group, treatment, unit, time, controls, cluster, levels, interact_controls, group_time_fe
+    )
     L = len(levels)
     W, F, q, p = _wald(fit, L)
     terms = [f"{treatment}:{group}={g}" for g in levels]
     common = dict(n_obs=fit.n_obs, n_clusters=fit.n_clusters, estimator="pooled_interaction", outcome=outcome)
-    rows = tidy(terms, fit.coef[:L], np.sqrt(np.diag(fit.vcov)[:L]), df_resid=fit.df_resid, alpha=alpha,
-                group=group, group_value=levels, **common)
-    wrow = tidy(["wald_equal_effects"], [np.ptp(fit.coef[:L])], [np.nan], df_resid=fit.df_resid, group=group,
-                group_value=None, **common)
+    rows = tidy(
+        terms,
+        fit.coef[:L],
+        np.sqrt(np.diag(fit.vcov)[:L]),
+        df_resid=fit.df_resid,
+        alpha=alpha,
+        group=group,
+        group_value=levels,
+        **common,
+    )
+    wrow = tidy(
+        ["wald_equal_effects"],
+        [np.ptp(fit.coef[:L])],
+        [np.nan],
+        df_resid=fit.df_resid,
+        group=group,
+        group_value=None,
+        **common,
+    )
     wrow["statistic"], wrow["p_value"] = F, p
     out = pd.concat([rows, wrow], ignore_index=True)
     out["wald_chi2"] = [np.nan] * L + [W]
@@ -145,11 +196,21 @@ def pooled_interaction_test(df: pd.DataFrame, outcome: str, group: str, treatmen
     return out
 
 
-def permutation_test_equal_effects(df: pd.DataFrame, outcome: str, group: str, treatment: str = "Inn",
-                                   unit: str = "city_code", time: str = "year", controls=(),
-                                   cluster: str | None = None, n_draws: int = 999, seed: int = 0,
-                                   statistic: str = "wald", interact_controls: bool = False,
-                                   group_time_fe: bool = False) -> pd.DataFrame:
+def permutation_test_equal_effects(
+    df: pd.DataFrame,
+    outcome: str,
+    group: str,
+    treatment: str = "Inn",
+    unit: str = "city_code",
+    time: str = "year",
+    controls=(),
+    cluster: str | None = None,
+    n_draws: int = 999,
+    seed: int = 0,
+    statistic: str = "wald",
+    interact_controls: bool = False,
+    group_time_fe: bool = False,
+) -> pd.DataFrame:
     """Randomisation test of equal group effects: permute unit-level group labels (sizes kept), refit the pooled
     model, compare ``statistic`` (``"wald"``: the F of :func:`pooled_interaction_test`; ``"range"``: max − min of
     the group effects). p = (1 + #{stat_b >= stat_obs}) / (1 + n_draws). One tidy-shaped row (term
@@ -157,11 +218,13 @@ def permutation_test_equal_effects(df: pd.DataFrame, outcome: str, group: str, t
     ``attrs["draws"]`` holds the permutation distribution.
     """
     if statistic not in ("wald", "range"):
-        raise NQPInputError(f"permutation_test_equal_effects: parameter statistic must be 'wald' or 'range', "
-                            f"got {statistic!r}")
+        raise NQPInputError(
+            f"permutation_test_equal_effects: parameter statistic must be 'wald' or 'range', got {statistic!r}"
+        )
     if not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
-        raise NQPInputError(f"permutation_test_equal_effects: parameter n_draws must be a positive integer, "
-                            f"got {n_draws!r}")
+        raise NQPInputError(
+            f"permutation_test_equal_effects: parameter n_draws must be a positive integer, got {n_draws!r}"
+        )
     d, controls, levels = _prep(df, outcome, group, treatment, unit, time, controls, cluster)
     L = len(levels)
     units = np.sort(d[unit].unique())
@@ -169,8 +232,20 @@ def permutation_test_equal_effects(df: pd.DataFrame, outcome: str, group: str, t
     pos = pd.Index(units).get_indexer(d[unit])
 
     def stat(labels):
-        fit = _pooled_fit(d, outcome, group, treatment, unit, time, controls, cluster, levels, interact_controls,
-                          group_time_fe, labels=labels)
+        fit = _pooled_fit(
+            d,
+            outcome,
+            group,
+            treatment,
+            unit,
+            time,
+            controls,
+            cluster,
+            levels,
+            interact_controls,
+            group_time_fe,
+            labels=labels,
+        )
         return _wald(fit, L)[1] if statistic == "wald" else float(np.ptp(fit.coef[:L])), fit
 
     obs, fit = stat(None)
@@ -183,25 +258,57 @@ def permutation_test_equal_effects(df: pd.DataFrame, outcome: str, group: str, t
         draws[b] = stat(lab_b)[0] if ok else np.nan
     valid = draws[~np.isnan(draws)]
     p = (1 + int(np.sum(valid >= obs * (1 - 1e-10)))) / (1 + len(valid))
-    out = tidy(["permutation_equal_effects"], [obs], [np.nan], df_resid=None, n_obs=fit.n_obs,
-               n_clusters=fit.n_clusters, estimator="permutation_equal_effects", outcome=outcome, group=group,
-               statistic_type=statistic, n_draws=len(valid), seed=seed)
+    out = tidy(
+        ["permutation_equal_effects"],
+        [obs],
+        [np.nan],
+        df_resid=None,
+        n_obs=fit.n_obs,
+        n_clusters=fit.n_clusters,
+        estimator="permutation_equal_effects",
+        outcome=outcome,
+        group=group,
+        statistic_type=statistic,
+        n_draws=len(valid),
+        seed=seed,
+    )
     out["statistic"], out["p_value"] = obs, p
     out.attrs["draws"] = safe_attr(draws)
     return out
 
 
-def group_orderings(df: pd.DataFrame, outcome: str, group: str, treatment: str = "Inn", unit: str = "city_code",
-                    time: str = "year", controls=(), cluster: str | None = None, alpha: float = 0.05,
-                    interact_controls: bool = False, group_time_fe: bool = False) -> pd.DataFrame:
+def group_orderings(
+    df: pd.DataFrame,
+    outcome: str,
+    group: str,
+    treatment: str = "Inn",
+    unit: str = "city_code",
+    time: str = "year",
+    controls=(),
+    cluster: str | None = None,
+    alpha: float = 0.05,
+    interact_controls: bool = False,
+    group_time_fe: bool = False,
+) -> pd.DataFrame:
     """All pairwise differences of group effects from the pooled model, with Holm-adjusted p-values.
 
     One row per pair (a, b) with ``estimate`` = β_a − β_b, CR1 SE from the pooled vcov, t(G−1) p-value and CI
     (unadjusted), plus ``p_holm``, Bonferroni-simultaneous ``conf_low_bonf``/``conf_high_bonf``, ``ordering``
     (``"a > b"`` or ``"a < b"`` by the sign of the estimate) and ``survives`` (``p_holm < alpha``).
     """
-    pooled = pooled_interaction_test(df, outcome, group, treatment, unit, time, controls, cluster,
-                                     interact_controls=interact_controls, group_time_fe=group_time_fe, alpha=alpha)
+    pooled = pooled_interaction_test(
+        df,
+        outcome,
+        group,
+        treatment,
+        unit,
+        time,
+        controls,
+        cluster,
+        interact_controls=interact_controls,
+        group_time_fe=group_time_fe,
+        alpha=alpha,
+    )
     g = pooled.iloc[:-1]
     V = pooled.attrs["vcov"].to_numpy()
     b = g["estimate"].to_numpy()
@@ -210,10 +317,20 @@ def group_orderings(df: pd.DataFrame, outcome: str, group: str, treatment: str =
     pairs = list(combinations(range(len(levels)), 2))
     est = np.array([b[i] - b[j] for i, j in pairs])
     se = np.array([np.sqrt(V[i, i] + V[j, j] - 2 * V[i, j]) for i, j in pairs])
-    out = tidy([f"{levels[i]} - {levels[j]}" for i, j in pairs], est, se, df_resid=dfr,
-               n_obs=pooled["n_obs"].iloc[0], n_clusters=pooled["n_clusters"].iloc[0],
-               estimator="pairwise_group_difference", outcome=outcome, alpha=alpha, group=group,
-               group_a=[levels[i] for i, _ in pairs], group_b=[levels[j] for _, j in pairs])
+    out = tidy(
+        [f"{levels[i]} - {levels[j]}" for i, j in pairs],
+        est,
+        se,
+        df_resid=dfr,
+        n_obs=pooled["n_obs"].iloc[0],
+        n_clusters=pooled["n_clusters"].iloc[0],
+        estimator="pairwise_group_difference",
+        outcome=outcome,
+        alpha=alpha,
+        group=group,
+        group_a=[levels[i] for i, _ in pairs],
+        group_b=[levels[j] for _, j in pairs],
+    )
     m = len(pairs)
     # Holm step-down
     order = np.argsort(out["p_value"].to_numpy())
@@ -224,21 +341,32 @@ def group_orderings(df: pd.DataFrame, outcome: str, group: str, treatment: str =
     out["p_holm"] = p_holm
     crit = stats.t(dfr).ppf(1 - alpha / (2 * m))
     out["conf_low_bonf"], out["conf_high_bonf"] = est - crit * se, est + crit * se
-    out["ordering"] = [f"{a} > {b_}" if e > 0 else f"{a} < {b_}"
-                       for a, b_, e in zip(out["group_a"], out["group_b"], est)]
+    out["ordering"] = [
+        f"{a} > {b_}" if e > 0 else f"{a} < {b_}" for a, b_, e in zip(out["group_a"], out["group_b"], est)
+    ]
     out["survives"] = out["p_holm"] < alpha
     return out
 
 
-def subgroup_robust(df: pd.DataFrame, outcome: str, group: str, first_treat: str = "first_treat",
-                    treatment: str = "Inn", unit: str = "city_code", time: str = "year", controls=(),
-                    cluster: str | None = None, alpha: float = 0.05) -> pd.DataFrame:
+def subgroup_robust(
+    df: pd.DataFrame,
+    outcome: str,
+    group: str,
+    first_treat: str = "first_treat",
+    treatment: str = "Inn",
+    unit: str = "city_code",
+    time: str = "year",
+    controls=(),
+    cluster: str | None = None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
     """Figure 1 with a heterogeneity-robust estimate: per group, the paper's split-sample TWFE
     (:func:`subgroup_effects`, ``estimator == "subgroup_twfe"``) and the Borusyak–Jaravel–Spiess imputation ATT on
     the same rows (:func:`~nqp_helpers.estimators.imputation.imputation_did`, not-yet- and never-treated cities as
     controls, ``estimator == "imputation_bjs"``; its SE convention is that module's). Extra columns
     ``group_value``, ``pilot_cities`` and ``never_treated_cities`` (cities of the group with ``first_treat`` 0)."""
     from .imputation import imputation_did
+
     twfe_rows = subgroup_effects(df, outcome, group, treatment, unit, time, controls, cluster, alpha, min_groups=1)
     d, controls, levels = _prep(df, outcome, group, treatment, unit, time, controls, cluster, min_groups=1)
     require_columns(df, [first_treat], "subgroup_robust")
@@ -248,12 +376,34 @@ def subgroup_robust(df: pd.DataFrame, outcome: str, group: str, first_treat: str
     for g in levels:
         x = d[d[group] == g]
         try:
-            r = imputation_did(x, outcome, first_treat=first_treat, unit=unit, time=time, controls=controls,
-                               cluster=cluster, horizons=[], alpha=alpha)
+            r = imputation_did(
+                x,
+                outcome,
+                first_treat=first_treat,
+                unit=unit,
+                time=time,
+                controls=controls,
+                cluster=cluster,
+                horizons=[],
+                alpha=alpha,
+            )
         except NQPInputError as err:  # e.g. a year in which every city of the group is treated: say so, no number
-            rows.append(pd.DataFrame([dict(term=treatment, estimate=np.nan, std_error=np.nan, outcome=outcome,
-                                           estimator="imputation_bjs", group=group, group_value=g,
-                                           note=f"imputation not estimable: {err}")]))
+            rows.append(
+                pd.DataFrame(
+                    [
+                        dict(
+                            term=treatment,
+                            estimate=np.nan,
+                            std_error=np.nan,
+                            outcome=outcome,
+                            estimator="imputation_bjs",
+                            group=group,
+                            group_value=g,
+                            note=f"imputation not estimable: {err}",
+                        )
+                    ]
+                )
+            )
             continue
         rows.append(r[r["term"] == "att"].assign(term=treatment, group=group, group_value=g))
     out = pd.concat([twfe_rows, *rows], ignore_index=True)
@@ -264,9 +414,18 @@ def subgroup_robust(df: pd.DataFrame, outcome: str, group: str, first_treat: str
     return out[[c for c in out.columns if c not in ("aggregation", "event_time", "n_treated_obs")]]
 
 
-def subgroup_gap_split(df: pd.DataFrame, outcome: str, y0: str, y1: str, group: str, treatment: str = "Inn",
-                       unit: str = "city_code", time: str = "year", controls=(), cluster: str | None = None,
-                       ) -> pd.DataFrame:
+def subgroup_gap_split(
+    df: pd.DataFrame,
+    outcome: str,
+    y0: str,
+    y1: str,
+    group: str,
+    treatment: str = "Inn",
+    unit: str = "city_code",
+    time: str = "year",
+    controls=(),
+    cluster: str | None = None,
+) -> pd.DataFrame:
     """Per group, the exact split of the split-sample TWFE coefficient used for Table 2 (OLS is linear in the
     outcome, ``y = y0 + Inn·(y1 − y0)``): ``trend_gap`` = the coefficient on the untreated outcome ``y0`` (zero in
     expectation under parallel trends within the group; with its CR1 SE ``trend_gap_se``), ``effect_part`` = the
@@ -279,8 +438,15 @@ def subgroup_gap_split(df: pd.DataFrame, outcome: str, y0: str, y1: str, group: 
     part = subgroup_effects(dd, eff, group, treatment, unit, time, controls, cluster, min_groups=1)
     tr = dd[dd[treatment] == 1]
     att = (tr[y1] - tr[y0]).groupby(tr[group]).mean()
-    out = pd.DataFrame({"group": group, "group_value": gap["group_value"], "trend_gap": gap["estimate"],
-                        "trend_gap_se": gap["std_error"], "effect_part": part["estimate"].to_numpy()})
+    out = pd.DataFrame(
+        {
+            "group": group,
+            "group_value": gap["group_value"],
+            "trend_gap": gap["estimate"],
+            "trend_gap_se": gap["std_error"],
+            "effect_part": part["estimate"].to_numpy(),
+        }
+    )
     out["att"] = out["group_value"].map(att).to_numpy()
     out["weighting_gap"] = out["effect_part"] - out["att"]
     return out

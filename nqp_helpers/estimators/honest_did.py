@@ -30,6 +30,7 @@ post periods) when the post-period trend violation ``delta_post`` is restricted 
 The ``original`` row is the conventional normal CI ``l'beta_post +/- z sd`` (exact parallel trends).  Inference is
 normal (z), as in HonestDiD; the input vcov is the event study's CR1 cluster-robust one.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -43,7 +44,8 @@ __all__ = ["honest_did", "flci_smoothness", "load_moderndid_honest"]
 
 
 def load_moderndid_honest():
-    """moderndid's ``didhonest`` module (needs ``cvxpy``, part of the project environment since the FLCI cross-check)."""
+    """moderndid's ``didhonest`` module (needs ``cvxpy``, part of the project environment since the FLCI
+    cross-check)."""
     import moderndid.didhonest as h
 
     return h
@@ -117,8 +119,12 @@ def flci_smoothness(beta, sigma, n_pre, n_post, l_vec, M, alpha=0.05):
         starts = [z_mv] + ([lp.x[:k]] if lp.success else [])
         best = None
         for z in starts:
-            res = optimize.minimize(half, z, method="Nelder-Mead",
-                                    options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000, "maxfev": 40000})
+            res = optimize.minimize(
+                half,
+                z,
+                method="Nelder-Mead",
+                options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000, "maxfev": 40000},
+            )
             res = optimize.minimize(half, res.x, method="Powell", options={"xtol": 1e-10, "ftol": 1e-13})
             if best is None or res.fun < best.fun:
                 best = res
@@ -163,30 +169,59 @@ def _rm_span(b, n_pre, l_vec, mbar, sd):
 
 
 def _rm_root(b, V, n_pre, n_post, l_vec, mbar, alpha, sd, grid_points):
-    lo, hi, _ = rm_conditional_ci(b, V, n_pre, n_post, l_vec, mbar, alpha=alpha,
-                                  span=_rm_span(b, n_pre, l_vec, mbar, sd), scan_points=max(int(grid_points), 3))
+    lo, hi, _ = rm_conditional_ci(
+        b,
+        V,
+        n_pre,
+        n_post,
+        l_vec,
+        mbar,
+        alpha=alpha,
+        span=_rm_span(b, n_pre, l_vec, mbar, sd),
+        scan_points=max(int(grid_points), 3),
+    )
     return float(lo), float(hi)
 
 
 def _rm_grid(b, V, n_pre, n_post, l_vec, mbar, alpha, sd, grid_points):
     """moderndid's grid test inversion over the identified set +/- 20 sd (the previous implementation)."""
     h = load_moderndid_honest()
-    ids = h.compute_identified_set_rm(m_bar=mbar, true_beta=b, l_vec=l_vec, num_pre_periods=n_pre,
-                                      num_post_periods=n_post)
-    r = h.compute_conditional_cs_rm(betahat=b, sigma=V, num_pre_periods=n_pre, num_post_periods=n_post,
-                                    l_vec=l_vec, m_bar=mbar, alpha=alpha, hybrid_flag="LF",
-                                    grid_points=grid_points, grid_lb=float(ids.id_lb) - 20 * sd,
-                                    grid_ub=float(ids.id_ub) + 20 * sd, seed=0)
+    ids = h.compute_identified_set_rm(
+        m_bar=mbar, true_beta=b, l_vec=l_vec, num_pre_periods=n_pre, num_post_periods=n_post
+    )
+    r = h.compute_conditional_cs_rm(
+        betahat=b,
+        sigma=V,
+        num_pre_periods=n_pre,
+        num_post_periods=n_post,
+        l_vec=l_vec,
+        m_bar=mbar,
+        alpha=alpha,
+        hybrid_flag="LF",
+        grid_points=grid_points,
+        grid_lb=float(ids.id_lb) - 20 * sd,
+        grid_ub=float(ids.id_ub) + 20 * sd,
+        seed=0,
+    )
     grid, acc = np.asarray(r["grid"], float), np.asarray(r["accept"], bool)
     return (float(grid[acc].min()), float(grid[acc].max())) if acc.any() else (np.nan, np.nan)
 
 
-def honest_did(event_study_result, method: str = "relative_magnitude", Mbar=(0, 0.5, 1, 1.5, 2), M=None,
-               e=0, alpha: float = 0.05, grid_points: int | None = None, solver: str = "root") -> pd.DataFrame:
+def honest_did(
+    event_study_result,
+    method: str = "relative_magnitude",
+    Mbar=(0, 0.5, 1, 1.5, 2),
+    M=None,
+    e=0,
+    alpha: float = 0.05,
+    grid_points: int | None = None,
+    solver: str = "root",
+) -> pd.DataFrame:
     """Robust CIs for a post-period effect under RR restrictions; one row per bound plus the ``original`` row.
 
     ``e``: post event time (0 = on impact, must be a reported event time) or ``"average"`` (mean of all post
-    coefficients).  ``method="relative_magnitude"`` uses ``Mbar``; ``method="smoothness"`` uses ``M`` (default: multiples
+    coefficients).  ``method="relative_magnitude"`` uses ``Mbar``; ``method="smoothness"`` uses ``M`` (default:
+    multiples
     of the standard error of the target, ``(0, .25, .5, 1) x sd``).  Columns: ``term`` (``original``/``robust``),
     ``estimate``, ``conf_low``, ``conf_high``, ``method``, ``ci_method``, ``M``/``Mbar`` (the bound; NaN on the
     original row), ``event_time``, ``alpha``.  ``solver``: ``"root"`` (exact RM end points) or ``"grid"``
@@ -208,8 +243,17 @@ def honest_did(event_study_result, method: str = "relative_magnitude", Mbar=(0, 
     est = float(l_vec @ bp)
     sd = float(np.sqrt(l_vec @ Vp @ l_vec))
     z = stats.norm.ppf(1 - alpha / 2)
-    rows = [dict(term="original", estimate=est, conf_low=est - z * sd, conf_high=est + z * sd, method=method,
-                 ci_method="conventional", bound=np.nan)]
+    rows = [
+        dict(
+            term="original",
+            estimate=est,
+            conf_low=est - z * sd,
+            conf_high=est + z * sd,
+            method=method,
+            ci_method="conventional",
+            bound=np.nan,
+        )
+    ]
     if method == "relative_magnitude":
         if solver not in ("root", "grid"):
             raise NQPInputError(f"parameter solver={solver!r} must be 'root' or 'grid'")
@@ -221,8 +265,17 @@ def honest_did(event_study_result, method: str = "relative_magnitude", Mbar=(0, 
             rm_ci = _rm_root if solver == "root" else _rm_grid
             points = grid_points or (400 if solver == "root" else 200)
             lo, hi = rm_ci(b, V, n_pre, n_post, l_vec, float(mb), alpha, sd, points)
-            rows.append(dict(term="robust", estimate=est, conf_low=lo, conf_high=hi, method=method,
-                             ci_method="C-LF", bound=float(mb)))
+            rows.append(
+                dict(
+                    term="robust",
+                    estimate=est,
+                    conf_low=lo,
+                    conf_high=hi,
+                    method=method,
+                    ci_method="C-LF",
+                    bound=float(mb),
+                )
+            )
         bound_name = "Mbar"
     elif method == "smoothness":
         Ms = tuple(np.array([0, 0.25, 0.5, 1.0]) * sd) if M is None else tuple(M)
@@ -230,8 +283,17 @@ def honest_did(event_study_result, method: str = "relative_magnitude", Mbar=(0, 
             if m < 0:
                 raise NQPInputError(f"parameter M contains a negative value {m}")
             lo, hi, info = flci_smoothness(b, V, n_pre, n_post, l_vec, float(m), alpha)
-            rows.append(dict(term="robust", estimate=info["estimate"], conf_low=lo, conf_high=hi, method=method,
-                             ci_method="FLCI", bound=float(m)))
+            rows.append(
+                dict(
+                    term="robust",
+                    estimate=info["estimate"],
+                    conf_low=lo,
+                    conf_high=hi,
+                    method=method,
+                    ci_method="FLCI",
+                    bound=float(m),
+                )
+            )
         bound_name = "M"
     else:
         raise NQPInputError(f"parameter method={method!r} must be 'relative_magnitude' or 'smoothness'")

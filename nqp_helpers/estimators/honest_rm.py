@@ -16,7 +16,8 @@ How (everything is in the moment space ``Y(theta) = A beta_hat - a1 theta`` of o
   conditioning interval ``[v_lo, v_up]`` (the values of ``gamma'Y`` for which the maximising vertex ``gamma`` stays
   optimal) a closed form instead of moderndid's LP bisection.
 * Bracketing.  The test rejects whenever ``eta > c_LF`` (first stage) and accepts whenever ``eta <= 0`` (the conditional
-  critical value is ``>= 0``).  As ``eta`` is convex in ``theta``, ``{eta <= c_LF} = [L1, U1]`` and ``{eta <= 0} = [L0, U0]``
+  critical value is ``>= 0``).  As ``eta`` is convex in ``theta``, ``{eta <= c_LF} = [L1, U1]`` and ``{eta <= 0} =
+  [L0, U0]``
   are intervals computed exactly, and the accepted set satisfies ``[L0, U0] ⊂ accepted ⊂ [L1, U1]``.  Nothing outside
   ``[L1, U1]`` can be accepted and nothing inside ``[L0, U0]`` rejected, so an accepted piece can only be missed in
   the two shoulders ``[L1, L0]`` and ``[U0, U1]`` (all of ``[L1, U1]`` when ``eta > 0`` everywhere).
@@ -38,6 +39,7 @@ difference between the two earliest pre-periods (its index arithmetic is 0-based
 set is the larger, R-consistent one.  Deterministic: the least favourable draws use ``numpy.random.default_rng(seed)``
 (R uses its own generator, so the LF critical value differs from R's by Monte Carlo noise, ~1e-2 in ``c_LF``).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -85,8 +87,10 @@ def dual_vertices(sd: np.ndarray, X: np.ndarray | None, tol: float = 1e-10) -> n
     if r > m:
         return np.zeros((0, m))
     if math.comb(m, r) > MAX_BASES:
-        raise NQPInputError(f"honest_did: {math.comb(m, r)} dual bases to enumerate ({r - 1} nuisance parameters); "
-                            "use solver='grid' for more than 10 post periods")
+        raise NQPInputError(
+            f"honest_did: {math.comb(m, r)} dual bases to enumerate ({r - 1} nuisance parameters); "
+            "use solver='grid' for more than 10 post periods"
+        )
     combos = np.array(list(itertools.combinations(range(m), r)), dtype=int)
     WB = W[combos]  # (n_bases, r, r): rows B of W
     ok = np.linalg.cond(WB) < 1e10
@@ -251,8 +255,9 @@ def component_ci(test, span=(-np.inf, np.inf), scan_points=400, xtol=1e-9):
     return lo, hi, spacing
 
 
-def rm_conditional_ci(beta, sigma, n_pre, n_post, l_vec, mbar, alpha=0.05, span=(-np.inf, np.inf),
-                      scan_points=400, xtol=1e-9, seed=0):
+def rm_conditional_ci(
+    beta, sigma, n_pre, n_post, l_vec, mbar, alpha=0.05, span=(-np.inf, np.inf), scan_points=400, xtol=1e-9, seed=0
+):
     """(lo, hi, info) of the Delta^RM(Mbar) C-LF confidence set: union over the (s, sign) components."""
     tests = rm_components(beta, sigma, n_pre, n_post, l_vec, mbar, alpha=alpha, seed=seed)
     comps = {k: component_ci(t, span, scan_points, xtol) for k, t in tests.items()}

@@ -17,6 +17,7 @@ treated rows zeroed, e1 / e2 = stage-1 / stage-2 residuals), clustered by ``clus
 small-sample factor (as R ``did2s`` and pyfixest ``did2s``); p-values/intervals from t(G-1).  The overall ``att`` and
 the horizon rows come from two separate second stages (a single treated dummy, resp. one dummy per horizon).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -41,9 +42,17 @@ def _did2s_vcov(X2, e2, X1, X10, e1, cl):
     return X2X2_inv @ (W.T @ W) @ X2X2_inv
 
 
-def imputation_did(df: pd.DataFrame, outcome: str, first_treat: str = "first_treat", unit: str = "city_code",
-                   time: str = "year", controls=(), cluster: str | None = None, horizons=None,
-                   alpha: float = 0.05) -> pd.DataFrame:
+def imputation_did(
+    df: pd.DataFrame,
+    outcome: str,
+    first_treat: str = "first_treat",
+    unit: str = "city_code",
+    time: str = "year",
+    controls=(),
+    cluster: str | None = None,
+    horizons=None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
     """BJS imputation ATT; rows ``att`` (aggregation ``"att"``) and ``rel_e`` per horizon (aggregation
     ``"event_time"``, column ``event_time``, ``n_treated_obs``).
 
@@ -56,8 +65,11 @@ def imputation_did(df: pd.DataFrame, outcome: str, first_treat: str = "first_tre
     if df.duplicated([unit, time]).any():
         row = df.loc[df.duplicated([unit, time]), [unit, time]].iloc[0]
         raise NQPInputError(f"duplicate ({unit}, {time}) row: ({row[unit]}, {row[time]})")
-    d = df[list(dict.fromkeys([outcome, first_treat, unit, time, *controls, cluster]))].dropna(
-        subset=[outcome, *controls]).copy()
+    d = (
+        df[list(dict.fromkeys([outcome, first_treat, unit, time, *controls, cluster]))]
+        .dropna(subset=[outcome, *controls])
+        .copy()
+    )
     d["_g"] = first_treat_to_int(d[first_treat]).to_numpy()
     d["_D"] = (d["_g"] > 0) & (d[time] >= d["_g"])
     has_untreated = (~d["_D"]).groupby(d[unit]).transform("any")
@@ -69,8 +81,10 @@ def imputation_did(df: pd.DataFrame, outcome: str, first_treat: str = "first_tre
     yrs_untreated = set(d.loc[~D, time])
     bad = d.loc[D & ~d[time].isin(yrs_untreated), [unit, time]]
     if len(bad):
-        raise NQPInputError(f"year {bad.iloc[0][time]}: no untreated observation, time effect not identified "
-                            f"(first row: city {bad.iloc[0][unit]})")
+        raise NQPInputError(
+            f"year {bad.iloc[0][time]}: no untreated observation, time effect not identified "
+            f"(first row: city {bad.iloc[0][unit]})"
+        )
     u, t, cl = codes(d[unit]), codes(d[time]), codes(d[cluster])
     n = len(d)
     X1 = np.zeros((n, u.max() + 1 + t.max() + len(controls)))
@@ -78,7 +92,7 @@ def imputation_did(df: pd.DataFrame, outcome: str, first_treat: str = "first_tre
     tt = t > 0
     X1[np.flatnonzero(tt), u.max() + t[tt]] = 1.0
     if controls:
-        X1[:, u.max() + 1 + t.max():] = d[controls].to_numpy(float)
+        X1[:, u.max() + 1 + t.max() :] = d[controls].to_numpy(float)
     y = d[outcome].to_numpy(float)
     X10 = X1 * (~D)[:, None]
     gamma = np.linalg.lstsq(X10, y * ~D, rcond=None)[0]
@@ -94,23 +108,43 @@ def imputation_did(df: pd.DataFrame, outcome: str, first_treat: str = "first_tre
     if any(h < 0 for h in hs):
         raise NQPInputError(f"parameter horizons={horizons!r}: horizons must be >= 0")
     hs = [h for h in hs if (rel[D] == h).any()]
-    common = dict(df_resid=int(cl.max()), n_obs=n, n_clusters=int(cl.max() + 1), estimator="imputation_bjs",
-                  outcome=outcome, alpha=alpha)
+    common = dict(
+        df_resid=int(cl.max()),
+        n_obs=n,
+        n_clusters=int(cl.max() + 1),
+        estimator="imputation_bjs",
+        outcome=outcome,
+        alpha=alpha,
+    )
     # overall
     X2 = D[:, None].astype(float)
     b = np.array([ytil[D].mean()])
     V = _did2s_vcov(X2, ytil - X2 @ b, X1, X10, e1, cl)
-    frames = [tidy(["att"], b, np.sqrt(np.diag(V)), **common, aggregation="att", event_time=pd.NA,
-                   n_treated_obs=int(D.sum()))]
+    frames = [
+        tidy(["att"], b, np.sqrt(np.diag(V)), **common, aggregation="att", event_time=pd.NA, n_treated_obs=int(D.sum()))
+    ]
     if hs:
         X2 = np.column_stack([(D & (rel == h)).astype(float) for h in hs])
         b = np.array([ytil[D & (rel == h)].mean() for h in hs])
         V = _did2s_vcov(X2, ytil - X2 @ b, X1, X10, e1, cl)
-        frames.append(tidy([f"rel_{h}" for h in hs], b, np.sqrt(np.diag(V)), **common, aggregation="event_time",
-                           event_time=hs, n_treated_obs=[int((D & (rel == h)).sum()) for h in hs]))
+        frames.append(
+            tidy(
+                [f"rel_{h}" for h in hs],
+                b,
+                np.sqrt(np.diag(V)),
+                **common,
+                aggregation="event_time",
+                event_time=hs,
+                n_treated_obs=[int((D & (rel == h)).sum()) for h in hs],
+            )
+        )
     out = pd.concat(frames, ignore_index=True)
     out["event_time"] = out["event_time"].astype("Int64")
-    out.attrs["imputation"] = safe_attr({
-        "dropped_treated_obs": dropped, "se": "did2s_gmm_no_ssc",
-        "control_coef": dict(zip(controls, gamma[X1.shape[1] - len(controls):].tolist()))})
+    out.attrs["imputation"] = safe_attr(
+        {
+            "dropped_treated_obs": dropped,
+            "se": "did2s_gmm_no_ssc",
+            "control_coef": dict(zip(controls, gamma[X1.shape[1] - len(controls) :].tolist())),
+        }
+    )
     return out

@@ -4,6 +4,7 @@ lagged national R&D intensity), with weak-instrument diagnostics and the Anderso
 Model: ``y = β·endog + γ'W + α_i + λ_t + u``, ``endog = π'Z + δ'W + a_i + l_t + v``. The fixed effects are removed by
 two-way demeaning of y, endog, Z and W on the common estimation sample (FWL); 2SLS is then run on the demeaned data.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -48,13 +49,30 @@ def _prepare(df, outcome, endog, instruments, unit, time, controls, cluster):
             raise NQPInputError(f"column {col!r} is absorbed by the unit/time fixed effects")
     L1 = len(instruments)
     yd, dd = dm[:, 0], dm[:, 1]
-    Zd = dm[:, 2:2 + L1]
-    Wd = dm[:, 2 + L1:]
+    Zd = dm[:, 2 : 2 + L1]
+    Wd = dm[:, 2 + L1 :]
     Zf = np.column_stack([Zd, Wd])
     if np.linalg.matrix_rank(Zf) < Zf.shape[1]:
         raise NQPInputError(f"instruments {instruments} and controls {controls} are collinear after the fixed effects")
-    return dict(d=d, instruments=instruments, controls=controls, cluster=cluster, u=u, t=t, c=c, g=g, raw=raw,
-                yd=yd, dd=dd, Zd=Zd, Wd=Wd, Zf=Zf, L1=L1, k_fe=fe_dof(u, t, c), n=len(d))
+    return dict(
+        d=d,
+        instruments=instruments,
+        controls=controls,
+        cluster=cluster,
+        u=u,
+        t=t,
+        c=c,
+        g=g,
+        raw=raw,
+        yd=yd,
+        dd=dd,
+        Zd=Zd,
+        Wd=Wd,
+        Zf=Zf,
+        L1=L1,
+        k_fe=fe_dof(u, t, c),
+        n=len(d),
+    )
 
 
 def _cluster_meat(design, resid, c, g):
@@ -86,8 +104,9 @@ def _intervals_to_text(iv):
     if not iv:
         return "empty"
     fmt = lambda x: "-inf" if x == -np.inf else ("inf" if x == np.inf else f"{x:.6g}")  # noqa: E731
-    return " U ".join(("(" if lo == -np.inf else "[") + f"{fmt(lo)}, {fmt(hi)}" + (")" if hi == np.inf else "]")
-                      for lo, hi in iv)
+    return " U ".join(
+        ("(" if lo == -np.inf else "[") + f"{fmt(lo)}, {fmt(hi)}" + (")" if hi == np.inf else "]") for lo, hi in iv
+    )
 
 
 def anderson_rubin(P, alpha=0.05, null=0.0, grid_points=4001):
@@ -193,9 +212,18 @@ def _invert_grid(h, center, scale, h_inf, n):
     return intervals
 
 
-def iv_twfe(df: pd.DataFrame, outcome: str, endog: str = "Inn", instruments=("iv_ntl",), unit: str = "city_code",
-            time: str = "year", controls=(), cluster: str | None = None, alpha: float = 0.05,
-            ar_null: float = 0.0) -> pd.DataFrame:
+def iv_twfe(
+    df: pd.DataFrame,
+    outcome: str,
+    endog: str = "Inn",
+    instruments=("iv_ntl",),
+    unit: str = "city_code",
+    time: str = "year",
+    controls=(),
+    cluster: str | None = None,
+    alpha: float = 0.05,
+    ar_null: float = 0.0,
+) -> pd.DataFrame:
     """2SLS of ``outcome`` on ``endog`` (instrumented by ``instruments``) and exogenous ``controls``, absorbing unit
     and time fixed effects.
 
@@ -239,12 +267,22 @@ def iv_twfe(df: pd.DataFrame, outcome: str, endog: str = "Inn", instruments=("iv
     lo = iv[0][0] if iv else np.nan
     hi = iv[-1][1] if iv else np.nan
     raw = P["raw"]
-    X_raw = np.column_stack([raw[:, 1], raw[:, 2 + L1:]])
+    X_raw = np.column_stack([raw[:, 1], raw[:, 2 + L1 :]])
     const, se_const = added_back_constant(Xhat, e, c, np.linalg.inv(Xhat.T @ Xhat), raw[:, 0], X_raw, beta, fac)
     terms = [endog, *P["controls"], "const"]
-    out = tidy(terms, np.concatenate([beta, [const]]), np.concatenate([np.sqrt(np.diag(vc)), [se_const]]),
-               df_resid=g - 1, n_obs=n, n_clusters=g, estimator="iv_twfe", outcome=outcome, alpha=alpha,
-               first_stage_F=kp_f, first_stage_partial_r2=pr2)
+    out = tidy(
+        terms,
+        np.concatenate([beta, [const]]),
+        np.concatenate([np.sqrt(np.diag(vc)), [se_const]]),
+        df_resid=g - 1,
+        n_obs=n,
+        n_clusters=g,
+        estimator="iv_twfe",
+        outcome=outcome,
+        alpha=alpha,
+        first_stage_F=kp_f,
+        first_stage_partial_r2=pr2,
+    )
     is_endog = out["term"] == endog
     out["ar_conf_low"] = np.where(is_endog, lo, np.nan)
     out["ar_conf_high"] = np.where(is_endog, hi, np.nan)
@@ -257,9 +295,17 @@ def iv_twfe(df: pd.DataFrame, outcome: str, endog: str = "Inn", instruments=("iv
     return out
 
 
-def iv_first_stage(df: pd.DataFrame, endog: str = "Inn", instruments=("iv_ntl",), unit: str = "city_code",
-                   time: str = "year", controls=(), cluster: str | None = None, outcome: str | None = None,
-                   alpha: float = 0.05) -> pd.DataFrame:
+def iv_first_stage(
+    df: pd.DataFrame,
+    endog: str = "Inn",
+    instruments=("iv_ntl",),
+    unit: str = "city_code",
+    time: str = "year",
+    controls=(),
+    cluster: str | None = None,
+    outcome: str | None = None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
     """First-stage tidy table: OLS of ``endog`` on ``instruments`` and ``controls`` with unit and time FE.
 
     Rows for the instruments then the controls. SEs: CR1 by ``cluster`` (default unit), fixest ssc with
@@ -276,8 +322,19 @@ def iv_first_stage(df: pd.DataFrame, endog: str = "Inn", instruments=("iv_ntl",)
     P = _prepare(tmp, outcome, endog, instruments, unit, time, controls, cluster)
     pi, vfs, _, pr2, kp_f, k = _first_stage(P)
     terms = [*P["instruments"], *P["controls"]]
-    out = tidy(terms, pi, np.sqrt(np.diag(vfs)), df_resid=P["g"] - 1, n_obs=P["n"], n_clusters=P["g"],
-               estimator="iv_first_stage", outcome=endog, alpha=alpha, partial_r2=pr2, first_stage_F=kp_f,
-               first_stage_F_p=float(stats.f.sf(kp_f, P["L1"], P["g"] - 1)))
+    out = tidy(
+        terms,
+        pi,
+        np.sqrt(np.diag(vfs)),
+        df_resid=P["g"] - 1,
+        n_obs=P["n"],
+        n_clusters=P["g"],
+        estimator="iv_first_stage",
+        outcome=endog,
+        alpha=alpha,
+        partial_r2=pr2,
+        first_stage_F=kp_f,
+        first_stage_F_p=float(stats.f.sf(kp_f, P["L1"], P["g"] - 1)),
+    )
     out["k_ssc"] = k
     return out

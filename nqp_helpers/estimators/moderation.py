@@ -24,6 +24,7 @@ SE convention: CR1 clustered by ``cluster`` (default unit) with the fixest small
 (:func:`~nqp_helpers.estimators._common.fit_within`). The 3×3 covariance of the reported terms is kept in
 ``result.attrs["vcov"]`` (a DataFrame) and the full one in ``attrs["vcov_full"]``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,9 +37,19 @@ from ._common import fit_within, require_columns, tidy
 _CENTERS = (None, "mean", "pretreatment_mean")
 
 
-def moderation(df: pd.DataFrame, outcome: str, moderator: str, treatment: str = "Inn", unit: str = "city_code",
-               time: str = "year", controls=(), center: str | None = None, standardize: bool = False,
-               cluster: str | None = None, alpha: float = 0.05) -> pd.DataFrame:
+def moderation(
+    df: pd.DataFrame,
+    outcome: str,
+    moderator: str,
+    treatment: str = "Inn",
+    unit: str = "city_code",
+    time: str = "year",
+    controls=(),
+    center: str | None = None,
+    standardize: bool = False,
+    cluster: str | None = None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
     """Fit ``outcome ~ treatment + M + treatment×M + controls | unit + time`` (see module docstring)."""
     controls = list(controls)
     if center not in _CENTERS:
@@ -78,18 +89,43 @@ def moderation(df: pd.DataFrame, outcome: str, moderator: str, treatment: str = 
     tss = float(((y_raw - y_raw.mean()) ** 2).sum())
     r2_overall = 1 - float(fit.resid @ fit.resid) / tss if tss > 0 else np.nan  # of the full model incl. the FE
     label = "none" if center is None else center
-    res = tidy(names, fit.coef[:3], se, df_resid=fit.df_resid, n_obs=fit.n_obs, n_clusters=fit.n_clusters,
-               estimator="moderation_twfe", outcome=outcome, alpha=alpha, moderator=moderator, center=label,
-               center_value=c, scale_value=s, standardized=bool(standardize), r2_within=fit.r2_within,
-               r2_overall=r2_overall)
+    res = tidy(
+        names,
+        fit.coef[:3],
+        se,
+        df_resid=fit.df_resid,
+        n_obs=fit.n_obs,
+        n_clusters=fit.n_clusters,
+        estimator="moderation_twfe",
+        outcome=outcome,
+        alpha=alpha,
+        moderator=moderator,
+        center=label,
+        center_value=c,
+        scale_value=s,
+        standardized=bool(standardize),
+        r2_within=fit.r2_within,
+        r2_overall=r2_overall,
+    )
     all_names = [*names, *controls]
     res.attrs["vcov"] = safe_attr(pd.DataFrame(fit.vcov[:3, :3], index=names, columns=names))
     res.attrs["vcov_full"] = safe_attr(pd.DataFrame(fit.vcov, index=all_names, columns=all_names))
     res.attrs["coef_full"] = safe_attr(pd.Series(fit.coef, index=all_names))
     res.attrs["df_resid"] = fit.df_resid
-    res.attrs["moderator_values"] = safe_attr(m)          # original units, estimation sample
-    res.attrs["spec"] = safe_attr(dict(outcome=outcome, moderator=moderator, treatment=treatment, unit=unit, time=time,
-                             controls=controls, center=center, standardize=standardize, cluster=cluster))
+    res.attrs["moderator_values"] = safe_attr(m)  # original units, estimation sample
+    res.attrs["spec"] = safe_attr(
+        dict(
+            outcome=outcome,
+            moderator=moderator,
+            treatment=treatment,
+            unit=unit,
+            time=time,
+            controls=controls,
+            center=center,
+            standardize=standardize,
+            cluster=cluster,
+        )
+    )
     return res
 
 
@@ -103,8 +139,9 @@ def marginal_effects(result_or_args, grid=None, alpha: float = 0.05) -> pd.DataF
     """
     res = moderation(**result_or_args) if isinstance(result_or_args, dict) else result_or_args
     if not isinstance(res, pd.DataFrame) or "vcov" not in res.attrs:
-        raise NQPInputError("marginal_effects: pass a moderation() result (with attrs['vcov']) or its keyword "
-                            "arguments as a dict")
+        raise NQPInputError(
+            "marginal_effects: pass a moderation() result (with attrs['vcov']) or its keyword arguments as a dict"
+        )
     spec = res.attrs["spec"]
     tr, mod = spec["treatment"], spec["moderator"]
     if grid is None:
@@ -117,7 +154,17 @@ def marginal_effects(result_or_args, grid=None, alpha: float = 0.05) -> pd.DataF
     z = (grid - c) / s
     eff = b[tr] + b[f"{tr}:{mod}"] * z
     var = V[0, 0] + z**2 * V[2, 2] + 2 * z * V[0, 2]
-    return tidy([f"d{tr}|{mod}={g:.6g}" for g in grid], eff, np.sqrt(var), df_resid=res.attrs["df_resid"],
-                n_obs=res["n_obs"].iloc[0], n_clusters=res["n_clusters"].iloc[0],
-                estimator="moderation_marginal_effect", outcome=res["outcome"].iloc[0], alpha=alpha,
-                moderator=mod, moderator_value=grid, center=res["center"].iloc[0])
+    return tidy(
+        [f"d{tr}|{mod}={g:.6g}" for g in grid],
+        eff,
+        np.sqrt(var),
+        df_resid=res.attrs["df_resid"],
+        n_obs=res["n_obs"].iloc[0],
+        n_clusters=res["n_clusters"].iloc[0],
+        estimator="moderation_marginal_effect",
+        outcome=res["outcome"].iloc[0],
+        alpha=alpha,
+        moderator=mod,
+        moderator_value=grid,
+        center=res["center"].iloc[0],
+    )

@@ -36,6 +36,7 @@ Output
 Determinism: the permutations are ``default_rng(seed).permuted`` of an (n_draws × n_units) array of the sorted
 units' ``first_treat`` values, shared by all outcomes and both engines.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -46,8 +47,13 @@ from .._attrs import safe_attr
 from ..errors import NQPInputError
 from ._common import codes, demean_twoway, first_treat_to_int, fit_within, require_columns, tidy
 
-_QUANTILES = {"placebo_q025": 0.025, "placebo_q05": 0.05, "placebo_q50": 0.5, "placebo_q95": 0.95,
-              "placebo_q975": 0.975}
+_QUANTILES = {
+    "placebo_q025": 0.025,
+    "placebo_q05": 0.05,
+    "placebo_q50": 0.5,
+    "placebo_q95": 0.95,
+    "placebo_q975": 0.975,
+}
 
 
 def permute_first_treat(unit_first_treat: np.ndarray, n_draws: int, seed: int = 0) -> np.ndarray:
@@ -88,24 +94,24 @@ def _fast_balanced(yd, Xd, u, t, ft_unit_draws, time_values):
     Zw[u, t, :] = Z
     # cohort profiles
     cvals, gidx = np.unique(ft_unit_draws, return_inverse=True)
-    gidx = gidx.reshape(ft_unit_draws.shape)                       # draws × units
+    gidx = gidx.reshape(ft_unit_draws.shape)  # draws × units
     dmat = ((cvals[:, None] > 0) & (time_values[None, :] >= cvals[:, None])).astype(float)  # G × T
     n_g = np.bincount(gidx[0], minlength=len(cvals)).astype(float)
     m_t = n_g @ dmat / n_u
     H = dmat - dmat.mean(axis=1, keepdims=True) - m_t[None, :] + m_t.mean()
     dd = float(n_g @ (H**2).sum(axis=1))
-    A = np.einsum("utj,gt->ugj", Zw, H)                           # units × cohorts × columns
+    A = np.einsum("utj,gt->ugj", Zw, H)  # units × cohorts × columns
     # S[b, j] = sum_u A[u, gidx[b, u], j]  — via one-hot counts (draws × units·cohorts) @ (units·cohorts × columns)
     n_b = gidx.shape[0]
     flat = (np.arange(n_u)[None, :] * len(cvals) + gidx).ravel()
     rows = np.repeat(np.arange(n_b), n_u)
     onehot = sparse.csr_matrix((np.ones(flat.size), (rows, flat)), shape=(n_b, n_u * len(cvals)))
-    S = onehot @ A.reshape(n_u * len(cvals), -1)                   # draws × columns
+    S = onehot @ A.reshape(n_u * len(cvals), -1)  # draws × columns
     n_y = yd.shape[1]
     num = S[:, :n_y]
     den = np.full(n_b, dd)
     if Q is not None:
-        sq = S[:, n_y:]                                           # D~'Q per draw
+        sq = S[:, n_y:]  # D~'Q per draw
         num = num - sq @ (Q.T @ yd)
         den = den - (sq**2).sum(axis=1)
     return num / den[:, None]
@@ -133,18 +139,27 @@ def _fast_general(yd, Xd, u, t, ft_unit_draws, time_row, chunk=250):
     Q = _fwl_pieces(Xd)
     out = np.empty((ft_unit_draws.shape[0], yd.shape[1]))
     for s in range(0, ft_unit_draws.shape[0], chunk):
-        F = ft_unit_draws[s:s + chunk][:, u].T                     # n_obs × chunk
+        F = ft_unit_draws[s : s + chunk][:, u].T  # n_obs × chunk
         D = ((F > 0) & (time_row[:, None] >= F)).astype(float)
         Dd = _demean_matrix(D, u, t)
         if Q is not None:
             Dd -= Q @ (Q.T @ Dd)
-        out[s:s + chunk] = (Dd.T @ yd) / (Dd**2).sum(axis=0)[:, None]
+        out[s : s + chunk] = (Dd.T @ yd) / (Dd**2).sum(axis=0)[:, None]
     return out
 
 
-def placebo_test(df: pd.DataFrame, outcome, first_treat: str = "first_treat", unit: str = "city_code",
-                 time: str = "year", controls=(), n_draws: int = 1000, seed: int = 0, method: str = "auto",
-                 cluster: str | None = None) -> pd.DataFrame:
+def placebo_test(
+    df: pd.DataFrame,
+    outcome,
+    first_treat: str = "first_treat",
+    unit: str = "city_code",
+    time: str = "year",
+    controls=(),
+    n_draws: int = 1000,
+    seed: int = 0,
+    method: str = "auto",
+    cluster: str | None = None,
+) -> pd.DataFrame:
     """Randomisation-inference placebo test of the TWFE pilot coefficient (see module docstring).
 
     ``outcome`` is a column name or a list of them (all share the same permutations). Rows with a missing value in
@@ -164,7 +179,7 @@ def placebo_test(df: pd.DataFrame, outcome, first_treat: str = "first_treat", un
         raise NQPInputError(f"placebo_test: column {first_treat!r} varies within unit {nun[nun > 1].index[0]!r}")
     units_sorted = np.sort(df[unit].unique())
     ft_units = ftu.groupby(df[unit]).first().reindex(units_sorted).to_numpy()
-    draws_ft = permute_first_treat(ft_units, n_draws, seed)        # n_draws × n_units (all units of df)
+    draws_ft = permute_first_treat(ft_units, n_draws, seed)  # n_draws × n_units (all units of df)
     unit_pos = pd.Index(units_sorted)
 
     # group outcomes by identical complete-case samples
@@ -195,7 +210,7 @@ def placebo_test(df: pd.DataFrame, outcome, first_treat: str = "first_treat", un
             obs_fast = None
         else:
             Z = demean_twoway(d[[*ys, *controls]].to_numpy(float), u, t)
-            yd, Xd = Z[:, :len(ys)], Z[:, len(ys):]
+            yd, Xd = Z[:, : len(ys)], Z[:, len(ys) :]
             if balanced:
                 tv = np.sort(d[time].unique())
                 both = _fast_balanced(yd, Xd, u, t, np.vstack([ft_obs, ftd]), tv)
@@ -211,19 +226,32 @@ def placebo_test(df: pd.DataFrame, outcome, first_treat: str = "first_treat", un
             pl = coefs[:, j]
             exceed = int(np.sum(np.abs(pl) >= np.abs(obs) * (1 - 1e-10)))
             extra = {k: float(np.quantile(pl, q)) for k, q in _QUANTILES.items()}
-            row = tidy(["Inn"], [obs], [np.sqrt(fit.vcov[0, 0])], df_resid=fit.df_resid, n_obs=fit.n_obs,
-                       n_clusters=fit.n_clusters, estimator="placebo_ri", outcome=y,
-                       ri_p_value=(1 + exceed) / (1 + n_draws), placebo_mean=float(pl.mean()),
-                       placebo_sd=float(pl.std(ddof=1)) if n_draws > 1 else np.nan, **extra,
-                       n_draws=n_draws, engine=engine, seed=seed)
+            row = tidy(
+                ["Inn"],
+                [obs],
+                [np.sqrt(fit.vcov[0, 0])],
+                df_resid=fit.df_resid,
+                n_obs=fit.n_obs,
+                n_clusters=fit.n_clusters,
+                estimator="placebo_ri",
+                outcome=y,
+                ri_p_value=(1 + exceed) / (1 + n_draws),
+                placebo_mean=float(pl.mean()),
+                placebo_sd=float(pl.std(ddof=1)) if n_draws > 1 else np.nan,
+                **extra,
+                n_draws=n_draws,
+                engine=engine,
+                seed=seed,
+            )
             results.append(row)
             long.append(pd.DataFrame({"outcome": y, "draw": np.arange(n_draws), "estimate": pl}))
     out = pd.concat(results, ignore_index=True)
     out = out.set_index("outcome", drop=False).loc[outcomes].reset_index(drop=True)
     draws = pd.concat(long, ignore_index=True)
     draws["outcome"] = pd.Categorical(draws["outcome"], categories=outcomes)
-    out.attrs["draws"] = safe_attr(draws.sort_values(["outcome", "draw"]).reset_index(drop=True)
-                                  .astype({"outcome": str}))
+    out.attrs["draws"] = safe_attr(
+        draws.sort_values(["outcome", "draw"]).reset_index(drop=True).astype({"outcome": str})
+    )
     return out
 
 

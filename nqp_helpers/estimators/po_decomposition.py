@@ -12,6 +12,7 @@ mean of the treated cells' effects; weights sum to 1 but can be negative).
 OLS TWFE is the special case ``z = d`` (then the first term is the selection bias of the TWFE regression and the
 weights are the familiar TWFE weights of the treated cells, possibly negative for staggered adoption).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,9 +24,17 @@ from ._common import codes, demean_twoway, require_columns
 __all__ = ["po_decomposition"]
 
 
-def po_decomposition(df: pd.DataFrame, outcome: str, y0: str, y1: str, endog: str = "Inn",
-                     instrument: str | None = None, unit: str = "city_code", time: str = "year",
-                     controls=()) -> dict:
+def po_decomposition(
+    df: pd.DataFrame,
+    outcome: str,
+    y0: str,
+    y1: str,
+    endog: str = "Inn",
+    instrument: str | None = None,
+    unit: str = "city_code",
+    time: str = "year",
+    controls=(),
+) -> dict:
     """Split the 2SLS (``instrument`` given) or OLS (``instrument=None``) coefficient of ``endog`` into an
     exclusion/selection term and a weighted average of cell effects ``y1 - y0`` (see the module docstring).
 
@@ -67,6 +76,12 @@ def po_decomposition(df: pd.DataFrame, outcome: str, y0: str, y1: str, endog: st
     w = zt * dd / den
     treated = dd != 0
     wt = w[treated]
-    return {"estimate": float(zt @ y) / den, "bias_term": bias, "weighted_effect": float(w @ tau),
-            "att": float(tau[treated].mean()), "neg_weight_share": float((wt < 0).mean()),
-            "neg_weight_sum": float(wt[wt < 0].sum()), "n_obs": int(len(d))}
+    return {
+        "estimate": float(zt @ y) / den,
+        "bias_term": bias,
+        "weighted_effect": float(w @ tau),
+        "att": float(tau[treated].mean()),
+        "neg_weight_share": float((wt < 0).mean()),
+        "neg_weight_sum": float(wt[wt < 0].sum()),
+        "n_obs": int(len(d)),
+    }

@@ -29,6 +29,7 @@ replacement gives each of a treated unit's k neighbours weight 1/k (ties in dist
 position in the sorted data: unit, then time); radius matching uses all controls with |Δps| <= caliper, each with
 weight 1/(number matched); without replacement treated units are processed in a seeded random order.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,8 +42,16 @@ from ..variables import CONTROLS
 from ._common import first_treat_to_int, require_columns
 from .twfe import twfe
 
-__all__ = ["psm_did", "psm_sample", "propensity_scores", "match", "balance_table", "overlap_data", "logit_fit",
-           "MatchResult"]
+__all__ = [
+    "psm_did",
+    "psm_sample",
+    "propensity_scores",
+    "match",
+    "balance_table",
+    "overlap_data",
+    "logit_fit",
+    "MatchResult",
+]
 
 
 # --------------------------------------------------------------------------------------------------- logit
@@ -92,9 +101,17 @@ def _group_indicator(df, treatment, unit, first_treat, group):
     return df.groupby(unit)[treatment].transform("max").gt(0).astype(float)
 
 
-def propensity_scores(df: pd.DataFrame, covariates, treatment: str = "Inn", unit: str = "city_code",
-                      time: str = "year", ps_by: str = "year", group: str = "ever", first_treat: str | None = None,
-                      pre_period=None) -> pd.DataFrame:
+def propensity_scores(
+    df: pd.DataFrame,
+    covariates,
+    treatment: str = "Inn",
+    unit: str = "city_code",
+    time: str = "year",
+    ps_by: str = "year",
+    group: str = "ever",
+    first_treat: str | None = None,
+    pre_period=None,
+) -> pd.DataFrame:
     """Logit propensity scores of the treatment-group indicator on ``covariates`` (with intercept).
 
     ``group="ever"``: the indicator is "unit ever treated" (from ``first_treat`` if given — 0 or NaN = never —,
@@ -149,8 +166,9 @@ def propensity_scores(df: pd.DataFrame, covariates, treatment: str = "Inn", unit
             raise NQPInputError("ps_by='pooled': no treated rows, cannot define the pre-period")
         pre = d[d[time] < start]
         if pre.empty:
-            raise NQPInputError(f"ps_by='pooled': no periods before the first treatment ({time} {start}); "
-                                "pass pre_period=(first, last)")
+            raise NQPInputError(
+                f"ps_by='pooled': no periods before the first treatment ({time} {start}); pass pre_period=(first, last)"
+            )
     else:
         lo, hi = pre_period
         pre = d[(d[time] >= lo) & (d[time] <= hi)]
@@ -180,6 +198,7 @@ class MatchResult:
     on_support: False for treated trimmed by common support (controls are always on support, as in psmatch2).
     matched: weight > 0.
     """
+
     pairs: pd.DataFrame
     weight: np.ndarray
     on_support: np.ndarray
@@ -198,15 +217,24 @@ def _nearest_with_replacement(ps_t, ps_c, k, block=2_000_000):
     idx = np.empty((len(ps_t), k), dtype=np.int64)
     dist = np.empty((len(ps_t), k))
     for s in range(0, len(ps_t), rows):
-        dmat = np.abs(ps_t[s:s + rows, None] - ps_c[None, :])
+        dmat = np.abs(ps_t[s : s + rows, None] - ps_c[None, :])
         order = np.argsort(dmat, axis=1, kind="stable")[:, :k]
-        idx[s:s + rows] = order
-        dist[s:s + rows] = np.take_along_axis(dmat, order, axis=1)
+        idx[s : s + rows] = order
+        dist[s : s + rows] = np.take_along_axis(dmat, order, axis=1)
     return idx, dist
 
 
-def match(scores, treated, strata=None, method: str = "nearest", caliper: float | None = None, n_neighbors: int = 1,
-          replace: bool = True, common_support: bool = True, seed: int = 0) -> MatchResult:
+def match(
+    scores,
+    treated,
+    strata=None,
+    method: str = "nearest",
+    caliper: float | None = None,
+    n_neighbors: int = 1,
+    replace: bool = True,
+    common_support: bool = True,
+    seed: int = 0,
+) -> MatchResult:
     """Match treated to control observations on a scalar score (propensity score), within ``strata``.
 
     method ``"nearest"``: the ``n_neighbors`` closest controls (with or without replacement); with ``caliper``
@@ -263,16 +291,30 @@ def match(scores, treated, strata=None, method: str = "nearest", caliper: float 
                     continue
                 srt = np.lexsort((cand, d))
                 cand, d = cand[srt], d[srt]
-                pairs.append((np.full(len(cand), t_pos[i]), c_pos[cand], d, np.full(len(cand), g),
-                              np.full(len(cand), 1.0 / len(cand))))
+                pairs.append(
+                    (
+                        np.full(len(cand), t_pos[i]),
+                        c_pos[cand],
+                        d,
+                        np.full(len(cand), g),
+                        np.full(len(cand), 1.0 / len(cand)),
+                    )
+                )
         elif replace:
             idx, dist = _nearest_with_replacement(ps_t, ps_c, n_neighbors)
             for i in range(len(t_pos)):
                 keep = np.ones(idx.shape[1], bool) if caliper is None else dist[i] <= caliper
                 if not keep.any():
                     continue
-                pairs.append((np.full(keep.sum(), t_pos[i]), c_pos[idx[i, keep]], dist[i, keep],
-                              np.full(keep.sum(), g), np.full(keep.sum(), 1.0 / keep.sum())))
+                pairs.append(
+                    (
+                        np.full(keep.sum(), t_pos[i]),
+                        c_pos[idx[i, keep]],
+                        dist[i, keep],
+                        np.full(keep.sum(), g),
+                        np.full(keep.sum(), 1.0 / keep.sum()),
+                    )
+                )
         else:
             available = np.ones(len(c_pos), dtype=bool)
             for i in rng.permutation(len(t_pos)):
@@ -287,15 +329,30 @@ def match(scores, treated, strata=None, method: str = "nearest", caliper: float 
                 if len(cand) == 0:
                     continue
                 available[cand] = False
-                pairs.append((np.full(len(cand), t_pos[i]), c_pos[cand], dd, np.full(len(cand), g),
-                              np.full(len(cand), 1.0 / len(cand))))
+                pairs.append(
+                    (
+                        np.full(len(cand), t_pos[i]),
+                        c_pos[cand],
+                        dd,
+                        np.full(len(cand), g),
+                        np.full(len(cand), 1.0 / len(cand)),
+                    )
+                )
     if not pairs:
         raise NQPInputError(
             f"no treated observation found a {method} match (caliper={caliper!r}, common_support={common_support}); "
-            "increase the caliper or check the covariates")
+            "increase the caliper or check the covariates"
+        )
     cols = [np.concatenate(x) for x in zip(*pairs)]
-    pair_df = pd.DataFrame({"treated_pos": cols[0].astype(np.int64), "control_pos": cols[1].astype(np.int64),
-                            "distance": cols[2], "stratum": cols[3], "pair_weight": cols[4]})
+    pair_df = pd.DataFrame(
+        {
+            "treated_pos": cols[0].astype(np.int64),
+            "control_pos": cols[1].astype(np.int64),
+            "distance": cols[2],
+            "stratum": cols[3],
+            "pair_weight": cols[4],
+        }
+    )
     pair_df = pair_df.sort_values(["stratum", "treated_pos", "distance", "control_pos"], kind="mergesort")
     pair_df = pair_df.reset_index(drop=True)
     weight[np.unique(pair_df["treated_pos"])] = 1.0
@@ -304,11 +361,23 @@ def match(scores, treated, strata=None, method: str = "nearest", caliper: float 
 
 
 # --------------------------------------------------------------------------------------------------- sample + DiD
-def psm_sample(df: pd.DataFrame, treatment: str = "Inn", unit: str = "city_code", time: str = "year",
-               covariates=CONTROLS, method: str = "radius",
-               caliper: float | None = None, n_neighbors: int = 1, replace: bool = True, ps_by: str = "year",
-               group: str = "ever", first_treat: str | None = None, common_support: bool = True, seed: int = 0,
-               pre_period=None) -> pd.DataFrame:
+def psm_sample(
+    df: pd.DataFrame,
+    treatment: str = "Inn",
+    unit: str = "city_code",
+    time: str = "year",
+    covariates=CONTROLS,
+    method: str = "radius",
+    caliper: float | None = None,
+    n_neighbors: int = 1,
+    replace: bool = True,
+    ps_by: str = "year",
+    group: str = "ever",
+    first_treat: str | None = None,
+    common_support: bool = True,
+    seed: int = 0,
+    pre_period=None,
+) -> pd.DataFrame:
     """The panel rows with a complete score plus ``_treat, _ps, _on_support, _weight, _matched`` (psmatch2 names).
 
     ``caliper=None`` with ``method="radius"`` means 0.05. With ``ps_by="pooled"`` the unit-level results are
@@ -319,10 +388,20 @@ def psm_sample(df: pd.DataFrame, treatment: str = "Inn", unit: str = "city_code"
         df = df.reset_index(drop=True)
     if method == "radius" and caliper is None:
         caliper = 0.05
-    ps = propensity_scores(df, covariates, treatment, unit, time, ps_by=ps_by, group=group,
-                           first_treat=first_treat, pre_period=pre_period)
-    m = match(ps["_ps"].to_numpy(), ps["_treat"].to_numpy() > 0, ps["_stratum"].to_numpy(), method=method,
-              caliper=caliper, n_neighbors=n_neighbors, replace=replace, common_support=common_support, seed=seed)
+    ps = propensity_scores(
+        df, covariates, treatment, unit, time, ps_by=ps_by, group=group, first_treat=first_treat, pre_period=pre_period
+    )
+    m = match(
+        ps["_ps"].to_numpy(),
+        ps["_treat"].to_numpy() > 0,
+        ps["_stratum"].to_numpy(),
+        method=method,
+        caliper=caliper,
+        n_neighbors=n_neighbors,
+        replace=replace,
+        common_support=common_support,
+        seed=seed,
+    )
     ps = ps.assign(_on_support=m.on_support & ps["_ps"].notna().to_numpy(), _weight=m.weight, _matched=m.matched)
     if ps_by == "year":
         out = df.loc[ps.index].copy()
@@ -337,12 +416,29 @@ def psm_sample(df: pd.DataFrame, treatment: str = "Inn", unit: str = "city_code"
     return out
 
 
-def psm_did(df: pd.DataFrame, outcome: str, treatment: str = "Inn", unit: str = "city_code", time: str = "year",
-            covariates=CONTROLS, method: str = "radius",
-            caliper: float | None = None, n_neighbors: int = 1, replace: bool = True, ps_by: str = "year",
-            common_support: bool = True, cluster: str | None = None, seed: int = 0, group: str = "ever",
-            first_treat: str | None = None, sample: str = "matched", weighting: str = "none", controls=None,
-            pre_period=None, alpha: float = 0.05) -> pd.DataFrame:
+def psm_did(
+    df: pd.DataFrame,
+    outcome: str,
+    treatment: str = "Inn",
+    unit: str = "city_code",
+    time: str = "year",
+    covariates=CONTROLS,
+    method: str = "radius",
+    caliper: float | None = None,
+    n_neighbors: int = 1,
+    replace: bool = True,
+    ps_by: str = "year",
+    common_support: bool = True,
+    cluster: str | None = None,
+    seed: int = 0,
+    group: str = "ever",
+    first_treat: str | None = None,
+    sample: str = "matched",
+    weighting: str = "none",
+    controls=None,
+    pre_period=None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
     """PSM-DID: match on ``covariates`` (see module docstring), then :func:`twfe` of ``outcome`` on ``treatment``
     and ``controls`` (default: the covariates, as the paper's eq. (1)) on the retained rows.
 
@@ -364,8 +460,23 @@ def psm_did(df: pd.DataFrame, outcome: str, treatment: str = "Inn", unit: str = 
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     controls = covariates if controls is None else ([controls] if isinstance(controls, str) else list(controls))
     require_columns(df, [outcome, treatment, unit, time, cluster, *covariates, *controls], "psm_did")
-    smp = psm_sample(df, treatment, unit, time, covariates, method, caliper, n_neighbors, replace, ps_by, group,
-                     first_treat, common_support, seed, pre_period)
+    smp = psm_sample(
+        df,
+        treatment,
+        unit,
+        time,
+        covariates,
+        method,
+        caliper,
+        n_neighbors,
+        replace,
+        ps_by,
+        group,
+        first_treat,
+        common_support,
+        seed,
+        pre_period,
+    )
     if ps_by == "year":
         n_treated_matched = int((smp["_matched"] & (smp["_treat"] > 0)).sum())
         n_off = int(((~smp["_on_support"]) & (smp["_treat"] > 0)).sum())
@@ -381,8 +492,18 @@ def psm_did(df: pd.DataFrame, outcome: str, treatment: str = "Inn", unit: str = 
     if weighting == "frequency":
         est = est.assign(_psm_w=est["_weight"])
         wcol = "_psm_w"
-    res = twfe(est, outcome, treatment, unit, time, controls=controls, cluster=cluster, weights=wcol,
-               alpha=alpha, estimator=f"psm_did_{method}")
+    res = twfe(
+        est,
+        outcome,
+        treatment,
+        unit,
+        time,
+        controls=controls,
+        cluster=cluster,
+        weights=wcol,
+        alpha=alpha,
+        estimator=f"psm_did_{method}",
+    )
     res["n_matched_obs"] = int(res["n_obs"].iloc[0])
     res["n_treated_matched"] = n_treated_matched
     res["n_dropped_off_support"] = n_off
@@ -405,8 +526,9 @@ def _wmean_var(x, w):
     return m, v
 
 
-def balance_table(sample: pd.DataFrame, covariates, treat_col: str = "_treat", weight_col: str = "_weight"
-                  ) -> pd.DataFrame:
+def balance_table(
+    sample: pd.DataFrame, covariates, treat_col: str = "_treat", weight_col: str = "_weight"
+) -> pd.DataFrame:
     """Covariate balance before and after matching (one row per covariate).
 
     Before: all rows of ``sample``, unweighted. After: rows with ``weight_col > 0`` weighted by it. Means are
@@ -430,15 +552,26 @@ def balance_table(sample: pd.DataFrame, covariates, treat_col: str = "_treat", w
         mc1, vc1 = _wmean_var(x[~t & ok], w[~t & ok])
         sd = np.sqrt((vt0 + vc0) / 2)
         smd0, smd1 = (mt0 - mc0) / sd, (mt1 - mc1) / sd
-        rows.append({"covariate": c, "mean_treated_before": mt0, "mean_control_before": mc0, "smd_before": smd0,
-                     "var_ratio_before": vt0 / vc0, "mean_treated_after": mt1, "mean_control_after": mc1,
-                     "smd_after": smd1, "var_ratio_after": vt1 / vc1,
-                     "pct_bias_reduction": 100 * (1 - abs(smd1) / abs(smd0)) if smd0 != 0 else np.nan})
+        rows.append(
+            {
+                "covariate": c,
+                "mean_treated_before": mt0,
+                "mean_control_before": mc0,
+                "smd_before": smd0,
+                "var_ratio_before": vt0 / vc0,
+                "mean_treated_after": mt1,
+                "mean_control_after": mc1,
+                "smd_after": smd1,
+                "var_ratio_after": vt1 / vc1,
+                "pct_bias_reduction": 100 * (1 - abs(smd1) / abs(smd0)) if smd0 != 0 else np.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def overlap_data(sample: pd.DataFrame, treat_col: str = "_treat", ps_col: str = "_ps",
-                 weight_col: str = "_weight") -> pd.DataFrame:
+def overlap_data(
+    sample: pd.DataFrame, treat_col: str = "_treat", ps_col: str = "_ps", weight_col: str = "_weight"
+) -> pd.DataFrame:
     """Long data for an overlap plot: ``ps, group ("treated"/"control"), stage ("before"/"after"), weight``.
 
     "before": every row with a score (weight 1); "after": matched rows with their matching weight.
@@ -448,6 +581,7 @@ def overlap_data(sample: pd.DataFrame, treat_col: str = "_treat", ps_col: str = 
     grp = np.where(s[treat_col].to_numpy() > 0, "treated", "control")
     before = pd.DataFrame({"ps": s[ps_col].to_numpy(), "group": grp, "stage": "before", "weight": 1.0})
     m = s[weight_col].to_numpy() > 0
-    after = pd.DataFrame({"ps": s[ps_col].to_numpy()[m], "group": grp[m], "stage": "after",
-                          "weight": s[weight_col].to_numpy(float)[m]})
+    after = pd.DataFrame(
+        {"ps": s[ps_col].to_numpy()[m], "group": grp[m], "stage": "after", "weight": s[weight_col].to_numpy(float)[m]}
+    )
     return pd.concat([before, after], ignore_index=True)

@@ -19,6 +19,7 @@ aggregates use the delta method ``R V R'`` with the cohort-share weights treated
 the estimated shares in Sun & Abraham's Proposition 6 is not added; with cohort shares estimated from ~100 treated
 cities it is second order).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,9 +32,19 @@ from ._common import first_treat_to_int, fit_within, require_columns, tidy
 __all__ = ["sun_abraham"]
 
 
-def sun_abraham(df: pd.DataFrame, outcome: str, first_treat: str = "first_treat", unit: str = "city_code",
-                time: str = "year", leads: int = 5, lags: int = 5, controls=(), cluster: str | None = None,
-                control_cohort: str = "never_treated", alpha: float = 0.05) -> pd.DataFrame:
+def sun_abraham(
+    df: pd.DataFrame,
+    outcome: str,
+    first_treat: str = "first_treat",
+    unit: str = "city_code",
+    time: str = "year",
+    leads: int = 5,
+    lags: int = 5,
+    controls=(),
+    cluster: str | None = None,
+    control_cohort: str = "never_treated",
+    alpha: float = 0.05,
+) -> pd.DataFrame:
     """Sun–Abraham IW event study. Tidy rows with ``aggregation`` in
     ``{"event_time", "att", "cohort_event_time"}``: the IW estimate per event time (``rel_e``, with the ``ref=-1``
     row at 0 flagged ``reference=True``), the post-period average ``att``, and every saturated coefficient
@@ -64,7 +75,7 @@ def sun_abraham(df: pd.DataFrame, outcome: str, first_treat: str = "first_treat"
         d = d[d[time] < glast]
         ctrl_g = {0, glast}
     d["_rel"] = np.where(d["_g"].isin(ctrl_g), np.nan, d[time] - d["_g"])
-    cells = (d.dropna(subset=["_rel"]).groupby(["_g", "_rel"]).size().rename("n").reset_index())
+    cells = d.dropna(subset=["_rel"]).groupby(["_g", "_rel"]).size().rename("n").reset_index()
     cells = cells[cells["_rel"] != -1].reset_index(drop=True)
     if cells.empty:
         raise NQPInputError(f"column {first_treat!r}: no treated cohort with an estimable cohort x event-time cell")
@@ -81,19 +92,31 @@ def sun_abraham(df: pd.DataFrame, outcome: str, first_treat: str = "first_treat"
     cells["coef"] = b
     cells["se"] = np.sqrt(np.diag(V))
     cells["weight"] = cells["n"] / cells.groupby("_rel")["n"].transform("sum")
-    common = dict(df_resid=fit.df_resid, n_obs=fit.n_obs, n_clusters=fit.n_clusters, estimator="sun_abraham",
-                  outcome=outcome, alpha=alpha)
+    common = dict(
+        df_resid=fit.df_resid,
+        n_obs=fit.n_obs,
+        n_clusters=fit.n_clusters,
+        estimator="sun_abraham",
+        outcome=outcome,
+        alpha=alpha,
+    )
     # IW per event time
     terms, est, se, ets = [], [], [], []
     for e in range(-leads, lags + 1):
         if e == -1:
-            terms.append("rel_-1"); est.append(0.0); se.append(0.0); ets.append(-1)
+            terms.append("rel_-1")
+            est.append(0.0)
+            se.append(0.0)
+            ets.append(-1)
             continue
         m = (cells["_rel"] == e).to_numpy()
         if not m.any():
             continue
         R = np.where(m, cells["weight"].to_numpy(), 0.0)
-        terms.append(f"rel_{e}"); est.append(float(R @ b)); se.append(float(np.sqrt(R @ V @ R))); ets.append(e)
+        terms.append(f"rel_{e}")
+        est.append(float(R @ b))
+        se.append(float(np.sqrt(R @ V @ R)))
+        ets.append(e)
     iw = tidy(terms, est, se, **common, event_time=ets, reference=[e == -1 for e in ets], aggregation="event_time")
     iw.loc[iw["reference"], ["statistic", "p_value"]] = np.nan
     # overall post average
@@ -104,15 +127,23 @@ def sun_abraham(df: pd.DataFrame, outcome: str, first_treat: str = "first_treat"
         att = tidy(["att"], [R @ b], [np.sqrt(R @ V @ R)], **common, aggregation="att")
     else:
         att = None
-    sat = tidy([f"ATT({int(c)},{int(c + e)})" for c, e in cells[["_g", "_rel"]].itertuples(index=False)],
-               b, cells["se"].to_numpy(), **common, aggregation="cohort_event_time",
-               cohort=cells["_g"].astype(int).to_numpy(), time=(cells["_g"] + cells["_rel"]).astype(int).to_numpy(),
-               event_time=cells["_rel"].astype(int).to_numpy(), weight=cells["weight"].to_numpy(),
-               n_cell=cells["n"].to_numpy())
+    sat = tidy(
+        [f"ATT({int(c)},{int(c + e)})" for c, e in cells[["_g", "_rel"]].itertuples(index=False)],
+        b,
+        cells["se"].to_numpy(),
+        **common,
+        aggregation="cohort_event_time",
+        cohort=cells["_g"].astype(int).to_numpy(),
+        time=(cells["_g"] + cells["_rel"]).astype(int).to_numpy(),
+        event_time=cells["_rel"].astype(int).to_numpy(),
+        weight=cells["weight"].to_numpy(),
+        n_cell=cells["n"].to_numpy(),
+    )
     out = pd.concat([iw, att, sat], ignore_index=True)
     for col in ("event_time", "cohort", "time", "n_cell"):
         out[col] = out[col].astype("Int64")
     out["reference"] = out["reference"].astype("boolean").fillna(False).astype(bool)
-    out.attrs["sun_abraham"] = safe_attr({"control_cohort": control_cohort, "weights_fixed": True,
-                                          "coef_names": names, "vcov": V.tolist()})
+    out.attrs["sun_abraham"] = safe_attr(
+        {"control_cohort": control_cohort, "weights_fixed": True, "coef_names": names, "vcov": V.tolist()}
+    )
     return out

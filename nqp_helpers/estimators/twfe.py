@@ -3,6 +3,7 @@
 ``y_it = α_i + λ_t + β·Inn_it + γ'X_it + ε_it``, estimated by OLS on two-way demeaned data (Frisch–Waugh–Lovell),
 which gives the same slopes and residuals as the dummy-variable (LSDV) regression.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,9 +32,19 @@ def _build_terms(df: pd.DataFrame, terms) -> tuple[pd.DataFrame, list]:
     return df, list(terms)
 
 
-def twfe(df: pd.DataFrame, outcome: str, treatment: str = "Inn", unit: str = "city_code", time: str = "year",
-         controls=(), cluster: str | None = None, weights: str | None = None, extra_terms=(),
-         alpha: float = 0.05, estimator: str = "twfe") -> pd.DataFrame:
+def twfe(
+    df: pd.DataFrame,
+    outcome: str,
+    treatment: str = "Inn",
+    unit: str = "city_code",
+    time: str = "year",
+    controls=(),
+    cluster: str | None = None,
+    weights: str | None = None,
+    extra_terms=(),
+    alpha: float = 0.05,
+    estimator: str = "twfe",
+) -> pd.DataFrame:
     """Two-way (unit and time) fixed-effects OLS with cluster-robust standard errors.
 
     Parameters
@@ -85,8 +96,9 @@ def twfe(df: pd.DataFrame, outcome: str, treatment: str = "Inn", unit: str = "ci
     for col in [outcome, *xvars] + ([weights] if weights else []):
         if not pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col]):
             raise NQPInputError(f"column {col!r} must be numeric, has dtype {df[col].dtype}")
-    used = list(dict.fromkeys([outcome, *xvars, unit, time] + ([cluster] if cluster else [])
-                              + ([weights] if weights else [])))
+    used = list(
+        dict.fromkeys([outcome, *xvars, unit, time] + ([cluster] if cluster else []) + ([weights] if weights else []))
+    )
     d = df[used].dropna()
     if d.empty:
         raise NQPInputError(f"twfe: no complete rows for outcome {outcome!r} and regressors {xvars}")
@@ -99,7 +111,7 @@ def twfe(df: pd.DataFrame, outcome: str, treatment: str = "Inn", unit: str = "ci
         raise NQPInputError(f"cluster variable {cluster or unit!r} has fewer than 2 clusters")
 
     fit = fit_within(d, outcome, xvars, unit, time, cluster=cluster or unit, weights=weights)
-    Xd, yd, c = fit.extra["Xd"], fit.extra["yd"], fit.extra["cluster_codes"]
+    Xd, c = fit.extra["Xd"], fit.extra["cluster_codes"]
     # regressors wiped out by the fixed effects (e.g. time-invariant or unit-invariant)
     scale = np.maximum(np.abs(fit.extra["X_raw"]).max(axis=0), 1e-300)
     absorbed = [v for v, s, col in zip(xvars, scale, Xd.T) if np.max(np.abs(col)) <= 1e-10 * s]
@@ -111,8 +123,17 @@ def twfe(df: pd.DataFrame, outcome: str, treatment: str = "Inn", unit: str = "ci
     n, g, k = fit.n_obs, fit.n_clusters, fit.k
     w = np.ones(n) if fit.extra["weights"] is None else fit.extra["weights"]
     y_raw = fit.extra["y_raw"]
-    const, se_const = added_back_constant(Xd, fit.resid, c, fit.extra["xtx_inv"], y_raw, fit.extra["X_raw"],
-                                          fit.coef, ssc_factor(n, k, g), weights=fit.extra["weights"])
+    const, se_const = added_back_constant(
+        Xd,
+        fit.resid,
+        c,
+        fit.extra["xtx_inv"],
+        y_raw,
+        fit.extra["X_raw"],
+        fit.coef,
+        ssc_factor(n, k, g),
+        weights=fit.extra["weights"],
+    )
     ybar = float(w @ y_raw / w.sum())
     rss = float(w @ fit.resid**2)
     tss = float(w @ (y_raw - ybar) ** 2)
@@ -121,8 +142,19 @@ def twfe(df: pd.DataFrame, outcome: str, treatment: str = "Inn", unit: str = "ci
     terms = [*xvars, "const"]
     est = np.concatenate([fit.coef, [const]])
     se = np.concatenate([np.sqrt(np.diag(fit.vcov)), [se_const]])
-    out = tidy(terms, est, se, df_resid=g - 1, n_obs=n, n_clusters=g, estimator=estimator, outcome=outcome,
-               alpha=alpha, r2_within=fit.r2_within, r2_overall=r2_overall)
+    out = tidy(
+        terms,
+        est,
+        se,
+        df_resid=g - 1,
+        n_obs=n,
+        n_clusters=g,
+        estimator=estimator,
+        outcome=outcome,
+        alpha=alpha,
+        r2_within=fit.r2_within,
+        r2_overall=r2_overall,
+    )
     out["df_resid"] = g - 1
     out["k_ssc"] = k
     return out

@@ -27,13 +27,13 @@ Conventions
     * Fixed effects are projected out before the bootstrap (as ``fwildclusterboot``/``boottest`` do with absorbed
       FE); with clusters at the unit level this is exact for the unit effects.
 """
+
 from __future__ import annotations
 
 from itertools import product
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._attrs import safe_attr
 from ..errors import NQPInputError
@@ -78,9 +78,10 @@ class _WildEngine:
             out = np.zeros((G, a.shape[1]))
             np.add.at(out, clus, a)
             return out
-        self.a_y, self.a_d = agg(d * ey), agg(d * d)            # G
-        self.F = agg(Q * d[:, None])                             # G × K  (= b_d)
-        self.b_y = agg(Q * ey[:, None])                           # G × K
+
+        self.a_y, self.a_d = agg(d * ey), agg(d * d)  # G
+        self.F = agg(Q * d[:, None])  # G × K  (= b_d)
+        self.b_y = agg(Q * ey[:, None])  # G × K
         self.V, self.factor = V, factor
         self.Va_y, self.Va_d = V @ self.a_y, V @ self.a_d
         self.VB_y, self.VB_d = V @ self.b_y, V @ self.F
@@ -129,10 +130,21 @@ def _invert(engine: _WildEngine, alpha: float, side: int, tol: float) -> float:
     return 0.5 * (inside + outside)
 
 
-def wild_bootstrap(df: pd.DataFrame, outcome: str, treatment: str = "Inn", unit: str = "city_code",
-                   time: str = "year", controls=(), cluster: str | None = None, n_boot: int = 9999,
-                   weights: str = "rademacher", seed: int = 0, impose_null: bool = True,
-                   alpha: float = 0.05, ci_tol: float = 1e-6) -> pd.DataFrame:
+def wild_bootstrap(
+    df: pd.DataFrame,
+    outcome: str,
+    treatment: str = "Inn",
+    unit: str = "city_code",
+    time: str = "year",
+    controls=(),
+    cluster: str | None = None,
+    n_boot: int = 9999,
+    weights: str = "rademacher",
+    seed: int = 0,
+    impose_null: bool = True,
+    alpha: float = 0.05,
+    ci_tol: float = 1e-6,
+) -> pd.DataFrame:
     """Wild cluster bootstrap p-value (H0: β_treatment = 0) and interval after two-way FE (see module docstring).
 
     Returns one tidy row (term = ``treatment``) with extra columns ``p_value_analytic``, ``n_boot`` (effective number
@@ -165,14 +177,23 @@ def wild_bootstrap(df: pd.DataFrame, outcome: str, treatment: str = "Inn", unit:
         hi = _invert(eng, alpha, +1, ci_tol)
         tb = eng.t_boot(0.0)
     else:
-        tb = eng.t_boot(eng.beta)                      # WCU: residuals unrestricted, t* centred at β̂
+        tb = eng.t_boot(eng.beta)  # WCU: residuals unrestricted, t* centred at β̂
         to = abs(eng.t_obs(0.0))
         p = float(np.mean(np.abs(tb) >= to * (1 - 1e-10)))
         ties = int(np.sum(np.abs(np.abs(tb) - to) <= 1e-10 * max(to, 1e-300)))
         q = float(np.quantile(np.abs(tb), 1 - alpha))
         lo, hi = eng.beta - q * eng.se, eng.beta + q * eng.se
-    res = tidy([treatment], [eng.beta], [eng.se], df_resid=fit.df_resid, n_obs=fit.n_obs, n_clusters=G,
-               estimator="wild_cluster_bootstrap", outcome=outcome, alpha=alpha)
+    res = tidy(
+        [treatment],
+        [eng.beta],
+        [eng.se],
+        df_resid=fit.df_resid,
+        n_obs=fit.n_obs,
+        n_clusters=G,
+        estimator="wild_cluster_bootstrap",
+        outcome=outcome,
+        alpha=alpha,
+    )
     res["p_value_analytic"] = res["p_value"]
     res["p_value"] = p
     res["conf_low"], res["conf_high"] = lo, hi

@@ -8,6 +8,7 @@ the paper's reported numbers), ``skeleton`` (skeleton-only preparation, cached),
 (``true_effects``; ``true_value`` / ``true_values`` look a true effect up). Figure-1 subgroups live in
 ``nqp_helpers.data.attributes``.
 """
+
 from __future__ import annotations
 
 from ...paths import BOOK_DIR
@@ -23,10 +24,27 @@ from .truth import true_effects, true_value, true_values, truth_table
 DGP_PAGE = BOOK_DIR / "semi_synthetic_dgp.md"
 
 __all__ = [
-    "CONTROLS", "DEFAULT_SEED", "DGP_PAGE", "HUB_LEVELS", "MODERATION_MODES", "MODERATORS", "SCENARIOS",
-    "PreparedSkeleton", "default_targets", "dgp_description", "innovation_tercile", "moderation_projection",
-    "prepare_skeleton", "reweight_index", "simulate_panel", "size_group", "subgroups", "true_effects",
-    "true_value", "true_values", "truth_table",
+    "CONTROLS",
+    "DEFAULT_SEED",
+    "DGP_PAGE",
+    "HUB_LEVELS",
+    "MODERATION_MODES",
+    "MODERATORS",
+    "SCENARIOS",
+    "PreparedSkeleton",
+    "default_targets",
+    "dgp_description",
+    "innovation_tercile",
+    "moderation_projection",
+    "prepare_skeleton",
+    "reweight_index",
+    "simulate_panel",
+    "size_group",
+    "subgroups",
+    "true_effects",
+    "true_value",
+    "true_values",
+    "truth_table",
 ]
 
 
@@ -35,7 +53,9 @@ def dgp_description() -> str:
     (read from the paper's reported numbers) stated first."""
     body = DGP_PAGE.read_text(encoding="utf-8").split("\n## Data-generating process\n", 1)[1]
     t = default_targets()
-    head = ("## The semi-synthetic data-generating process\n\n"
-            f"Default calibration targets (true ATT, index units): Lab {t['Lab']}, Mea {t['Mea']}, Obj {t['Obj']} "
-            "(the paper's Table 2, columns 4, 6 and 8).\n\n")
+    head = (
+        "## The semi-synthetic data-generating process\n\n"
+        f"Default calibration targets (true ATT, index units): Lab {t['Lab']}, Mea {t['Mea']}, Obj {t['Obj']} "
+        "(the paper's Table 2, columns 4, 6 and 8).\n\n"
+    )
     return head + body.lstrip("\n")

@@ -1,5 +1,6 @@
 """Calibration targets from the paper's reported numbers: the true ATTs of Lab, Mea, Obj (Table 2) and the moderation
 strengths ``kappa`` (Tables 5-7 interactions relative to the ATTs), read once per process and file version."""
+
 from __future__ import annotations
 
 import functools
@@ -16,6 +17,7 @@ from .parameters import _KAPPA_MAX
 def _reported_key() -> tuple:
     """Identifies the version of data/paper/reported_results.csv (path, size, mtime) for the per-process caches."""
     from ...paths import PAPER_DIR
+
     path = PAPER_DIR / "reported_results.csv"
     try:
         st = path.stat()
@@ -27,6 +29,7 @@ def _reported_key() -> tuple:
 @functools.lru_cache(maxsize=4)
 def _reported_cached(key: tuple) -> pd.DataFrame:
     from ...reported import reported_results
+
     return reported_results()
 
 
@@ -71,4 +74,3 @@ def _targets_and_kappa(key: tuple) -> tuple[dict, dict]:
         for d in DIMENSIONS:
             kappa[(m, d)] = _KAPPA_MAX * ratios[d] / top
     return att, kappa
-

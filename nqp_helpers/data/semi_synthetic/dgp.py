@@ -1,5 +1,6 @@
 """``simulate_panel``: the semi-synthetic data-generating process (described step by step on the book page
 ``book/semi_synthetic_dgp.md``), and ``reweight_index``."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -34,9 +35,14 @@ from .truth import true_effects
 
 
 # ----------------------------------------------------------------------------------------------------------- main
-def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAULT_SEED, scenario: str = "constant",
-                   iv_exclusion_violation: bool = False, calibration: dict | None = None,
-                   moderation: str = "cell_level") -> pd.DataFrame:
+def simulate_panel(
+    skeleton: pd.DataFrame | PreparedSkeleton,
+    seed: int = DEFAULT_SEED,
+    scenario: str = "constant",
+    iv_exclusion_violation: bool = False,
+    calibration: dict | None = None,
+    moderation: str = "cell_level",
+) -> pd.DataFrame:
     """Simulate the semi-synthetic panel on ``skeleton`` (the DGP: book page ``book/semi_synthetic_dgp.md``).
 
     Parameters
@@ -102,8 +108,17 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
         kappa = _kappa()
         sd_m = {m: float(np.std(df[m].to_numpy(float))) for m in MODERATORS}
         target_h = {(m, d): kappa[(m, d)] / sd_m[m] for m in MODERATORS for d in DIMENSIONS}
-        hcell, extra = _cell_moderation(inn, {m: df[m].to_numpy(float) for m in MODERATORS},
-                                        np.column_stack([u.zc[c] for c in CONTROLS]), ci, t, ftr, hcell, s, target_h)
+        hcell, extra = _cell_moderation(
+            inn,
+            {m: df[m].to_numpy(float) for m in MODERATORS},
+            np.column_stack([u.zc[c] for c in CONTROLS]),
+            ci,
+            t,
+            ftr,
+            hcell,
+            s,
+            target_h,
+        )
         mod_info.update(extra, target_per_unit=target_h, moderator_sd=sd_m)
     Y0 = np.vstack([y0[c] for c in INDICATOR_CODES]).astype(float)  # (K, n)
 
@@ -143,9 +158,13 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
     df = pd.concat([df, pd.DataFrame(new, index=df.index)], axis=1)
     df.attrs = {}
     df.attrs["track"] = "semi_synthetic"
-    df.attrs["options"] = {"seed": seed, "scenario": scenario, "iv_exclusion_violation": bool(iv_exclusion_violation),
-                           "calibration": calibration if isinstance(calibration, (dict, bool)) else None,
-                           "moderation": moderation}
+    df.attrs["options"] = {
+        "seed": seed,
+        "scenario": scenario,
+        "iv_exclusion_violation": bool(iv_exclusion_violation),
+        "calibration": calibration if isinstance(calibration, (dict, bool)) else None,
+        "moderation": moderation,
+    }
     if moderation == "cell_level" and inn.any():
         # the generator's a3 in index units: per unit of M, the multiplier-unit target times the index value of one
         # multiplier unit in dimension d (ATT_d / mean treated multiplier); Pro is the paper-weighted sum
@@ -160,12 +179,15 @@ def simulate_panel(skeleton: pd.DataFrame | PreparedSkeleton, seed: int = DEFAUL
         mod_info["a3"] = {f"{m}|{o}": v for (m, o), v in a3.items()}
         mod_info["target_per_unit"] = {f"{m}|{d}": v for (m, d), v in mod_info["target_per_unit"].items()}
     df.attrs["moderation"] = mod_info
-    df.attrs["calibration"] = {"targets": targets if calibration is not False else None, "tau": dict(tau),
-                               "iterations": len(history), "history": history}
+    df.attrs["calibration"] = {
+        "targets": targets if calibration is not False else None,
+        "tau": dict(tau),
+        "iterations": len(history),
+        "history": history,
+    }
     df.attrs["simulated_columns"] = simulated
     df.attrs["truth"] = safe_attr(true_effects(df))
     return df
-
 
 
 def reweight_index(panel: pd.DataFrame, weights) -> pd.DataFrame:
@@ -185,4 +207,3 @@ def reweight_index(panel: pd.DataFrame, weights) -> pd.DataFrame:
     df.attrs["index_weights"] = safe_attr(table)
     df.attrs["truth"] = safe_attr(true_effects(df))
     return df
-

@@ -1,6 +1,7 @@
 """DGP step 6: treated outcomes Y(1) = Y(0) + an effect in natural units, ``tau_d × A_k × h_dit × s_it``: the city
 multipliers ``h_di`` (Figure-1 groups, cohort-normalised, orthogonal to the TWFE weights), the scenario profile
 ``s_it``, the effect scales ``A_k`` and ``make_y1``."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,8 +15,9 @@ from .parameters import _DYNAMIC, _HETEROGENEOUS, _MULT, _SHARE_CLIP, _Y0
 from .skeleton import PreparedSkeleton, _z
 
 
-def city_multipliers(df: pd.DataFrame, sk: PreparedSkeleton, moderation: str, w_city: np.ndarray,
-                     innov_c: np.ndarray) -> dict[str, np.ndarray]:
+def city_multipliers(
+    df: pd.DataFrame, sk: PreparedSkeleton, moderation: str, w_city: np.ndarray, innov_c: np.ndarray
+) -> dict[str, np.ndarray]:
     """``h_di`` per dimension and city: product of the Figure-1 group multipliers (city-level world: times the city
     mean moderators), divided by its cohort mean and made uncorrelated with the TWFE weights within cohorts. Adds
     ``innovation_group`` to ``df``."""
@@ -74,9 +76,17 @@ def effect_scales(y0: dict[str, np.ndarray], sign_of: dict[str, int], year: np.n
     return A
 
 
-def make_y1(tau: dict[str, float], y0: dict[str, np.ndarray], y0c: dict[str, np.ndarray], u_round: np.ndarray,
-            A: dict[str, float], hcell: dict[str, np.ndarray], s: np.ndarray, sign_of: dict[str, int],
-            dim_of: dict[str, str]) -> np.ndarray:
+def make_y1(
+    tau: dict[str, float],
+    y0: dict[str, np.ndarray],
+    y0c: dict[str, np.ndarray],
+    u_round: np.ndarray,
+    A: dict[str, float],
+    hcell: dict[str, np.ndarray],
+    s: np.ndarray,
+    sign_of: dict[str, int],
+    dim_of: dict[str, str],
+) -> np.ndarray:
     """Y(1) of every indicator as the rows of a (K, n) array: falls for negative indicators (floored at half of
     Y(0)), shares capped at 0.95, counts rounded with the uniforms ``u_round`` shared with Y(0)."""
     out = np.empty((len(INDICATOR_CODES), len(s)))

@@ -1,5 +1,6 @@
 """Moderation (DGP step 6): cell-level effect multipliers that make the Tables 5-7 regression correctly specified,
 and ``moderation_projection``, what that regression estimates from given cell effects."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,13 +14,14 @@ def _fwl_moderation(inn: np.ndarray, M: np.ndarray, X: np.ndarray, keys: list[np
     """``Inn×M`` residualised on ``Inn``, ``M``, the controls ``X`` and the dummies of ``keys`` (Frisch-Waugh-Lovell):
     the Tables 5-7 regression ``y ~ Inn + M + Inn×M + X | city + year`` estimates ``sum(D y) / sum(D Inn M)``."""
     v = demean_twoway(inn * M, *keys)
-    Z = np.column_stack([demean_twoway(inn.astype(float), *keys), demean_twoway(M, *keys)]
-                        + ([demean_twoway(X, *keys)] if X.shape[1] else []))
+    Z = np.column_stack(
+        [demean_twoway(inn.astype(float), *keys), demean_twoway(M, *keys)]
+        + ([demean_twoway(X, *keys)] if X.shape[1] else [])
+    )
     return v - Z @ np.linalg.lstsq(Z, v, rcond=None)[0]
 
 
-def moderation_projection(panel: pd.DataFrame, effect: np.ndarray, moderator: str,
-                          controls=CONTROLS) -> float:
+def moderation_projection(panel: pd.DataFrame, effect: np.ndarray, moderator: str, controls=CONTROLS) -> float:
     """Coefficient of ``Inn×M`` in the paper's moderation regression (``y ~ Inn + M + Inn×M + controls | city +
     year``) fitted to ``Inn × effect`` (the effect part of the outcome): what that regression estimates from the true
     cell effects. NaN if a column is missing."""
@@ -34,9 +36,17 @@ def moderation_projection(panel: pd.DataFrame, effect: np.ndarray, moderator: st
     return float((D * inn * effect).sum() / (D * inn * M).sum())
 
 
-def _cell_moderation(inn: np.ndarray, mods: dict[str, np.ndarray], X: np.ndarray, ci: np.ndarray, t: np.ndarray,
-                     cohort: np.ndarray, hbase: dict[str, np.ndarray], s: np.ndarray,
-                     target: dict[tuple[str, str], float]) -> tuple[dict[str, np.ndarray], dict]:
+def _cell_moderation(
+    inn: np.ndarray,
+    mods: dict[str, np.ndarray],
+    X: np.ndarray,
+    ci: np.ndarray,
+    t: np.ndarray,
+    cohort: np.ndarray,
+    hbase: dict[str, np.ndarray],
+    s: np.ndarray,
+    target: dict[tuple[str, str], float],
+) -> tuple[dict[str, np.ndarray], dict]:
     """Cell-level moderation (the default): the effect multiplier of a cell is ``h_dit = hbase_di + sum_m gamma_dm
     u_mit``, with ``u_m`` = the cell's moderator ``M_mit`` net of its cohort-by-year mean among treated cells and
     orthogonal (over treated cells) to the TWFE weights and to the other moderators' Tables 5-7 residuals. So the
@@ -74,7 +84,9 @@ def _cell_moderation(inn: np.ndarray, mods: dict[str, np.ndarray], X: np.ndarray
         g = np.linalg.solve(Pi, np.array([target[(m, d)] for m in names]) - b0[d])
         gamma[d] = dict(zip(names, g.tolist()))
         h[d] = hb + sum(gi * u[m] for gi, m in zip(g, names))  # linear in M: no floor (a few cells < 0)
-    info = {"gamma": gamma, "base_projection": {d: dict(zip(names, v.tolist())) for d, v in b0.items()},
-            "negative_share": {d: float((h[d][tr] < 0).mean()) for d in h}}
+    info = {
+        "gamma": gamma,
+        "base_projection": {d: dict(zip(names, v.tolist())) for d, v in b0.items()},
+        "negative_share": {d: float((h[d][tr] < 0).mean()) for d in h},
+    }
     return h, info
-

@@ -1,6 +1,7 @@
 """DGP step 5: untreated outcomes Y(0) of the 18 indicators in natural units, ``P`` (non-control part, made parallel
 across cohort-stratum cells by ``parallel._CohortParallel``) + ``Q`` (linear in the controls) [+ ``V``, the
 exclusion violation]."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ class Untreated:
     """Y(0) of every indicator (``y0``; ``y0c`` before the randomised rounding of counts), the rounding uniforms
     (shared with Y(1)), the innovation tercile per city (0 low, 1 medium, 2 high), the TWFE treated weights per city
     and the controls' z-scores."""
+
     y0: dict[str, np.ndarray]
     y0c: dict[str, np.ndarray]
     u_round: np.ndarray
@@ -28,9 +30,15 @@ class Untreated:
     zc: dict[str, np.ndarray]
 
 
-def untreated_outcomes(df: pd.DataFrame, sk: PreparedSkeleton, dev: np.ndarray, rng: np.random.Generator,
-                       moderation: str, iv: tuple[np.ndarray, np.ndarray] | None,
-                       sign_of: dict[str, int]) -> Untreated:
+def untreated_outcomes(
+    df: pd.DataFrame,
+    sk: PreparedSkeleton,
+    dev: np.ndarray,
+    rng: np.random.Generator,
+    moderation: str,
+    iv: tuple[np.ndarray, np.ndarray] | None,
+    sign_of: dict[str, int],
+) -> Untreated:
     """Y(0) of the 18 indicators (step 5); ``iv = (iv_ntl, iv_lzh)`` only with the exclusion violation."""
     n, ci, n_c, t, T = sk.n, sk.ci, sk.n_c, sk.t, sk.T
     zc = {c: _z(df[c].to_numpy(float)) for c in CONTROLS}
@@ -58,14 +66,20 @@ def untreated_outcomes(df: pd.DataFrame, sk: PreparedSkeleton, dev: np.ndarray, 
         sign = sign_of[code]
         mu = np.log(med / (1 - med)) if kind == "share" else np.log(med)
         beta = _BETA[sign]
-        L = (mu + g * t + sd * (rho * dev[ci] + np.sqrt(1 - rho ** 2) * a_city[k][ci]) + g_year[k][t]
-             + _SMOOTH[0] * b_city[k][ci] * (t / T - 0.5) * 2 + _SMOOTH[1] * c_city[k][ci] * np.sin(np.pi * t / T))
+        L = (
+            mu
+            + g * t
+            + sd * (rho * dev[ci] + np.sqrt(1 - rho**2) * a_city[k][ci])
+            + g_year[k][t]
+            + _SMOOTH[0] * b_city[k][ci] * (t / T - 0.5) * 2
+            + _SMOOTH[1] * c_city[k][ci] * np.sin(np.pi * t / T)
+        )
         if moderation == "city_level":  # default: Y(0) does not depend on the moderators (a2 = 0)
             for m in MODERATORS:
                 L = L + beta[m] * zm[m]
         sys_part = 1 / (1 + np.exp(-L)) if kind == "share" else np.exp(L)
         P, _ = par.fit(sys_part)
-        P = P * np.exp(nu * eps[k] - nu ** 2 / 2)  # idiosyncratic noise, mean 1 and independent of everything
+        P = P * np.exp(nu * eps[k] - nu**2 / 2)  # idiosyncratic noise, mean 1 and independent of everything
         q_raw = sum(q_within[c][sign] for c in CONTROLS)  # same terms, same order as sum(_within_nonneg(...))
         scale = _CTRL_SCALE * float(np.median(P))
         Q = scale * q_raw

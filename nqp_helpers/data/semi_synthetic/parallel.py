@@ -1,5 +1,6 @@
 """Parallel trends by construction (DGP step 5): the fixed-point solver that rescales a city-year variable so it moves
 in parallel across adoption cohorts conditional on the controls, and the weights TWFE puts on treated cities."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -110,4 +111,3 @@ def _within_nonneg(x: np.ndarray, ci: np.ndarray, n_c: int) -> np.ndarray:
     mins = np.full(n_c, np.inf)
     np.minimum.at(mins, ci, x)
     return x - mins[ci]
-

@@ -1,5 +1,6 @@
 """The simulator's parameters. The book page ``book/semi_synthetic_dgp.md`` quotes them and
 ``tests/test_semi_synthetic_dgp_page.py`` checks the page against these values."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,8 +30,10 @@ _Y0 = {
     "obj_waste_gas_intensity": ("pos", 100.0, -0.150, 0.80, -0.4, 0.12),
 }
 # effect of a 1-sd control / moderator on the latent Y(0), by indicator direction (+1 / -1)
-_BETA = {1: dict(Eco=0.10, Gov=0.03, Fix=0.03, Fin=0.05, Tra=0.03, Ope=0.04, Hum=0.08, Dig=0.05, Ind=0.05),
-         -1: dict(Eco=-0.08, Gov=0.02, Fix=0.05, Fin=-0.02, Tra=0.0, Ope=-0.02, Hum=-0.04, Dig=-0.02, Ind=0.06)}
+_BETA = {
+    1: dict(Eco=0.10, Gov=0.03, Fix=0.03, Fin=0.05, Tra=0.03, Ope=0.04, Hum=0.08, Dig=0.05, Ind=0.05),
+    -1: dict(Eco=-0.08, Gov=0.02, Fix=0.05, Fin=-0.02, Tra=0.0, Ope=-0.02, Hum=-0.04, Dig=-0.02, Ind=0.06),
+}
 _MULT = {
     "innovation": {"high": 1.35, "medium": 1.0, "low": 0.7},
     "size": {"large": 1.3, "medium": 1.1, "small": 0.8, "megacity": 0.6, "unknown": 1.0},
@@ -53,9 +56,12 @@ MODERATION_MODES = ("cell_level", "city_level")
 
 # controls absent from the skeleton: (level, dev loading, trend per year, city sd, noise sd, log-scale?)
 _SIM_CTRL = {
-    "Eco": (9.6, 0.45, 0.08, 0.15, 0.04, False), "Gov": (np.log(0.15), -0.2, 0.02, 0.3, 0.08, True),
-    "Fix": (np.log(0.5), -0.05, 0.05, 0.3, 0.10, True), "Fin": (np.log(0.9), 0.25, 0.03, 0.3, 0.08, True),
-    "Tra": (np.log(0.6), 0.3, 0.03, 0.4, 0.06, True), "Ope": (np.log(0.02), 0.5, -0.02, 0.6, 0.25, True),
+    "Eco": (9.6, 0.45, 0.08, 0.15, 0.04, False),
+    "Gov": (np.log(0.15), -0.2, 0.02, 0.3, 0.08, True),
+    "Fix": (np.log(0.5), -0.05, 0.05, 0.3, 0.10, True),
+    "Fin": (np.log(0.9), 0.25, 0.03, 0.3, 0.08, True),
+    "Tra": (np.log(0.6), 0.3, 0.03, 0.4, 0.06, True),
+    "Ope": (np.log(0.02), 0.5, -0.02, 0.6, 0.25, True),
 }
 # sd of the noise added to the development factor's inputs (step 2)
 _DEV_NOISE_SD = 0.5

@@ -1,5 +1,6 @@
 """Skeleton preparation: the part of ``simulate_panel`` that depends only on the skeleton (cleaning, pilot timing,
 development-factor inputs, gap-filled covariates, the R&D series), computed once and cached per process."""
+
 from __future__ import annotations
 
 import hashlib
@@ -30,7 +31,7 @@ def _fill_city_trend(values: np.ndarray, ci: np.ndarray, t: np.ndarray, n_c: int
     order = np.lexsort((t, ci))
     bounds = np.searchsorted(ci[order], np.arange(n_c + 1))
     for c in range(n_c):
-        idx = order[bounds[c]:bounds[c + 1]]
+        idx = order[bounds[c] : bounds[c + 1]]
         if idx.size == 0:
             continue
         vv, tt = v[idx], t[idx].astype(float)
@@ -70,8 +71,14 @@ class PreparedSkeleton:
                 raise NQPInputError(f"skeleton lacks required column {c!r}")
         if "first_treat" not in skeleton.columns and "Inn" not in skeleton.columns:
             raise NQPInputError("skeleton needs `first_treat` (or `Inn`)")
-        drop = [c for c in skeleton.columns if c in INDICATOR_CODES or c in INDEX_COLUMNS
-                or c.endswith(("_y0", "_y1")) or (c.endswith("_imputed") and c[:-8] in INDICATOR_CODES)]
+        drop = [
+            c
+            for c in skeleton.columns
+            if c in INDICATOR_CODES
+            or c in INDEX_COLUMNS
+            or c.endswith(("_y0", "_y1"))
+            or (c.endswith("_imputed") and c[:-8] in INDICATOR_CODES)
+        ]
         df = skeleton.drop(columns=drop).sort_values(["city_code", "year"]).reset_index(drop=True)
         df.attrs = {}  # the output's attrs are rebuilt; empty attrs also spare pandas a deepcopy per operation
         df["city_code"] = df["city_code"].astype(int)
@@ -113,8 +120,7 @@ class PreparedSkeleton:
             hub_c = df["admin_level"].isin(HUB_LEVELS).groupby(ci).max().reindex(range(n_c)).to_numpy(float)
             zs.append(_z(hub_c))
         if "Eco" in df.columns:
-            zs.append(_z(pd.to_numeric(df["Eco"], errors="coerce").groupby(ci).mean().reindex(range(n_c))
-                         .to_numpy()))
+            zs.append(_z(pd.to_numeric(df["Eco"], errors="coerce").groupby(ci).mean().reindex(range(n_c)).to_numpy()))
         if zs:
             dev = np.nanmean(np.vstack(zs), axis=0)
             self.dev_base = np.where(np.isnan(dev), 0.0, dev)
@@ -137,8 +143,9 @@ class PreparedSkeleton:
             self.rd = None
         self._w_city = None  # TWFE treated weights (skeleton-only when the six controls are real)
 
-    def control_design(self, zc: dict[str, np.ndarray], strata_c: np.ndarray | None = None
-                       ) -> tuple["_CohortParallel", np.ndarray]:
+    def control_design(
+        self, zc: dict[str, np.ndarray], strata_c: np.ndarray | None = None
+    ) -> tuple["_CohortParallel", np.ndarray]:
         """``_CohortParallel`` for the controls' z-scores ``zc`` with Y(0) made parallel across adoption cohorts
         within each stratum ``strata_c`` (per city; default the skeleton's hub x megacity strata), and the TWFE
         treated weights (cached when the six controls all come from the skeleton)."""
@@ -176,8 +183,12 @@ def _prepared(skeleton) -> PreparedSkeleton:
         raise NQPInputError("`skeleton` must be a pandas DataFrame")
     try:
         h = pd.util.hash_pandas_object(skeleton, index=True).to_numpy()
-        key = (tuple(map(str, skeleton.columns)), tuple(map(str, skeleton.dtypes)), skeleton.shape,
-               hashlib.sha1(h.tobytes()).hexdigest())
+        key = (
+            tuple(map(str, skeleton.columns)),
+            tuple(map(str, skeleton.dtypes)),
+            skeleton.shape,
+            hashlib.sha1(h.tobytes()).hexdigest(),
+        )
     except Exception:  # unhashable cells (lists, ...): no caching
         return PreparedSkeleton(skeleton)
     hit = _PREPARED.get(key)
@@ -189,4 +200,3 @@ def _prepared(skeleton) -> PreparedSkeleton:
     while len(_PREPARED) > _PREPARED_MAX:
         _PREPARED.popitem(last=False)
     return prep
-

@@ -1,5 +1,6 @@
 """The truth, measured on the generated potential outcomes: ATT overall, by cohort, event time and subgroup, and the
 moderation estimands (``true_effects``); and the one way to look a true effect up (``true_value``, ``true_values``)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -33,7 +34,7 @@ def _groups(key: np.ndarray) -> list[tuple[object, np.ndarray]]:
     codes, uniques = pd.factorize(key, sort=True)
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
-    return [(g, order[bounds[j]:bounds[j + 1]]) for j, g in enumerate(uniques)]
+    return [(g, order[bounds[j] : bounds[j + 1]]) for j, g in enumerate(uniques)]
 
 
 def true_effects(panel: pd.DataFrame) -> pd.DataFrame:
@@ -51,8 +52,19 @@ def true_effects(panel: pd.DataFrame) -> pd.DataFrame:
     if absent:
         raise NQPInputError(f"true_effects needs the potential-outcome columns {absent} (semi-synthetic track only)")
     mask = (panel["Inn"] == 1).to_numpy()
-    keep = [c for c in ("city_code", "year", "first_treat", "innovation_group", *HETEROGENEITY, "lab_rd_applied",
-                        "lab_rd_experimental") if c in panel.columns]
+    keep = [
+        c
+        for c in (
+            "city_code",
+            "year",
+            "first_treat",
+            "innovation_group",
+            *HETEROGENEITY,
+            "lab_rd_applied",
+            "lab_rd_experimental",
+        )
+        if c in panel.columns
+    ]
     # the treated rows of the columns the splits need, as a plain frame (no attrs to deep-copy on every operation)
     tr = pd.DataFrame({c: panel[c].to_numpy()[mask] for c in keep})
     sg = subgroups(tr)
@@ -83,12 +95,12 @@ def true_effects(panel: pd.DataFrame) -> pd.DataFrame:
             rows.append((o, "interaction", m, m, np.nan, np.nan, slope if city_level else proj, len(te)))
             rows.append((o, "interaction_regression", m, m, np.nan, np.nan, proj, len(te)))
             rows.append((o, "interaction_slope", m, m, np.nan, np.nan, slope, len(te)))
-    out = pd.DataFrame(rows, columns=["outcome", "estimand", "split", "group", "cohort", "event_time", "value",
-                                      "n_obs"])
+    out = pd.DataFrame(
+        rows, columns=["outcome", "estimand", "split", "group", "cohort", "event_time", "value", "n_obs"]
+    )
     out["cohort"] = out["cohort"].astype("Int64")
     out["event_time"] = out["event_time"].astype("Int64")
     return out
-
 
 
 def truth_table(source) -> pd.DataFrame | None:
@@ -122,8 +134,9 @@ def true_value(source, outcome: str, estimand: str = "att", split: str | None = 
     return float(rows["value"].iloc[0]) if rows is not None and len(rows) else float("nan")
 
 
-def true_values(source, estimand: str = "att", outcome: str | None = None, split: str | None = None,
-                by="outcome") -> dict:
+def true_values(
+    source, estimand: str = "att", outcome: str | None = None, split: str | None = None, by="outcome"
+) -> dict:
     """``{key: true value}`` of the rows of ``estimand`` (optionally of one ``outcome`` / ``split``), keyed by the
     column ``by`` (or a tuple of columns, e.g. ``("split", "group")``); ``{}`` without a truth table."""
     rows = _rows(source, estimand, outcome, split)
