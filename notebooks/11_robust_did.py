@@ -38,9 +38,12 @@ from nqp_helpers.chapters.glue import glue_all
 from nqp_helpers.data.load import load_panel
 from nqp_helpers.display import rerun_box, save_table, track_banner
 from nqp_helpers.plotting import glue_figure, set_style
+from nqp_helpers.variables import OUTCOMES
 
 NB = "11_robust_did"
 set_style()
+
+# %% tags=["hide-input"]
 panel = load_panel(data, seed=seed, scenario=scenario)
 track = panel.attrs.get("track", "user")
 truth = panel.attrs.get("truth")
@@ -74,8 +77,8 @@ track_banner(panel)
 
 # %% tags=["hide-input"]
 CONTROLS = rd.available_controls(panel)
-outcomes = [o for o in ("Pro", "Lab", "Mea", "Obj") if o in panel and panel[o].notna().any()]
-absent = [o for o in ("Pro", "Lab", "Mea", "Obj") if o not in outcomes]
+outcomes = [o for o in OUTCOMES if o in panel and panel[o].notna().any()]
+absent = [o for o in OUTCOMES if o not in outcomes]
 if absent:
     display(Markdown(f"**Not estimated:** {', '.join(absent)} — absent on this track (never simulated)."))
 
