@@ -21,18 +21,12 @@ from pathlib import Path
 
 from . import atomic
 from .paths import REPO_ROOT
+from .reported import EXHIBITS
 
 __all__ = ["CHAPTERS", "chapters_in", "read_runs", "real_dir", "run_all", "stale", "start", "wait"]
 
 # The chapters that rebuild one of the paper's exhibits (nqp_helpers.reported.exhibits), in build order.
-CHAPTERS = (
-    "02_t1_index",
-    "03_t2_baseline",
-    "04_t3_psm_did",
-    "05_t4_iv",
-    "06_t5_t7_amplification",
-    "07_f1_heterogeneity",
-)
+CHAPTERS = tuple(dict.fromkeys(Path(e[2]).stem for e in EXHIBITS))
 RUNS_FILE = "_runs.json"
 LOCK_FILE = "_running.pid"
 

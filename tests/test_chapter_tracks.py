@@ -13,18 +13,12 @@ import pytest
 from nqp_helpers.data.load import load_panel
 from nqp_helpers.data.schema import SCHEMA
 from nqp_helpers.paths import NOTEBOOKS_DIR
+from nqp_helpers.realtrack import CHAPTERS
 from nqp_helpers.runner import run_notebook
 
 pytestmark = pytest.mark.slow
 
-EXHIBIT_CHAPTERS = [
-    "02_t1_index",
-    "03_t2_baseline",
-    "04_t3_psm_did",
-    "05_t4_iv",
-    "06_t5_t7_amplification",
-    "07_f1_heterogeneity",
-]
+EXHIBIT_CHAPTERS = list(CHAPTERS)
 REAL_ONLY = ["01_data", "10_event_study", "12_inference"]
 
 
