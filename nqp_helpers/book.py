@@ -4,13 +4,12 @@ Two safety nets: ``_config.yml`` sets ``execute.raise_on_error: true`` (myst-nb 
 after the build we look for execution error reports (``<html>/reports/*.err.log``) and for failed-execution warnings
 in the log, so a notebook error can never slip through as a warning.
 
-The execution cache (``_build/.jupyter_cache``) is keyed by each notebook's code only, so a change to the package or to
-the data a notebook reads would otherwise leave stale numbers on unchanged pages. ``build_book`` therefore keeps a
+The execution cache (``_build/.jupyter_cache``) is keyed by each notebook's code only, so a change to the package or
+to the data a notebook reads would otherwise leave stale numbers on unchanged pages. ``build_book`` therefore keeps a
 fingerprint of ``nqp_helpers/``, ``data/paper/``, ``data/processed/`` and ``requirements-lock.txt`` in
 ``_build/.nqp_inputs_stamp`` and, when it changed, empties the execution cache and rebuilds every page (``--all``), so
-every page is re-executed
-(``nqp build`` prints why). Set ``NQP_KEEP_CACHE=1`` to skip this check while editing prose (numbers may then be
-stale; never for a published build).
+every page is re-executed (``nqp build`` prints why). Set ``NQP_KEEP_CACHE=1`` to skip this check while editing prose
+(numbers may then be stale; never for a published build).
 """
 
 from __future__ import annotations

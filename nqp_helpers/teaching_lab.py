@@ -57,9 +57,8 @@ def track_note(track: str) -> str | None:
 
 def weights_numbers(skeleton: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """TWFE's treated-cell weights (``twfe_cell_weights``) and the page's numbers about them: ``n_cities``,
-    ``n_cells``, the
-    smallest / largest weight relative to the equal weight ``1/n_cells``, the share of negative weights and the
-    number of never-treated cities."""
+    ``n_cells``, the smallest / largest weight relative to the equal weight ``1/n_cells``, the share of negative
+    weights and the number of never-treated cities."""
     w = twfe_cell_weights(skeleton)
     n = len(w)
     never = int((skeleton.groupby("city_code")["first_treat"].first().fillna(0) == 0).sum())

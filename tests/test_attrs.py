@@ -1,6 +1,6 @@
 """Tables, series and arrays in ``attrs`` (``nqp_helpers._attrs``): pandas compares attrs in ``pd.concat`` (also
-inside the
-repr of a long Series), which failed with "The truth value of a DataFrame is ambiguous" for DataFrame/array values.
+inside the repr of a long Series), which failed with "The truth value of a DataFrame is ambiguous" for DataFrame/array
+values.
 
 For the loaded panels and every estimator/helper that stores such values: concat (of copies and of different results),
 repr of a truncated column, ``copy.deepcopy`` and ``pickle`` work, and the attrs contents are used as before.

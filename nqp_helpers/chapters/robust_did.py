@@ -443,8 +443,8 @@ SMOOTH_BOUNDS = (0, 0.01, 0.02, 0.05, 0.1)
 def honest_sensitivity(panel: pd.DataFrame, outcome: str, leads: int, lags: int, grid: int) -> pd.DataFrame:
     """HonestDiD intervals for the e = 0 effect of the TWFE event study of ``outcome``, under the relative-magnitude
     bounds :data:`RM_BOUNDS` (``grid`` scan points per side before bisection) and the smoothness bounds
-    :data:`SMOOTH_BOUNDS`; the bound
-    of each row is in column ``bound``. Calls :func:`..estimators.honest_did.honest_did` (public API only)."""
+    :data:`SMOOTH_BOUNDS`; the bound of each row is in column ``bound``. Calls
+    :func:`..estimators.honest_did.honest_did` (public API only)."""
     from ..estimators.event_study import event_study
     from ..estimators.honest_did import honest_did
 

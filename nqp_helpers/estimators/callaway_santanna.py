@@ -1,16 +1,15 @@
 """Callaway & Sant'Anna (2021) group-time ATTs and their aggregations (balanced panel, with or without covariates).
 
-What: for every cohort ``g`` (first treated year) and year ``t``,
-``ATT(g,t) = E[Y_t - Y_b | G = g] - E[Y_t - Y_b | control]`` with base year ``b`` = ``g - 1 - anticipation`` for
-post-treatment cells (and for every cell under ``base_period="universal"``) or ``t - 1`` for pre-treatment cells under
-``base_period="varying"``.  Controls are the never-treated units (``control_group="never_treated"``) or the units not
-yet treated by ``max(t, b) + anticipation`` (``"not_yet_treated"``, never-treated included, own cohort excluded),
-exactly
-as in the R package ``did`` (and moderndid).  Without covariates each cell is that difference of mean changes; with
-``controls`` it is the 2x2 estimator of :mod:`.drdid` (``method``: ``"dr"`` doubly robust — did's default,
-Sant'Anna & Zhao 2020 locally efficient DR, ``DRDID::drdid_panel`` —, ``"ipw"``, ``"reg"``) under parallel trends
-conditional on the covariates, whose values are taken in the cell's base period (did's rule: the earlier of the two
-years of the cell), so they act as time-invariant pre-treatment characteristics.
+What: for every cohort ``g`` (first treated year) and year ``t``, ``ATT(g,t) = E[Y_t - Y_b | G = g] - E[Y_t - Y_b |
+control]`` with base year ``b`` = ``g - 1 - anticipation`` for post-treatment cells (and for every cell under
+``base_period="universal"``) or ``t - 1`` for pre-treatment cells under ``base_period="varying"``. Controls are the
+never-treated units (``control_group="never_treated"``) or the units not yet treated by ``max(t, b) + anticipation``
+(``"not_yet_treated"``, never-treated included, own cohort excluded), exactly as in the R package ``did`` (and
+moderndid). Without covariates each cell is that difference of mean changes; with ``controls`` it is the 2x2 estimator
+of :mod:`.drdid` (``method``: ``"dr"`` doubly robust — did's default, Sant'Anna & Zhao 2020 locally efficient DR,
+``DRDID::drdid_panel`` —, ``"ipw"``, ``"reg"``) under parallel trends conditional on the covariates, whose values are
+taken in the cell's base period (did's rule: the earlier of the two years of the cell), so they act as time-invariant
+pre-treatment characteristics.
 
 Aggregations follow ``did::aggte``: ``simple`` (post cells weighted by cohort size), ``dynamic`` (by event time
 ``e = t - g``, cohort-size weights; overall = mean over ``e >= 0``), ``group`` (mean over a cohort's post cells; overall
@@ -19,16 +18,16 @@ weighted by cohort size), ``calendar`` (by year over treated cohorts; overall = 
 Why: ATT(g,t) use only clean 2x2 comparisons, so they are immune to the negative-weight problem of TWFE with
 heterogeneous dynamic effects.
 
-SE convention (differs from the package default, as in ``did``): analytic influence-function SEs clustered at the unit,
-``se = sqrt(sum_i psi_i^2) / n`` with no small-sample factor, and normal (z) inference; with covariates the influence
-function includes the estimation error of the propensity-score (logit) and outcome-regression (OLS) coefficients.  The
-aggregated SEs include the
-estimation error of the cohort-share weights (the ``wif`` term of ``did``).  Units whose outcome is missing in some
-year are dropped (balanced panel, as ``did`` with ``allow_unbalanced_panel=FALSE``); the count is in
-``attrs["callaway_santanna"]["dropped_units"]``.  Cohorts treated in (or before) the first sample year + anticipation
-have no pre-period and are dropped.  Optional multiplier bootstrap (``n_boot > 0``, Mammen weights drawn with
-``numpy.random.default_rng(seed)``): SE = IQR of the bootstrap draws / (z_.75 - z_.25), plus a uniform
-(sup-t) critical value per aggregation block in column ``crit_uniform`` and bands ``conf_low_uniform/high``.
+SE convention (differs from the package default, as in ``did``): analytic influence-function SEs clustered at the
+unit, ``se = sqrt(sum_i psi_i^2) / n`` with no small-sample factor, and normal (z) inference; with covariates the
+influence function includes the estimation error of the propensity-score (logit) and outcome-regression (OLS)
+coefficients. The aggregated SEs include the estimation error of the cohort-share weights (the ``wif`` term of
+``did``). Units whose outcome is missing in some year are dropped (balanced panel, as ``did`` with
+``allow_unbalanced_panel=FALSE``); the count is in ``attrs["callaway_santanna"]["dropped_units"]``. Cohorts treated in
+(or before) the first sample year + anticipation have no pre-period and are dropped. Optional multiplier bootstrap
+(``n_boot > 0``, Mammen weights drawn with ``numpy.random.default_rng(seed)``): SE = IQR of the bootstrap draws /
+(z_.75 - z_.25), plus a uniform (sup-t) critical value per aggregation block in column ``crit_uniform`` and bands
+``conf_low_uniform/high``.
 """
 
 from __future__ import annotations

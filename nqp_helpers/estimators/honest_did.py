@@ -220,15 +220,14 @@ def honest_did(
     """Robust CIs for a post-period effect under RR restrictions; one row per bound plus the ``original`` row.
 
     ``e``: post event time (0 = on impact, must be a reported event time) or ``"average"`` (mean of all post
-    coefficients).  ``method="relative_magnitude"`` uses ``Mbar``; ``method="smoothness"`` uses ``M`` (default:
-    multiples
-    of the standard error of the target, ``(0, .25, .5, 1) x sd``).  Columns: ``term`` (``original``/``robust``),
-    ``estimate``, ``conf_low``, ``conf_high``, ``method``, ``ci_method``, ``M``/``Mbar`` (the bound; NaN on the
-    original row), ``event_time``, ``alpha``.  ``solver``: ``"root"`` (exact RM end points) or ``"grid"``
-    (moderndid's grid inversion).  ``grid_points``: with ``"root"`` (default 400), scan points per shoulder of each
-    component's acceptance bracket (only an accepted island narrower than the scan spacing, 0.015 sd at 400 on the EHEC
-    example, can be missed; the end points are exact either way); with ``"grid"`` (default 200), the test-inversion
-    grid over the identified set +/- 20 sd (end points accurate to one grid step).
+    coefficients). ``method="relative_magnitude"`` uses ``Mbar``; ``method="smoothness"`` uses ``M`` (default:
+    multiples of the standard error of the target, ``(0, .25, .5, 1) x sd``). Columns: ``term``
+    (``original``/``robust``), ``estimate``, ``conf_low``, ``conf_high``, ``method``, ``ci_method``, ``M``/``Mbar``
+    (the bound; NaN on the original row), ``event_time``, ``alpha``. ``solver``: ``"root"`` (exact RM end points) or
+    ``"grid"`` (moderndid's grid inversion). ``grid_points``: with ``"root"`` (default 400), scan points per shoulder
+    of each component's acceptance bracket (only an accepted island narrower than the scan spacing, 0.015 sd at 400 on
+    the EHEC example, can be missed; the end points are exact either way); with ``"grid"`` (default 200), the
+    test-inversion grid over the identified set +/- 20 sd (end points accurate to one grid step).
     """
     b, V, n_pre, n_post, post = _extract(event_study_result)
     if isinstance(e, str):

@@ -15,12 +15,12 @@ How (everything is in the moment space ``Y(theta) = A beta_hat - a1 theta`` of o
   favourable critical value an exact function of the same 1,000 normal draws as moderndid's (seed 0), and the ARP
   conditioning interval ``[v_lo, v_up]`` (the values of ``gamma'Y`` for which the maximising vertex ``gamma`` stays
   optimal) a closed form instead of moderndid's LP bisection.
-* Bracketing.  The test rejects whenever ``eta > c_LF`` (first stage) and accepts whenever ``eta <= 0`` (the conditional
-  critical value is ``>= 0``).  As ``eta`` is convex in ``theta``, ``{eta <= c_LF} = [L1, U1]`` and ``{eta <= 0} =
-  [L0, U0]``
-  are intervals computed exactly, and the accepted set satisfies ``[L0, U0] ⊂ accepted ⊂ [L1, U1]``.  Nothing outside
-  ``[L1, U1]`` can be accepted and nothing inside ``[L0, U0]`` rejected, so an accepted piece can only be missed in
-  the two shoulders ``[L1, L0]`` and ``[U0, U1]`` (all of ``[L1, U1]`` when ``eta > 0`` everywhere).
+* Bracketing. The test rejects whenever ``eta > c_LF`` (first stage) and accepts whenever ``eta <= 0`` (the
+  conditional critical value is ``>= 0``). As ``eta`` is convex in ``theta``, ``{eta <= c_LF} = [L1, U1]`` and ``{eta
+  <= 0} = [L0, U0]`` are intervals computed exactly, and the accepted set satisfies ``[L0, U0] ⊂ accepted ⊂ [L1,
+  U1]``. Nothing outside ``[L1, U1]`` can be accepted and nothing inside ``[L0, U0]`` rejected, so an accepted piece
+  can only be missed in the two shoulders ``[L1, L0]`` and ``[U0, U1]`` (all of ``[L1, U1]`` when ``eta > 0``
+  everywhere).
 * Root-finding.  Each shoulder is scanned at ``scan_points`` equally spaced points (400 by default from
   :func:`honest_did`: spacing 0.015 sd on the EHEC example, where R's 1,000-point grid over 40 sd has 0.04 sd); from
   the outermost accepted scan point and its rejected neighbour,
