@@ -1,3 +1,9 @@
+# ---
+# jupyter:
+#   mystnb:
+#     execution_mode: force
+# ---
+
 # %% [markdown]
 # # Replication status
 #

@@ -217,10 +217,11 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):  # noqa: ARG
     scripts[:] = unique
 
 
-# The reproducibility report summarises the whole build (execution times, result files, nqp verify), so Sphinx re-reads
-# it in every build; its notebook metadata sets `mystnb: execution_mode: force`, so it is re-executed, never cached.
-# Sphinx reads pages in sorted order, so it runs after the chapters.
-ALWAYS_REREAD = ("notebooks/90_reproducibility",)
+# The status page and the reproducibility report summarise what the chapters wrote in this build (results tables,
+# execution times, nqp verify), so Sphinx re-reads them in every build and their notebook metadata sets
+# `mystnb: execution_mode: force`: they are re-executed, never cached, and stay current after a one-chapter edit.
+# Sphinx reads pages in sorted order, so they run after the chapters.
+ALWAYS_REREAD = ("notebooks/15_status", "notebooks/90_reproducibility")
 
 
 def _always_reread(app, env, added, changed, removed):  # noqa: ARG001 - Sphinx event signature
