@@ -25,6 +25,7 @@ data = "semi_synthetic"  # data track: "semi_synthetic" (default), "real" or a p
 seed = 20260101  # seed of every random step (numpy default_rng)
 scenario = "constant"  # semi-synthetic effect scenario: "constant", "dynamic" or "heterogeneous"
 plot_outcome = "Pro"  # outcome of the marginal-effect plots: "Pro", "Lab", "Mea" or "Obj"
+moderation = "cell_level"  # semi-synthetic moderation world: "cell_level" (effect moves with each city-year's M) or "city_level" (with the city's mean M)
 
 # %% tags=["hide-input"]
 from IPython.display import Markdown, display
@@ -43,7 +44,7 @@ set_style()
 NOTEBOOK = "06_t5_t7_amplification"
 
 # %% tags=["hide-input"]
-panel = load_panel(data, seed=seed, **({"scenario": scenario} if data == "semi_synthetic" else {}))
+panel = load_panel(data, seed=seed, **amp.panel_options(data, scenario, moderation))
 track, truth = panel.attrs["track"], panel.attrs.get("truth")
 display(track_banner(panel))
 missing = amp.missing_columns(panel)
@@ -182,7 +183,8 @@ glue_figure("fig_marginal_effects", fig)
 #
 # ## When Inn×M misleads: a trending moderator
 #
-# The same regression on a second world of the same seed (`moderation="city_level"`): there the pilot effect
+# The same regression in both moderation worlds of the same seed; the tables above come from the one the page's
+# parameter `moderation` names (default `"cell_level"`). In the `"city_level"` world the pilot effect
 # depends on each city's *average* moderator (a cross-city relation, constant over time), the moderators load on the
 # city's development level and enter the untreated outcome. The table shows, per moderator, the estimate, the
 # world's truth, what the regression gives when fitted to the true effects alone, and the share of M's variance
@@ -190,8 +192,8 @@ glue_figure("fig_marginal_effects", fig)
 
 # %% tags=["hide-input"]
 if runnable and track == "semi_synthetic" and data == "semi_synthetic":
-    worlds = amp.moderation_worlds({"cell_level": panel, "city_level": load_panel(
-        data, seed=seed, scenario=scenario, moderation="city_level")}, outcome=plot_outcome)
+    panels = amp.both_worlds(panel, moderation, lambda m: load_panel(data, seed=seed, scenario=scenario, moderation=m))
+    worlds = amp.moderation_worlds(panels, outcome=plot_outcome)
     save_table(worlds, "moderation_worlds", NOTEBOOK)
     glue("worlds_sentence", amp.misleads_sentence(worlds), display=False)
     display(worlds.round(3).style.hide(axis="index"))
@@ -212,7 +214,8 @@ else:
 # * Percentages need a unit of M: report effects per SD (or at named percentiles) of the moderator.
 
 # %% tags=["hide-input"]
-rerun_box(NOTEBOOK, {"data": data, "seed": seed, "scenario": scenario, "plot_outcome": plot_outcome})
+rerun_box(NOTEBOOK, {"data": data, "seed": seed, "scenario": scenario, "plot_outcome": plot_outcome,
+                     "moderation": moderation})
 
 # %% [markdown]
 # ## Exercises

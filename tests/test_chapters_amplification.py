@@ -223,3 +223,25 @@ def test_marginal_effects_figure(panel):
     strip = amp.no_moderator_figure()
     assert amp.NO_FIGURE in [t.get_text() for t in strip.axes[0].texts]
     plt.close(strip)
+
+
+def test_panel_options_only_on_the_semi_synthetic_track():
+    assert amp.panel_options("semi_synthetic", "dynamic", "city_level") == {
+        "scenario": "dynamic",
+        "moderation": "city_level",
+    }
+    assert amp.panel_options("real", "constant", "cell_level") == {}
+    with pytest.raises(ValueError, match=r"moderation='cells'.*cell_level"):
+        amp.panel_options("semi_synthetic", "constant", "cells")
+
+
+def test_both_worlds_reuses_the_pages_panel_and_loads_the_other():
+    page = pd.DataFrame({"x": [1]})
+    loaded = []
+
+    def load(world):
+        loaded.append(world)
+        return pd.DataFrame({"x": [2]})
+
+    worlds = amp.both_worlds(page, "city_level", load)
+    assert list(worlds) == ["cell_level", "city_level"] and worlds["city_level"] is page and loaded == ["cell_level"]

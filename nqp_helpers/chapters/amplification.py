@@ -6,9 +6,10 @@ the paper's, or the paper's rows only where the moderators are absent), :func:`h
 sentences about them), :func:`centring_table`/:func:`centring_values` (Inn moves with the centring, Inn×M does not),
 :func:`readings_table`/:func:`readings_values` (what the text's "amplification" percentages can mean),
 :func:`per_sd_table` (the change per SD of M), :func:`marginal_effects_figure`, and the two-world comparison
-(:func:`moderation_worlds`, :func:`misleads_sentence`): when does Inn×M recover the moderation built into the data?
-The default semi-synthetic world (effects depend on each city-year's own moderator value) against the opt-in
-city-level world (effects depend on the city's *mean* moderator), fitted with the paper's regression on one seed.
+(:func:`both_worlds`, :func:`moderation_worlds`, :func:`misleads_sentence`): when does Inn×M recover the moderation
+built into the data? The default semi-synthetic world (effects depend on each city-year's own moderator value) against
+the opt-in city-level world (effects depend on the city's *mean* moderator), fitted with the paper's regression on one
+seed; :func:`panel_options` lets the page's ``moderation`` parameter draw its tables in either world.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ import numpy as np
 import pandas as pd
 
 from ..compare import compare_to_paper
+from ..data.semi_synthetic.parameters import MODERATION_MODES
 from ..data.semi_synthetic.truth import true_value
 from ..display import fmt_num
+from ..errors import NQPInputError
 from ..estimators.moderation import marginal_effects, moderation
 from ..estimators.twfe import twfe
 from ..plotting import figure_legend
@@ -364,6 +367,20 @@ def within_share(panel: pd.DataFrame, column: str, unit: str = "city_code") -> f
     x = panel[column].astype(float)
     total = float(x.var(ddof=0))
     return float(((x - x.groupby(panel[unit]).transform("mean")) ** 2).mean() / total) if total > 0 else np.nan
+
+
+def panel_options(data, scenario: str, moderation: str) -> dict:
+    """``load_panel`` options of the page's panel: the effect scenario and the moderation world on the semi-synthetic
+    track, nothing on the others (they have no simulated moderation). Raises for an unknown ``moderation``."""
+    if moderation not in MODERATION_MODES:
+        raise NQPInputError(f"parameter moderation={moderation!r}: expected one of {list(MODERATION_MODES)}")
+    return {"scenario": scenario, "moderation": moderation} if data == "semi_synthetic" else {}
+
+
+def both_worlds(panel: pd.DataFrame, moderation: str, load) -> dict[str, pd.DataFrame]:
+    """``{world: panel}`` for every moderation world, in :data:`MODERATION_MODES` order: the page's own ``panel`` for
+    the world it was drawn in (``moderation``), ``load(world)`` for the others (same seed and scenario)."""
+    return {world: panel if world == moderation else load(world) for world in MODERATION_MODES}
 
 
 def moderation_worlds(panels: dict[str, pd.DataFrame], outcome: str = "Pro") -> pd.DataFrame:
