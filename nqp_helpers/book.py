@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .paths import REPO_ROOT
 
-__all__ = ["BookBuildError", "build_book", "inputs_fingerprint", "jupyter_book_executable"]
+__all__ = ["BookBuildError", "build_book", "inputs_fingerprint", "jupyter_book_executable", "write_redirects"]
 
 # What the notebooks compute from besides their own code (relative to the book root; absent entries are skipped).
 FINGERPRINT_INPUTS = ("nqp_helpers", "data/paper", "data/processed", "requirements-lock.txt")
@@ -228,7 +228,44 @@ def _always_reread(app, env, added, changed, removed):  # noqa: ARG001 - Sphinx 
     return [d for d in ALWAYS_REREAD if d in env.found_docs]
 
 
+REDIRECT_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Moved: {new}</title>
+<meta http-equiv="refresh" content="0; url={new}.html">
+<link rel="canonical" href="{new}.html">
+</head>
+<body>
+<p>This chapter was renamed after its exhibit. It is now at <a href="{new}.html">{new}</a>.</p>
+</body>
+</html>
+"""
+
+
+def write_redirects(outdir: str | os.PathLike, found_docs) -> list[Path]:
+    """A page at each renamed chapter's old address (``paths.RENAMED_NOTEBOOKS``) that sends the reader to the new
+    one, so links to the site from before the rename keep working; only for chapters this book builds."""
+    from . import atomic
+    from .paths import RENAMED_NOTEBOOKS
+
+    written = []
+    for old, new in RENAMED_NOTEBOOKS.items():
+        if f"notebooks/{new}" in found_docs and f"notebooks/{old}" not in found_docs:
+            target = Path(outdir) / "notebooks" / f"{old}.html"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic.write_text(target, REDIRECT_PAGE.format(new=new))
+            written.append(target)
+    return written
+
+
+def _redirects(app, exception):
+    if exception is None and app.builder.format == "html":
+        write_redirects(app.outdir, app.env.found_docs)
+
+
 def setup(app):
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.connect("env-get-outdated", _always_reread)
+    app.connect("build-finished", _redirects)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from nqp_helpers.book import BookBuildError, build_book, toc_files
+from nqp_helpers.paths import RENAMED_NOTEBOOKS
 from nqp_helpers.runner import declared_parameters, read_notebook
 
 REPO = Path(__file__).resolve().parent.parent
@@ -187,3 +188,22 @@ def test_stale_execution_cache_is_dropped(tmp_path):
     (tmp_path / "nqp_helpers" / "m.py").write_text("x = 2\n")
     assert _drop_stale_cache(tmp_path, inputs_fingerprint(tmp_path), echo=False) is True
     assert not cache.exists()
+
+
+def test_renamed_chapters_leave_a_redirect_at_their_old_address(tmp_path):
+    from nqp_helpers.book import write_redirects
+
+    found = {"notebooks/03_t2_baseline", "notebooks/05_t4_iv"}
+    written = write_redirects(tmp_path, found)
+    assert sorted(p.name for p in written) == ["03_baseline.html", "05_iv.html"]  # only chapters this book builds
+    page = (tmp_path / "notebooks" / "03_baseline.html").read_text(encoding="utf-8")
+    assert 'content="0; url=03_t2_baseline.html"' in page and 'href="03_t2_baseline.html"' in page
+
+
+def test_built_site_redirects_old_chapter_addresses():
+    html = REPO / "_build" / "html" / "notebooks"
+    if not (html / "03_t2_baseline.html").is_file():
+        pytest.skip("the book has not been built (make book)")
+    for old, new in RENAMED_NOTEBOOKS.items():
+        assert (html / f"{new}.html").is_file(), new
+        assert f"url={new}.html" in (html / f"{old}.html").read_text(encoding="utf-8"), old
