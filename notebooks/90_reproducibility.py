@@ -54,7 +54,8 @@ repro_report.styled(repro_report.environment_table())
 # ## Execution time of each page
 #
 # From the book's execution cache (`_build/.jupyter_cache`): when each page was last executed and how many seconds
-# it took. A page whose code and inputs did not change since an earlier build keeps that earlier time.
+# it took. A page whose code and inputs did not change since an earlier build keeps that earlier time. The status page
+# and this report run in every build outside the cache, so they are not listed.
 # {glue:text}`n_timed` pages, {glue:text}`total_seconds` seconds in all.
 
 # %% tags=["hide-input"]

@@ -94,9 +94,15 @@ def environment_table(packages=None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Item", "Value"])
 
 
-def execution_times(cache_dir: str | os.PathLike = CACHE_DIR, root: str | os.PathLike = REPO_ROOT) -> pd.DataFrame:
+def execution_times(
+    cache_dir: str | os.PathLike = CACHE_DIR, root: str | os.PathLike = REPO_ROOT, skip=None
+) -> pd.DataFrame:
     """Each executed page's last execution time from the jupyter-cache records (``Page``, ``Executed (UTC)``,
-    ``Seconds``); empty when there is no cache (e.g. under ``nqp run``)."""
+    ``Seconds``); empty when there is no cache (e.g. under ``nqp run``). Pages in ``skip`` (default
+    ``book.ALWAYS_REREAD``: executed in every build, outside the cache) are left out, so an old record is never
+    shown."""
+    if skip is None:
+        from .book import ALWAYS_REREAD as skip
     cols = ["Page", "Executed (UTC)", "Seconds"]
     cache_dir, root = Path(cache_dir), Path(root).resolve()
     if not (cache_dir / "global.db").is_file():
@@ -111,6 +117,8 @@ def execution_times(cache_dir: str | os.PathLike = CACHE_DIR, root: str | os.Pat
         except ValueError:
             page = uri.stem
         secs = (rec.data or {}).get("execution_seconds")
+        if page in skip:
+            continue
         if page not in latest or rec.created > latest[page][0]:
             latest[page] = (rec.created, secs)
     rows = [

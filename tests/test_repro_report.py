@@ -57,6 +57,8 @@ def test_execution_times_from_a_jupyter_cache(tmp_path):
     get_cache(tmp_path / "cache").cache_notebook_file(str(nb), data={"execution_seconds": 2.345}, check_validity=False)
     t = R.execution_times(tmp_path / "cache", tmp_path)
     assert list(t["Page"]) == ["notebooks/01_x"] and t["Seconds"].iloc[0] == 2.3
+    # a page executed in every build (book.ALWAYS_REREAD) is never shown with an old cached time
+    assert R.execution_times(tmp_path / "cache", tmp_path, skip=("notebooks/01_x",)).empty
 
 
 def test_styled_hides_index_and_marks_missing():
