@@ -18,20 +18,21 @@ from pathlib import Path
 from .errors import NQPInputError
 
 
-def _note_renamed(name) -> None:
-    """Tell the user when a chapter was asked for by its name from before the rename (it still runs)."""
+def _chapter(name) -> Path:
+    """The chapter file for ``name`` (``paths.notebook_path``), with a note when ``name`` is a name from before the
+    chapters were renamed (it still runs)."""
     from .paths import notebook_path
 
     path = notebook_path(name)
-    if Path(name).name != path.name and not Path(name).is_file():
+    if path.stem != Path(name).stem:
         print(f"note: {name} is now {path.relative_to(path.parent.parent)}", file=sys.stderr)
+    return path
 
 
 def _cmd_params(args) -> int:
     from .runner import declared_parameters, format_parameters
 
-    _note_renamed(args.notebook)
-    print(format_parameters(declared_parameters(args.notebook)))
+    print(format_parameters(declared_parameters(_chapter(args.notebook))))
     return 0
 
 
@@ -43,9 +44,9 @@ def _cmd_run(args) -> int:
         if key in given:
             raise NQPInputError(f"parameter {key!r} given twice")
         given[key] = value
-    _note_renamed(args.notebook)
+    notebook = _chapter(args.notebook)
     try:
-        run_dir = run_notebook(args.notebook, given, runs_dir=args.runs_dir, from_cli=True, timeout=args.timeout)
+        run_dir = run_notebook(notebook, given, runs_dir=args.runs_dir, from_cli=True, timeout=args.timeout)
     except RunFailed as exc:
         print(f"nqp run: FAILED\n{exc}", file=sys.stderr)
         return 1

@@ -57,7 +57,7 @@ import pandas as pd
 
 from . import atomic
 from .errors import NQPInputError
-from .paths import PROCESSED_DIR, RENAMED_NOTEBOOKS, REPO_ROOT, RUNS_DIR
+from .paths import PROCESSED_DIR, RENAMED_NOTEBOOKS, REPO_ROOT, RUNS_DIR, notebook_path
 
 __all__ = [
     "GRID_KEYS",
@@ -137,11 +137,11 @@ def _resolve_notebook(value: Any, base: Path | None) -> Path:
     else:  # relative paths: to the repository root first (the documented form), then the grid's folder, then cwd
         candidates = [REPO_ROOT / p] + ([base / p] if base is not None else []) + [Path.cwd() / p]
     candidates = list(dict.fromkeys(candidates))
-    if p.suffix == ".py" and p.stem in RENAMED_NOTEBOOKS:  # a grid written before the chapters were renamed
-        candidates += [c.with_name(RENAMED_NOTEBOOKS[p.stem] + ".py") for c in candidates]
     for c in candidates:
         if c.is_file():
             return c.resolve()
+    if p.suffix == ".py" and p.stem in RENAMED_NOTEBOOKS:  # a grid written before the chapters were renamed
+        return notebook_path(p.name).resolve()
     raise NQPInputError(f"grid key 'notebook': {value} does not exist (looked in {', '.join(map(str, candidates))})")
 
 
